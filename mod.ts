@@ -1,0 +1,32 @@
+/**
+ * Netlink for Deno and Node: AF_NETLINK sockets through FFI, with requests,
+ * dumps and event streams as promises and async iterators, a zero-copy
+ * codec, and typed errors that carry the kernel's extended ACK.
+ *
+ * @example
+ * ```ts ignore
+ * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "./mod.ts";
+ * const RTM_GETLINK = 18;
+ * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+ * const w = new MessageWriter().begin(RTM_GETLINK, NLM_F.DUMP);
+ * w.fixed(16); // struct ifinfomsg
+ * for await (const link of sock.dump(w)) console.log(link.type, link.length);
+ * ```
+ *
+ * @module
+ */
+export * from "./src/constants.ts";
+export * from "./src/errors.ts";
+export { errnoName } from "./src/errno.ts";
+export { Message } from "./src/message.ts";
+export { AttributeDecoder, MAX_NEST_DEPTH } from "./src/attribute.ts";
+export { MessageWriter } from "./src/writer.ts";
+export { type Ack, parseAck, parseDone } from "./src/ack.ts";
+export {
+  type DumpOptions,
+  NetlinkSocket,
+  type OpenOptions,
+  type RequestOptions,
+  type SocketStats,
+  type WaitOptions,
+} from "./src/socket.ts";

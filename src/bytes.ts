@@ -1,0 +1,62 @@
+/**
+ * Native-endian integer access on plain `Uint8Array`s, without a DataView
+ * per call: the receive path reads headers with these.
+ *
+ * @module
+ */
+
+/** True on little-endian hosts (x86_64, aarch64, riscv64). */
+export const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Rounds `n` up to netlink's 4-byte alignment (`NLMSG_ALIGN`, `NLA_ALIGN`). */
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Reads a native-endian u16. */
+export function readU16(b: Uint8Array, o: number): number {
+  return LITTLE_ENDIAN ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
+}
+
+/** Reads a native-endian u32. */
+export function readU32(b: Uint8Array, o: number): number {
+  return (LITTLE_ENDIAN
+    ? b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
+    : (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** Reads a native-endian s32. */
+export function readS32(b: Uint8Array, o: number): number {
+  return readU32(b, o) | 0;
+}
+
+/** Writes a native-endian u16. */
+export function writeU16(b: Uint8Array, o: number, v: number): void {
+  if (LITTLE_ENDIAN) {
+    b[o] = v;
+    b[o + 1] = v >>> 8;
+  } else {
+    b[o] = v >>> 8;
+    b[o + 1] = v;
+  }
+}
+
+/** Writes a native-endian u32. */
+export function writeU32(b: Uint8Array, o: number, v: number): void {
+  if (LITTLE_ENDIAN) {
+    b[o] = v;
+    b[o + 1] = v >>> 8;
+    b[o + 2] = v >>> 16;
+    b[o + 3] = v >>> 24;
+  } else {
+    b[o] = v >>> 24;
+    b[o + 1] = v >>> 16;
+    b[o + 2] = v >>> 8;
+    b[o + 3] = v;
+  }
+}
+
+/** A DataView over exactly the bytes of `b`. */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,0 +1,61 @@
+/**
+ * The per-consumer inbox a socket routes messages into.
+ *
+ * @module
+ */
+import type { Message } from "./message.ts";
+
+/**
+ * Messages waiting for one consumer (a request, a dump, or the event
+ * stream), the error to throw it, and the hook that wakes it.
+ */
+export class Inbox {
+  #items: Message[] = [];
+  #head = 0;
+  /** The error to deliver on the consumer's next take. */
+  error: Error | undefined;
+  /** Set while the consumer awaits: called to wake it. */
+  wake: (() => void) | undefined;
+  /** True once an abandoned request or dump only drains its reply. */
+  discard = false;
+
+  /** True for the inbox of a dump (a multi-part reply). */
+  readonly isDump: boolean;
+
+  /** Builds an inbox; `isDump` marks one that a multi-part reply feeds. */
+  constructor(isDump = false) {
+    this.isDump = isDump;
+  }
+
+  /** Messages waiting. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Appends a message and wakes the consumer. */
+  push(msg: Message): void {
+    this.#items.push(msg);
+    this.wake?.();
+  }
+
+  /** Removes and returns the oldest message, if any. */
+  shift(): Message | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const m = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as unknown as Message;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return m;
+  }
+
+  /** Sets the error for the next take and wakes the consumer. */
+  fail(error: Error): void {
+    this.error ??= error;
+    this.wake?.();
+  }
+}

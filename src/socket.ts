@@ -1,0 +1,838 @@
+/**
+ * {@linkcode NetlinkSocket}: requests, dumps and event streams over one
+ * AF_NETLINK socket, with cancellation on every wait.
+ *
+ * Receive path (measured best under FFI): the socket is non-blocking; data
+ * is read with synchronous `recvmmsg(MSG_DONTWAIT)`, and only when the queue
+ * is empty does one asynchronous `poll([socket, eventfd])` run. Writing the
+ * eventfd ends that poll: that is how waits are cancelled and how `close()`
+ * avoids closing an fd a poll still watches.
+ *
+ * @module
+ */
+import { parseAck, parseDone } from "./ack.ts";
+import { align4, writeU16, writeU32 } from "./bytes.ts";
+import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
+import {
+  ClosedError,
+  DumpInterruptedError,
+  NetlinkError,
+  OverrunError,
+  type ParseError,
+  SyscallError,
+  TruncatedError,
+} from "./errors.ts";
+import { checkHeader, Message } from "./message.ts";
+import { Inbox } from "./queue.ts";
+import { loadSys, type Receiver, type Sys } from "./sys.ts";
+import { MessageWriter } from "./writer.ts";
+
+const SOCK_RAW = 3;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const EINTR = 4;
+const EAGAIN = 11;
+const ENOBUFS = 105;
+const MSG_TRUNC = 0x20;
+
+/** Options of {@linkcode NetlinkSocket.open}. */
+export interface OpenOptions {
+  /** Multicast groups to join (group numbers, not masks; any number works). */
+  groups?: readonly number[];
+  /**
+   * Network namespace to open the socket in: a name under `/var/run/netns`
+   * (as `ip netns add` makes) or a path such as `/proc/PID/ns/net`. Only
+   * the socket moves; the process stays where it is.
+   */
+  netns?: string;
+  /**
+   * Receive buffer to ask for, in bytes: `SO_RCVBUFFORCE` when the process
+   * has CAP_NET_ADMIN, else `SO_RCVBUF` (capped by `rmem_max`). Read
+   * {@linkcode NetlinkSocket.receiveBufferSize} for what was granted.
+   */
+  receiveBufferSize?: number;
+  /** Ask for extended ACKs (error text and offsets). Default true. */
+  extAck?: boolean;
+  /** Do not echo the request's payload in errors (`NETLINK_CAP_ACK`). Default true. */
+  capAck?: boolean;
+  /** Strict checking of dump requests (`NETLINK_GET_STRICT_CHK`). Default true. */
+  strict?: boolean;
+  /** Ask the kernel not to report overruns (`NETLINK_NO_ENOBUFS`). Default false. */
+  noEnobufs?: boolean;
+  /**
+   * Deliver messages from senders other than the kernel (port id != 0).
+   * Default false: they are dropped and counted in
+   * {@linkcode NetlinkSocket.stats}.
+   */
+  acceptForeign?: boolean;
+  /** Datagrams read per `recvmmsg` call. Default 16. */
+  batch?: number;
+  /** Initial receive slot size in bytes; it grows when a datagram is cut. Default 32768. */
+  slotSize?: number;
+  /**
+   * Events kept for a consumer that is not reading (e.g. while only
+   * requests run). Past it, events are dropped and reported as one overrun
+   * item. Default 65536.
+   */
+  maxQueuedEvents?: number;
+  /** Closes the socket when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Options of every wait: cancellation and a time limit. */
+export interface WaitOptions {
+  /** Ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+  /** Ends the wait with a `TimeoutError` DOMException after this many ms. */
+  timeoutMs?: number;
+}
+
+/** Options of {@linkcode NetlinkSocket.request}. */
+export interface RequestOptions extends WaitOptions {
+  /**
+   * Set NLM_F_ACK and resolve at the ACK (default true). With false, the
+   * request resolves at its first reply that is not NLM_F_MULTI, or at
+   * NLMSG_DONE: for protocols that do not acknowledge.
+   */
+  ack?: boolean;
+}
+
+/** Options of {@linkcode NetlinkSocket.dump}. */
+export interface DumpOptions extends WaitOptions {
+  /**
+   * When set, the dump is buffered and retried up to this many times if the
+   * kernel flags it interrupted (NLM_F_DUMP_INTR); messages are yielded only
+   * from a consistent attempt. Without it the dump streams, and an
+   * interruption throws {@linkcode DumpInterruptedError} at the end.
+   */
+  retries?: number;
+}
+
+/** Counters of what the socket dropped or saw go wrong. */
+export interface SocketStats {
+  /** Messages dropped because a process, not the kernel, sent them. */
+  foreignDropped: number;
+  /** Kernel-reported overruns (ENOBUFS). */
+  overruns: number;
+  /** Events dropped because nobody read them and the queue was full. */
+  eventsDropped: number;
+  /** Datagrams cut because they were larger than the receive slot. */
+  truncated: number;
+}
+
+function overrunMessage(): Message {
+  const b = new Uint8Array(NLMSG_HDRLEN);
+  writeU32(b, 0, NLMSG_HDRLEN);
+  writeU16(b, 4, NLMSG.OVERRUN);
+  return new Message(b, 0, NLMSG_HDRLEN);
+}
+
+function groupNumber(mask: number): number {
+  // The kernel reports the group as a mask; one bit is set (0 above 32).
+  return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
+}
+
+function waitUntil(wake: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    wake.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
+}
+
+interface Deadline {
+  signal: AbortSignal | undefined;
+  cancel(): void;
+}
+
+function deadline(options: WaitOptions): Deadline {
+  const { signal, timeoutMs } = options;
+  if (timeoutMs === undefined) return { signal, cancel() {} };
+  const ctl = new AbortController();
+  const timer = setTimeout(
+    () => ctl.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError")),
+    timeoutMs,
+  );
+  const onAbort = () => ctl.abort(signal!.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    cancel() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+function isFinal(m: Message): boolean {
+  return m.type === NLMSG.ERROR || m.type === NLMSG.DONE;
+}
+
+/**
+ * A netlink socket. Requests, dumps and the event stream may run at the
+ * same time on one socket: replies are matched to their request by
+ * sequence number and port id, and everything else (multicast events,
+ * unsolicited messages) goes to the event stream.
+ *
+ * Every message it hands out is an owned copy (one copy per datagram, not
+ * per message) that may be kept.
+ *
+ * @example
+ * ```ts ignore
+ * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
+ * const RTM_GETLINK = 18;
+ * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+ * const w = new MessageWriter().begin(RTM_GETLINK, NLM_F.DUMP);
+ * w.fixed(16); // struct ifinfomsg
+ * for await (const msg of sock.dump(w)) {
+ *   console.log(msg.type, msg.length);
+ * }
+ * ```
+ */
+export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
+  /** The netlink protocol number the socket was opened with. */
+  readonly protocol: number;
+  /** The port id the kernel assigned to this socket. */
+  readonly portId: number;
+  /** What was dropped or went wrong so far. */
+  readonly stats: SocketStats = {
+    foreignDropped: 0,
+    overruns: 0,
+    eventsDropped: 0,
+    truncated: 0,
+  };
+
+  readonly #sys: Sys;
+  readonly #fd: number;
+  readonly #wakeFd: number;
+  readonly #acceptForeign: boolean;
+  readonly #maxQueued: number;
+  readonly #batch: number;
+  readonly #events = new Inbox();
+  readonly #pending = new Map<number, Inbox>();
+  readonly #waiting = new Set<Inbox>();
+  #receiver: Receiver;
+  #slotSize: number;
+  #seq: number;
+  #poll: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #overflowing = false;
+  #unlisten: (() => void) | undefined;
+  // The datagrams of the last recvmmsg and the parse position in them.
+  #count = 0;
+  #slot = 0;
+  #data: Uint8Array = new Uint8Array(0);
+  #off = 0;
+  #sender = 0;
+  #group = 0;
+
+  private constructor(
+    sys: Sys,
+    protocol: number,
+    fd: number,
+    wakeFd: number,
+    portId: number,
+    options: OpenOptions,
+  ) {
+    this.#sys = sys;
+    this.protocol = protocol;
+    this.#fd = fd;
+    this.#wakeFd = wakeFd;
+    this.portId = portId;
+    this.#acceptForeign = options.acceptForeign ?? false;
+    this.#maxQueued = options.maxQueuedEvents ?? 65536;
+    this.#batch = options.batch ?? 16;
+    this.#slotSize = options.slotSize ?? 32768;
+    this.#receiver = sys.receiver(this.#batch, this.#slotSize);
+    this.#seq = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => void this.close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Opens a socket for a netlink `protocol` ({@linkcode NETLINK}), binds it
+   * (the kernel picks the port id), sets the options and joins the groups.
+   * Throws {@linkcode SyscallError} when a step fails (e.g. `ENOENT` for a
+   * missing netns, `EPERM` for a group that needs privileges).
+   *
+   * @example
+   * ```ts ignore
+   * import { NETLINK, NetlinkSocket } from "../mod.ts";
+   * const RTNLGRP_LINK = 1;
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
+   *   groups: [RTNLGRP_LINK],
+   *   netns: "blue",
+   *   receiveBufferSize: 8 << 20,
+   * });
+   * for await (const event of sock) console.log(event.type);
+   * ```
+   */
+  static open(protocol: number, options: OpenOptions = {}): NetlinkSocket {
+    options.signal?.throwIfAborted();
+    const sys = loadSys();
+    const ns = options.netns;
+    const path = ns === undefined || ns.includes("/") ? ns : `/var/run/netns/${ns}`;
+    const fd = sys.socket(protocol, SOCK_RAW, path);
+    if (fd < 0) throw new SyscallError("socket", fd, path);
+    let wakeFd = -1;
+    try {
+      wakeFd = sys.eventfd();
+      if (wakeFd < 0) throw new SyscallError("eventfd", wakeFd);
+      if (options.receiveBufferSize !== undefined) {
+        setReceiveBuffer(sys, fd, options.receiveBufferSize);
+      }
+      // Best effort: older kernels lack some of these, and they only refine errors.
+      if (options.extAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.EXT_ACK, 1);
+      if (options.capAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.CAP_ACK, 1);
+      if (options.strict ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.GET_STRICT_CHK, 1);
+      if (options.noEnobufs) {
+        check("setsockopt", sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.NO_ENOBUFS, 1));
+      }
+      check("bind", sys.bind(fd, 0));
+      for (const g of options.groups ?? []) {
+        check(
+          "setsockopt",
+          sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.ADD_MEMBERSHIP, g),
+          `join group ${g}`,
+        );
+      }
+      const portId = sys.portId(fd);
+      check("getsockname", portId);
+      return new NetlinkSocket(sys, protocol, fd, wakeFd, portId, options);
+    } catch (e) {
+      sys.close(fd);
+      if (wakeFd >= 0) sys.close(wakeFd);
+      throw e;
+    }
+  }
+
+  /** True once {@linkcode NetlinkSocket.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The receive buffer the kernel granted (`SO_RCVBUF`), in bytes. */
+  get receiveBufferSize(): number {
+    this.#open();
+    const n = this.#sys.getInt(this.#fd, SOL_SOCKET, SO_RCVBUF);
+    check("getsockopt", n);
+    return n;
+  }
+
+  /** Joins multicast group `group` (a number, not a mask). */
+  join(group: number): void {
+    this.#open();
+    check(
+      "setsockopt",
+      this.#sys.setInt(this.#fd, SOL_NETLINK, NETLINK_OPT.ADD_MEMBERSHIP, group),
+      `join group ${group}`,
+    );
+  }
+
+  /** Leaves multicast group `group`. */
+  leave(group: number): void {
+    this.#open();
+    check(
+      "setsockopt",
+      this.#sys.setInt(this.#fd, SOL_NETLINK, NETLINK_OPT.DROP_MEMBERSHIP, group),
+      `leave group ${group}`,
+    );
+  }
+
+  /**
+   * Sends bytes as they are: one message or several back to back. To the
+   * kernel by default; `portId`/`groups` address another socket or a group.
+   */
+  send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
+    this.#open();
+    const n = this.#sys.sendTo(this.#fd, bytes, to.portId ?? 0, to.groups ?? 0);
+    check("sendto", n);
+  }
+
+  /**
+   * Sends one request and resolves with its replies (owned) once the kernel
+   * acknowledges it. NLM_F_REQUEST and NLM_F_ACK are set and the sequence
+   * number assigned, in `message`'s bytes. An error reply rejects with
+   * {@linkcode NetlinkError} (errno, code, extended-ACK text and offset).
+   *
+   * @example
+   * ```ts ignore
+   * import { MessageWriter, NETLINK, NetlinkSocket } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * const w = new MessageWriter().begin(18 /* RTM_GETLINK *\/);
+   * const ifi = w.fixed(16);
+   * w.view.setInt32(ifi + 4, 1, true); // ifindex 1: lo
+   * const [link] = await sock.request(w, { timeoutMs: 1000 });
+   * ```
+   */
+  async request(
+    message: MessageWriter | Uint8Array,
+    options: RequestOptions = {},
+  ): Promise<Message[]> {
+    const ack = options.ack ?? true;
+    const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
+    const { seq, inbox } = this.#register(bytes, false);
+    const limit = deadline(options);
+    let finished = false;
+    const replies: Message[] = [];
+    try {
+      this.#sendRequest(bytes, seq);
+      for (;;) {
+        const m = await this.#take(inbox, limit.signal);
+        if (m === undefined) throw new ClosedError();
+        if (m.type === NLMSG.ERROR) {
+          finished = true;
+          const { errno, extAck } = parseAck(m);
+          if (errno !== 0) throw new NetlinkError(errno, extAck);
+          return replies;
+        }
+        if (m.type === NLMSG.DONE) {
+          // A multi-part reply ends here: the kernel acknowledges no dump.
+          finished = true;
+          const { errno, extAck } = parseDone(m);
+          if (errno !== 0) throw new NetlinkError(errno, extAck);
+          return replies;
+        }
+        if (m.type === NLMSG.NOOP) continue;
+        replies.push(m);
+        if (!ack && !(m.flags & NLM_F.MULTI)) {
+          finished = true;
+          return replies;
+        }
+      }
+    } finally {
+      limit.cancel();
+      this.#unregister(seq, inbox, finished);
+    }
+  }
+
+  /**
+   * Sends a dump request (NLM_F_REQUEST | NLM_F_DUMP are set) and yields the
+   * multi-part reply up to NLMSG_DONE. An error reply throws
+   * {@linkcode NetlinkError}; a dump flagged NLM_F_DUMP_INTR throws
+   * {@linkcode DumpInterruptedError} after its last message, or is retried
+   * when `retries` is given. Leaving the loop early is safe: the rest of the
+   * reply is drained and dropped.
+   *
+   * @example
+   * ```ts ignore
+   * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * const w = new MessageWriter().begin(26 /* RTM_GETROUTE *\/, NLM_F.DUMP);
+   * w.fixed(12); // struct rtmsg
+   * let routes = 0;
+   * for await (const _ of sock.dump(w, { retries: 3 })) routes++;
+   * ```
+   */
+  dump(
+    message: MessageWriter | Uint8Array,
+    options: DumpOptions = {},
+  ): AsyncIterableIterator<Message> {
+    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
+    if (options.retries === undefined) return this.#stream(bytes, options);
+    return this.#buffered(bytes, options, options.retries);
+  }
+
+  async *#buffered(
+    bytes: Uint8Array,
+    options: WaitOptions,
+    retries: number,
+  ): AsyncGenerator<Message> {
+    for (let attempt = 1;; attempt++) {
+      const got: Message[] = [];
+      try {
+        for await (const m of this.#stream(bytes, options)) got.push(m);
+      } catch (e) {
+        if (!(e instanceof DumpInterruptedError)) throw e;
+        if (attempt > retries) throw new DumpInterruptedError(got, attempt);
+        continue;
+      }
+      yield* got;
+      return;
+    }
+  }
+
+  #stream(bytes: Uint8Array, options: WaitOptions): AsyncIterableIterator<Message> {
+    let seq = 0;
+    let inbox: Inbox | undefined;
+    let limit: Deadline | undefined;
+    let finished = false;
+    let interrupted = false;
+    // replyOver: the kernel sent the last message; else drain what is left.
+    const end = (replyOver: boolean) => {
+      finished = true;
+      if (!inbox) return;
+      limit!.cancel();
+      this.#unregister(seq, inbox, replyOver);
+      inbox = undefined;
+    };
+    const done = { value: undefined, done: true } as const;
+    const iterator: AsyncIterableIterator<Message> = {
+      next: async () => {
+        if (finished) return done;
+        if (!inbox) {
+          ({ seq, inbox } = this.#register(bytes, true));
+          limit = deadline(options);
+          try {
+            this.#sendRequest(bytes, seq);
+          } catch (e) {
+            end(true);
+            throw e;
+          }
+        }
+        try {
+          for (;;) {
+            const m = await this.#take(inbox, limit!.signal);
+            if (m === undefined) throw new ClosedError();
+            if (m.flags & NLM_F.DUMP_INTR) interrupted = true;
+            if (m.type === NLMSG.DONE || m.type === NLMSG.ERROR) {
+              end(true);
+              const { errno, extAck } = m.type === NLMSG.DONE ? parseDone(m) : parseAck(m);
+              if (errno !== 0) throw new NetlinkError(errno, extAck);
+              if (interrupted) throw new DumpInterruptedError([], 1);
+              return done;
+            }
+            if (m.type === NLMSG.NOOP) continue;
+            return { value: m, done: false };
+          }
+        } catch (e) {
+          if (!finished) end(false);
+          throw e;
+        }
+      },
+      return: () => {
+        end(false);
+        return Promise.resolve(done);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return iterator;
+  }
+
+  /**
+   * The event stream: every message that is not the answer to a request
+   * (multicast events, unsolicited messages). An overrun (ENOBUFS, or
+   * events dropped while nobody read them) arrives as a message of type
+   * {@linkcode NLMSG}.OVERRUN, and the stream goes on: re-dump whatever
+   * state you keep in step. The stream ends when the socket closes.
+   * One consumer at a time: concurrent iterators share one stream.
+   *
+   * @example
+   * ```ts ignore
+   * import { NETLINK, NetlinkSocket, NLMSG } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [1] });
+   * for await (const ev of sock.events({ signal: AbortSignal.timeout(5000) })) {
+   *   if (ev.type === NLMSG.OVERRUN) console.log("lost events: resync");
+   * }
+   * ```
+   */
+  events(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Message> {
+    const inbox = this.#events;
+    const done = { value: undefined, done: true } as const;
+    let ended = false;
+    return {
+      next: async () => {
+        if (ended) return done;
+        const m = await this.#take(inbox, options.signal);
+        if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
+        if (m === undefined) {
+          ended = true;
+          return done;
+        }
+        return { value: m, done: false };
+      },
+      return: () => {
+        ended = true;
+        return Promise.resolve(done);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** The event stream, as {@linkcode NetlinkSocket.events} without options. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.events();
+  }
+
+  /**
+   * Closes the socket: pending waits end at once (requests and dumps with
+   * {@linkcode ClosedError}, event streams as done), then the descriptors
+   * are released. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#unlisten?.();
+    const err = new ClosedError();
+    for (const inbox of this.#pending.values()) inbox.fail(err);
+    this.#pending.clear();
+    for (const w of this.#waiting) w.wake?.();
+    this.#closing = (async () => {
+      if (this.#poll) {
+        this.#sys.wake(this.#wakeFd);
+        await this.#poll;
+      }
+      this.#sys.close(this.#fd);
+      this.#sys.close(this.#wakeFd);
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode NetlinkSocket.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClosedError();
+  }
+
+  /** Checks one message is there, sets `flags` on it, returns its bytes. */
+  #prepare(message: MessageWriter | Uint8Array, flags: number): Uint8Array {
+    this.#open();
+    const bytes = message instanceof MessageWriter ? message.finish() : message;
+    const len = checkHeader(bytes, 0, bytes.length);
+    if (align4(len) < bytes.length) {
+      throw new TypeError("request() and dump() take exactly one message: use send() for several");
+    }
+    writeU16(bytes, 6, (bytes[6] | (bytes[7] << 8)) | flags);
+    return bytes;
+  }
+
+  #register(bytes: Uint8Array, isDump: boolean): { seq: number; inbox: Inbox } {
+    this.#open();
+    let seq = this.#seq;
+    while (seq === 0 || this.#pending.has(seq)) seq = (seq + 1) >>> 0;
+    this.#seq = (seq + 1) >>> 0;
+    writeU32(bytes, 8, seq);
+    const inbox = new Inbox(isDump);
+    this.#pending.set(seq, inbox);
+    return { seq, inbox };
+  }
+
+  #sendRequest(bytes: Uint8Array, seq: number): void {
+    const n = this.#sys.sendTo(this.#fd, bytes, 0, 0);
+    if (n < 0) {
+      this.#pending.delete(seq);
+      throw new SyscallError("sendto", n);
+    }
+  }
+
+  #unregister(seq: number, inbox: Inbox, finished: boolean): void {
+    if (this.#pending.get(seq) !== inbox) return;
+    // An unfinished request or dump still has a reply on its way: drain it.
+    if (finished) this.#pending.delete(seq);
+    else inbox.discard = true;
+  }
+
+  async #take(inbox: Inbox, signal: AbortSignal | undefined): Promise<Message | undefined> {
+    for (;;) {
+      const queued = inbox.shift();
+      if (queued) return queued;
+      if (inbox.error) {
+        const e = inbox.error;
+        inbox.error = undefined;
+        throw e;
+      }
+      if (this.#closed) return undefined;
+      signal?.throwIfAborted();
+      const m = this.#pump(inbox);
+      if (m) return m;
+      if (inbox.size || inbox.error) continue;
+      await this.#readable(inbox, signal);
+    }
+  }
+
+  /** Waits until the socket may be readable or `inbox` got something. */
+  async #readable(inbox: Inbox, signal: AbortSignal | undefined): Promise<void> {
+    const woken = new Promise<void>((resolve) => (inbox.wake = resolve));
+    this.#waiting.add(inbox);
+    this.#poll ??= this.#startPoll();
+    try {
+      await (signal ? waitUntil(woken, signal) : woken);
+    } finally {
+      inbox.wake = undefined;
+      this.#waiting.delete(inbox);
+      // Nobody left to read: end the poll so it keeps nothing alive.
+      if (this.#waiting.size === 0 && this.#polling() && !this.#closed) {
+        this.#sys.wake(this.#wakeFd);
+      }
+    }
+  }
+
+  #polling(): boolean {
+    return this.#poll !== undefined;
+  }
+
+  #startPoll(): Promise<void> {
+    return this.#sys.wait(this.#fd, this.#wakeFd).then((bits) => {
+      this.#poll = undefined;
+      if (bits & 2) this.#sys.drain(this.#wakeFd);
+      for (const w of this.#waiting) w.wake?.();
+    });
+  }
+
+  /**
+   * Reads and routes messages until `taker` gets one (returned), or the
+   * queue is empty or something was delivered to `taker` another way
+   * (undefined: look in the inbox, or wait).
+   */
+  #pump(taker: Inbox): Message | undefined {
+    for (;;) {
+      while (this.#off < this.#data.length) {
+        const m = this.#parseNext();
+        if (m === undefined) continue;
+        const inbox = this.#route(m);
+        if (inbox === taker) return m;
+        if (inbox) this.#deliver(inbox, m);
+      }
+      if (taker.size || taker.error) return undefined;
+      if (++this.#slot < this.#count) {
+        this.#openSlot();
+        continue;
+      }
+      // Every datagram of the last batch was copied out: the receiver is free.
+      if (this.#receiver.slotSize < this.#slotSize) {
+        this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
+      }
+      const n = this.#receiver.receive(this.#fd);
+      if (n > 0) {
+        this.#count = n;
+        this.#slot = 0;
+        this.#openSlot();
+        continue;
+      }
+      this.#count = 0;
+      if (n === -EAGAIN) return undefined;
+      if (n === -EINTR) continue;
+      if (n === -ENOBUFS) {
+        this.#overrun();
+        continue;
+      }
+      const err = new SyscallError("recvmmsg", n);
+      for (const inbox of this.#pending.values()) inbox.fail(err);
+      this.#events.fail(err);
+      return undefined;
+    }
+  }
+
+  /** Copies datagram `#slot` out of the receive buffer and starts parsing it. */
+  #openSlot(): void {
+    const rx = this.#receiver;
+    const meta = rx.meta;
+    const i = this.#slot * 4;
+    const len = meta[i];
+    this.#sender = meta[i + 2];
+    this.#group = groupNumber(meta[i + 3]);
+    this.#off = 0;
+    if (len > rx.slotSize || meta[i + 1] & MSG_TRUNC) {
+      this.#data = new Uint8Array(0);
+      this.#truncated(rx.slots[this.#slot], len);
+      return;
+    }
+    this.#data = rx.slots[this.#slot].slice(0, len);
+  }
+
+  #truncated(slot: Uint8Array, len: number): void {
+    this.stats.truncated++;
+    const err = new TruncatedError(len, this.#receiver.slotSize);
+    // Route the error by the first header, which did arrive.
+    let inbox: Inbox | undefined = this.#events;
+    if (slot.length >= NLMSG_HDRLEN) {
+      const first = new Message(slot, 0, NLMSG_HDRLEN, this.#sender, this.#group);
+      inbox = this.#route(first);
+    }
+    inbox?.fail(err);
+    while (this.#slotSize < len) this.#slotSize *= 2;
+  }
+
+  #parseNext(): Message | undefined {
+    const data = this.#data;
+    const off = this.#off;
+    let len: number;
+    try {
+      len = checkHeader(data, off, data.length);
+    } catch (e) {
+      this.#off = data.length;
+      if (this.#sender === 0 || this.#acceptForeign) this.#events.fail(e as ParseError);
+      else this.stats.foreignDropped++;
+      return undefined;
+    }
+    this.#off = off + align4(len);
+    return new Message(data, off, len, this.#sender, this.#group);
+  }
+
+  #route(m: Message): Inbox | undefined {
+    if (m.sender !== 0 && !this.#acceptForeign) {
+      this.stats.foreignDropped++;
+      return undefined;
+    }
+    if (m.group === 0 && m.seq !== 0 && (m.portid === this.portId || m.portid === 0)) {
+      const inbox = this.#pending.get(m.seq);
+      if (inbox) {
+        if (isFinal(m)) this.#settled(m.seq, inbox);
+        if (inbox.discard) return undefined;
+        return inbox;
+      }
+    }
+    return this.#events;
+  }
+
+  /** A request or dump got its last message: forget drained ones it outlived. */
+  #settled(seq: number, inbox: Inbox): void {
+    if (inbox.discard) this.#pending.delete(seq);
+    if (inbox.isDump) return;
+    // The kernel answers a socket's requests in order: an abandoned request
+    // sent before this one will get no reply any more.
+    for (const [s, other] of this.#pending) {
+      if (other.discard && !other.isDump && ((seq - s) >>> 0) < 0x80000000 && s !== seq) {
+        this.#pending.delete(s);
+      }
+    }
+  }
+
+  #deliver(inbox: Inbox, m: Message): void {
+    if (inbox === this.#events && inbox.size >= this.#maxQueued) {
+      this.stats.eventsDropped++;
+      if (!this.#overflowing) {
+        this.#overflowing = true;
+        inbox.push(overrunMessage());
+      }
+      return;
+    }
+    inbox.push(m);
+  }
+
+  #overrun(): void {
+    this.stats.overruns++;
+    this.#events.push(overrunMessage());
+    // A request's reply may be what the kernel dropped; dumps resume by themselves.
+    const err = new OverrunError();
+    for (const inbox of this.#pending.values()) {
+      if (!inbox.isDump && !inbox.discard) inbox.fail(err);
+    }
+  }
+}
+
+function check(syscall: string, result: number, detail?: string): void {
+  if (result < 0) throw new SyscallError(syscall, result, detail);
+}
+
+function setReceiveBuffer(sys: Sys, fd: number, size: number): void {
+  if (sys.setInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, size) >= 0) return;
+  check("setsockopt", sys.setInt(fd, SOL_SOCKET, SO_RCVBUF, size), "SO_RCVBUF");
+}

@@ -603,7 +603,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   /** Checks one message is there, sets `flags` on it, returns its bytes. */
   #prepare(message: MessageWriter | Uint8Array, flags: number): Uint8Array {
-    this.#open();
     const bytes = message instanceof MessageWriter ? message.finish() : message;
     const len = checkHeader(bytes, 0, bytes.length);
     if (align4(len) < bytes.length) {

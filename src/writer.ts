@@ -140,7 +140,8 @@ export class MessageWriter {
 
   /** Appends an attribute holding `value` bytes. */
   put(type: number, value: Uint8Array): this {
-    this.#buf.set(value, this.#attr(type, value.length));
+    const at = this.#attr(type, value.length);
+    this.#buf.set(value, at);
     return this;
   }
 
@@ -152,25 +153,29 @@ export class MessageWriter {
 
   /** Appends an unsigned 8-bit attribute. */
   u8(type: number, value: number): this {
-    this.#buf[this.#attr(type, 1)] = value;
+    const at = this.#attr(type, 1);
+    this.#buf[at] = value;
     return this;
   }
 
   /** Appends a native-endian unsigned 16-bit attribute. */
   u16(type: number, value: number): this {
-    writeU16(this.#buf, this.#attr(type, 2), value);
+    const at = this.#attr(type, 2);
+    writeU16(this.#buf, at, value);
     return this;
   }
 
   /** Appends a native-endian unsigned 32-bit attribute. */
   u32(type: number, value: number): this {
-    writeU32(this.#buf, this.#attr(type, 4), value);
+    const at = this.#attr(type, 4);
+    writeU32(this.#buf, at, value);
     return this;
   }
 
   /** Appends a native-endian unsigned 64-bit attribute. */
   u64(type: number, value: bigint): this {
-    this.#view.setBigUint64(this.#attr(type, 8), BigInt.asUintN(64, value), LITTLE_ENDIAN);
+    const at = this.#attr(type, 8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, value), LITTLE_ENDIAN);
     return this;
   }
 
@@ -196,19 +201,22 @@ export class MessageWriter {
 
   /** Appends a big-endian (network order) 16-bit attribute. */
   u16be(type: number, value: number): this {
-    this.#view.setUint16(this.#attr(type, 2), value, false);
+    const at = this.#attr(type, 2);
+    this.#view.setUint16(at, value, false);
     return this;
   }
 
   /** Appends a big-endian (network order) 32-bit attribute. */
   u32be(type: number, value: number): this {
-    this.#view.setUint32(this.#attr(type, 4), value, false);
+    const at = this.#attr(type, 4);
+    this.#view.setUint32(at, value, false);
     return this;
   }
 
   /** Appends a big-endian (network order) 64-bit attribute. */
   u64be(type: number, value: bigint): this {
-    this.#view.setBigUint64(this.#attr(type, 8), BigInt.asUintN(64, value), false);
+    const at = this.#attr(type, 8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, value), false);
     return this;
   }
 

@@ -1,0 +1,445 @@
+/**
+ * The socket against the host kernel: every test runs in a namespace it
+ * creates and deletes.
+ */
+import assert from "node:assert/strict";
+import {
+  AttributeDecoder,
+  ClosedError,
+  Message,
+  MessageWriter,
+  NETLINK,
+  NetlinkError,
+  NetlinkSocket,
+  NLM_F,
+  NLMSG,
+  SyscallError,
+  TruncatedError,
+} from "../mod.ts";
+import { ignoreUnlessRoot, makeNetns, openFds, run } from "./helpers/netns.ts";
+import { loadSys } from "../src/sys.ts";
+
+// libc stays loaded for the life of the process: load it before the
+// resource sanitizer starts counting.
+if (!ignoreUnlessRoot) loadSys();
+
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+const RTM_GETLINK = 18;
+const RTM_NEWROUTE = 24;
+const IFLA_IFNAME = 3;
+const IFLA_LINKINFO = 18;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const VETH_INFO_PEER = 1;
+const RTNLGRP_LINK = 1;
+const RTNLGRP_IPV4_ROUTE = 7;
+const RTNLGRP_BRVLAN = 33;
+
+const opts = { ignore: ignoreUnlessRoot, sanitizeResources: true, sanitizeOps: true };
+
+function getLink(index: number, flags = 0): MessageWriter {
+  const w = new MessageWriter().begin(RTM_GETLINK, flags);
+  const ifi = w.fixed(16);
+  w.view.setInt32(ifi + 4, index, true);
+  return w;
+}
+
+function linkName(m: Message): { index: number; name: string } {
+  const index = new DataView(m.data.buffer, m.data.byteOffset).getInt32(m.offset + 20, true);
+  const ad = m.attributes(16);
+  let name = "";
+  while (ad.next()) if (ad.type === IFLA_IFNAME) name = ad.string();
+  return { index, name };
+}
+
+function newVeth(name: string, peer: string): MessageWriter {
+  const w = new MessageWriter().begin(RTM_NEWLINK, NLM_F.CREATE | NLM_F.EXCL);
+  w.fixed(16);
+  w.string(IFLA_IFNAME, name);
+  const info = w.nestStart(IFLA_LINKINFO);
+  w.string(IFLA_INFO_KIND, "veth");
+  const data = w.nestStart(IFLA_INFO_DATA);
+  const p = w.nestStart(VETH_INFO_PEER);
+  w.fixed(16);
+  w.string(IFLA_IFNAME, peer);
+  w.nestEnd(p);
+  w.nestEnd(data);
+  w.nestEnd(info);
+  return w;
+}
+
+function delLink(name: string): MessageWriter {
+  const w = new MessageWriter().begin(RTM_DELLINK);
+  w.fixed(16);
+  w.string(IFLA_IFNAME, name);
+  return w;
+}
+
+Deno.test("dump links matches `ip -j link` in the same netns", opts, async () => {
+  await using ns = await makeNetns();
+  await ns.ip("link", "add", "va", "type", "veth", "peer", "name", "vb");
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  const got = [];
+  for await (const m of sock.dump(getLink(0, NLM_F.DUMP))) {
+    assert.equal(m.type, RTM_NEWLINK);
+    assert.ok(m.flags & NLM_F.MULTI);
+    got.push(linkName(m));
+  }
+  const want = (await ns.ipJson<{ ifindex: number; ifname: string }[]>("link"))
+    .map((l) => ({ index: l.ifindex, name: l.ifname }));
+  assert.deepEqual(got, want);
+  assert.deepEqual(got.map((l) => l.name).sort(), ["lo", "va", "vb"]);
+});
+
+Deno.test("request one link by index; messages are owned copies", opts, async () => {
+  await using ns = await makeNetns();
+  await ns.ip("link", "add", "va", "type", "veth", "peer", "name", "vb");
+  const [va] = await ns.ipJson<{ ifindex: number }[]>("link", "show", "va");
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  const replies = await sock.request(getLink(va.ifindex), { timeoutMs: 5000 });
+  assert.equal(replies.length, 1);
+  assert.deepEqual(linkName(replies[0]), { index: va.ifindex, name: "va" });
+  assert.equal(replies[0].portid, sock.portId);
+  assert.equal(replies[0].sender, 0);
+  // A later receive must not overwrite what an earlier one returned.
+  const lo = await sock.request(getLink(1));
+  assert.equal(linkName(lo[0]).name, "lo");
+  assert.equal(linkName(replies[0]).name, "va");
+});
+
+Deno.test("error replies carry the errno name and the extended-ACK text", opts, async () => {
+  await using ns = await makeNetns();
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  await assert.rejects(sock.request(getLink(424242)), (e: NetlinkError) => {
+    assert.ok(e instanceof NetlinkError);
+    assert.equal(e.code, "ENODEV");
+    assert.equal(e.errno, 19);
+    return true;
+  });
+  // Strict checking rejects a GET with junk in the header, and says why.
+  const bad = getLink(1);
+  bad.view.setUint32(16 + 12, 1, true); // ifi_change
+  await assert.rejects(sock.request(bad), (e: NetlinkError) => {
+    assert.equal(e.code, "EINVAL");
+    assert.match(e.extAck.message ?? "", /Invalid values in header/);
+    return true;
+  });
+  // An unknown link kind: the offset points into the request.
+  const kind = new MessageWriter().begin(RTM_NEWLINK, NLM_F.CREATE | NLM_F.EXCL);
+  kind.fixed(16);
+  kind.string(IFLA_IFNAME, "x0");
+  const li = kind.nestStart(IFLA_LINKINFO);
+  kind.string(IFLA_INFO_KIND, "no-such-kind");
+  kind.nestEnd(li);
+  await assert.rejects(sock.request(kind), (e: NetlinkError) => {
+    assert.equal(e.code, "EOPNOTSUPP");
+    assert.equal(e.extAck.message, "Unknown device type");
+    return true;
+  });
+  // Dumps report errors too.
+  const dump = getLink(0, NLM_F.DUMP);
+  dump.view.setUint32(16 + 8, 5, true); // ifi_flags
+  await assert.rejects(async () => {
+    for await (const _ of sock.dump(dump)) { /* nothing */ }
+  }, /link dump request/);
+});
+
+Deno.test(
+  "veth create/delete by request while a second socket gets RTNLGRP_LINK events",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    await using events = NetlinkSocket.open(NETLINK.ROUTE, {
+      netns: ns.name,
+      groups: [RTNLGRP_LINK],
+    });
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+    assert.deepEqual(await sock.request(newVeth("ta", "tb")), []);
+    const links = await ns.ipJson<{ ifname: string }[]>("link");
+    assert.deepEqual(links.map((l) => l.ifname).sort(), ["lo", "ta", "tb"]);
+    await assert.rejects(sock.request(newVeth("ta", "tc")), { code: "EEXIST" });
+    await sock.request(delLink("ta"));
+    assert.deepEqual((await ns.ipJson<{ ifname: string }[]>("link")).map((l) => l.ifname), ["lo"]);
+
+    const seen: string[] = [];
+    const ac = new AbortController();
+    for await (const ev of events.events({ signal: ac.signal })) {
+      assert.equal(ev.group, RTNLGRP_LINK);
+      assert.equal(ev.sender, 0);
+      const { name } = linkName(ev);
+      seen.push(
+        `${ev.type === RTM_NEWLINK ? "new" : ev.type === RTM_DELLINK ? "del" : ev.type} ${name}`,
+      );
+      if (seen.includes("del ta") && seen.includes("del tb")) break;
+    }
+    assert.ok(seen.includes("new ta") && seen.includes("new tb"), seen.join(", "));
+    assert.ok(seen.indexOf("new ta") < seen.indexOf("del ta"));
+  },
+);
+
+Deno.test("requests, a dump and events share one socket without mixing up", opts, async () => {
+  await using ns = await makeNetns();
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });
+  await ns.ip("link", "add", "sa", "type", "veth", "peer", "name", "sb");
+  const eventNames: string[] = [];
+  const ac = new AbortController();
+  const collector = (async () => {
+    try {
+      for await (const ev of sock.events({ signal: ac.signal })) eventNames.push(linkName(ev).name);
+    } catch (e) {
+      assert.equal((e as Error).name, "AbortError");
+    }
+  })();
+  const [dumped, one, none] = await Promise.all([
+    Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP)), linkName),
+    sock.request(getLink(1)),
+    sock.request(getLink(99999)).catch((e) => e),
+  ]);
+  assert.deepEqual(dumped.map((l) => l.name).sort(), ["lo", "sa", "sb"]);
+  assert.equal(linkName(one[0]).name, "lo");
+  assert.equal(none.code, "ENODEV");
+  await sock.request(newVeth("mc", "md"));
+  while (!eventNames.includes("md")) await new Promise((r) => setTimeout(r, 10));
+  ac.abort();
+  await collector;
+  // The multicast events came to the stream, not to the request they came from.
+  assert.ok(eventNames.includes("sa") && eventNames.includes("mc"), eventNames.join(","));
+  assert.ok(!eventNames.includes("lo"));
+});
+
+Deno.test("an overrun is an item in the event stream, and the stream goes on", opts, async () => {
+  await using ns = await makeNetns();
+  await ns.ip("link", "add", "ra", "type", "veth", "peer", "name", "rb");
+  await ns.ip("link", "set", "ra", "up");
+  await ns.ip("link", "set", "rb", "up");
+  await ns.ip("addr", "add", "10.9.0.1/16", "dev", "ra");
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
+    netns: ns.name,
+    groups: [RTNLGRP_IPV4_ROUTE],
+    receiveBufferSize: 4096,
+  });
+  const batch = Array.from(
+    { length: 3000 },
+    (_, i) => `route add 10.${10 + (i >> 8)}.${i & 255}.0/24 dev ra`,
+  ).join("\n");
+  const file = await Deno.makeTempFile();
+  await Deno.writeTextFile(file, batch + "\n");
+  await run("ip", "-n", ns.name, "-batch", file);
+  await Deno.remove(file);
+  let overruns = 0;
+  let routes = 0;
+  const it = sock.events();
+  for (;;) {
+    const { value } = await it.next();
+    if (value!.type === NLMSG.OVERRUN) overruns++;
+    else if (value!.type === RTM_NEWROUTE) routes++;
+    // Everything queued is read; now one more event proves the stream lives on.
+    if (overruns && routes > 0 && routes < 3000) break;
+  }
+  assert.ok(overruns >= 1);
+  assert.equal(sock.stats.overruns, overruns);
+  assert.ok(routes < 3000, `all ${routes} routes fit: no overrun provoked`);
+  await ns.ip("route", "add", "10.200.0.0/24", "dev", "ra");
+  for (;;) {
+    const { value } = await it.next();
+    if (value!.type !== RTM_NEWROUTE) continue;
+    const ad = value!.attributes(12);
+    let dst = "";
+    while (ad.next()) if (ad.type === 1) dst = [...ad.value()].join(".");
+    if (dst === "10.200.0.0") break;
+  }
+  await it.return!();
+});
+
+Deno.test("receive buffer: SO_RCVBUFFORCE grants what was asked", opts, () => {
+  const sock = NetlinkSocket.open(NETLINK.ROUTE, { receiveBufferSize: 8 << 20 });
+  try {
+    assert.ok(sock.receiveBufferSize >= 8 << 20, `${sock.receiveBufferSize}`);
+  } finally {
+    sock.close();
+  }
+});
+
+Deno.test(
+  "a datagram larger than the receive slot is a TruncatedError, then the slot grows",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    for (let i = 0; i < 4; i++) {
+      await ns.ip(
+        "link",
+        "add",
+        `t${i}`,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        `u${i}`,
+      );
+    }
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, slotSize: 256 });
+    await assert.rejects(Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP))), TruncatedError);
+    assert.ok(sock.stats.truncated >= 1);
+    // The abandoned dump drained; the grown slot holds the retry.
+    let retried: number | undefined;
+    for (let attempt = 0; attempt < 10 && retried === undefined; attempt++) {
+      try {
+        retried = (await Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP)))).length;
+      } catch (e) {
+        assert.ok(e instanceof TruncatedError);
+      }
+    }
+    assert.equal(retried, 9);
+  },
+);
+
+Deno.test("AbortSignal and timeoutMs end waits; the socket stays usable", opts, async () => {
+  await using ns = await makeNetns();
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });
+  const ac = new AbortController();
+  const waiting = sock.events({ signal: ac.signal }).next();
+  setTimeout(() => ac.abort(new Error("stop")), 20);
+  await assert.rejects(waiting, /stop/);
+  const timed = AbortSignal.timeout(30);
+  await assert.rejects(sock.events({ signal: timed }).next(), { name: "TimeoutError" });
+  // A dump abandoned after its first message is drained, not mixed into later replies.
+  for (let i = 0; i < 8; i++) {
+    await ns.ip("link", "add", `a${i}`, "type", "veth", "peer", "name", `b${i}`);
+  }
+  const first = await sock.dump(getLink(0, NLM_F.DUMP)).next();
+  assert.equal(first.value!.type, RTM_NEWLINK);
+  const stop = new AbortController();
+  stop.abort();
+  await assert.rejects(sock.request(getLink(1), { signal: stop.signal }), { name: "AbortError" });
+  const [lo] = await sock.request(getLink(1), { timeoutMs: 5000 });
+  assert.equal(linkName(lo).name, "lo");
+  // The link events are still in the stream (16 new links), none lost to the dump.
+  let news = 0;
+  const it = sock.events();
+  while (news < 16) if ((await it.next()).value!.type === RTM_NEWLINK) news++;
+  assert.equal(sock.stats.overruns, 0);
+});
+
+Deno.test("close ends pending waits: streams finish, requests and dumps reject", opts, async () => {
+  await using ns = await makeNetns();
+  const sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });
+  const stream = sock.events().next();
+  await new Promise((r) => setTimeout(r, 10));
+  await sock.close();
+  assert.deepEqual(await stream, { value: undefined, done: true });
+  await assert.rejects(sock.request(getLink(1)), ClosedError);
+  await assert.rejects(sock.dump(getLink(0, NLM_F.DUMP)).next(), ClosedError);
+  assert.throws(() => sock.join(1), ClosedError);
+  await sock.close();
+});
+
+Deno.test("1000 open/close cycles leave no descriptor behind", opts, async () => {
+  await using ns = await makeNetns();
+  const before = openFds();
+  for (let i = 0; i < 1000; i++) {
+    const sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });
+    if (i % 100 === 0) {
+      const waiting = sock.events().next();
+      await sock.close();
+      await waiting;
+    } else {
+      await sock.close();
+    }
+  }
+  assert.equal(openFds(), before);
+});
+
+Deno.test("messages from other processes are dropped and counted, or accepted", opts, async () => {
+  await using ns = await makeNetns();
+  await using a = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name });
+  await using strict = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name });
+  await using open = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name, acceptForeign: true });
+  const hello = new MessageWriter().begin(0x20, 0, 5).string(1, "hi").finish();
+  a.send(hello, { portId: strict.portId });
+  a.send(hello, { portId: open.portId });
+  const got = await open.events().next();
+  assert.equal(got.value!.sender, a.portId);
+  assert.equal(got.value!.type, 0x20);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  await assert.rejects(strict.events({ signal: ac.signal }).next(), { name: "AbortError" });
+  assert.equal(strict.stats.foreignDropped, 1);
+});
+
+Deno.test("groups above 32 are joined with NETLINK_ADD_MEMBERSHIP", opts, () => {
+  const sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [RTNLGRP_BRVLAN] });
+  try {
+    sock.leave(RTNLGRP_BRVLAN);
+    sock.join(RTNLGRP_BRVLAN);
+  } finally {
+    sock.close();
+  }
+});
+
+Deno.test("a missing netns is a SyscallError naming ENOENT", opts, () => {
+  assert.throws(
+    () => NetlinkSocket.open(NETLINK.ROUTE, { netns: "nlts-does-not-exist" }),
+    (e: SyscallError) => e instanceof SyscallError && e.code === "ENOENT",
+  );
+});
+
+Deno.test("the socket lives in its netns; the process stays in its own", opts, async () => {
+  await using ns = await makeNetns();
+  await ns.ip("link", "add", "only-here", "type", "veth", "peer", "name", "also-here");
+  await using inNs = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  await using host = NetlinkSocket.open(NETLINK.ROUTE);
+  const names = async (s: NetlinkSocket) =>
+    (await Array.fromAsync(s.dump(getLink(0, NLM_F.DUMP)), linkName)).map((l) => l.name);
+  assert.ok((await names(inNs)).includes("only-here"));
+  assert.ok(!(await names(host)).includes("only-here"));
+});
+
+Deno.test("a script whose sockets are closed exits by itself", opts, async () => {
+  await using ns = await makeNetns();
+  const script = `
+    import { NETLINK, NetlinkSocket } from ${
+    JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+  };
+    const sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ${
+    JSON.stringify(ns.name)
+  }, groups: [1] });
+    const ac = new AbortController();
+    const it = sock.events({ signal: ac.signal }).next().catch(() => "aborted");
+    setTimeout(() => ac.abort(), 30);
+    console.log(await it);
+    const again = sock.events().next();
+    setTimeout(() => sock.close(), 30);
+    console.log(JSON.stringify(await again));
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout), 'aborted\n{"done":true}\n');
+});
+
+Deno.test("AttributeDecoder reads real kernel replies (IFLA_LINKINFO nest)", opts, async () => {
+  await using ns = await makeNetns();
+  await ns.ip("link", "add", "ka", "type", "veth", "peer", "name", "kb");
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  const [va] = await ns.ipJson<{ ifindex: number }[]>("link", "show", "ka");
+  const [m] = await sock.request(getLink(va.ifindex));
+  let kind = "";
+  const ad: AttributeDecoder = m.attributes(16);
+  while (ad.next()) {
+    if (ad.type !== IFLA_LINKINFO) continue;
+    const info = ad.nested();
+    while (info.next()) if (info.type === IFLA_INFO_KIND) kind = info.string();
+  }
+  assert.equal(kind, "veth");
+});

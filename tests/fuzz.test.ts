@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  AttributeDecoder,
+  type AttributeDecoder,
   Message,
   MessageWriter,
   parseAck,

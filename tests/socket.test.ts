@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import {
-  AttributeDecoder,
+  type AttributeDecoder,
   ClosedError,
-  Message,
+  type Message,
   MessageWriter,
   NETLINK,
   NetlinkError,

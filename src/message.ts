@@ -49,6 +49,8 @@ export class Message {
   readonly offset: number;
   /** `nlmsg_len`: header plus payload, in bytes. */
   readonly length: number;
+  /** Bytes of netlink header before the payload: 16, or 0 for a raw datagram. */
+  readonly headerSize: number;
 
   /**
    * Wraps a header already validated by the caller; most code gets messages
@@ -60,16 +62,35 @@ export class Message {
     length: number,
     sender = 0,
     group = 0,
+    raw = false,
   ) {
     this.data = data;
     this.offset = offset;
     this.length = length;
+    this.sender = sender;
+    this.group = group;
+    if (raw) {
+      this.headerSize = 0;
+      this.type =
+        this.flags =
+        this.seq =
+        this.portid =
+          0;
+      return;
+    }
+    this.headerSize = NLMSG_HDRLEN;
     this.type = readU16(data, offset + 4);
     this.flags = readU16(data, offset + 6);
     this.seq = readU32(data, offset + 8);
     this.portid = readU32(data, offset + 12);
-    this.sender = sender;
-    this.group = group;
+  }
+
+  /**
+   * A datagram without netlink framing (what `NETLINK_KOBJECT_UEVENT`
+   * sends): header fields are 0 and the payload is the whole datagram.
+   */
+  static raw(data: Uint8Array, sender = 0, group = 0): Message {
+    return new Message(data, 0, data.length, sender, group, true);
   }
 
   /**
@@ -89,7 +110,7 @@ export class Message {
 
   /** The bytes after the header: a view. */
   get payload(): Uint8Array {
-    return this.data.subarray(this.offset + NLMSG_HDRLEN, this.offset + this.length);
+    return this.data.subarray(this.offset + this.headerSize, this.offset + this.length);
   }
 
   /** The whole message, header included: a view. */
@@ -102,12 +123,12 @@ export class Message {
    * fixed header of `fixedHeaderSize` bytes (padded to 4).
    */
   attributes(fixedHeaderSize = 0): AttributeDecoder {
-    const start = this.offset + NLMSG_HDRLEN + align4(fixedHeaderSize);
+    const start = this.offset + this.headerSize + align4(fixedHeaderSize);
     const end = this.offset + this.length;
     if (start > end) {
       throw new ParseError(
         `payload of ${
-          this.length - NLMSG_HDRLEN
+          this.length - this.headerSize
         } bytes is shorter than a ${fixedHeaderSize}-byte fixed header`,
         this.offset,
       );
@@ -117,7 +138,14 @@ export class Message {
 
   /** An owned copy, independent of the receive buffer. */
   clone(): Message {
-    return new Message(this.bytes.slice(), 0, this.length, this.sender, this.group);
+    return new Message(
+      this.bytes.slice(),
+      0,
+      this.length,
+      this.sender,
+      this.group,
+      this.headerSize === 0,
+    );
   }
 }
 

@@ -78,6 +78,12 @@ export interface OpenOptions {
   maxQueuedEvents?: number;
   /** Closes the socket when aborted. */
   signal?: AbortSignal;
+  /**
+   * Datagrams are not netlink messages (`NETLINK_KOBJECT_UEVENT`): each one
+   * is delivered whole to the event stream as {@linkcode Message.raw}.
+   * Requests and dumps are not available. Default false.
+   */
+  raw?: boolean;
 }
 
 /** Options of every wait: cancellation and a time limit. */
@@ -213,6 +219,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   readonly #acceptForeign: boolean;
   readonly #maxQueued: number;
   readonly #batch: number;
+  readonly #raw: boolean;
   readonly #events = new Inbox();
   readonly #pending = new Map<number, Inbox>();
   readonly #waiting = new Set<Inbox>();
@@ -248,6 +255,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#acceptForeign = options.acceptForeign ?? false;
     this.#maxQueued = options.maxQueuedEvents ?? 65536;
     this.#batch = options.batch ?? 16;
+    this.#raw = options.raw ?? false;
     this.#slotSize = options.slotSize ?? 32768;
     this.#receiver = sys.receiver(this.#batch, this.#slotSize);
     this.#seq = 1 + Math.floor(Math.random() * 0x7ffffffe);
@@ -751,7 +759,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const err = new TruncatedError(len, this.#receiver.slotSize);
     // Route the error by the first header, which did arrive.
     let inbox: Inbox | undefined = this.#events;
-    if (slot.length >= NLMSG_HDRLEN) {
+    if (!this.#raw && slot.length >= NLMSG_HDRLEN) {
       const first = new Message(slot, 0, NLMSG_HDRLEN, this.#sender, this.#group);
       inbox = this.#route(first);
     }
@@ -762,6 +770,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #parseNext(): Message | undefined {
     const data = this.#data;
     const off = this.#off;
+    if (this.#raw) {
+      this.#off = data.length;
+      return Message.raw(data, this.#sender, this.#group);
+    }
     let len: number;
     try {
       len = checkHeader(data, off, data.length);

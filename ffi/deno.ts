@@ -141,13 +141,16 @@ function load(): Sys {
   const libc = lib.symbols;
   const errnoView = new Deno.UnsafePointerView(libc.__errno_location()!);
   const errno = () => errnoView.getInt32();
-  const addr = new Uint8Array(SOCKADDR_NL);
-  const addrView = new DataView(addr.buffer);
-  const int = new Uint8Array(4);
-  const intView = new DataView(int.buffer);
-  const len = new Uint8Array(4);
-  const lenView = new DataView(len.buffer);
-  const counter = new Uint8Array(8);
+  // Scratch buffers carved from one block larger than V8's 64-byte limit
+  // for on-heap typed arrays: an on-heap array cannot take the fast FFI path.
+  const scratch = new Uint8Array(256);
+  const addr = scratch.subarray(0, SOCKADDR_NL);
+  const addrView = new DataView(scratch.buffer, 0, SOCKADDR_NL);
+  const int = scratch.subarray(16, 20);
+  const intView = new DataView(scratch.buffer, 16, 4);
+  const len = scratch.subarray(32, 36);
+  const lenView = new DataView(scratch.buffer, 32, 4);
+  const counter = scratch.subarray(48, 56);
   const ok = (r: number) => (r < 0 ? -errno() : r);
 
   function setAddress(portId: number, groups: number): void {
@@ -220,7 +223,7 @@ function load(): Sys {
     },
     async wait(fd, wakeFd) {
       // Its own buffer: the poll runs on another thread while JS goes on.
-      const fds = new Uint8Array(16);
+      const fds = new Uint8Array(new ArrayBuffer(16));
       const v = new DataView(fds.buffer);
       v.setInt32(0, fd, true);
       v.setInt16(4, POLLIN, true);
@@ -237,7 +240,7 @@ function load(): Sys {
       return ok(libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     },
     wake(eventFd) {
-      new DataView(counter.buffer).setBigUint64(0, 1n, true);
+      new DataView(scratch.buffer, 48, 8).setBigUint64(0, 1n, true);
       return ok(libc.write(eventFd, counter, 8));
     },
     drain(eventFd) {

@@ -18,9 +18,11 @@ export interface Ack {
   extAck: ExtAck;
 }
 
+const NO_EXT_ACK: ExtAck = Object.freeze({});
+
 function readExtAck(msg: Message, start: number): ExtAck {
+  if (!(msg.flags & NLM_F.ACK_TLVS)) return NO_EXT_ACK;
   const ext: ExtAck = {};
-  if (!(msg.flags & NLM_F.ACK_TLVS)) return ext;
   const ad = new AttributeDecoder(msg.data, start, msg.offset + msg.length);
   while (ad.next()) {
     switch (ad.type) {

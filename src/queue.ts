@@ -10,7 +10,7 @@ import type { Message } from "./message.ts";
  * stream), the error to throw it, and the hook that wakes it.
  */
 export class Inbox {
-  #items: Message[] = [];
+  #items: Message[] | undefined;
   #head = 0;
   /** The error to deliver on the consumer's next take. */
   error: Error | undefined;
@@ -29,25 +29,26 @@ export class Inbox {
 
   /** Messages waiting. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items ? this.#items.length - this.#head : 0;
   }
 
   /** Appends a message and wakes the consumer. */
   push(msg: Message): void {
-    this.#items.push(msg);
+    (this.#items ??= []).push(msg);
     this.wake?.();
   }
 
   /** Removes and returns the oldest message, if any. */
   shift(): Message | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const m = this.#items[this.#head];
-    this.#items[this.#head++] = undefined as unknown as Message;
-    if (this.#head === this.#items.length) {
-      this.#items.length = 0;
+    const items = this.#items;
+    if (items === undefined || this.#head >= items.length) return undefined;
+    const m = items[this.#head];
+    items[this.#head++] = undefined as unknown as Message;
+    if (this.#head === items.length) {
+      items.length = 0;
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
+    } else if (this.#head > 1024 && this.#head * 2 > items.length) {
+      this.#items = items.slice(this.#head);
       this.#head = 0;
     }
     return m;

@@ -35,6 +35,7 @@ const EINTR = 4;
 const EAGAIN = 11;
 const ENOBUFS = 105;
 const MSG_TRUNC = 0x20;
+const BLOCK_SIZE = 64 * 1024;
 
 /** Options of {@linkcode NetlinkSocket.open}. */
 export interface OpenOptions {
@@ -155,9 +156,11 @@ interface Deadline {
   cancel(): void;
 }
 
+const NO_DEADLINE: Deadline = { signal: undefined, cancel() {} };
+
 function deadline(options: WaitOptions): Deadline {
   const { signal, timeoutMs } = options;
-  if (timeoutMs === undefined) return { signal, cancel() {} };
+  if (timeoutMs === undefined) return signal ? { signal, cancel() {} } : NO_DEADLINE;
   const ctl = new AbortController();
   const timer = setTimeout(
     () => ctl.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError")),
@@ -230,12 +233,19 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #closing: Promise<void> | undefined;
   #closed = false;
   #overflowing = false;
+  // Requests given up on (timeout, abort) whose reply may still come.
+  #abandoned = 0;
   #unlisten: (() => void) | undefined;
   // The datagrams of the last recvmmsg and the parse position in them.
   #count = 0;
   #slot = 0;
-  #data: Uint8Array = new Uint8Array(0);
+  // Datagrams are copied into shared blocks, never reused, so messages stay
+  // valid; one allocation per block, not per datagram (each allocation
+  // costs microseconds under Deno).
+  #block: Uint8Array = new Uint8Array(0);
+  #blockPos = 0;
   #off = 0;
+  #end = 0;
   #sender = 0;
   #group = 0;
 
@@ -396,7 +406,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     try {
       this.#sendRequest(bytes, seq);
       for (;;) {
-        const m = await this.#take(inbox, limit.signal);
+        let m = this.#take(inbox, limit.signal);
+        if (m instanceof Promise) m = await m;
         if (m === undefined) throw new ClosedError();
         if (m.type === NLMSG.ERROR) {
           finished = true;
@@ -500,7 +511,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         }
         try {
           for (;;) {
-            const m = await this.#take(inbox, limit!.signal);
+            let m = this.#take(inbox, limit!.signal);
+            if (m instanceof Promise) m = await m;
             if (m === undefined) throw new ClosedError();
             if (m.flags & NLM_F.DUMP_INTR) interrupted = true;
             if (m.type === NLMSG.DONE || m.type === NLMSG.ERROR) {
@@ -553,7 +565,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     return {
       next: async () => {
         if (ended) return done;
-        const m = await this.#take(inbox, options.signal);
+        let m = this.#take(inbox, options.signal);
+        if (m instanceof Promise) m = await m;
         if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
         if (m === undefined) {
           ended = true;
@@ -642,11 +655,37 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #unregister(seq: number, inbox: Inbox, finished: boolean): void {
     if (this.#pending.get(seq) !== inbox) return;
     // An unfinished request or dump still has a reply on its way: drain it.
-    if (finished) this.#pending.delete(seq);
-    else inbox.discard = true;
+    if (finished) {
+      this.#pending.delete(seq);
+    } else {
+      inbox.discard = true;
+      if (!inbox.isDump) this.#abandoned++;
+    }
   }
 
-  async #take(inbox: Inbox, signal: AbortSignal | undefined): Promise<Message | undefined> {
+  /**
+   * The next message for `inbox`: returned directly when one is at hand
+   * (no promise, no microtask), else a promise that waits for it.
+   * `undefined` means the socket closed.
+   */
+  #take(
+    inbox: Inbox,
+    signal: AbortSignal | undefined,
+  ): Message | undefined | Promise<Message | undefined> {
+    const m = this.#takeNow(inbox, signal);
+    return m === null ? this.#takeLater(inbox, signal) : m;
+  }
+
+  async #takeLater(inbox: Inbox, signal: AbortSignal | undefined): Promise<Message | undefined> {
+    for (;;) {
+      await this.#readable(inbox, signal);
+      const m = this.#takeNow(inbox, signal);
+      if (m !== null) return m;
+    }
+  }
+
+  /** A message, `undefined` when closed, or null when it must wait. */
+  #takeNow(inbox: Inbox, signal: AbortSignal | undefined): Message | undefined | null {
     for (;;) {
       const queued = inbox.shift();
       if (queued) return queued;
@@ -659,8 +698,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       signal?.throwIfAborted();
       const m = this.#pump(inbox);
       if (m) return m;
-      if (inbox.size || inbox.error) continue;
-      await this.#readable(inbox, signal);
+      if (!inbox.size && !inbox.error) return null;
     }
   }
 
@@ -700,7 +738,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #pump(taker: Inbox): Message | undefined {
     for (;;) {
-      while (this.#off < this.#data.length) {
+      while (this.#off < this.#end) {
         const m = this.#parseNext();
         if (m === undefined) continue;
         const inbox = this.#route(m);
@@ -745,13 +783,20 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const len = meta[i];
     this.#sender = meta[i + 2];
     this.#group = groupNumber(meta[i + 3]);
-    this.#off = 0;
     if (len > rx.slotSize || meta[i + 1] & MSG_TRUNC) {
-      this.#data = new Uint8Array(0);
+      this.#off = this.#end = 0;
       this.#truncated(rx.slots[this.#slot], len);
       return;
     }
-    this.#data = rx.slots[this.#slot].slice(0, len);
+    if (this.#block.length - this.#blockPos < len) {
+      this.#block = new Uint8Array(Math.max(BLOCK_SIZE, len));
+      this.#blockPos = 0;
+    }
+    const at = this.#blockPos;
+    this.#block.set(rx.slots[this.#slot].subarray(0, len), at);
+    this.#off = at;
+    this.#end = at + len;
+    this.#blockPos = (at + len + 7) & ~7;
   }
 
   #truncated(slot: Uint8Array, len: number): void {
@@ -768,17 +813,18 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   #parseNext(): Message | undefined {
-    const data = this.#data;
+    const data = this.#block;
     const off = this.#off;
+    const end = this.#end;
     if (this.#raw) {
-      this.#off = data.length;
-      return Message.raw(data, this.#sender, this.#group);
+      this.#off = end;
+      return new Message(data, off, end - off, this.#sender, this.#group, true);
     }
     let len: number;
     try {
-      len = checkHeader(data, off, data.length);
+      len = checkHeader(data, off, end);
     } catch (e) {
-      this.#off = data.length;
+      this.#off = end;
       if (this.#sender === 0 || this.#acceptForeign) this.#events.fail(e as ParseError);
       else this.stats.foreignDropped++;
       return undefined;
@@ -805,13 +851,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   /** A request or dump got its last message: forget drained ones it outlived. */
   #settled(seq: number, inbox: Inbox): void {
-    if (inbox.discard) this.#pending.delete(seq);
-    if (inbox.isDump) return;
+    if (inbox.discard) {
+      this.#pending.delete(seq);
+      if (!inbox.isDump) this.#abandoned--;
+    }
+    if (inbox.isDump || this.#abandoned === 0) return;
     // The kernel answers a socket's requests in order: an abandoned request
     // sent before this one will get no reply any more.
     for (const [s, other] of this.#pending) {
       if (other.discard && !other.isDump && ((seq - s) >>> 0) < 0x80000000 && s !== seq) {
         this.#pending.delete(s);
+        this.#abandoned--;
       }
     }
   }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   type AttributeDecoder,
   ClosedError,
+  DumpInterruptedError,
   type Message,
   MessageWriter,
   NETLINK,
@@ -443,3 +444,56 @@ Deno.test("AttributeDecoder reads real kernel replies (IFLA_LINKINFO nest)", opt
   }
   assert.equal(kind, "veth");
 });
+
+Deno.test(
+  "a dump racing changes is reported as DumpInterruptedError; retries recover",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    const file = await Deno.makeTempFile();
+    await Deno.writeTextFile(
+      file,
+      Array.from({ length: 200 }, (_, i) => `link add d${i} type veth peer name e${i}`).join("\n") +
+        "\n",
+    );
+    await run("ip", "-n", ns.name, "-batch", file);
+    // Another process adds and deletes links while we dump.
+    const churn = new Deno.Command("sh", {
+      args: [
+        "-c",
+        `while :; do ip -n ${ns.name} link add c0 type veth peer name c1; ip -n ${ns.name} link del c0; done`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, slotSize: 4096 });
+      let interrupted: DumpInterruptedError | undefined;
+      for (let i = 0; i < 500 && !interrupted; i++) {
+        try {
+          for await (const _ of sock.dump(getLink(0, NLM_F.DUMP))) {
+            await new Promise((r) => setTimeout(r, 0)); // let the churn run between chunks
+          }
+        } catch (e) {
+          if (!(e instanceof DumpInterruptedError)) throw e;
+          interrupted = e;
+        }
+      }
+      assert.ok(interrupted, "no dump was interrupted in 500 tries");
+      assert.equal(interrupted.attempts, 1);
+      // Buffered with retries: either a consistent result or the last attempt's messages.
+      try {
+        const links = await Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP), { retries: 50 }));
+        assert.ok(links.length >= 401, `${links.length}`);
+      } catch (e) {
+        assert.ok(e instanceof DumpInterruptedError);
+        assert.equal(e.attempts, 51);
+        assert.ok(e.messages.length >= 401);
+      }
+    } finally {
+      churn.kill();
+      await churn.status;
+      await Deno.remove(file);
+    }
+  },
+);

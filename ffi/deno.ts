@@ -153,7 +153,12 @@ function load(): Sys {
   const counter = scratch.subarray(48, 56);
   const ok = (r: number) => (r < 0 ? -errno() : r);
 
+  let lastPort = -1;
+  let lastGroups = -1;
   function setAddress(portId: number, groups: number): void {
+    if (portId === lastPort && groups === lastGroups) return;
+    lastPort = portId;
+    lastGroups = groups;
     addrView.setUint16(0, AF_NETLINK, true);
     addrView.setUint32(4, portId, true);
     addrView.setUint32(8, groups, true);
@@ -200,6 +205,7 @@ function load(): Sys {
     },
     portId(fd) {
       lenView.setUint32(0, SOCKADDR_NL, true);
+      lastPort = -1; // getsockname overwrites the cached address
       const r = ok(libc.getsockname(fd, addr, len));
       return r < 0 ? r : addrView.getUint32(4, true);
     },

@@ -268,7 +268,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#raw = options.raw ?? false;
     this.#slotSize = options.slotSize ?? 32768;
     this.#receiver = sys.receiver(this.#batch, this.#slotSize);
-    this.#seq = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    // Below 2^30: small integers stay unboxed in V8 (Map keys, comparisons).
+    this.#seq = 1 + Math.floor(Math.random() * 0x3fff0000);
     const signal = options.signal;
     if (signal) {
       const onAbort = () => void this.close();
@@ -637,7 +638,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#open();
     let seq = this.#seq;
     while (seq === 0 || this.#pending.has(seq)) seq = (seq + 1) >>> 0;
-    this.#seq = (seq + 1) >>> 0;
+    this.#seq = (seq + 1) & 0x3fffffff;
     writeU32(bytes, 8, seq);
     const inbox = new Inbox(isDump);
     this.#pending.set(seq, inbox);
@@ -793,7 +794,14 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       this.#blockPos = 0;
     }
     const at = this.#blockPos;
-    this.#block.set(rx.slots[this.#slot].subarray(0, len), at);
+    const slot = rx.slots[this.#slot];
+    if (len <= 256) {
+      // Short datagrams (ACKs, most events): a loop beats making a view.
+      const block = this.#block;
+      for (let k = 0; k < len; k++) block[at + k] = slot[k];
+    } else {
+      this.#block.set(slot.subarray(0, len), at);
+    }
     this.#off = at;
     this.#end = at + len;
     this.#blockPos = (at + len + 7) & ~7;

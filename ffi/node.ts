@@ -1,0 +1,345 @@
+/**
+ * The Node and Bun backend of {@linkcode Sys}: libc through koffi.
+ *
+ * The twin of `ffi/deno.ts`, with the same design and the same struct
+ * layouts (64-bit Linux; x86_64 and aarch64 agree on all of them): every
+ * call is synchronous on the JS thread, errno is read right after it, and
+ * only {@linkcode Sys.wait} is asynchronous. The npm build maps
+ * `ffi/deno.ts` to this file; nothing in `src/` changes.
+ *
+ * How `wait` runs differs by runtime:
+ * - Node: a libuv poll handle on the event loop (`koffi.node.poll`) for the
+ *   socket and one for the eventfd. No thread is held while waiting, so any
+ *   number of sockets can wait at once without starving libuv's 4-thread
+ *   pool (fs, dns, crypto, zlib), and the handles are closed as soon as one
+ *   fires, so nothing keeps the process alive after the socket layer's
+ *   wake-then-close.
+ * - Bun (which has no `uv_poll`): `poll(2)` through koffi's async call on a
+ *   worker thread, as Deno does with `nonblocking: true`.
+ *
+ * @module
+ */
+import koffi from "koffi";
+import type { Receiver, Sys } from "./sys.ts";
+
+const AF_NETLINK = 16;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const MSG_DONTWAIT = 0x40;
+const MSG_TRUNC = 0x20;
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
+const CLONE_NEWNET = 0x40000000;
+const EFD_NONBLOCK = 0o4000;
+const EFD_CLOEXEC = 0o2000000;
+const POLLIN = 0x1;
+const POLLERR = 0x8;
+const POLLHUP = 0x10;
+
+const SOCKADDR_NL = 12;
+const IOVEC = 16;
+const MMSGHDR = 64;
+
+// Prototypes use the C types of glibc's declarations for every argument
+// (a `size_t` is passed as a full 64-bit register); results of `ssize_t`
+// calls are read as `int`, which is exact for every value they return here.
+const prototypes = {
+  socket: "int socket(int, int, int)",
+  bind: "int bind(int, void *, uint32_t)",
+  getsockname: "int getsockname(int, void *, void *)",
+  setsockopt: "int setsockopt(int, int, int, void *, uint32_t)",
+  getsockopt: "int getsockopt(int, int, int, void *, void *)",
+  sendto: "int sendto(int, void *, size_t, int, void *, uint32_t)",
+  recvmmsg: "int recvmmsg(int, void *, unsigned int, int, void *)",
+  poll: "int poll(void *, unsigned long, int)",
+  eventfd: "int eventfd(unsigned int, int)",
+  read: "int read(int, void *, size_t)",
+  write: "int write(int, void *, size_t)",
+  open: "int open(const char *, int)",
+  setns: "int setns(int, int)",
+  close: "int close(int)",
+} as const;
+
+type Fn = (...args: unknown[]) => number;
+type AsyncFn = Fn & {
+  async: (...args: unknown[]) => void;
+};
+type Libc = { -readonly [K in keyof typeof prototypes]: AsyncFn };
+
+/** The koffi surface this file uses, typed loosely enough for any version. */
+interface Koffi {
+  load(path: string): { func(definition: string): unknown };
+  address(value: unknown): bigint;
+  errno(): number;
+  node?: {
+    poll?(
+      fd: number,
+      options: { readable: boolean },
+      callback: (status: number, events?: unknown) => void,
+    ): { close(): void } | null;
+  };
+}
+
+const ffi = koffi as unknown as Koffi;
+
+class NodeReceiver implements Receiver {
+  readonly slots: Uint8Array[] = [];
+  readonly meta: Uint32Array;
+  readonly #headers: Uint8Array;
+  readonly #view: DataView;
+  readonly #names: number;
+  readonly #recvmmsg: Fn;
+  readonly capacity: number;
+  readonly slotSize: number;
+
+  constructor(libc: Libc, capacity: number, slotSize: number) {
+    this.capacity = capacity;
+    this.slotSize = slotSize;
+    this.#recvmmsg = libc.recvmmsg;
+    this.meta = new Uint32Array(capacity * 4);
+    // One block: [mmsghdr x n][iovec x n][sockaddr_nl x n] then the slots.
+    // Its own ArrayBuffer: the backing store never moves (V8 keeps only
+    // small typed arrays without an explicit buffer on its heap; JSC pins a
+    // buffer once `.buffer` is taken), so the addresses written below stay
+    // valid for the receiver's lifetime.
+    const iovs = capacity * MMSGHDR;
+    this.#names = iovs + capacity * IOVEC;
+    const data = (this.#names + capacity * 16 + 63) & ~63;
+    const block = new Uint8Array(new ArrayBuffer(data + capacity * slotSize));
+    this.#headers = block;
+    this.#view = new DataView(block.buffer);
+    const base = ffi.address(block);
+    for (let i = 0; i < capacity; i++) {
+      const h = i * MMSGHDR;
+      const iov = iovs + i * IOVEC;
+      const name = this.#names + i * 16;
+      const slot = data + i * slotSize;
+      this.slots.push(block.subarray(slot, slot + slotSize));
+      this.#view.setBigUint64(h, base + BigInt(name), true); // msg_name
+      this.#view.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
+      this.#view.setBigUint64(h + 16, base + BigInt(iov), true); // msg_iov
+      this.#view.setBigUint64(h + 24, 1n, true); // msg_iovlen
+      this.#view.setBigUint64(iov, base + BigInt(slot), true); // iov_base
+      this.#view.setBigUint64(iov + 8, BigInt(slotSize), true); // iov_len
+    }
+  }
+
+  receive(fd: number): number {
+    const n = this.#recvmmsg(
+      fd,
+      this.#headers,
+      this.capacity,
+      MSG_DONTWAIT | MSG_TRUNC,
+      null,
+    );
+    if (n < 0) return -ffi.errno();
+    const v = this.#view;
+    const meta = this.meta;
+    for (let i = 0; i < n; i++) {
+      const h = i * MMSGHDR;
+      const name = this.#names + i * 16;
+      meta[i * 4] = v.getUint32(h + 56, true); // msg_len
+      meta[i * 4 + 1] = v.getInt32(h + 48, true); // msg_flags
+      meta[i * 4 + 2] = v.getUint32(name + 4, true); // nl_pid
+      meta[i * 4 + 3] = v.getUint32(name + 8, true); // nl_groups
+      v.setUint32(h + 8, SOCKADDR_NL, true);
+    }
+    return n;
+  }
+}
+
+/** True on Bun, whose N-API has no `uv_poll` (it aborts the process). */
+function isBun(): boolean {
+  return (globalThis as { Bun?: unknown }).Bun !== undefined;
+}
+
+function load(): Sys {
+  const lib = ffi.load("libc.so.6");
+  const libc = {} as Libc;
+  for (const [name, proto] of Object.entries(prototypes)) {
+    libc[name as keyof Libc] = lib.func(proto) as AsyncFn;
+  }
+  const errno = () => ffi.errno();
+  // Scratch buffers carved from one block with its own ArrayBuffer, so that
+  // its memory never moves and koffi passes it without a copy.
+  const scratch = new Uint8Array(new ArrayBuffer(256));
+  const addr = scratch.subarray(0, SOCKADDR_NL);
+  const addrView = new DataView(scratch.buffer, 0, SOCKADDR_NL);
+  const int = scratch.subarray(16, 20);
+  const intView = new DataView(scratch.buffer, 16, 4);
+  const len = scratch.subarray(32, 36);
+  const lenView = new DataView(scratch.buffer, 32, 4);
+  const counter = scratch.subarray(48, 56);
+  const counterView = new DataView(scratch.buffer, 48, 8);
+  const ok = (r: number) => (r < 0 ? -errno() : r);
+
+  function setAddress(portId: number, groups: number): void {
+    addrView.setUint16(0, AF_NETLINK, true);
+    addrView.setUint32(4, portId, true);
+    addrView.setUint32(8, groups, true);
+  }
+
+  function openSocket(protocol: number, type: number): number {
+    return ok(
+      libc.socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
+    );
+  }
+
+  const pollFds = scratch.subarray(64, 80);
+  const pollView = new DataView(scratch.buffer, 64, 16);
+
+  /** The wait bits of a `poll([fd, wakeFd])` that returned `n`. */
+  function pollBits(v: DataView, n: number): number {
+    if (n <= 0) return 0;
+    const a = v.getInt16(6, true);
+    const b = v.getInt16(14, true);
+    return ((a & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) |
+      ((b & POLLIN) ? 2 : 0);
+  }
+
+  function setPollFds(v: DataView, fd: number, wakeFd: number): void {
+    v.setInt32(0, fd, true);
+    v.setInt16(4, POLLIN, true);
+    v.setInt16(6, 0, true);
+    v.setInt32(8, wakeFd, true);
+    v.setInt16(12, POLLIN, true);
+    v.setInt16(14, 0, true);
+  }
+
+  /** poll([fd, wakeFd]) on a worker thread: Bun's path. */
+  function waitOnThread(fd: number, wakeFd: number): Promise<number> {
+    // Its own buffer: the poll runs on another thread while JS goes on.
+    const v = new DataView(new ArrayBuffer(16));
+    setPollFds(v, fd, wakeFd);
+    return new Promise((resolve) => {
+      libc.poll.async(v.buffer, 2, -1, (err: unknown, n: number) => {
+        resolve(err ? 0 : pollBits(v, n));
+      });
+    });
+  }
+
+  const uvPoll = isBun() ? undefined : ffi.node?.poll;
+
+  /** Two libuv poll handles on the event loop: Node's path. */
+  function waitOnLoop(fd: number, wakeFd: number): Promise<number> {
+    // First a poll(2) that does not block: it answers at once when either
+    // fd is ready, and like the Deno backend it reports a bad descriptor
+    // (POLLNVAL) as 0. koffi must never see a bad fd: its poll handle
+    // aborts the process when libuv refuses one.
+    setPollFds(pollView, fd, wakeFd);
+    const n = libc.poll(pollFds, 2, 0);
+    if (n !== 0) return Promise.resolve(pollBits(pollView, n));
+    const poll = uvPoll!;
+    return new Promise((resolve) => {
+      type Handle = { close(): void } | null;
+      let a: Handle = null;
+      let b: Handle = null;
+      let done = false;
+      // Closing both handles at the first event also unregisters both fds
+      // from epoll at once, so the socket layer may close them right after.
+      const finish = (bits: number) => {
+        if (done) return;
+        done = true;
+        a?.close();
+        b?.close();
+        resolve(bits);
+      };
+      // A negative status is libuv's report of POLLERR (e.g. ENOBUFS
+      // pending on the socket): the socket then counts as readable, so
+      // that the next receive returns the error.
+      a = poll(fd, { readable: true }, () => finish(1));
+      b = poll(
+        wakeFd,
+        { readable: true },
+        (status) => finish(status < 0 ? 0 : 2),
+      );
+      if (!a || !b) finish(0);
+    });
+  }
+
+  return {
+    socket(protocol, type, netnsPath) {
+      if (netnsPath === undefined) return openSocket(protocol, type);
+      const self = ok(
+        libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC),
+      );
+      if (self < 0) return self;
+      const target = ok(libc.open(netnsPath, O_RDONLY | O_CLOEXEC));
+      if (target < 0) {
+        libc.close(self);
+        return target;
+      }
+      let fd = ok(libc.setns(target, CLONE_NEWNET));
+      if (fd === 0) {
+        fd = openSocket(protocol, type);
+        if (libc.setns(self, CLONE_NEWNET) < 0) {
+          // The thread would stay in the wrong namespace: nothing can be
+          // trusted after this, so fail loudly rather than go on.
+          const e = errno();
+          if (fd >= 0) libc.close(fd);
+          libc.close(target);
+          libc.close(self);
+          throw new Error(
+            `setns back to the original netns failed: errno ${e}`,
+          );
+        }
+      }
+      libc.close(target);
+      libc.close(self);
+      return fd;
+    },
+    bind(fd, groups) {
+      setAddress(0, groups);
+      return ok(libc.bind(fd, addr, SOCKADDR_NL));
+    },
+    portId(fd) {
+      lenView.setUint32(0, SOCKADDR_NL, true);
+      const r = ok(libc.getsockname(fd, addr, len));
+      return r < 0 ? r : addrView.getUint32(4, true);
+    },
+    setInt(fd, level, name, value) {
+      intView.setInt32(0, value, true);
+      return ok(libc.setsockopt(fd, level, name, int, 4));
+    },
+    getInt(fd, level, name) {
+      lenView.setUint32(0, 4, true);
+      const r = ok(libc.getsockopt(fd, level, name, int, len));
+      return r < 0 ? r : intView.getInt32(0, true);
+    },
+    sendTo(fd, data, portId, groups) {
+      setAddress(portId, groups);
+      return ok(
+        libc.sendto(fd, data, data.byteLength, MSG_DONTWAIT, addr, SOCKADDR_NL),
+      );
+    },
+    receiver(capacity, slotSize) {
+      return new NodeReceiver(libc, capacity, slotSize);
+    },
+    wait(fd, wakeFd) {
+      return uvPoll ? waitOnLoop(fd, wakeFd) : waitOnThread(fd, wakeFd);
+    },
+    eventfd() {
+      return ok(libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    },
+    wake(eventFd) {
+      counterView.setBigUint64(0, 1n, true);
+      return ok(libc.write(eventFd, counter, 8));
+    },
+    drain(eventFd) {
+      return ok(libc.read(eventFd, counter, 8));
+    },
+    close(fd) {
+      return ok(libc.close(fd));
+    },
+  };
+}
+
+let cached: Sys | undefined;
+
+/**
+ * The Node/Bun implementation of {@linkcode Sys}. libc is opened on first
+ * use; koffi's native module itself is loaded when this module is imported.
+ */
+export function loadSys(): Sys {
+  return cached ??= load();
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The offline proof that the npm package works on Node: build it from the
+# same sources with the same module mapping as npm-build.ts (dnt needs JSR,
+# which CI cannot reach), npm pack it, install the tarball into a throwaway
+# project, and run a plain Node script against the kernel in a fresh netns.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+deno_bin=${DENO:-deno}
+
+for tool in node npm ip "$deno_bin"; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing"; exit 1; }
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "FAIL: needs root for ip netns (run: sudo bash tests/node/package.sh)"; exit 1
+fi
+
+[ -d "$here/node_modules/esbuild" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+
+work=$(mktemp -d)
+ns="nlts-npm-$$"
+cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+pkg="$work/pkg"
+mkdir -p "$pkg"
+(cd "$here" && node build.mjs "$pkg")
+"$deno_bin" run --allow-read "$root/npm-build.ts" --package-json |
+  node -e '
+    const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    Object.assign(p, { type: "module", main: "./mod.js", exports: { ".": "./mod.js" } });
+    process.stdout.write(JSON.stringify(p, null, 2));
+  ' >"$pkg/package.json"
+cp "$root/LICENSE" "$root/README.md" "$pkg/"
+tarball=$(cd "$pkg" && npm pack --silent --pack-destination "$work")
+echo "packed $tarball"
+
+app="$work/app"
+mkdir -p "$app"
+cd "$app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
+cp "$here/smoke.mjs" "$app/"
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+echo "node $(node --version):"
+if ! timeout 30 node smoke.mjs "$ns"; then
+  echo "FAIL: node smoke test (a timeout means the process did not exit by itself)"
+  exit 1
+fi
+echo "PASS: npm package on node $(node --version)"

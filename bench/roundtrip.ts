@@ -11,7 +11,7 @@ await using sock = NetlinkSocket.open(NETLINK.ROUTE);
 const w = new MessageWriter().begin(18 /* RTM_GETLINK */);
 w.view.setInt32(w.fixed(16) + 4, ifindex, true);
 const bytes = w.finish();
-for (let i = 0; i < per; i++) await sock.request(bytes); // warm up the JIT
+for (let i = 0; i < 20_000; i++) await sock.request(bytes); // let the JIT settle
 for (let b = 0; b < batches; b++) {
   const t0 = performance.now();
   for (let i = 0; i < per; i++) {

@@ -37,6 +37,7 @@ const POLLERR = 0x8;
 const POLLHUP = 0x10;
 
 const SOCKADDR_NL = 12;
+const POLL_SLICE_MS = 100;
 const IOVEC = 16;
 const MMSGHDR = 64;
 
@@ -206,15 +207,27 @@ function load(): Sys {
     v.setInt16(14, 0, true);
   }
 
-  /** poll([fd, wakeFd]) on a worker thread: Bun's path. */
+  /**
+   * poll([fd, wakeFd]) on a worker thread: Bun's path. The pool is small
+   * and shared by every pending wait, so each blocking poll lasts at most
+   * POLL_SLICE_MS and is then queued again: many sockets waiting at once
+   * take turns instead of starving each other.
+   */
   function waitOnThread(fd: number, wakeFd: number): Promise<number> {
+    setPollFds(pollView, fd, wakeFd);
+    const ready = libc.poll(pollFds, 2, 0);
+    if (ready !== 0) return Promise.resolve(pollBits(pollView, ready));
     // Its own buffer: the poll runs on another thread while JS goes on.
     const v = new DataView(new ArrayBuffer(16));
-    setPollFds(v, fd, wakeFd);
     return new Promise((resolve) => {
-      libc.poll.async(v.buffer, 2, -1, (err: unknown, n: number) => {
-        resolve(err ? 0 : pollBits(v, n));
-      });
+      const slice = () => {
+        setPollFds(v, fd, wakeFd);
+        libc.poll.async(v.buffer, 2, POLL_SLICE_MS, (err: unknown, n: number) => {
+          if (err || n !== 0) resolve(err ? 0 : pollBits(v, n));
+          else slice();
+        });
+      };
+      slice();
     });
   }
 

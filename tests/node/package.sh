@@ -16,6 +16,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 [ -d "$here/node_modules/esbuild" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+bun="$here/node_modules/.bin/bun"
+[ -x "$bun" ] || { echo "FAIL: bun is missing from tests/node/node_modules"; exit 1; }
+
+# The Sys contract (the same checks Deno runs on ffi/deno.ts) on ffi/node.ts.
+mkdir -p "$here/.out"
+"$here/node_modules/.bin/esbuild" "$here/sys_contract_runner.ts" --bundle --platform=node \
+  --format=esm --external:koffi --outfile="$here/.out/runner.mjs" --log-level=warning
+for runtime in node "$bun"; do
+  if ! timeout 120 "$runtime" "$here/.out/runner.mjs"; then
+    echo "FAIL: Sys contract under $runtime"; exit 1
+  fi
+done
 
 work=$(mktemp -d)
 ns="nlts-npm-$$"
@@ -49,4 +61,9 @@ if ! timeout 30 node smoke.mjs "$ns"; then
   echo "FAIL: node smoke test (a timeout means the process did not exit by itself)"
   exit 1
 fi
-echo "PASS: npm package on node $(node --version)"
+echo "bun $("$bun" --version):"
+if ! timeout 30 "$bun" smoke.mjs "$ns"; then
+  echo "FAIL: bun smoke test (a timeout means the process did not exit by itself)"
+  exit 1
+fi
+echo "PASS: npm package on node $(node --version) and bun $("$bun" --version)"

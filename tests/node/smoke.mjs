@@ -44,6 +44,7 @@ setTimeout(() => ac.abort(), 20);
 await assert.rejects(pending, { name: "AbortError" });
 console.log(`PASS cancellation after ${(performance.now() - t0).toFixed(1)} ms`);
 
+ip("link", "del", "na");
 await sock.close();
 await events.close();
 console.log("PASS closed; the process must now exit by itself");

@@ -8,24 +8,25 @@
  * @module
  */
 import type { Receiver, Sys } from "./sys.ts";
-
-const AF_NETLINK = 16;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_DONTWAIT = 0x40;
-const MSG_TRUNC = 0x20;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
-const CLONE_NEWNET = 0x40000000;
-const EFD_NONBLOCK = 0o4000;
-const EFD_CLOEXEC = 0o2000000;
-const POLLIN = 0x1;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
-
-const SOCKADDR_NL = 12;
-const IOVEC = 16;
-const MMSGHDR = 64;
+import {
+  AF_NETLINK,
+  CLONE_NEWNET,
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  IOVEC,
+  MMSGHDR,
+  MSG_DONTWAIT,
+  MSG_TRUNC,
+  O_CLOEXEC,
+  O_RDONLY,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  scratchBuffers,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCKADDR_NL,
+} from "./linux.ts";
 
 const symbols = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -141,16 +142,7 @@ function load(): Sys {
   const libc = lib.symbols;
   const errnoView = new Deno.UnsafePointerView(libc.__errno_location()!);
   const errno = () => errnoView.getInt32();
-  // Scratch buffers carved from one block larger than V8's 64-byte limit
-  // for on-heap typed arrays: an on-heap array cannot take the fast FFI path.
-  const scratch = new Uint8Array(256);
-  const addr = scratch.subarray(0, SOCKADDR_NL);
-  const addrView = new DataView(scratch.buffer, 0, SOCKADDR_NL);
-  const int = scratch.subarray(16, 20);
-  const intView = new DataView(scratch.buffer, 16, 4);
-  const len = scratch.subarray(32, 36);
-  const lenView = new DataView(scratch.buffer, 32, 4);
-  const counter = scratch.subarray(48, 56);
+  const { addr, addrView, int, intView, len, lenView, counter, counterView } = scratchBuffers();
   const ok = (r: number) => (r < 0 ? -errno() : r);
 
   let lastPort = -1;
@@ -246,7 +238,7 @@ function load(): Sys {
       return ok(libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     },
     wake(eventFd) {
-      new DataView(scratch.buffer, 48, 8).setBigUint64(0, 1n, true);
+      counterView.setBigUint64(0, 1n, true);
       return ok(libc.write(eventFd, counter, 8));
     },
     drain(eventFd) {

@@ -21,25 +21,27 @@
  */
 import koffi from "koffi";
 import type { Receiver, Sys } from "./sys.ts";
+import {
+  AF_NETLINK,
+  CLONE_NEWNET,
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  IOVEC,
+  MMSGHDR,
+  MSG_DONTWAIT,
+  MSG_TRUNC,
+  O_CLOEXEC,
+  O_RDONLY,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  scratchBuffers,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCKADDR_NL,
+} from "./linux.ts";
 
-const AF_NETLINK = 16;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_DONTWAIT = 0x40;
-const MSG_TRUNC = 0x20;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
-const CLONE_NEWNET = 0x40000000;
-const EFD_NONBLOCK = 0o4000;
-const EFD_CLOEXEC = 0o2000000;
-const POLLIN = 0x1;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
-
-const SOCKADDR_NL = 12;
 const POLL_SLICE_MS = 100;
-const IOVEC = 16;
-const MMSGHDR = 64;
 
 // Prototypes use the C types of glibc's declarations for every argument
 // (a `size_t` is passed as a full 64-bit register); results of `ssize_t`
@@ -161,17 +163,8 @@ function load(): Sys {
     libc[name as keyof Libc] = lib.func(proto) as AsyncFn;
   }
   const errno = () => ffi.errno();
-  // Scratch buffers carved from one block with its own ArrayBuffer, so that
-  // its memory never moves and koffi passes it without a copy.
-  const scratch = new Uint8Array(new ArrayBuffer(256));
-  const addr = scratch.subarray(0, SOCKADDR_NL);
-  const addrView = new DataView(scratch.buffer, 0, SOCKADDR_NL);
-  const int = scratch.subarray(16, 20);
-  const intView = new DataView(scratch.buffer, 16, 4);
-  const len = scratch.subarray(32, 36);
-  const lenView = new DataView(scratch.buffer, 32, 4);
-  const counter = scratch.subarray(48, 56);
-  const counterView = new DataView(scratch.buffer, 48, 8);
+  const { addr, addrView, int, intView, len, lenView, counter, counterView, pollFds, pollView } =
+    scratchBuffers();
   const ok = (r: number) => (r < 0 ? -errno() : r);
 
   function setAddress(portId: number, groups: number): void {
@@ -185,9 +178,6 @@ function load(): Sys {
       libc.socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
     );
   }
-
-  const pollFds = scratch.subarray(64, 80);
-  const pollView = new DataView(scratch.buffer, 64, 16);
 
   /** The wait bits of a `poll([fd, wakeFd])` that returned `n`. */
   function pollBits(v: DataView, n: number): number {

@@ -9,22 +9,14 @@
  */
 import type { Receiver, Sys } from "./sys.ts";
 import {
-  AF_NETLINK,
-  CLONE_NEWNET,
-  EFD_CLOEXEC,
-  EFD_NONBLOCK,
+  buildSys,
   IOVEC,
+  type Libc,
   MMSGHDR,
   MSG_DONTWAIT,
   MSG_TRUNC,
-  O_CLOEXEC,
-  O_RDONLY,
-  POLLERR,
-  POLLHUP,
+  pollBits,
   POLLIN,
-  scratchBuffers,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
   SOCKADDR_NL,
 } from "./linux.ts";
 
@@ -58,7 +50,7 @@ const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
-type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
+type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 function address(bytes: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
@@ -74,13 +66,13 @@ class DenoReceiver implements Receiver {
   readonly #headers: Uint8Array;
   readonly #view: DataView;
   readonly #names: number;
-  readonly #libc: Libc;
+  readonly #libc: Symbols;
   readonly #errno: () => number;
   readonly capacity: number;
   readonly slotSize: number;
 
   constructor(
-    libc: Libc,
+    libc: Symbols,
     errno: () => number,
     capacity: number,
     slotSize: number,
@@ -138,86 +130,16 @@ class DenoReceiver implements Receiver {
 }
 
 function load(): Sys {
-  const lib = Deno.dlopen("libc.so.6", symbols);
-  const libc = lib.symbols;
-  const errnoView = new Deno.UnsafePointerView(libc.__errno_location()!);
+  const raw = Deno.dlopen("libc.so.6", symbols).symbols;
+  const errnoView = new Deno.UnsafePointerView(raw.__errno_location()!);
   const errno = () => errnoView.getInt32();
-  const { addr, addrView, int, intView, len, lenView, counter, counterView } = scratchBuffers();
-  const ok = (r: number) => (r < 0 ? -errno() : r);
-
-  let lastPort = -1;
-  let lastGroups = -1;
-  function setAddress(portId: number, groups: number): void {
-    if (portId === lastPort && groups === lastGroups) return;
-    lastPort = portId;
-    lastGroups = groups;
-    addrView.setUint16(0, AF_NETLINK, true);
-    addrView.setUint32(4, portId, true);
-    addrView.setUint32(8, groups, true);
-  }
-
-  function openSocket(protocol: number, type: number): number {
-    return ok(
-      libc.socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
-    );
-  }
-
-  return {
-    socket(protocol, type, netnsPath) {
-      if (netnsPath === undefined) return openSocket(protocol, type);
-      const self = ok(
-        libc.open(cString("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC),
-      );
-      if (self < 0) return self;
-      const target = ok(libc.open(cString(netnsPath), O_RDONLY | O_CLOEXEC));
-      if (target < 0) {
-        libc.close(self);
-        return target;
-      }
-      let fd = ok(libc.setns(target, CLONE_NEWNET));
-      if (fd === 0) {
-        fd = openSocket(protocol, type);
-        if (libc.setns(self, CLONE_NEWNET) < 0) {
-          // The thread would stay in the wrong namespace: nothing can be
-          // trusted after this, so fail loudly rather than go on.
-          const e = errno();
-          if (fd >= 0) libc.close(fd);
-          libc.close(target);
-          libc.close(self);
-          throw new Error(`setns back to the original netns failed: errno ${e}`);
-        }
-      }
-      libc.close(target);
-      libc.close(self);
-      return fd;
-    },
-    bind(fd, groups) {
-      setAddress(0, groups);
-      return ok(libc.bind(fd, addr, SOCKADDR_NL));
-    },
-    portId(fd) {
-      lenView.setUint32(0, SOCKADDR_NL, true);
-      lastPort = -1; // getsockname overwrites the cached address
-      const r = ok(libc.getsockname(fd, addr, len));
-      return r < 0 ? r : addrView.getUint32(4, true);
-    },
-    setInt(fd, level, name, value) {
-      intView.setInt32(0, value, true);
-      return ok(libc.setsockopt(fd, level, name, int, 4));
-    },
-    getInt(fd, level, name) {
-      lenView.setUint32(0, 4, true);
-      const r = ok(libc.getsockopt(fd, level, name, int, len));
-      return r < 0 ? r : intView.getInt32(0, true);
-    },
-    sendTo(fd, data, portId, groups) {
-      setAddress(portId, groups);
-      return ok(
-        libc.sendto(fd, data, data.byteLength, MSG_DONTWAIT, addr, SOCKADDR_NL),
-      );
-    },
+  const libc: Libc = {
+    ...raw,
+    open: (path: string, flags: number) => raw.open(cString(path), flags),
+  };
+  return buildSys(libc, errno, {
     receiver(capacity, slotSize) {
-      return new DenoReceiver(libc, errno, capacity, slotSize);
+      return new DenoReceiver(raw, errno, capacity, slotSize);
     },
     async wait(fd, wakeFd) {
       // Its own buffer: the poll runs on another thread while JS goes on.
@@ -227,27 +149,9 @@ function load(): Sys {
       v.setInt16(4, POLLIN, true);
       v.setInt32(8, wakeFd, true);
       v.setInt16(12, POLLIN, true);
-      const n = await libc.poll(fds, 2, -1);
-      if (n <= 0) return 0;
-      const a = v.getInt16(6, true);
-      const b = v.getInt16(14, true);
-      return ((a & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) |
-        ((b & POLLIN) ? 2 : 0);
+      return pollBits(v, await raw.poll(fds, 2, -1));
     },
-    eventfd() {
-      return ok(libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    },
-    wake(eventFd) {
-      counterView.setBigUint64(0, 1n, true);
-      return ok(libc.write(eventFd, counter, 8));
-    },
-    drain(eventFd) {
-      return ok(libc.read(eventFd, counter, 8));
-    },
-    close(fd) {
-      return ok(libc.close(fd));
-    },
-  };
+  });
 }
 
 let cached: Sys | undefined;

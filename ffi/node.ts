@@ -22,22 +22,14 @@
 import koffi from "koffi";
 import type { Receiver, Sys } from "./sys.ts";
 import {
-  AF_NETLINK,
-  CLONE_NEWNET,
-  EFD_CLOEXEC,
-  EFD_NONBLOCK,
+  buildSys,
   IOVEC,
+  type Libc as LibcCalls,
   MMSGHDR,
   MSG_DONTWAIT,
   MSG_TRUNC,
-  O_CLOEXEC,
-  O_RDONLY,
-  POLLERR,
-  POLLHUP,
+  pollBits,
   POLLIN,
-  scratchBuffers,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
   SOCKADDR_NL,
 } from "./linux.ts";
 
@@ -163,30 +155,8 @@ function load(): Sys {
     libc[name as keyof Libc] = lib.func(proto) as AsyncFn;
   }
   const errno = () => ffi.errno();
-  const { addr, addrView, int, intView, len, lenView, counter, counterView, pollFds, pollView } =
-    scratchBuffers();
-  const ok = (r: number) => (r < 0 ? -errno() : r);
-
-  function setAddress(portId: number, groups: number): void {
-    addrView.setUint16(0, AF_NETLINK, true);
-    addrView.setUint32(4, portId, true);
-    addrView.setUint32(8, groups, true);
-  }
-
-  function openSocket(protocol: number, type: number): number {
-    return ok(
-      libc.socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
-    );
-  }
-
-  /** The wait bits of a `poll([fd, wakeFd])` that returned `n`. */
-  function pollBits(v: DataView, n: number): number {
-    if (n <= 0) return 0;
-    const a = v.getInt16(6, true);
-    const b = v.getInt16(14, true);
-    return ((a & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) |
-      ((b & POLLIN) ? 2 : 0);
-  }
+  const pollFds = new Uint8Array(new ArrayBuffer(16));
+  const pollView = new DataView(pollFds.buffer);
 
   function setPollFds(v: DataView, fd: number, wakeFd: number): void {
     v.setInt32(0, fd, true);
@@ -260,81 +230,14 @@ function load(): Sys {
     });
   }
 
-  return {
-    socket(protocol, type, netnsPath) {
-      if (netnsPath === undefined) return openSocket(protocol, type);
-      const self = ok(
-        libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC),
-      );
-      if (self < 0) return self;
-      const target = ok(libc.open(netnsPath, O_RDONLY | O_CLOEXEC));
-      if (target < 0) {
-        libc.close(self);
-        return target;
-      }
-      let fd = ok(libc.setns(target, CLONE_NEWNET));
-      if (fd === 0) {
-        fd = openSocket(protocol, type);
-        if (libc.setns(self, CLONE_NEWNET) < 0) {
-          // The thread would stay in the wrong namespace: nothing can be
-          // trusted after this, so fail loudly rather than go on.
-          const e = errno();
-          if (fd >= 0) libc.close(fd);
-          libc.close(target);
-          libc.close(self);
-          throw new Error(
-            `setns back to the original netns failed: errno ${e}`,
-          );
-        }
-      }
-      libc.close(target);
-      libc.close(self);
-      return fd;
-    },
-    bind(fd, groups) {
-      setAddress(0, groups);
-      return ok(libc.bind(fd, addr, SOCKADDR_NL));
-    },
-    portId(fd) {
-      lenView.setUint32(0, SOCKADDR_NL, true);
-      const r = ok(libc.getsockname(fd, addr, len));
-      return r < 0 ? r : addrView.getUint32(4, true);
-    },
-    setInt(fd, level, name, value) {
-      intView.setInt32(0, value, true);
-      return ok(libc.setsockopt(fd, level, name, int, 4));
-    },
-    getInt(fd, level, name) {
-      lenView.setUint32(0, 4, true);
-      const r = ok(libc.getsockopt(fd, level, name, int, len));
-      return r < 0 ? r : intView.getInt32(0, true);
-    },
-    sendTo(fd, data, portId, groups) {
-      setAddress(portId, groups);
-      return ok(
-        libc.sendto(fd, data, data.byteLength, MSG_DONTWAIT, addr, SOCKADDR_NL),
-      );
-    },
+  return buildSys(libc as unknown as LibcCalls, errno, {
     receiver(capacity, slotSize) {
       return new NodeReceiver(libc, capacity, slotSize);
     },
     wait(fd, wakeFd) {
       return uvPoll ? waitOnLoop(fd, wakeFd) : waitOnThread(fd, wakeFd);
     },
-    eventfd() {
-      return ok(libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    },
-    wake(eventFd) {
-      counterView.setBigUint64(0, 1n, true);
-      return ok(libc.write(eventFd, counter, 8));
-    },
-    drain(eventFd) {
-      return ok(libc.read(eventFd, counter, 8));
-    },
-    close(fd) {
-      return ok(libc.close(fd));
-    },
-  };
+  });
 }
 
 let cached: Sys | undefined;

@@ -30,3 +30,27 @@ export {
   type SocketStats,
   type WaitOptions,
 } from "./src/socket.ts";
+export {
+  AF,
+  formatAddress,
+  formatPrefix,
+  parseAddress,
+  parsePrefix,
+  type Prefix,
+} from "./src/address.ts";
+export * from "./src/nlrtable/constants.ts";
+export {
+  type DeleteReason,
+  type RouteEntry,
+  type RouteEvent,
+  type RouteSpec,
+} from "./src/nlrtable/codec.ts";
+export {
+  type AddOptions,
+  type Greeting,
+  type ListOptions,
+  NlrTable,
+  type NlrTableOptions,
+  type RouteChange,
+  Watch,
+} from "./src/nlrtable/client.ts";

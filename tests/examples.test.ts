@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { ignoreUnlessRoot } from "./helpers/netns.ts";
 
 Deno.test({
-  name: "examples/demo.ts: requests acknowledged, events seen, errors typed",
+  name: "examples/veth_events.ts: requests acknowledged, events seen, errors typed",
   ignore: ignoreUnlessRoot,
   async fn() {
-    const demo = new URL("../examples/demo.ts", import.meta.url).pathname;
+    const demo = new URL("../examples/veth_events.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-ffi", "--allow-read", "--allow-run", demo],
       stdout: "piped",

@@ -3,7 +3,7 @@
  * socket listens to link events while another creates and deletes a veth
  * pair by request; the timeline shows the kernel speaking first.
  *
- *     deno run --allow-ffi --allow-read --allow-run examples/demo.ts
+ *     deno run --allow-ffi --allow-read --allow-run examples/veth_events.ts
  *
  * Needs root (CAP_NET_ADMIN) for the namespace.
  */

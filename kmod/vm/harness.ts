@@ -1,0 +1,378 @@
+/**
+ * Runs the nlrtable module in a real kernel: Debian's, booted in qemu (TCG),
+ * because the machines here run a kernel without module support.
+ *
+ * It installs what it needs when run as root (else prints the command),
+ * builds the module with W=1 (a warning fails), packs an initramfs with
+ * busybox, Deno and the project's sources, boots, and reads the result
+ * back from the serial console: the guest's output between markers, then
+ * rmmod's status and dmesg, which must show no WARNING/BUG/Oops and the
+ * module's own "nothing leaked".
+ *
+ *     deno run -A kmod/vm/harness.ts test    # tests/kmod/ in the guest
+ *     deno run -A kmod/vm/harness.ts demo    # examples/founding.ts
+ *     deno run -A kmod/vm/harness.ts bench   # bench/kmod_roundtrip.ts
+ *
+ * Environment: KVER picks the kernel (default: linux-headers-amd64's).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const OUT = `${ROOT}.out/vm/`;
+
+/** What the guest runs. */
+export type Mode = "test" | "demo" | "bench";
+
+/** The outcome of one boot. */
+export interface VmResult {
+  /** True when every check passed. */
+  ok: boolean;
+  /** What failed, in words. */
+  problems: string[];
+  /** The guest command's output (between the markers). */
+  output: string;
+  /** The guest's dmesg after rmmod. */
+  dmesg: string;
+  /** The whole serial log. */
+  serial: string;
+}
+
+const text = new TextDecoder();
+
+async function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, ...opts, stdout: "piped", stderr: "piped" })
+    .output();
+  const all = text.decode(out.stdout) + text.decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${all}`);
+  return all;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function which(tool: string): Promise<boolean> {
+  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+    .output();
+  return r.success;
+}
+
+/** The kernel version: $KVER, else the one linux-headers-amd64 depends on. */
+async function kernelVersion(): Promise<string> {
+  const env = Deno.env.get("KVER");
+  if (env) return env;
+  const read = async () =>
+    /Depends: linux-headers-(\S+)/.exec(
+      await sh("apt-cache", ["depends", "linux-headers-amd64"]).catch(() => ""),
+    )?.[1];
+  let kver = await read();
+  if (!kver && Deno.uid() === 0) {
+    await sh("apt-get", ["update", "-qq"]);
+    kver = await read();
+  }
+  if (!kver) throw new Error("cannot tell the kernel version: set KVER or run as root");
+  return kver;
+}
+
+/** Installs the packages the VM needs, or says how. */
+async function ensurePackages(kver: string, log: (s: string) => void): Promise<void> {
+  const missing: string[] = [];
+  if (!await which("qemu-system-x86_64")) missing.push("qemu-system-x86");
+  if (!exists("/bin/busybox")) missing.push("busybox-static");
+  if (!await which("cpio")) missing.push("cpio");
+  if (!await which("gcc") || !await which("make")) missing.push("build-essential");
+  if (!await which("bc")) missing.push("bc");
+  if (!exists(`/lib/modules/${kver}/build/Makefile`)) missing.push(`linux-headers-${kver}`);
+  if (missing.length === 0) return;
+  const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  if (Deno.uid() !== 0) throw new Error(`missing packages; as root run:\n  ${cmd}`);
+  log(`installing ${missing.join(" ")}`);
+  await sh("sh", ["-c", cmd], { env: { DEBIAN_FRONTEND: "noninteractive" } });
+}
+
+/** Debian's kernel image, extracted from its .deb (installing it would pull in udev). */
+async function kernelImage(kver: string): Promise<string> {
+  const image = `${OUT}vmlinuz-${kver}`;
+  if (exists(image)) return image;
+  const dir = `${OUT}deb/`;
+  await Deno.mkdir(dir, { recursive: true });
+  await sh("apt-get", ["download", `linux-image-${kver}`], { cwd: dir });
+  await sh("sh", [
+    "-c",
+    `dpkg-deb --fsys-tarfile linux-image-${kver}_*.deb | tar -xO ./boot/vmlinuz-${kver} > ${image}.tmp && mv ${image}.tmp ${image} && rm -f linux-image-${kver}_*.deb`,
+  ], { cwd: dir });
+  return image;
+}
+
+/** Builds the module out of tree with W=1; any warning is a failure. */
+async function buildModule(kver: string): Promise<string> {
+  const dir = `${OUT}build-${kver}/`;
+  await Deno.mkdir(dir, { recursive: true });
+  for (const f of ["Kbuild", "Makefile", "nlrtable.c", "nlrtable.h"]) {
+    await Deno.copyFile(`${ROOT}kmod/${f}`, dir + f);
+  }
+  const log = await sh("make", ["-C", dir, `KVER=${kver}`]);
+  const warnings = log.split("\n").filter((l) => /warning:|error:/i.test(l));
+  if (warnings.length) throw new Error(`module build warnings:\n${warnings.join("\n")}`);
+  return `${dir}nlrtable.ko`;
+}
+
+/** Builds the C reference client for the in-VM benchmark. */
+async function buildCClient(): Promise<string> {
+  const out = `${OUT}nlrt_roundtrip`;
+  await sh("gcc", ["-O2", "-Wall", "-Werror", "-o", out, `${ROOT}bench/c/nlrt_roundtrip.c`]);
+  return out;
+}
+
+const INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/root DENO_DIR=/tmp/deno NO_COLOR=1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+chmod 1777 /tmp
+ip link set lo up
+mode=$(sed -n 's/.*nlrtmode=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
+echo "@@BOOTED mode=$mode"
+insmod /nlrtable.ko
+echo "@@INSMOD=$?"
+cd /project
+echo "@@OUT_BEGIN"
+case "$mode" in
+test) deno test -A --no-check --no-config tests/kmod/ ;;
+demo) deno run -A --no-check --no-config examples/founding.ts ;;
+bench) deno run -A --no-check --no-config bench/kmod_roundtrip.ts /bin/nlrt_roundtrip ;;
+esac
+echo "@@OUT_END rc=$?"
+rmmod nlrtable
+echo "@@RMMOD=$?"
+echo "@@DMESG_BEGIN"
+dmesg
+echo "@@DMESG_END"
+poweroff -f
+`;
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.name === "node_modules" || e.name === ".out") continue;
+    if (e.isDirectory) await copyTree(`${from}/${e.name}`, `${to}/${e.name}`);
+    else if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
+  }
+}
+
+/** Stages the guest's root file system and packs it. */
+async function packInitramfs(ko: string, cClient: string): Promise<string> {
+  const root = `${OUT}root/`;
+  await Deno.remove(root, { recursive: true }).catch(() => {});
+  for (const d of ["bin", "proc", "sys", "dev", "tmp", "root", "etc", "lib64", "project"]) {
+    await Deno.mkdir(root + d, { recursive: true });
+  }
+  await Deno.copyFile("/bin/busybox", `${root}bin/busybox`);
+  await Deno.chmod(`${root}bin/busybox`, 0o755);
+  const deno = Deno.execPath();
+  await Deno.copyFile(deno, `${root}bin/deno`);
+  await Deno.chmod(`${root}bin/deno`, 0o755);
+  await Deno.copyFile(cClient, `${root}bin/nlrt_roundtrip`);
+  await Deno.chmod(`${root}bin/nlrt_roundtrip`, 0o755);
+  // the loader and every library deno or the C client links, plus the
+  // libc that ffi/deno.ts opens by name
+  const libs = new Set<string>();
+  for (const bin of [deno, cClient]) {
+    for (const m of (await sh("ldd", [bin])).matchAll(/(\/\S+\.so[^\s]*)/g)) libs.add(m[1]);
+  }
+  for (const lib of libs) {
+    const dest = root + lib.slice(1);
+    await Deno.mkdir(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(lib, dest);
+  }
+  await Deno.writeTextFile(`${root}init`, INIT);
+  await Deno.chmod(`${root}init`, 0o755);
+  await Deno.writeTextFile(
+    `${root}etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n",
+  );
+  await Deno.writeTextFile(`${root}etc/group`, "root:x:0:\nnogroup:x:65534:\n");
+  await Deno.copyFile(ko, `${root}nlrtable.ko`);
+  const project = `${root}project/`;
+  await Deno.copyFile(`${ROOT}mod.ts`, `${project}mod.ts`);
+  for (const d of ["src", "ffi", "tests/kmod", "tests/helpers", "examples", "bench"]) {
+    await copyTree(ROOT + d, project + d);
+  }
+  await Deno.mkdir(`${project}kmod`, { recursive: true });
+  await Deno.copyFile(`${ROOT}kmod/nlrtable.h`, `${project}kmod/nlrtable.h`);
+  const image = `${OUT}initramfs.cpio.gz`;
+  await sh("sh", ["-c", `cd ${root} && find . | cpio -o -H newc --quiet | gzip -1 > ${image}`]);
+  return image;
+}
+
+/** True only where KVM really works (not the nested kvm_pvm driver here). */
+function kvmUsable(): boolean {
+  try {
+    Deno.openSync("/dev/kvm", { read: true, write: true }).close();
+    const cpu = Deno.readTextFileSync("/proc/cpuinfo");
+    return /\b(vmx|svm)\b/.test(cpu) && !exists("/sys/module/kvm_pvm");
+  } catch {
+    return false;
+  }
+}
+
+/** Boots the guest and streams its serial console line by line. */
+async function boot(
+  kernel: string,
+  initrd: string,
+  mode: Mode,
+  timeoutS: number,
+  onLine: (line: string) => void,
+): Promise<string> {
+  const accel = kvmUsable() ? ["-enable-kvm", "-cpu", "host"] : [
+    "-accel",
+    "tcg,thread=multi",
+    "-cpu",
+    "max",
+  ];
+  const qemu = new Deno.Command("timeout", {
+    args: [
+      "-k",
+      "5",
+      String(timeoutS),
+      "qemu-system-x86_64",
+      ...accel,
+      "-smp",
+      "2",
+      "-m",
+      "1024",
+      "-nographic",
+      "-nodefaults",
+      "-serial",
+      "stdio",
+      "-no-reboot",
+      "-kernel",
+      kernel,
+      "-initrd",
+      initrd,
+      "-append",
+      `console=ttyS0 panic=-1 quiet nlrtmode=${mode}`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let serial = "";
+  let pending = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of qemu.stdout) {
+    pending += decoder.decode(chunk, { stream: true }).replaceAll("\r", "");
+    let nl;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      serial += line + "\n";
+      onLine(line);
+    }
+  }
+  serial += pending;
+  const status = await qemu.status;
+  const err = text.decode(await new Response(qemu.stderr).arrayBuffer());
+  if (status.code === 124) serial += `\n@@TIMEOUT after ${timeoutS}s\n`;
+  if (err.trim()) serial += `\n@@QEMU_STDERR ${err}\n`;
+  return serial;
+}
+
+/** Reads the markers and dmesg; every check that fails is a problem. */
+export function judge(serial: string, mode: Mode): VmResult {
+  const problems: string[] = [];
+  const between = (a: string, b: string) => {
+    const i = serial.indexOf(a);
+    const j = serial.indexOf(b, i + 1);
+    return i >= 0 && j >= 0 ? serial.slice(serial.indexOf("\n", i) + 1, j) : undefined;
+  };
+  const output = between("@@OUT_BEGIN", "@@OUT_END") ?? "";
+  const dmesg = between("@@DMESG_BEGIN", "@@DMESG_END");
+  if (!serial.includes("@@BOOTED")) problems.push("the guest never reached /init");
+  if (!serial.includes("@@INSMOD=0")) problems.push("insmod failed");
+  const rc = /@@OUT_END rc=(\d+)/.exec(serial)?.[1];
+  if (rc === undefined) problems.push("no result from the guest (crash or timeout)");
+  else if (rc !== "0") problems.push(`the guest's ${mode} command exited ${rc}`);
+  if (mode === "test") {
+    const summary = /^(ok|FAILED) \| (\d+) passed.*\| (\d+) failed/m.exec(output);
+    if (!summary) problems.push("no test summary in the guest's output");
+    else if (summary[1] !== "ok" || summary[3] !== "0" || Number(summary[2]) === 0) {
+      problems.push(`guest tests: ${summary[0]}`);
+    }
+  }
+  if (!serial.includes("@@RMMOD=0")) problems.push("rmmod failed");
+  if (dmesg === undefined) problems.push("no dmesg from the guest");
+  else {
+    const bad = dmesg.split("\n").filter((l) =>
+      /WARNING:|BUG:|Oops|Call Trace|general protection|refcount_t:|leaked \d/.test(l)
+    );
+    if (bad.length) problems.push(`dmesg:\n${bad.join("\n")}`);
+    if (!dmesg.includes("nlrtable: unloaded, nothing leaked")) {
+      problems.push("dmesg lacks the module's clean-unload line");
+    }
+  }
+  if (serial.includes("@@TIMEOUT")) problems.push("qemu timed out");
+  return { ok: problems.length === 0, problems, output, dmesg: dmesg ?? "", serial };
+}
+
+/** Builds, boots and judges. `onOutput` sees the guest command's lines live. */
+export async function runVm(
+  mode: Mode,
+  options: { onOutput?: (line: string) => void; log?: (s: string) => void; timeoutS?: number } = {},
+): Promise<VmResult> {
+  const log = options.log ?? (() => {});
+  await Deno.mkdir(OUT, { recursive: true });
+  const kver = await kernelVersion();
+  await ensurePackages(kver, log);
+  log(`kernel ${kver}`);
+  const [kernel, ko, cClient] = await Promise.all([
+    kernelImage(kver),
+    buildModule(kver),
+    buildCClient(),
+  ]);
+  const initrd = await packInitramfs(ko, cClient);
+  log("booting");
+  let inside = false;
+  const serial = await boot(kernel, initrd, mode, options.timeoutS ?? 900, (line) => {
+    if (line.startsWith("@@OUT_END")) inside = false;
+    if (inside) options.onOutput?.(line);
+    if (line.startsWith("@@OUT_BEGIN")) inside = true;
+  });
+  await Deno.writeTextFile(`${OUT}serial-${mode}.log`, serial);
+  return judge(serial, mode);
+}
+
+if (import.meta.main) {
+  const { positionals, values } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h" }, quiet: { type: "boolean", short: "q" } },
+  });
+  const mode = (positionals[0] ?? "test") as Mode;
+  if (values.help || !["test", "demo", "bench"].includes(mode)) {
+    console.log("usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet]");
+    Deno.exit(values.help ? 0 : 2);
+  }
+  const log = values.quiet ? () => {} : (s: string) => console.error(`[vm] ${s}`);
+  const result = await runVm(mode, { onOutput: (l) => console.log(l), log });
+  if (result.ok) {
+    log("ok: module loaded, ran, unloaded; dmesg clean");
+  } else {
+    console.error(`[vm] FAILED:\n  ${result.problems.join("\n  ")}`);
+    console.error(`[vm] serial log: ${OUT}serial-${mode}.log`);
+    Deno.exit(1);
+  }
+}

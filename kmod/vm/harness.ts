@@ -145,13 +145,14 @@ mount -t tmpfs tmp /tmp
 chmod 1777 /tmp
 ip link set lo up
 mode=$(sed -n 's/.*nlrtmode=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
+only=$(sed -n 's/.*nlrtonly=\\([a-z_]*\\).*/\\1/p' /proc/cmdline)
 echo "@@BOOTED mode=$mode"
 insmod /nlrtable.ko
 echo "@@INSMOD=$?"
 cd /project
 echo "@@OUT_BEGIN"
 case "$mode" in
-test) deno test -A --no-check --no-config tests/kmod/ ;;
+test) deno test -A --no-check --no-config tests/kmod/\${only:+\$only.test.ts} ;;
 demo) deno run -A --no-check --no-config examples/founding.ts ;;
 bench) deno run -A --no-check --no-config bench/kmod_roundtrip.ts /bin/nlrt_roundtrip ;;
 esac
@@ -189,8 +190,11 @@ async function packInitramfs(ko: string, cClient: string): Promise<string> {
   await Deno.chmod(`${root}bin/nlrt_roundtrip`, 0o755);
   // the loader and every library deno or the C client links, plus the
   // libc that ffi/deno.ts opens by name
+  // util-linux's setpriv (busybox's cannot change uid) for unprivileged tests
+  await Deno.mkdir(`${root}usr/bin`, { recursive: true });
+  await Deno.copyFile("/usr/bin/setpriv", `${root}usr/bin/setpriv`);
   const libs = new Set<string>();
-  for (const bin of [deno, cClient]) {
+  for (const bin of [deno, cClient, "/usr/bin/setpriv"]) {
     for (const m of (await sh("ldd", [bin])).matchAll(/(\/\S+\.so[^\s]*)/g)) libs.add(m[1]);
   }
   for (const lib of libs) {
@@ -234,6 +238,7 @@ async function boot(
   kernel: string,
   initrd: string,
   mode: Mode,
+  only: string,
   timeoutS: number,
   onLine: (line: string) => void,
 ): Promise<string> {
@@ -264,7 +269,7 @@ async function boot(
       "-initrd",
       initrd,
       "-append",
-      `console=ttyS0 panic=-1 quiet nlrtmode=${mode}`,
+      `console=ttyS0 panic=-1 quiet nlrtmode=${mode} nlrtonly=${only}`,
     ],
     stdin: "null",
     stdout: "piped",
@@ -331,7 +336,13 @@ export function judge(serial: string, mode: Mode): VmResult {
 /** Builds, boots and judges. `onOutput` sees the guest command's lines live. */
 export async function runVm(
   mode: Mode,
-  options: { onOutput?: (line: string) => void; log?: (s: string) => void; timeoutS?: number } = {},
+  options: {
+    onOutput?: (line: string) => void;
+    log?: (s: string) => void;
+    timeoutS?: number;
+    /** Run only tests/kmod/ONLY.test.ts. */
+    only?: string;
+  } = {},
 ): Promise<VmResult> {
   const log = options.log ?? (() => {});
   await Deno.mkdir(OUT, { recursive: true });
@@ -346,7 +357,9 @@ export async function runVm(
   const initrd = await packInitramfs(ko, cClient);
   log("booting");
   let inside = false;
-  const serial = await boot(kernel, initrd, mode, options.timeoutS ?? 900, (line) => {
+  const only = options.only ?? "";
+  if (!/^[a-z_]*$/.test(only)) throw new TypeError(`bad test name: ${only}`);
+  const serial = await boot(kernel, initrd, mode, only, options.timeoutS ?? 900, (line) => {
     if (line.startsWith("@@OUT_END")) inside = false;
     if (inside) options.onOutput?.(line);
     if (line.startsWith("@@OUT_BEGIN")) inside = true;
@@ -359,15 +372,21 @@ if (import.meta.main) {
   const { positionals, values } = parseArgs({
     args: Deno.args,
     allowPositionals: true,
-    options: { help: { type: "boolean", short: "h" }, quiet: { type: "boolean", short: "q" } },
+    options: {
+      help: { type: "boolean", short: "h" },
+      quiet: { type: "boolean", short: "q" },
+      only: { type: "string" },
+    },
   });
   const mode = (positionals[0] ?? "test") as Mode;
   if (values.help || !["test", "demo", "bench"].includes(mode)) {
-    console.log("usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet]");
+    console.log(
+      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME]",
+    );
     Deno.exit(values.help ? 0 : 2);
   }
   const log = values.quiet ? () => {} : (s: string) => console.error(`[vm] ${s}`);
-  const result = await runVm(mode, { onOutput: (l) => console.log(l), log });
+  const result = await runVm(mode, { onOutput: (l) => console.log(l), log, only: values.only });
   if (result.ok) {
     log("ok: module loaded, ran, unloaded; dmesg clean");
   } else {

@@ -41,13 +41,18 @@ export async function reload(...params: string[]): Promise<void> {
   assert.equal(ins.code, 0, `insmod: ${ins.out}`);
 }
 
-/** The command line that runs a Deno script as the unprivileged user nobody. */
+/**
+ * A command that runs a Deno script as the unprivileged user nobody, with
+ * every capability dropped (util-linux setpriv).
+ */
 export function asNobody(script: string, ...args: string[]): Deno.Command {
-  return new Deno.Command("setpriv", {
+  return new Deno.Command("/usr/bin/setpriv", {
     args: [
       "--reuid=65534",
       "--regid=65534",
       "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
       Deno.execPath(),
       "run",
       "-A",
@@ -57,7 +62,7 @@ export function asNobody(script: string, ...args: string[]): Deno.Command {
       ...args,
     ],
     env: { DENO_DIR: "/tmp/deno-nobody", HOME: "/tmp" },
-    stdin: "piped",
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });

@@ -1,0 +1,138 @@
+/**
+ * The founding scenario, with the nlrtable module loaded: R1, R2 and R3 are
+ * added, R3 with a 10 s lifetime. Two separate processes, P2 and P3, watch
+ * R3; a third listens to the change group. When the kernel's timer deletes
+ * R3, P2 and P3 are each notified, and the listener sees the deletion.
+ *
+ *     deno run -A examples/founding.ts           # as root, module loaded
+ *     deno task demo                             # all of it, in a VM
+ *
+ * The same file is each process: `listener` and `watch NAME` are the roles.
+ */
+import { parseArgs } from "node:util";
+import { NlrTable, type RouteEntry } from "../mod.ts";
+
+const { positionals, values } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    t0: { type: "string" },
+    lifetime: { type: "string", default: "10000" },
+  },
+});
+const t0 = Number(values.t0 ?? Date.now());
+const R3 = "10.0.3.0/24";
+
+function say(who: string, what: string): void {
+  const t = ((Date.now() - t0) / 1000).toFixed(3).padStart(7);
+  console.log(`${t}s  ${who.padEnd(8)} ${what}`);
+}
+
+function describe(e: RouteEntry): string {
+  return [
+    e.dst,
+    e.gateway && `via ${e.gateway}`,
+    e.oif && `dev ${e.oif}`,
+    e.expiresMs !== undefined && `expires in ${(e.expiresMs / 1000).toFixed(1)}s`,
+    e.watchers && `${e.watchers} watcher(s)`,
+  ].filter(Boolean).join(" ");
+}
+
+async function listener(): Promise<void> {
+  await using table = NlrTable.open();
+  const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
+  say("listener", `pid ${Deno.pid} joined the change group; ready`);
+  for await (const ch of changes) {
+    if (ch.kind === "overrun") {
+      say("listener", "overrun: changes were lost");
+      continue;
+    }
+    const why = ch.kind === "deleted" ? ` (${ch.reason})` : "";
+    say("listener", `kernel multicast: ${ch.kind}${why} ${describe(ch.entry)}`);
+    if (ch.kind === "deleted" && ch.entry.dst === R3) return;
+  }
+  throw new Error("the change stream ended before R3 was deleted");
+}
+
+async function watcher(name: string): Promise<void> {
+  await using table = NlrTable.open();
+  await using watch = await table.watch(R3);
+  say(name, `pid ${Deno.pid} watching R3 (${R3}) from port ${watch.portId}; ready`);
+  for await (const ev of watch) {
+    say(name, `kernel unicast: R3 deleted (${ev.reason}), notified`);
+    return;
+  }
+  throw new Error("the watch ended without a notification");
+}
+
+function spawn(...role: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", "--no-config", import.meta.filename!, ...role, `--t0=${t0}`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** Relays a child's lines; resolves once it printed "ready". */
+function relay(child: Deno.ChildProcess, lines: string[]): Promise<void> {
+  return new Promise((ready, fail) => {
+    (async () => {
+      let buf = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          console.log(line);
+          lines.push(line);
+          if (line.endsWith("ready")) ready();
+        }
+      }
+      fail(new Error("a child exited before it was ready"));
+    })();
+  });
+}
+
+async function main(): Promise<void> {
+  say("P1", `pid ${Deno.pid}: the founding scenario, on the nlrtable module`);
+  await using table = NlrTable.open();
+  say("P1", `module says: ${(await table.greet()).greeting}`);
+
+  const lines: string[] = [];
+  const listen = spawn("listener");
+  await relay(listen, lines);
+
+  const lifetimeMs = Number(values.lifetime);
+  await table.add({ dst: "10.0.1.0/24", gateway: "192.0.2.1", oif: "eth0" });
+  say("P1", "added R1 10.0.1.0/24 via 192.0.2.1 dev eth0");
+  await table.add({ dst: "10.0.2.0/24", gateway: "192.0.2.2", oif: "eth0" });
+  say("P1", "added R2 10.0.2.0/24 via 192.0.2.2 dev eth0");
+  await table.add({ dst: R3, gateway: "192.0.2.3", oif: "eth1", lifetimeMs });
+  say("P1", `added R3 ${R3} via 192.0.2.3 dev eth1, lifetime ${lifetimeMs / 1000}s`);
+
+  const p2 = spawn("watch", "P2");
+  const p3 = spawn("watch", "P3");
+  await Promise.all([relay(p2, lines), relay(p3, lines)]);
+  for await (const e of table.list()) say("P1", `table: ${describe(e)}`);
+  say("P1", "waiting for the kernel's timer to delete R3");
+
+  const codes = await Promise.all([listen, p2, p3].map(async (c) => (await c.status).code));
+  const left: string[] = [];
+  for await (const e of table.list()) left.push(e.dst);
+  say("P1", `table now: ${left.join(", ")}`);
+  await table.delete("10.0.1.0/24");
+  await table.delete("10.0.2.0/24");
+
+  const ok = codes.every((c) => c === 0) &&
+    lines.some((l) => /P2 .*R3 deleted \(expired\), notified/.test(l)) &&
+    lines.some((l) => /P3 .*R3 deleted \(expired\), notified/.test(l)) &&
+    lines.some((l) => /listener .*deleted \(expired\) 10\.0\.3\.0\/24/.test(l)) &&
+    !left.includes(R3);
+  say("P1", ok ? "done: P2 and P3 were notified, the listener saw it" : "FAILED");
+  if (!ok) Deno.exit(1);
+}
+
+if (positionals[0] === "listener") await listener();
+else if (positionals[0] === "watch") await watcher(positionals[1] ?? "P?");
+else await main();

@@ -1,0 +1,42 @@
+/**
+ * Run as an unprivileged user by privileges.test.ts: mutations must fail
+ * with EPERM; get, list, watch and the change group must work. Prints
+ * "ready" once it watches, then one JSON line when R is deleted.
+ */
+import { NetlinkError, NlrTable } from "../../mod.ts";
+
+const R = "10.60.0.0/24";
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    return e instanceof NetlinkError ? e.code : String(e);
+  }
+};
+
+await using table = NlrTable.open();
+const result: Record<string, unknown> = { uid: Deno.uid() };
+const step = (s: string) => console.error(`worker: ${s}`);
+step("open");
+result.add = await codeOf(table.add({ dst: "10.61.0.0/24" }));
+result.replace = await codeOf(table.add({ dst: R, oif: "x" }, { replace: true }));
+result.delete = await codeOf(table.delete(R));
+step("mutations refused");
+result.get = (await table.get(R)).dst;
+const listed = [];
+for await (const e of table.list()) listed.push(e.dst);
+result.list = listed;
+step("read");
+const changes = table.changes({ signal: AbortSignal.timeout(30_000) });
+step("changes");
+await using watch = await table.watch(R);
+step("watching");
+console.log("ready");
+for await (const ev of watch) result.watch = `${ev.kind} ${ev.reason} ${ev.entry.dst}`;
+step("notified");
+for await (const ch of changes) {
+  result.change = ch.kind === "deleted" ? `${ch.kind} ${ch.reason} ${ch.entry.dst}` : ch.kind;
+  break;
+}
+console.log(JSON.stringify(result));

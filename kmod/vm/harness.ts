@@ -115,17 +115,104 @@ async function kernelImage(kver: string): Promise<string> {
   return image;
 }
 
+/** A kernel to build against and boot. */
+interface Kernel {
+  /** Its version string, e.g. 6.1.0-56-amd64. */
+  kver: string;
+  /** Its build tree (headers). */
+  kdir: string;
+  /** Its image (vmlinuz). */
+  image: string;
+  /** Extra make variables. */
+  make: string[];
+}
+
 /** Builds the module out of tree with W=1; any warning is a failure. */
-async function buildModule(kver: string): Promise<string> {
-  const dir = `${OUT}build-${kver}/`;
+async function buildModule(k: Kernel): Promise<string> {
+  const dir = `${OUT}build-${k.kver}/`;
   await Deno.mkdir(dir, { recursive: true });
   for (const f of ["Kbuild", "Makefile", "nlrtable.c", "nlrtable.h"]) {
     await Deno.copyFile(`${ROOT}kmod/${f}`, dir + f);
   }
-  const log = await sh("make", ["-C", dir, `KVER=${kver}`]);
+  const log = await sh("make", ["-C", dir, `KDIR=${k.kdir}`, ...k.make]);
   const warnings = log.split("\n").filter((l) => /warning:|error:/i.test(l));
   if (warnings.length) throw new Error(`module build warnings:\n${warnings.join("\n")}`);
   return `${dir}nlrtable.ko`;
+}
+
+/** Debian bookworm's kernel: headers from apt, the image from its .deb. */
+async function bookwormKernel(log: (s: string) => void): Promise<Kernel> {
+  const kver = await kernelVersion();
+  await ensurePackages(kver, log);
+  return { kver, kdir: `/lib/modules/${kver}/build`, image: await kernelImage(kver), make: [] };
+}
+
+/**
+ * bookworm-backports' kernel (6.12), fetched without touching /etc/apt: a
+ * private apt configuration whose one source is the backports suite of the
+ * mirror this machine uses, and the packages unpacked into a prefix.
+ */
+async function backportsKernel(log: (s: string) => void): Promise<Kernel> {
+  await ensurePackages(await kernelVersion(), log); // the tools; 6.1 headers are harmless
+  const dir = `${OUT}backports/`;
+  for (const d of ["lists/partial", "archives/partial", "cache", "etc", "debs", "prefix"]) {
+    await Deno.mkdir(dir + d, { recursive: true });
+  }
+  const sources = await Deno.readTextFile("/etc/apt/sources.list.d/debian.sources").catch(() => "");
+  const mirror = /URIs:\s*(\S+\/debian)\s/.exec(sources)?.[1] ?? "http://deb.debian.org/debian";
+  await Deno.writeTextFile(
+    `${dir}etc/sources.list`,
+    `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-backports main\n`,
+  );
+  await Deno.writeTextFile(
+    `${dir}apt.conf`,
+    [
+      `Dir::Etc::sourcelist "${dir}etc/sources.list";`,
+      `Dir::Etc::sourceparts "-";`,
+      `Dir::State::lists "${dir}lists";`,
+      `Dir::Cache "${dir}cache";`,
+      `Dir::Cache::archives "${dir}archives";`,
+      "",
+    ].join("\n"),
+  );
+  const env = { APT_CONFIG: `${dir}apt.conf` };
+  const kverFile = `${dir}kver`;
+  let kver = await Deno.readTextFile(kverFile).catch(() => "");
+  if (!kver) {
+    log("fetching bookworm-backports' package lists");
+    await sh("apt-get", ["update", "-qq"], { env });
+    kver = /Depends: linux-headers-(\S+)/.exec(
+      await sh("apt-cache", ["depends", "linux-headers-amd64"], { env }),
+    )?.[1] ?? "";
+    if (!kver) throw new Error("bookworm-backports has no linux-headers-amd64");
+  }
+  const base = kver.replace(/-amd64$/, "");
+  const kdir = `${dir}prefix/usr/src/linux-headers-${kver}`;
+  const image = `${OUT}vmlinuz-${kver}`;
+  if (!exists(`${kdir}/Makefile`) || !exists(image)) {
+    log(`fetching linux ${kver} from bookworm-backports`);
+    const debs = [
+      `linux-headers-${kver}`,
+      `linux-headers-${base}-common`,
+      `linux-kbuild-${base}`,
+      `linux-image-${kver}-unsigned`,
+    ];
+    await sh("apt-get", ["download", ...debs], { cwd: `${dir}debs`, env });
+    await sh("sh", [
+      "-c",
+      `for d in linux-headers-*.deb linux-kbuild-*.deb; do dpkg-deb -x "$d" ../prefix; done && ` +
+      `dpkg-deb --fsys-tarfile linux-image-*.deb | tar -xO ./boot/vmlinuz-${kver} > ${image} && rm -f *.deb`,
+    ], { cwd: `${dir}debs` });
+    // the headers' Makefile includes the common tree by its absolute path
+    const mk = `${kdir}/Makefile`;
+    await Deno.writeTextFile(
+      mk,
+      (await Deno.readTextFile(mk)).replace("include /usr/src/", `include ${dir}prefix/usr/src/`),
+    );
+    await Deno.writeTextFile(kverFile, kver);
+  }
+  // no pahole here: skip the module's BTF (it is optional at load time)
+  return { kver, kdir, image, make: ["CONFIG_DEBUG_INFO_BTF_MODULES="] };
 }
 
 /** Builds the C reference client for the in-VM benchmark. */
@@ -296,6 +383,42 @@ async function boot(
   return serial;
 }
 
+/**
+ * Runs the kernel's checkpatch.pl (--strict) on the module's sources; the
+ * script comes from Debian's linux-source package (downloaded, not
+ * installed). Returns its report; throws when the tools are missing.
+ */
+export async function checkpatch(): Promise<{ clean: boolean; report: string }> {
+  const dir = `${OUT}checkpatch/`;
+  const script = `${dir}scripts/checkpatch.pl`;
+  if (!exists(script)) {
+    await Deno.mkdir(dir, { recursive: true });
+    const pkg = /Depends: (linux-source-[\d.]+)/.exec(
+      await sh("apt-cache", ["depends", "linux-source"]),
+    )?.[1];
+    if (!pkg) throw new Error("apt knows no linux-source package: run apt-get update as root");
+    await sh("apt-get", ["download", pkg], { cwd: dir });
+    const files = ["checkpatch.pl", "spelling.txt", "const_structs.checkpatch"]
+      .map((f) => `'*/scripts/${f}'`).join(" ");
+    await sh("sh", [
+      "-c",
+      `dpkg-deb --fsys-tarfile ${pkg}_*.deb | tar -xO --wildcards './usr/src/${pkg}.tar.xz' | ` +
+      `tar -xJ --wildcards --strip-components=1 ${files} && rm -f ${pkg}_*.deb`,
+    ], { cwd: dir });
+  }
+  const out = await new Deno.Command("perl", {
+    args: [script, "--no-tree", "--strict", "-f", "kmod/nlrtable.c", "kmod/nlrtable.h"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const report = text.decode(out.stdout) + text.decode(out.stderr);
+  const totals = [...report.matchAll(/total: (\d+) errors, (\d+) warnings, (\d+) checks/g)];
+  const clean = out.success && totals.length === 2 &&
+    totals.every((m) => m[1] === "0" && m[2] === "0" && m[3] === "0");
+  return { clean, report };
+}
+
 /** Reads the markers and dmesg; every check that fails is a problem. */
 export function judge(serial: string, mode: Mode): VmResult {
   const problems: string[] = [];
@@ -342,29 +465,28 @@ export async function runVm(
     timeoutS?: number;
     /** Run only tests/kmod/ONLY.test.ts. */
     only?: string;
+    /** Debian bookworm's kernel (6.1, default) or bookworm-backports' (6.12). */
+    kernel?: "bookworm" | "backports";
   } = {},
 ): Promise<VmResult> {
   const log = options.log ?? (() => {});
   await Deno.mkdir(OUT, { recursive: true });
-  const kver = await kernelVersion();
-  await ensurePackages(kver, log);
-  log(`kernel ${kver}`);
-  const [kernel, ko, cClient] = await Promise.all([
-    kernelImage(kver),
-    buildModule(kver),
-    buildCClient(),
-  ]);
+  const kernel = options.kernel === "backports"
+    ? await backportsKernel(log)
+    : await bookwormKernel(log);
+  log(`kernel ${kernel.kver}`);
+  const [ko, cClient] = await Promise.all([buildModule(kernel), buildCClient()]);
   const initrd = await packInitramfs(ko, cClient);
   log("booting");
   let inside = false;
   const only = options.only ?? "";
   if (!/^[a-z_]*$/.test(only)) throw new TypeError(`bad test name: ${only}`);
-  const serial = await boot(kernel, initrd, mode, only, options.timeoutS ?? 900, (line) => {
+  const serial = await boot(kernel.image, initrd, mode, only, options.timeoutS ?? 900, (line) => {
     if (line.startsWith("@@OUT_END")) inside = false;
     if (inside) options.onOutput?.(line);
     if (line.startsWith("@@OUT_BEGIN")) inside = true;
   });
-  await Deno.writeTextFile(`${OUT}serial-${mode}.log`, serial);
+  await Deno.writeTextFile(`${OUT}serial-${mode}-${kernel.kver}.log`, serial);
   return judge(serial, mode);
 }
 
@@ -376,22 +498,32 @@ if (import.meta.main) {
       help: { type: "boolean", short: "h" },
       quiet: { type: "boolean", short: "q" },
       only: { type: "string" },
+      kernel: { type: "string", default: "bookworm" },
     },
   });
   const mode = (positionals[0] ?? "test") as Mode;
   if (values.help || !["test", "demo", "bench"].includes(mode)) {
     console.log(
-      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME]",
+      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME] [--kernel bookworm|backports]",
     );
     Deno.exit(values.help ? 0 : 2);
   }
   const log = values.quiet ? () => {} : (s: string) => console.error(`[vm] ${s}`);
-  const result = await runVm(mode, { onOutput: (l) => console.log(l), log, only: values.only });
+  if (values.kernel !== "bookworm" && values.kernel !== "backports") {
+    console.error("--kernel is bookworm (6.1) or backports (6.12)");
+    Deno.exit(2);
+  }
+  const result = await runVm(mode, {
+    onOutput: (l) => console.log(l),
+    log,
+    only: values.only,
+    kernel: values.kernel,
+  });
   if (result.ok) {
     log("ok: module loaded, ran, unloaded; dmesg clean");
   } else {
     console.error(`[vm] FAILED:\n  ${result.problems.join("\n  ")}`);
-    console.error(`[vm] serial log: ${OUT}serial-${mode}.log`);
+    console.error(`[vm] serial logs: ${OUT}serial-${mode}-*.log`);
     Deno.exit(1);
   }
 }

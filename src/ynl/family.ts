@@ -1,0 +1,341 @@
+/**
+ * {@linkcode FamilyClient}: requests, dumps and events of any family
+ * described by a generated spec table, over one {@linkcode NetlinkSocket}.
+ * Generic netlink families are resolved by name through the controller
+ * (ids differ between kernels: never hard-coded), and their multicast
+ * groups joined by name.
+ *
+ * @module
+ */
+import { NETLINK, NLMSG } from "../constants.ts";
+import { ParseError } from "../errors.ts";
+import type { Message } from "../message.ts";
+import {
+  type DumpOptions,
+  NetlinkSocket,
+  type OpenOptions,
+  type RequestOptions,
+} from "../socket.ts";
+import { MessageWriter } from "../writer.ts";
+import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
+import type { FamilySpec, OpSpec } from "./schema.ts";
+
+/** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
+export const GENL_ID_CTRL = 0x10;
+/** Size of `struct genlmsghdr`. */
+export const GENL_HDRLEN = 4;
+
+/** What a request carries: its fixed header's fields and its attributes. */
+export interface OpRequest<H = Attrs, A = Attrs> {
+  /** Fixed header fields (e.g. `rtmFamily`); missing ones are zero. */
+  header?: Partial<H>;
+  /** Attributes, keyed as in the generated interface. */
+  attrs?: A;
+}
+
+/** A decoded message of the family. */
+export interface Decoded<H = Attrs, A = Attrs> {
+  /** The operation it belongs to, when the family defines one for its type. */
+  op: string | undefined;
+  /** The generic netlink command (0 for raw families). */
+  cmd: number;
+  /** The fixed header, decoded. */
+  header: H;
+  /** The attributes, decoded. */
+  attrs: A;
+  /** The message itself. */
+  message: Message;
+}
+
+/** Options of {@linkcode FamilyClient.do}. */
+export interface DoOptions extends RequestOptions {
+  /** Extra nlmsg flags, e.g. `NLM_F.CREATE | NLM_F.EXCL` for a new object. */
+  flags?: number;
+}
+
+type OpsOf = Record<string, { header: unknown; attrs: unknown }>;
+
+/**
+ * A client for one family.
+ *
+ * @example
+ * ```ts ignore
+ * import { FamilyClient } from "../../mod.ts";
+ * import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
+ * await using link = await FamilyClient.open<RtLinkOps>(rtLink);
+ * for await (const l of link.dump("getlink")) console.log(l.attrs.ifname);
+ * ```
+ */
+export class FamilyClient<Ops extends OpsOf = OpsOf> implements AsyncDisposable {
+  /** The family's tables. */
+  readonly spec: FamilySpec;
+  /** The socket it speaks over. */
+  readonly socket: NetlinkSocket;
+  /** The message type: the resolved family id (generic) or 0 (raw). */
+  readonly familyId: number;
+  /** The family version to send (generic netlink). */
+  readonly version: number;
+  /** Multicast groups by name: their numbers, resolved. */
+  readonly groups: Readonly<Record<string, number>>;
+  readonly #genl: boolean;
+  readonly #byReply = new Map<number, OpSpec>();
+  readonly #w = new MessageWriter(512);
+
+  private constructor(
+    spec: FamilySpec,
+    socket: NetlinkSocket,
+    familyId: number,
+    version: number,
+    groups: Record<string, number>,
+  ) {
+    this.spec = spec;
+    this.socket = socket;
+    this.familyId = familyId;
+    this.version = version;
+    this.groups = groups;
+    this.#genl = spec.protocol !== "netlink-raw";
+    for (const op of Object.values(spec.ops)) {
+      for (const v of [op.do?.reply?.value, op.dump?.reply?.value, op.event]) {
+        if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
+      }
+    }
+  }
+
+  /**
+   * Opens a socket for the family: its netlink protocol (raw families) or
+   * generic netlink, resolving the family id, version and groups by name.
+   * A family the kernel lacks rejects with `NetlinkError` (`ENOENT`).
+   */
+  static async open<O extends OpsOf = OpsOf>(
+    spec: FamilySpec,
+    options: OpenOptions = {},
+  ): Promise<FamilyClient<O>> {
+    if (spec.protocol === "netlink-raw") {
+      const socket = NetlinkSocket.open(spec.protonum ?? 0, options);
+      const groups: Record<string, number> = {};
+      for (const [name, n] of Object.entries(spec.mcastGroups)) groups[name] = n;
+      return new FamilyClient<O>(spec, socket, 0, 0, groups);
+    }
+    const socket = NetlinkSocket.open(NETLINK.GENERIC, options);
+    try {
+      const found = await resolveFamily(socket, spec.name);
+      return new FamilyClient<O>(spec, socket, found.id, found.version, found.groups);
+    } catch (e) {
+      await socket.close();
+      throw e;
+    }
+  }
+
+  /** Builds the request of `op` (its do, or with `dump` its dump). */
+  encode<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    kind: "do" | "dump" = "do",
+    flags = 0,
+  ): MessageWriter {
+    const spec = this.spec.ops[op];
+    if (!spec) throw new TypeError(`${this.spec.name} has no operation ${op}`);
+    const msg = spec[kind]?.request;
+    if (!msg) throw new TypeError(`${this.spec.name} ${op} has no ${kind} request`);
+    const w = this.#w.reset();
+    w.begin(this.#genl ? this.familyId : msg.value, flags);
+    if (this.#genl) {
+      const at = w.fixed(GENL_HDRLEN);
+      w.buffer[at] = msg.value;
+      w.buffer[at + 1] = this.version;
+    }
+    if (spec.fixedHeader) {
+      encodeStruct(this.spec, spec.fixedHeader, w, (request.header ?? {}) as Attrs);
+    }
+    encodeAttrs(this.spec, spec.set, w, (request.attrs ?? {}) as Attrs);
+    return w;
+  }
+
+  /** Decodes a message of the family (a reply or an event). */
+  decode(m: Message): Decoded {
+    let at = m.offset + m.headerSize;
+    const end = m.offset + m.length;
+    let cmd = 0;
+    let value = m.type;
+    if (this.#genl) {
+      if (end - at < GENL_HDRLEN) throw new ParseError("shorter than genlmsghdr", m.offset);
+      cmd = m.data[at];
+      value = cmd;
+      at += GENL_HDRLEN;
+    }
+    const op = this.#byReply.get(value);
+    const fixed = op?.fixedHeader ?? this.spec.fixedHeader;
+    let header: Attrs = {};
+    if (fixed) {
+      const size = this.spec.structs[fixed]?.size ?? 0;
+      if (end - at < size) throw new ParseError(`shorter than struct ${fixed}`, m.offset);
+      header = decodeStruct(this.spec, fixed, m.data, at, size);
+      at += (size + 3) & ~3;
+    }
+    const attrs = op?.set
+      ? decodeAttrs(this.spec, op.set, m.attributes(at - m.offset - m.headerSize))
+      : {};
+    return { op: op?.name, cmd, header, attrs, message: m };
+  }
+
+  /**
+   * Runs the do of `op` and resolves with its decoded replies (none for
+   * most changes; the ACK is awaited).
+   */
+  async do<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    options: DoOptions = {},
+  ): Promise<Decoded<Ops[K]["header"], Ops[K]["attrs"]>[]> {
+    const w = this.encode(op, request, "do", options.flags ?? 0);
+    const replies = await this.socket.request(w, options);
+    return replies.map((m) => this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>);
+  }
+
+  /** Runs the dump of `op`: its decoded replies as they come. */
+  async *dump<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    options: DumpOptions = {},
+  ): AsyncGenerator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
+    const w = this.encode(op, request, "dump");
+    for await (const m of this.socket.dump(w.finish().slice(), options)) {
+      yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
+    }
+  }
+
+  /** Joins a multicast group by its name in the spec. */
+  join(group: string): void {
+    const n = this.groups[group];
+    if (n === undefined || n < 0) {
+      throw new TypeError(`${this.spec.name} has no multicast group ${group}`);
+    }
+    this.socket.join(n);
+  }
+
+  /**
+   * The decoded event stream of the groups joined. An overrun arrives as
+   * `{ overrun: true }` and the stream goes on.
+   */
+  async *events(
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<Decoded | { overrun: true }> {
+    for await (const m of this.socket.events(options)) {
+      if (m.type === NLMSG.OVERRUN) yield { overrun: true };
+      else yield this.decode(m);
+    }
+  }
+
+  /** Closes the socket. */
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+
+  /** Same as {@linkcode FamilyClient.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** What the controller says about a family. */
+export interface GenlFamily {
+  /** Its id: the nlmsg_type of its messages. */
+  id: number;
+  /** Its name. */
+  name: string;
+  /** Its version. */
+  version: number;
+  /** Its multicast groups, name to id. */
+  groups: Record<string, number>;
+  /** Its operations: command number to flags. */
+  ops: { id: number; flags: number }[];
+}
+
+const CTRL_CMD_GETFAMILY = 3;
+const CTRL_ATTR = { FAMILY_ID: 1, FAMILY_NAME: 2, VERSION: 3, OPS: 6, MCAST_GROUPS: 7 } as const;
+
+/** Decodes a controller reply (CTRL_CMD_NEWFAMILY). */
+export function readGenlFamily(m: Message): GenlFamily {
+  const out: GenlFamily = { id: 0, name: "", version: 0, groups: {}, ops: [] };
+  const ad = m.attributes(GENL_HDRLEN);
+  while (ad.next()) {
+    switch (ad.type) {
+      case CTRL_ATTR.FAMILY_ID:
+        out.id = ad.u16();
+        break;
+      case CTRL_ATTR.FAMILY_NAME:
+        out.name = ad.string();
+        break;
+      case CTRL_ATTR.VERSION:
+        out.version = ad.u32();
+        break;
+      case CTRL_ATTR.OPS: {
+        const list = ad.nested();
+        while (list.next()) {
+          const op = { id: 0, flags: 0 };
+          const o = list.nested();
+          while (o.next()) {
+            if (o.type === 1) op.id = o.u32();
+            else if (o.type === 2) op.flags = o.u32();
+          }
+          out.ops.push(op);
+        }
+        break;
+      }
+      case CTRL_ATTR.MCAST_GROUPS: {
+        const list = ad.nested();
+        while (list.next()) {
+          let name = "", id = 0;
+          const g = list.nested();
+          while (g.next()) {
+            if (g.type === 1) name = g.string();
+            else if (g.type === 2) id = g.u32();
+          }
+          out.groups[name] = id;
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function getFamily(name?: string): MessageWriter {
+  const w = new MessageWriter(64).begin(GENL_ID_CTRL);
+  const at = w.fixed(GENL_HDRLEN);
+  w.buffer[at] = CTRL_CMD_GETFAMILY;
+  w.buffer[at + 1] = 1;
+  if (name !== undefined) w.string(CTRL_ATTR.FAMILY_NAME, name);
+  return w;
+}
+
+/**
+ * Asks the controller about one generic netlink family, by name. Rejects
+ * with `NetlinkError` (`ENOENT`) when the kernel does not have it.
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket, resolveFamily } from "../../mod.ts";
+ * await using sock = NetlinkSocket.open(NETLINK.GENERIC);
+ * const nlctrl = await resolveFamily(sock, "nlctrl"); // { id: 16, ... }
+ * ```
+ */
+export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlFamily> {
+  const [reply] = await sock.request(getFamily(name));
+  if (!reply) throw new ParseError(`no reply about family ${name}`, 0);
+  return readGenlFamily(reply);
+}
+
+/**
+ * Every generic netlink family the kernel has, as `genl-ctrl-list` shows.
+ *
+ * @example
+ * ```ts ignore
+ * import { listFamilies, NETLINK, NetlinkSocket } from "../../mod.ts";
+ * await using sock = NetlinkSocket.open(NETLINK.GENERIC);
+ * for await (const f of listFamilies(sock)) console.log(f.id, f.name);
+ * ```
+ */
+export async function* listFamilies(sock: NetlinkSocket): AsyncGenerator<GenlFamily> {
+  for await (const m of sock.dump(getFamily())) yield readGenlFamily(m);
+}

@@ -1,0 +1,429 @@
+/**
+ * The YNL generator: reads the kernel's netlink specs (YAML, under
+ * Documentation/netlink/specs, and the project's own in src/ynl/specs/)
+ * and emits one TypeScript module per family into src/families/: enums,
+ * typed attribute sets and structs, operations and multicast groups, as
+ * tables that src/ynl/codec.ts encodes and decodes. Dev-time only; its YAML
+ * parser comes from npm and the library never imports this file.
+ *
+ *     deno task generate [--specs DIR]   # write src/families/*.ts
+ *     deno task generate --check         # fail if they are stale
+ *
+ * DIR defaults to .out/specs, which `deno task specs` fills from Debian's
+ * linux-source-6.12 package.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import type {
+  AttrKind,
+  AttrSetSpec,
+  AttrSpec,
+  EnumSpec,
+  FamilySpec,
+  MemberSpec,
+  OpMessage,
+  OpSpec,
+  StructSpec,
+  SubMessageFormat,
+} from "./schema.ts";
+
+// deno-lint-ignore no-explicit-any
+type Yaml = any;
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** "rta-dst" -> "rtaDst" */
+export function camel(name: string): string {
+  const c = name.replace(/[-_ ]+([a-z0-9])/gi, (_, ch: string) => ch.toUpperCase());
+  return /^[0-9]/.test(c) ? `_${c}` : c;
+}
+
+/** "route-attrs" -> "RouteAttrs" */
+function pascal(name: string): string {
+  const c = camel(name);
+  return c[0].toUpperCase() + c.slice(1);
+}
+
+/** "rtm-type" -> "RTM_TYPE" */
+function upper(name: string): string {
+  return name.replace(/[-. ]/g, "_").toUpperCase().replace(/^([0-9])/, "_$1");
+}
+
+const SIZES: Record<string, number> = {
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  u32: 4,
+  s32: 4,
+  u64: 8,
+  s64: 8,
+};
+
+function enums(y: Yaml): Record<string, EnumSpec> {
+  const out: Record<string, EnumSpec> = {};
+  for (const d of y.definitions ?? []) {
+    if (d.type !== "enum" && d.type !== "flags") continue;
+    const entries: Record<string, number> = {};
+    let next = d["value-start"] ?? 0;
+    for (const e of d.entries ?? []) {
+      const name = typeof e === "string" ? e : e.name;
+      const v = typeof e === "object" && e.value !== undefined ? e.value : next;
+      next = v + 1;
+      entries[name] = d.type === "flags" ? 2 ** v : v;
+    }
+    out[d.name] = { name: d.name, type: d.type, entries };
+  }
+  return out;
+}
+
+function structs(y: Yaml): Record<string, StructSpec> {
+  const out: Record<string, StructSpec> = {};
+  for (const d of y.definitions ?? []) {
+    if (d.type !== "struct") continue;
+    let size = 0;
+    const members: MemberSpec[] = [];
+    for (const m of d.members ?? []) {
+      const len = SIZES[m.type] ?? m.len ?? 0;
+      const member: MemberSpec = {
+        name: m.name,
+        key: camel(m.name),
+        kind: m.type,
+        ...(SIZES[m.type] ? {} : { len }),
+        ...(m["byte-order"] === "big-endian" ? { bigEndian: true } : {}),
+        ...(m.enum ? { enum: m.enum } : {}),
+      };
+      members.push(member);
+      size += len;
+    }
+    out[d.name] = { name: d.name, members, size };
+  }
+  return out;
+}
+
+function attrSets(y: Yaml): Record<string, AttrSetSpec> {
+  const out: Record<string, AttrSetSpec> = {};
+  const raw: Record<string, Yaml> = {};
+  for (const s of y["attribute-sets"] ?? []) raw[s.name] = s;
+  for (const s of y["attribute-sets"] ?? []) {
+    const base = s["subset-of"] ? raw[s["subset-of"]] : undefined;
+    const baseValues = new Map<string, number>();
+    if (base) {
+      let v = 1;
+      for (const a of base.attributes) {
+        if (a.value !== undefined) v = a.value;
+        baseValues.set(a.name, v++);
+      }
+    }
+    const attrs: AttrSpec[] = [];
+    const seen = new Set<string>();
+    let next = 1;
+    for (const a0 of s.attributes ?? []) {
+      if (seen.has(a0.name)) continue; // devlink's dl-dpipe-table lists two twice
+      seen.add(a0.name);
+      const a = base ? { ...base.attributes.find((b: Yaml) => b.name === a0.name), ...a0 } : a0;
+      let type: number;
+      if (base) type = baseValues.get(a.name) ?? 0;
+      else {
+        type = a.value ?? next;
+        next = type + 1;
+      }
+      const kind = String(a.type).split(" ")[0] as AttrKind;
+      if (kind === "unused") continue;
+      const spec: Record<string, unknown> = { type, name: a.name, key: camel(a.name), kind };
+      if (a["sub-type"]) spec.subType = a["sub-type"];
+      if (a["nested-attributes"]) spec.set = a["nested-attributes"];
+      if (a.struct) spec.struct = a.struct;
+      if (a.enum) spec.enum = a.enum;
+      if (a["enum-as-flags"]) spec.enumAsFlags = true;
+      if (a["byte-order"] === "big-endian") spec.bigEndian = true;
+      if (a["multi-attr"]) spec.multi = true;
+      if (a.selector) spec.selector = a.selector;
+      if (a["sub-message"]) spec.subMessage = a["sub-message"];
+      if (a["display-hint"]) spec.hint = a["display-hint"];
+      if (a["type-value"]) spec.levels = a["type-value"].length;
+      attrs.push(spec as unknown as AttrSpec);
+    }
+    attrs.sort((p, q) => p.type - q.type);
+    out[s.name] = { name: s.name, attrs };
+  }
+  return out;
+}
+
+function subMessages(y: Yaml): Record<string, Record<string, SubMessageFormat>> {
+  const out: Record<string, Record<string, SubMessageFormat>> = {};
+  for (const sm of y["sub-messages"] ?? []) {
+    const formats: Record<string, SubMessageFormat> = {};
+    for (const f of sm.formats ?? []) {
+      formats[String(f.value)] = {
+        ...(f["attribute-set"] ? { set: f["attribute-set"] } : {}),
+        ...(f["fixed-header"] ? { fixedHeader: f["fixed-header"] } : {}),
+      };
+    }
+    out[sm.name] = formats;
+  }
+  return out;
+}
+
+function operations(y: Yaml): Record<string, OpSpec> {
+  const out: Record<string, OpSpec> = {};
+  const ops = y.operations ?? {};
+  const directional = ops["enum-model"] === "directional";
+  const start = ops["value-start"] ?? 1;
+  let req = start, rsp = start;
+  const familyHeader = ops["fixed-header"];
+  for (const o of ops.list ?? []) {
+    const msg = (m: Yaml, value: number): OpMessage | undefined =>
+      m ? { value: m.value ?? value, attributes: m.attributes ?? [] } : undefined;
+    const mode = o.do ?? o.dump;
+    let reqVal: number, rspVal: number;
+    if (!directional) {
+      if (o.value !== undefined) req = o.value;
+      reqVal = rspVal = req;
+      req++;
+    } else if (o.notify !== undefined || o.event !== undefined) {
+      if (o.value !== undefined) rsp = o.value;
+      reqVal = req;
+      rspVal = rsp++;
+    } else {
+      reqVal = mode?.request?.value ?? req;
+      rspVal = mode?.reply?.value ?? rsp;
+      req = reqVal + 1;
+      rsp = rspVal + (mode?.reply ? 1 : 0);
+    }
+    const op: Record<string, unknown> = {
+      name: o.name,
+      set: o["attribute-set"] ?? "",
+    };
+    const fh = o["fixed-header"] ?? familyHeader;
+    if (fh) op.fixedHeader = fh;
+    for (const kind of ["do", "dump"] as const) {
+      if (!o[kind]) continue;
+      op[kind] = {
+        ...(o[kind].request ? { request: msg(o[kind].request, reqVal) } : {}),
+        ...(o[kind].reply ? { reply: msg(o[kind].reply, rspVal) } : {}),
+      };
+    }
+    if (o.notify !== undefined || o.event !== undefined) {
+      op.event = rspVal;
+      if (o.mcgrp) op.mcgrp = o.mcgrp;
+      if (o.notify && !o["attribute-set"]) {
+        const target = (ops.list as Yaml[]).find((t) => t.name === o.notify);
+        op.set = target?.["attribute-set"] ?? "";
+        if (!op.fixedHeader && target?.["fixed-header"]) op.fixedHeader = target["fixed-header"];
+      }
+    }
+    out[o.name] = op as unknown as OpSpec;
+  }
+  return out;
+}
+
+/** Reads one spec into the table the codec interprets. */
+export function familyOf(y: Yaml): FamilySpec {
+  const mcast: Record<string, number> = {};
+  for (const g of y["mcast-groups"]?.list ?? []) mcast[g.name] = g.value ?? -1;
+  return {
+    name: y.name,
+    protocol: y.protocol ?? "genetlink",
+    ...(y.protonum !== undefined ? { protonum: y.protonum } : {}),
+    ...(y.version !== undefined ? { version: y.version } : {}),
+    structs: structs(y),
+    enums: enums(y),
+    sets: attrSets(y),
+    subMessages: subMessages(y),
+    ops: operations(y),
+    mcastGroups: mcast,
+    ...(y.operations?.["fixed-header"] ? { fixedHeader: y.operations["fixed-header"] } : {}),
+  };
+}
+
+function tsType(f: FamilySpec, a: AttrSpec, names: Names): string {
+  const scalar = (kind: string): string => {
+    switch (kind) {
+      case "u64":
+      case "s64":
+        return "bigint";
+      case "flag":
+        return "true";
+      case "string":
+        return "string";
+      case "binary":
+        return a.struct && f.structs[a.struct] ? names.struct(a.struct) : "Uint8Array";
+      case "nest":
+        return a.set && f.sets[a.set] ? names.set(a.set) : "Record<string, unknown>";
+      case "bitfield32":
+        return "{ value: number; selector: number }";
+      case "sub-message":
+        return "Record<string, unknown>";
+      default:
+        return "number";
+    }
+  };
+  let t: string;
+  if (a.kind === "indexed-array") t = `${scalar(a.subType ?? "binary")}[]`;
+  else if (a.kind === "nest-type-value") {
+    t = a.set && f.sets[a.set] ? names.set(a.set) : "Record<string, unknown>";
+    for (let i = 0; i < (a.levels ?? 1); i++) t = `Record<number, ${t}>`;
+  } else t = scalar(a.kind);
+  return a.multi ? `${t.includes(" ") ? `(${t})` : t}[]` : t;
+}
+
+interface Names {
+  set(name: string): string;
+  struct(name: string): string;
+}
+
+function namesOf(f: FamilySpec): Names {
+  const taken = new Set<string>();
+  const sets = new Map<string, string>();
+  const structs = new Map<string, string>();
+  for (const s of Object.keys(f.structs)) {
+    const n = pascal(s);
+    structs.set(s, n);
+    taken.add(n);
+  }
+  for (const s of Object.keys(f.sets)) {
+    let n = pascal(s);
+    if (!/Attrs$/.test(n)) n += "Attrs";
+    while (taken.has(n)) n += "Set";
+    sets.set(s, n);
+    taken.add(n);
+  }
+  return { set: (s) => sets.get(s)!, struct: (s) => structs.get(s)! };
+}
+
+/** Emits the TypeScript module for one family. */
+export function emit(f: FamilySpec, source: string): string {
+  const names = namesOf(f);
+  const id = camel(f.name);
+  const out: string[] = [
+    `// Generated by src/ynl/generate.ts from ${source}. Do not edit: run \`deno task generate\`.`,
+    "",
+    `/**`,
+    ` * The ${f.name} netlink family (${f.protocol}), generated from its YNL spec:`,
+    ` * enums, structs, attribute sets, operations and multicast groups.`,
+    ` *`,
+    ` * @module`,
+    ` */`,
+    `import type { FamilySpec } from "../ynl/schema.ts";`,
+    "",
+  ];
+  for (const e of Object.values(f.enums)) {
+    out.push(`/** ${e.type === "flags" ? "Flags" : "Enum"} \`${e.name}\` of ${f.name}. */`);
+    out.push(`export const ${upper(e.name)} = ${JSON.stringify(e.entries)} as const;`, "");
+  }
+  for (const s of Object.values(f.structs)) {
+    out.push(`/** Struct \`${s.name}\` of ${f.name} (${s.size} bytes). */`);
+    out.push(`export interface ${names.struct(s.name)} {`);
+    for (const m of s.members) {
+      if (m.kind === "pad") continue;
+      const t = m.kind === "u64" || m.kind === "s64"
+        ? "bigint"
+        : m.kind === "binary"
+        ? "Uint8Array"
+        : m.kind === "string"
+        ? "string"
+        : "number";
+      out.push(`  /** \`${m.name}\` */`, `  ${m.key}?: ${t};`);
+    }
+    out.push("}", "");
+  }
+  for (const s of Object.values(f.sets)) {
+    out.push(`/** Attribute set \`${s.name}\` of ${f.name}. */`);
+    out.push(`export interface ${names.set(s.name)} {`);
+    for (const a of s.attrs) {
+      if (a.kind === "pad") continue;
+      out.push(`  /** \`${a.name}\` (${a.type}) */`, `  ${a.key}?: ${tsType(f, a, names)};`);
+    }
+    out.push(`  /** Attributes this spec does not know, by type number. */`);
+    out.push(`  unknown?: Record<number, Uint8Array[]>;`);
+    out.push("}", "");
+  }
+  out.push(`/** Request and reply types of each operation of ${f.name}. */`);
+  out.push(`export interface ${pascal(f.name)}Ops {`);
+  for (const op of Object.values(f.ops)) {
+    const set = op.set && f.sets[op.set] ? names.set(op.set) : "Record<string, unknown>";
+    const header = op.fixedHeader && f.structs[op.fixedHeader]
+      ? names.struct(op.fixedHeader)
+      : "Record<string, never>";
+    out.push(`  /** \`${op.name}\` */`);
+    out.push(`  ${JSON.stringify(op.name)}: { header: ${header}; attrs: ${set} };`);
+  }
+  out.push("}", "");
+  out.push(`/** The tables of ${f.name}, for src/ynl/codec.ts. */`);
+  // one JSON string: compact, and parsed faster than an object literal
+  out.push(`export const ${id}: FamilySpec = JSON.parse(`);
+  out.push(`  ${JSON.stringify(JSON.stringify(f))},`);
+  out.push(`);`, "");
+  return out.join("\n");
+}
+
+/** The file name a family's module gets: "rt-route" -> "rt_route.ts". */
+export function fileOf(name: string): string {
+  return `${name.replace(/-/g, "_")}.ts`;
+}
+
+/** Reads every spec in the directories and returns file name -> content. */
+export async function generateAll(dirs: string[]): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const dir of dirs) {
+    const names = [];
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".yaml")) names.push(e.name);
+    for (const n of names.sort()) {
+      const y = parse(await Deno.readTextFile(`${dir}/${n}`));
+      const f = familyOf(y);
+      const source = dir.startsWith(ROOT)
+        ? `${dir.slice(ROOT.length)}/${n}`
+        : `Documentation/netlink/specs/${n}`;
+      files.set(fileOf(f.name), emit(f, source));
+    }
+  }
+  return files;
+}
+
+/** Where the kernel's specs are unpacked by `deno task specs`. */
+export const KERNEL_SPECS = `${ROOT}.out/specs/Documentation/netlink/specs`;
+/** The project's own specs (families the kernel has none for). */
+export const OWN_SPECS = `${ROOT}src/ynl/specs`;
+/** Where the generated modules go. */
+export const OUT_DIR = `${ROOT}src/families`;
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      specs: { type: "string", default: KERNEL_SPECS },
+      check: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log("usage: deno task generate [--specs DIR] [--check]");
+    Deno.exit(0);
+  }
+  const files = await generateAll([values.specs!, OWN_SPECS]);
+  const fmt = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext=ts", "-"],
+    stdin: "piped",
+    stdout: "piped",
+  });
+  let stale = 0;
+  await Deno.mkdir(OUT_DIR, { recursive: true });
+  for (const [name, text] of files) {
+    const child = fmt.spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(text));
+    await w.close();
+    const formatted = new TextDecoder().decode((await child.output()).stdout);
+    const path = `${OUT_DIR}/${name}`;
+    const old = await Deno.readTextFile(path).catch(() => "");
+    if (old === formatted) continue;
+    stale++;
+    if (values.check) console.error(`stale: src/families/${name}`);
+    else await Deno.writeTextFile(path, formatted);
+  }
+  console.error(`${files.size} families, ${stale} ${values.check ? "stale" : "written"}`);
+  if (values.check && stale) Deno.exit(1);
+}

@@ -1,0 +1,167 @@
+/**
+ * The tables the YNL generator emits for each netlink family, and that
+ * {@link "./codec.ts"} interprets: names, numbers and types, nothing else.
+ *
+ * @module
+ */
+
+/** How an attribute's value is encoded. */
+export type AttrKind =
+  | "u8"
+  | "u16"
+  | "u32"
+  | "u64"
+  | "s8"
+  | "s16"
+  | "s32"
+  | "s64"
+  | "uint"
+  | "sint"
+  | "flag"
+  | "string"
+  | "binary"
+  | "nest"
+  | "indexed-array"
+  | "nest-type-value"
+  | "sub-message"
+  | "bitfield32"
+  | "pad"
+  | "unused";
+
+/** One attribute of an attribute set. */
+export interface AttrSpec {
+  /** Its type number. */
+  readonly type: number;
+  /** The spec's name, e.g. `"rta-dst"`. */
+  readonly name: string;
+  /** The key in decoded objects, e.g. `"rtaDst"`. */
+  readonly key: string;
+  /** How the value is encoded. */
+  readonly kind: AttrKind;
+  /** For arrays: the kind of each element. */
+  readonly subType?: AttrKind;
+  /** Nested attribute set (nest, indexed-array of nests, nest-type-value). */
+  readonly set?: string;
+  /** A struct the binary value holds. */
+  readonly struct?: string;
+  /** An enum (or flags) the value takes. */
+  readonly enum?: string;
+  /** The value is a bit set of the enum's flags. */
+  readonly enumAsFlags?: boolean;
+  /** Network byte order. */
+  readonly bigEndian?: boolean;
+  /** May repeat: decoded into an array. */
+  readonly multi?: boolean;
+  /** For sub-messages: the sibling attribute whose value selects the format. */
+  readonly selector?: string;
+  /** For sub-messages: which table of formats. */
+  readonly subMessage?: string;
+  /** How to show a binary value: "ipv4", "ipv6", "mac", "hex", ... */
+  readonly hint?: string;
+  /** For nest-type-value: how many levels of type-as-key nesting. */
+  readonly levels?: number;
+}
+
+/** An attribute set: lookups by type number and by key. */
+export interface AttrSetSpec {
+  /** The spec's name. */
+  readonly name: string;
+  /** Attributes in type order. */
+  readonly attrs: readonly AttrSpec[];
+}
+
+/** A member of a fixed header or binary struct. */
+export interface MemberSpec {
+  /** The spec's name. */
+  readonly name: string;
+  /** The key in decoded objects. */
+  readonly key: string;
+  /** u8..s64, "binary" or "pad" (then `len` bytes), "string" (`len` bytes, NUL padded). */
+  readonly kind: string;
+  /** Size for binary, pad and string members. */
+  readonly len?: number;
+  /** Network byte order. */
+  readonly bigEndian?: boolean;
+  /** An enum the value takes. */
+  readonly enum?: string;
+}
+
+/** A struct: a fixed header, or the layout of a binary attribute. */
+export interface StructSpec {
+  /** The spec's name. */
+  readonly name: string;
+  /** Members in order. */
+  readonly members: readonly MemberSpec[];
+  /** Total size in bytes. */
+  readonly size: number;
+}
+
+/** An enum or a set of flags. */
+export interface EnumSpec {
+  /** The spec's name. */
+  readonly name: string;
+  /** "enum" or "flags" (values are bits). */
+  readonly type: "enum" | "flags";
+  /** Entry name to value. */
+  readonly entries: Readonly<Record<string, number>>;
+}
+
+/** One direction of a do or dump. */
+export interface OpMessage {
+  /** The message type (raw families) or command (generic netlink). */
+  readonly value: number;
+  /** The attributes it carries, by spec name. */
+  readonly attributes: readonly string[];
+}
+
+/** An operation: a do (request) and/or a dump, and events. */
+export interface OpSpec {
+  /** The spec's name. */
+  readonly name: string;
+  /** Its attribute set. */
+  readonly set: string;
+  /** A fixed header after nlmsghdr (and the genl header). */
+  readonly fixedHeader?: string;
+  /** The do request and reply. */
+  readonly do?: { readonly request?: OpMessage; readonly reply?: OpMessage };
+  /** The dump request and reply. */
+  readonly dump?: { readonly request?: OpMessage; readonly reply?: OpMessage };
+  /** For notifications: the message type or command of the event. */
+  readonly event?: number;
+  /** For notifications: the multicast group names it arrives on. */
+  readonly mcgrp?: string;
+}
+
+/** A sub-message format: chosen by the selector's value. */
+export interface SubMessageFormat {
+  /** Attribute set of the format, if any. */
+  readonly set?: string;
+  /** Fixed header of the format, if any. */
+  readonly fixedHeader?: string;
+}
+
+/** Everything about one family. */
+export interface FamilySpec {
+  /** The spec's name, e.g. "rt-route" or "ethtool". */
+  readonly name: string;
+  /** "netlink-raw", "genetlink", "genetlink-legacy" or "genetlink-c". */
+  readonly protocol: string;
+  /** For netlink-raw: the netlink protocol number. */
+  readonly protonum?: number;
+  /** For generic netlink: the family version. */
+  readonly version?: number;
+  /** Structs by name. */
+  readonly structs: Readonly<Record<string, StructSpec>>;
+  /** Enums and flags by name. */
+  readonly enums: Readonly<Record<string, EnumSpec>>;
+  /** Attribute sets by name. */
+  readonly sets: Readonly<Record<string, AttrSetSpec>>;
+  /** Sub-message tables by name, keyed by selector value. */
+  readonly subMessages: Readonly<Record<string, Readonly<Record<string, SubMessageFormat>>>>;
+  /** Operations by name. */
+  readonly ops: Readonly<Record<string, OpSpec>>;
+  /** Multicast groups: the number (raw families) or -1 (resolve by name). */
+  readonly mcastGroups: Readonly<Record<string, number>>;
+  /** A fixed header every operation of the family shares. */
+  readonly fixedHeader?: string;
+}

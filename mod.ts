@@ -54,3 +54,59 @@ export {
   type RouteChange,
   Watch,
 } from "./src/nlrtable/client.ts";
+export {
+  type Address,
+  type Link,
+  type Neighbour,
+  type Route,
+  type RouteSpec as RtnlRouteSpec,
+  Rtnl,
+  type RtnlEvent,
+  RTNLGRP,
+} from "./src/rtnl/client.ts";
+export {
+  type Decoded,
+  type DoOptions,
+  FamilyClient,
+  GENL_HDRLEN,
+  GENL_ID_CTRL,
+  type GenlFamily,
+  listFamilies,
+  type OpRequest,
+  type OpsOf,
+  readGenlFamily,
+  resolveFamily,
+} from "./src/ynl/family.ts";
+export {
+  type Attrs,
+  decodeAttrs,
+  decodeStruct,
+  encodeAttrs,
+  encodeStruct,
+  structBytes,
+} from "./src/ynl/codec.ts";
+export type {
+  AttrKind,
+  AttrSetSpec,
+  AttrSpec,
+  EnumSpec,
+  FamilySpec,
+  MemberSpec,
+  OpMessage,
+  OpSpec,
+  StructSpec,
+  SubMessageFormat,
+} from "./src/ynl/schema.ts";
+export {
+  isUdevMessage,
+  parseUevent,
+  type Uevent,
+  UEVENT_GROUP_KERNEL,
+  type UeventItem,
+  uevents,
+} from "./src/uevent.ts";
+export * from "./src/families/rt_link.ts";
+export * from "./src/families/rt_addr.ts";
+export * from "./src/families/rt_route.ts";
+export * from "./src/families/rt_neigh.ts";
+export { familyTables } from "./src/families/mod.ts";

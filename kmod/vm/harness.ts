@@ -18,6 +18,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { backportsApt } from "../../src/ynl/fetch_specs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const OUT = `${ROOT}.out/vm/`;
@@ -154,33 +155,13 @@ async function bookwormKernel(log: (s: string) => void): Promise<Kernel> {
  */
 async function backportsKernel(log: (s: string) => void): Promise<Kernel> {
   await ensurePackages(await kernelVersion(), log); // the tools; 6.1 headers are harmless
-  const dir = `${OUT}backports/`;
-  for (const d of ["lists/partial", "archives/partial", "cache", "etc", "debs", "prefix"]) {
-    await Deno.mkdir(dir + d, { recursive: true });
-  }
-  const sources = await Deno.readTextFile("/etc/apt/sources.list.d/debian.sources").catch(() => "");
-  const mirror = /URIs:\s*(\S+\/debian)\s/.exec(sources)?.[1] ?? "http://deb.debian.org/debian";
-  await Deno.writeTextFile(
-    `${dir}etc/sources.list`,
-    `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-backports main\n`,
-  );
-  await Deno.writeTextFile(
-    `${dir}apt.conf`,
-    [
-      `Dir::Etc::sourcelist "${dir}etc/sources.list";`,
-      `Dir::Etc::sourceparts "-";`,
-      `Dir::State::lists "${dir}lists";`,
-      `Dir::Cache "${dir}cache";`,
-      `Dir::Cache::archives "${dir}archives";`,
-      "",
-    ].join("\n"),
-  );
-  const env = { APT_CONFIG: `${dir}apt.conf` };
+  const dir = `${ROOT}.out/backports/`;
+  await Deno.mkdir(`${dir}debs`, { recursive: true });
+  await Deno.mkdir(`${dir}prefix`, { recursive: true });
+  const env = await backportsApt(dir.slice(0, -1));
   const kverFile = `${dir}kver`;
   let kver = await Deno.readTextFile(kverFile).catch(() => "");
   if (!kver) {
-    log("fetching bookworm-backports' package lists");
-    await sh("apt-get", ["update", "-qq"], { env });
     kver = /Depends: linux-headers-(\S+)/.exec(
       await sh("apt-cache", ["depends", "linux-headers-amd64"], { env }),
     )?.[1] ?? "";

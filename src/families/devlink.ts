@@ -852,7 +852,7 @@ export interface DlSelftestIdAttrs {
 }
 
 /** Request and reply types of each operation of devlink. */
-export interface DevlinkOps {
+export type DevlinkOps = {
   /** `get` */
   "get": { header: Record<string, never>; attrs: DevlinkAttrs };
   /** `port-get` */
@@ -967,7 +967,7 @@ export interface DevlinkOps {
   "selftests-run": { header: Record<string, never>; attrs: DevlinkAttrs };
   /** `notify-filter-set` */
   "notify-filter-set": { header: Record<string, never>; attrs: DevlinkAttrs };
-}
+};
 
 /** The tables of devlink, for src/ynl/codec.ts. */
 export const devlink: FamilySpec = JSON.parse(

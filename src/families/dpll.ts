@@ -171,7 +171,7 @@ export interface FrequencyRangeAttrs {
 }
 
 /** Request and reply types of each operation of dpll. */
-export interface DpllOps {
+export type DpllOps = {
   /** `device-id-get` */
   "device-id-get": { header: Record<string, never>; attrs: DpllAttrs };
   /** `device-get` */
@@ -196,7 +196,7 @@ export interface DpllOps {
   "pin-delete-ntf": { header: Record<string, never>; attrs: PinAttrs };
   /** `pin-change-ntf` */
   "pin-change-ntf": { header: Record<string, never>; attrs: PinAttrs };
-}
+};
 
 /** The tables of dpll, for src/ynl/codec.ts. */
 export const dpll: FamilySpec = JSON.parse(

@@ -904,7 +904,7 @@ export interface PhyAttrs {
 }
 
 /** Request and reply types of each operation of ethtool. */
-export interface EthtoolOps {
+export type EthtoolOps = {
   /** `strset-get` */
   "strset-get": { header: Record<string, never>; attrs: StrsetAttrs };
   /** `linkinfo-get` */
@@ -1031,7 +1031,7 @@ export interface EthtoolOps {
   "module-fw-flash-ntf": { header: Record<string, never>; attrs: ModuleFwFlashAttrs };
   /** `phy-get` */
   "phy-get": { header: Record<string, never>; attrs: PhyAttrs };
-}
+};
 
 /** The tables of ethtool, for src/ynl/codec.ts. */
 export const ethtool: FamilySpec = JSON.parse(

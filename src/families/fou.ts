@@ -40,7 +40,7 @@ export interface FouAttrs {
 }
 
 /** Request and reply types of each operation of fou. */
-export interface FouOps {
+export type FouOps = {
   /** `unspec` */
   "unspec": { header: Record<string, never>; attrs: Record<string, unknown> };
   /** `add` */
@@ -49,7 +49,7 @@ export interface FouOps {
   "del": { header: Record<string, never>; attrs: FouAttrs };
   /** `get` */
   "get": { header: Record<string, never>; attrs: FouAttrs };
-}
+};
 
 /** The tables of fou, for src/ynl/codec.ts. */
 export const fou: FamilySpec = JSON.parse(

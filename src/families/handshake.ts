@@ -62,14 +62,14 @@ export interface DoneAttrs {
 }
 
 /** Request and reply types of each operation of handshake. */
-export interface HandshakeOps {
+export type HandshakeOps = {
   /** `ready` */
   "ready": { header: Record<string, never>; attrs: AcceptAttrs };
   /** `accept` */
   "accept": { header: Record<string, never>; attrs: AcceptAttrs };
   /** `done` */
   "done": { header: Record<string, never>; attrs: DoneAttrs };
-}
+};
 
 /** The tables of handshake, for src/ynl/codec.ts. */
 export const handshake: FamilySpec = JSON.parse(

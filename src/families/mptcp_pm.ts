@@ -138,7 +138,7 @@ export interface EventAttrAttrs {
 }
 
 /** Request and reply types of each operation of mptcp_pm. */
-export interface MptcpPmOps {
+export type MptcpPmOps = {
   /** `unspec` */
   "unspec": { header: Record<string, never>; attrs: Record<string, unknown> };
   /** `add-addr` */
@@ -163,7 +163,7 @@ export interface MptcpPmOps {
   "subflow-create": { header: Record<string, never>; attrs: AttrAttrs };
   /** `subflow-destroy` */
   "subflow-destroy": { header: Record<string, never>; attrs: AttrAttrs };
-}
+};
 
 /** The tables of mptcp_pm, for src/ynl/codec.ts. */
 export const mptcpPm: FamilySpec = JSON.parse(

@@ -230,7 +230,7 @@ export interface DmabufAttrs {
 }
 
 /** Request and reply types of each operation of netdev. */
-export interface NetdevOps {
+export type NetdevOps = {
   /** `dev-get` */
   "dev-get": { header: Record<string, never>; attrs: DevAttrs };
   /** `dev-add-ntf` */
@@ -257,7 +257,7 @@ export interface NetdevOps {
   "qstats-get": { header: Record<string, never>; attrs: QstatsAttrs };
   /** `bind-rx` */
   "bind-rx": { header: Record<string, never>; attrs: DmabufAttrs };
-}
+};
 
 /** The tables of netdev, for src/ynl/codec.ts. */
 export const netdev: FamilySpec = JSON.parse(

@@ -103,7 +103,7 @@ export interface PoolModeAttrs {
 }
 
 /** Request and reply types of each operation of nfsd. */
-export interface NfsdOps {
+export type NfsdOps = {
   /** `rpc-status-get` */
   "rpc-status-get": { header: Record<string, never>; attrs: RpcStatusAttrs };
   /** `threads-set` */
@@ -122,7 +122,7 @@ export interface NfsdOps {
   "pool-mode-set": { header: Record<string, never>; attrs: PoolModeAttrs };
   /** `pool-mode-get` */
   "pool-mode-get": { header: Record<string, never>; attrs: PoolModeAttrs };
-}
+};
 
 /** The tables of nfsd, for src/ynl/codec.ts. */
 export const nfsd: FamilySpec = JSON.parse(

@@ -317,7 +317,7 @@ export interface ExprAttrs {
   /** `name` (1) */
   name?: string;
   /** `data` (2) */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | Uint8Array;
   /** Attributes this spec does not know, by type number. */
   unknown?: Record<number, Uint8Array[]>;
 }
@@ -475,7 +475,7 @@ export interface ObjAttrs {
   /** `type` (3) */
   type?: number;
   /** `data` (4) */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | Uint8Array;
   /** `use` (5) */
   use?: number;
   /** `handle` (6) */
@@ -757,7 +757,7 @@ export interface ExprObjrefAttrs {
 }
 
 /** Request and reply types of each operation of nftables. */
-export interface NftablesOps {
+export type NftablesOps = {
   /** `batch-begin` */
   "batch-begin": { header: Nfgenmsg; attrs: BatchAttrs };
   /** `batch-end` */
@@ -824,7 +824,7 @@ export interface NftablesOps {
   "delflowtable": { header: Nfgenmsg; attrs: FlowtableAttrs };
   /** `destroyflowtable` */
   "destroyflowtable": { header: Nfgenmsg; attrs: FlowtableAttrs };
-}
+};
 
 /** The tables of nftables, for src/ynl/codec.ts. */
 export const nftables: FamilySpec = JSON.parse(

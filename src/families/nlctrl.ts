@@ -124,12 +124,12 @@ export interface OpPolicyAttrs {
 }
 
 /** Request and reply types of each operation of nlctrl. */
-export interface NlctrlOps {
+export type NlctrlOps = {
   /** `getfamily` */
   "getfamily": { header: Record<string, never>; attrs: CtrlAttrs };
   /** `getpolicy` */
   "getpolicy": { header: Record<string, never>; attrs: CtrlAttrs };
-}
+};
 
 /** The tables of nlctrl, for src/ynl/codec.ts. */
 export const nlctrl: FamilySpec = JSON.parse(

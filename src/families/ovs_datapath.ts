@@ -71,14 +71,14 @@ export interface DatapathAttrs {
 }
 
 /** Request and reply types of each operation of ovs_datapath. */
-export interface OvsDatapathOps {
+export type OvsDatapathOps = {
   /** `get` */
   "get": { header: OvsHeader; attrs: DatapathAttrs };
   /** `new` */
   "new": { header: OvsHeader; attrs: DatapathAttrs };
   /** `del` */
   "del": { header: OvsHeader; attrs: DatapathAttrs };
-}
+};
 
 /** The tables of ovs_datapath, for src/ynl/codec.ts. */
 export const ovsDatapath: FamilySpec = JSON.parse(

@@ -516,12 +516,12 @@ export interface PsampleAttrs {
 }
 
 /** Request and reply types of each operation of ovs_flow. */
-export interface OvsFlowOps {
+export type OvsFlowOps = {
   /** `get` */
   "get": { header: OvsHeader; attrs: FlowAttrs };
   /** `new` */
   "new": { header: OvsHeader; attrs: FlowAttrs };
-}
+};
 
 /** The tables of ovs_flow, for src/ynl/codec.ts. */
 export const ovsFlow: FamilySpec = JSON.parse(

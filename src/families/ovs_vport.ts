@@ -89,14 +89,14 @@ export interface VportAttrs {
 }
 
 /** Request and reply types of each operation of ovs_vport. */
-export interface OvsVportOps {
+export type OvsVportOps = {
   /** `new` */
   "new": { header: OvsHeader; attrs: VportAttrs };
   /** `del` */
   "del": { header: OvsHeader; attrs: VportAttrs };
   /** `get` */
   "get": { header: OvsHeader; attrs: VportAttrs };
-}
+};
 
 /** The tables of ovs_vport, for src/ynl/codec.ts. */
 export const ovsVport: FamilySpec = JSON.parse(

@@ -79,14 +79,14 @@ export interface AddrAttrs {
 }
 
 /** Request and reply types of each operation of rt-addr. */
-export interface RtAddrOps {
+export type RtAddrOps = {
   /** `newaddr` */
   "newaddr": { header: Ifaddrmsg; attrs: AddrAttrs };
   /** `deladdr` */
   "deladdr": { header: Ifaddrmsg; attrs: AddrAttrs };
   /** `getaddr` */
   "getaddr": { header: Ifaddrmsg; attrs: AddrAttrs };
-}
+};
 
 /** The tables of rt-addr, for src/ynl/codec.ts. */
 export const rtAddr: FamilySpec = JSON.parse(

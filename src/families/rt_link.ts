@@ -871,13 +871,13 @@ export interface LinkinfoAttrs {
   /** `kind` (1) */
   kind?: string;
   /** `data` (2) */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | Uint8Array;
   /** `xstats` (3) */
   xstats?: Uint8Array;
   /** `slave-kind` (4) */
   slaveKind?: string;
   /** `slave-data` (5) */
-  slaveData?: Record<string, unknown>;
+  slaveData?: Record<string, unknown> | Uint8Array;
   /** Attributes this spec does not know, by type number. */
   unknown?: Record<number, Uint8Array[]>;
 }
@@ -1501,7 +1501,7 @@ export interface LinkinfoNetkitAttrs {
 }
 
 /** Request and reply types of each operation of rt-link. */
-export interface RtLinkOps {
+export type RtLinkOps = {
   /** `newlink` */
   "newlink": { header: Ifinfomsg; attrs: LinkAttrs };
   /** `dellink` */
@@ -1512,7 +1512,7 @@ export interface RtLinkOps {
   "setlink": { header: Ifinfomsg; attrs: LinkAttrs };
   /** `getstats` */
   "getstats": { header: IfStatsMsg; attrs: StatsAttrs };
-}
+};
 
 /** The tables of rt-link, for src/ynl/codec.ts. */
 export const rtLink: FamilySpec = JSON.parse(

@@ -167,14 +167,14 @@ export interface RtaMetricsAttrs {
 }
 
 /** Request and reply types of each operation of rt-route. */
-export interface RtRouteOps {
+export type RtRouteOps = {
   /** `getroute` */
   "getroute": { header: Rtmsg; attrs: RouteAttrs };
   /** `newroute` */
   "newroute": { header: Rtmsg; attrs: RouteAttrs };
   /** `delroute` */
   "delroute": { header: Rtmsg; attrs: RouteAttrs };
-}
+};
 
 /** The tables of rt-route, for src/ynl/codec.ts. */
 export const rtRoute: FamilySpec = JSON.parse(

@@ -910,11 +910,11 @@ export interface TcAttrs {
   /** `kind` (1) */
   kind?: string;
   /** `options` (2) */
-  options?: Record<string, unknown>;
+  options?: Record<string, unknown> | Uint8Array;
   /** `stats` (3) */
   stats?: TcStats;
   /** `xstats` (4) */
-  xstats?: Record<string, unknown>;
+  xstats?: Record<string, unknown> | Uint8Array;
   /** `rate` (5) */
   rate?: GnetEstimator;
   /** `fcnt` (6) */
@@ -946,7 +946,7 @@ export interface TcActAttrs {
   /** `kind` (1) */
   kind?: string;
   /** `options` (2) */
-  options?: Record<string, unknown>;
+  options?: Record<string, unknown> | Uint8Array;
   /** `index` (3) */
   index?: number;
   /** `stats` (4) */
@@ -2432,7 +2432,7 @@ export interface TcaStatsAttrs {
   /** `queue` (3) */
   queue?: GnetStatsQueue;
   /** `app` (4) */
-  app?: Record<string, unknown>;
+  app?: Record<string, unknown> | Uint8Array;
   /** `rate-est64` (5) */
   rateEst64?: GnetStatsRateEst64;
   /** `basic-hw` (7) */
@@ -2472,7 +2472,7 @@ export interface TcU32Attrs {
 }
 
 /** Request and reply types of each operation of tc. */
-export interface TcOps {
+export type TcOps = {
   /** `newqdisc` */
   "newqdisc": { header: Tcmsg; attrs: TcAttrs };
   /** `delqdisc` */
@@ -2497,7 +2497,7 @@ export interface TcOps {
   "delchain": { header: Tcmsg; attrs: TcAttrs };
   /** `getchain` */
   "getchain": { header: Tcmsg; attrs: TcAttrs };
-}
+};
 
 /** The tables of tc, for src/ynl/codec.ts. */
 export const tc: FamilySpec = JSON.parse(

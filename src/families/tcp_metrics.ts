@@ -59,12 +59,12 @@ export interface MetricsAttrs {
 }
 
 /** Request and reply types of each operation of tcp_metrics. */
-export interface TcpMetricsOps {
+export type TcpMetricsOps = {
   /** `get` */
   "get": { header: Record<string, never>; attrs: TcpMetricsAttrs };
   /** `del` */
   "del": { header: Record<string, never>; attrs: TcpMetricsAttrs };
-}
+};
 
 /** The tables of tcp_metrics, for src/ynl/codec.ts. */
 export const tcpMetrics: FamilySpec = JSON.parse(

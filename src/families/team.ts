@@ -75,7 +75,7 @@ export interface AttrPortAttrs {
 }
 
 /** Request and reply types of each operation of team. */
-export interface TeamOps {
+export type TeamOps = {
   /** `noop` */
   "noop": { header: Record<string, never>; attrs: TeamAttrs };
   /** `options-set` */
@@ -84,7 +84,7 @@ export interface TeamOps {
   "options-get": { header: Record<string, never>; attrs: TeamAttrs };
   /** `port-list-get` */
   "port-list-get": { header: Record<string, never>; attrs: TeamAttrs };
-}
+};
 
 /** The tables of team, for src/ynl/codec.ts. */
 export const team: FamilySpec = JSON.parse(

@@ -53,7 +53,8 @@ export interface DoOptions extends RequestOptions {
   flags?: number;
 }
 
-type OpsOf = Record<string, { header: unknown; attrs: unknown }>;
+/** The shape of a generated `...Ops` type: each operation's header and attributes. */
+export type OpsOf = Record<string, { header: unknown; attrs: unknown }>;
 
 /**
  * A client for one family.
@@ -99,6 +100,23 @@ export class FamilyClient<Ops extends OpsOf = OpsOf> implements AsyncDisposable 
         if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
       }
     }
+    // then requests: rtnetlink's deletion events (RTM_DELLINK, ...) are
+    // requests' types, in the same format
+    for (const op of Object.values(spec.ops)) {
+      const v = op.do?.request?.value;
+      if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
+    }
+  }
+
+  /**
+   * A client of a raw family (rtnetlink's, say) over a socket the caller
+   * owns and may share with other families of the same protocol.
+   */
+  static attach<O extends OpsOf = OpsOf>(spec: FamilySpec, socket: NetlinkSocket): FamilyClient<O> {
+    if (spec.protocol !== "netlink-raw") {
+      throw new TypeError(`${spec.name} is generic netlink: use FamilyClient.open`);
+    }
+    return new FamilyClient<O>(spec, socket, 0, 0, { ...spec.mcastGroups });
   }
 
   /**

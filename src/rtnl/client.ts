@@ -1,0 +1,466 @@
+/**
+ * {@linkcode Rtnl}: rtnetlink's common jobs (links, addresses, routes and
+ * neighbours; veth pairs; link state; events) on top of the families
+ * generated from the kernel's specs. Addresses stay bytes unless you format
+ * them; attributes the spec does not know are kept under `attrs.unknown`.
+ *
+ * @module
+ */
+import { AF, parseAddress, parsePrefix } from "../address.ts";
+import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
+import { NetlinkError } from "../errors.ts";
+import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
+import { MessageWriter } from "../writer.ts";
+import { type Decoded, FamilyClient } from "../ynl/family.ts";
+import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
+import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
+import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
+import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
+
+/** A network interface. */
+export interface Link {
+  /** Interface index. */
+  index: number;
+  /** Interface name. */
+  name: string;
+  /** IFF_* flags. */
+  flags: number;
+  /** Administratively up (IFF_UP). */
+  up: boolean;
+  /** MTU, when reported. */
+  mtu?: number;
+  /** Link kind (veth, bridge, ...), when it has one. */
+  kind?: string;
+  /** Hardware address (bytes). */
+  address?: Uint8Array;
+  /** The fixed header. */
+  header: Ifinfomsg;
+  /** Every attribute, decoded. */
+  attrs: LinkAttrs;
+}
+
+/** An interface address. */
+export interface Address {
+  /** AF_INET or AF_INET6. */
+  family: number;
+  /** Interface index. */
+  index: number;
+  /** Prefix length. */
+  prefixLength: number;
+  /** The address (IFA_ADDRESS; the peer on point-to-point links), bytes. */
+  address?: Uint8Array;
+  /** The local address (IFA_LOCAL), bytes. */
+  local?: Uint8Array;
+  /** Label (IPv4). */
+  label?: string;
+  /** Scope. */
+  scope: number;
+  /** The fixed header. */
+  header: Ifaddrmsg;
+  /** Every attribute, decoded. */
+  attrs: AddrAttrs;
+}
+
+/** A route. */
+export interface Route {
+  /** AF_INET or AF_INET6. */
+  family: number;
+  /** Destination prefix length. */
+  dstLength: number;
+  /** Destination (absent for the default route), bytes. */
+  dst?: Uint8Array;
+  /** Gateway, bytes. */
+  gateway?: Uint8Array;
+  /** Outgoing interface index. */
+  oif?: number;
+  /** Preferred source, bytes. */
+  prefsrc?: Uint8Array;
+  /** Metric. */
+  priority?: number;
+  /** Table id (RTA_TABLE when present, else rtm_table). */
+  table: number;
+  /** Routing protocol (RTPROT_*). */
+  protocol: number;
+  /** Scope (RT_SCOPE_*). */
+  scope: number;
+  /** Type (RTN_*). */
+  type: number;
+  /** The fixed header. */
+  header: Rtmsg;
+  /** Every attribute, decoded. */
+  attrs: RouteAttrs;
+}
+
+/** A neighbour (ARP or NDP) entry. */
+export interface Neighbour {
+  /** AF_INET or AF_INET6. */
+  family: number;
+  /** Interface index. */
+  index: number;
+  /** NUD_* state bits. */
+  state: number;
+  /** The neighbour's address, bytes. */
+  dst?: Uint8Array;
+  /** Its link-layer address, bytes. */
+  lladdr?: Uint8Array;
+  /** The fixed header. */
+  header: Ndmsg;
+  /** Every attribute, decoded. */
+  attrs: NeighbourAttrs;
+}
+
+/** What {@linkcode Rtnl.addRoute} and {@linkcode Rtnl.deleteRoute} take. */
+export interface RouteSpec {
+  /** Destination prefix, e.g. "10.2.0.0/16" or "default" (IPv4) / "::/0". */
+  dst: string;
+  /** Next hop. */
+  gateway?: string;
+  /** Outgoing interface (name or index). */
+  dev?: string | number;
+  /** Metric. */
+  metric?: number;
+  /** Table id. Default main (254). */
+  table?: number;
+}
+
+/** rtnetlink multicast groups (RTNLGRP_*), by the names events use. */
+export const RTNLGRP = {
+  link: 1,
+  neigh: 3,
+  "ipv4-ifaddr": 5,
+  "ipv4-route": 7,
+  "ipv6-ifaddr": 9,
+  "ipv6-route": 11,
+} as const;
+
+/** An rtnetlink event, decoded. */
+export type RtnlEvent =
+  | { kind: "link"; action: "new" | "del"; link: Link }
+  | { kind: "address"; action: "new" | "del"; address: Address }
+  | { kind: "route"; action: "new" | "del"; route: Route }
+  | { kind: "neighbour"; action: "new" | "del"; neighbour: Neighbour }
+  | { kind: "overrun" }
+  | { kind: "other"; type: number };
+
+const IFF_UP = 1;
+const RT_TABLE_MAIN = 254;
+const RTPROT_BOOT = 3;
+const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253;
+const RTN_UNICAST = 1;
+const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
+
+function toLink(d: Decoded<Ifinfomsg, LinkAttrs>): Link {
+  const h = d.header, a = d.attrs;
+  return {
+    index: h.ifiIndex ?? 0,
+    name: a.ifname ?? "",
+    flags: h.ifiFlags ?? 0,
+    up: ((h.ifiFlags ?? 0) & IFF_UP) !== 0,
+    mtu: a.mtu,
+    kind: a.linkinfo?.kind,
+    address: a.address,
+    header: h,
+    attrs: a,
+  };
+}
+
+function toAddress(d: Decoded<Ifaddrmsg, AddrAttrs>): Address {
+  const h = d.header, a = d.attrs;
+  return {
+    family: h.ifaFamily ?? 0,
+    index: h.ifaIndex ?? 0,
+    prefixLength: h.ifaPrefixlen ?? 0,
+    address: a.ifaAddress,
+    local: a.ifaLocal,
+    label: a.ifaLabel,
+    scope: h.ifaScope ?? 0,
+    header: h,
+    attrs: a,
+  };
+}
+
+function toRoute(d: Decoded<Rtmsg, RouteAttrs>): Route {
+  const h = d.header, a = d.attrs;
+  return {
+    family: h.rtmFamily ?? 0,
+    dstLength: h.rtmDstLen ?? 0,
+    dst: a.rtaDst,
+    gateway: a.rtaGateway,
+    oif: a.rtaOif,
+    prefsrc: a.rtaPrefsrc,
+    priority: a.rtaPriority,
+    table: a.rtaTable ?? h.rtmTable ?? 0,
+    protocol: h.rtmProtocol ?? 0,
+    scope: h.rtmScope ?? 0,
+    type: h.rtmType ?? 0,
+    header: h,
+    attrs: a,
+  };
+}
+
+function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
+  const h = d.header, a = d.attrs;
+  return {
+    family: h.ndmFamily ?? 0,
+    index: h.ndmIfindex ?? 0,
+    state: h.ndmState ?? 0,
+    dst: a.ndaDst,
+    lladdr: a.ndaLladdr,
+    header: h,
+    attrs: a,
+  };
+}
+
+function familyNumber(v?: 4 | 6): number {
+  return v === 4 ? AF.INET : v === 6 ? AF.INET6 : AF.UNSPEC;
+}
+
+/**
+ * rtnetlink, typed. One socket serves every call; events use their own.
+ *
+ * @example
+ * ```ts ignore
+ * import { Rtnl } from "../../mod.ts";
+ * await using rtnl = Rtnl.open({ netns: "test" });
+ * await rtnl.addVeth("v0", "v1");
+ * await rtnl.setLinkUp("v0");
+ * await rtnl.addAddress("v0", "10.0.0.1/24");
+ * await rtnl.addRoute({ dst: "10.9.0.0/16", gateway: "10.0.0.2" });
+ * for (const r of await rtnl.routes({ ipVersion: 4 })) console.log(r.dstLength, r.oif);
+ * ```
+ */
+export class Rtnl implements AsyncDisposable {
+  /** The socket. */
+  readonly socket: NetlinkSocket;
+  /** The rt-link family over it. */
+  readonly link: FamilyClient<RtLinkOps>;
+  /** The rt-addr family over it. */
+  readonly addr: FamilyClient<RtAddrOps>;
+  /** The rt-route family over it. */
+  readonly route: FamilyClient<RtRouteOps>;
+  /** The rt-neigh family over it. */
+  readonly neigh: FamilyClient<RtNeighOps>;
+  readonly #options: OpenOptions;
+
+  private constructor(socket: NetlinkSocket, options: OpenOptions) {
+    this.socket = socket;
+    this.#options = options;
+    this.link = FamilyClient.attach<RtLinkOps>(rtLink, socket);
+    this.addr = FamilyClient.attach<RtAddrOps>(rtAddr, socket);
+    this.route = FamilyClient.attach<RtRouteOps>(rtRoute, socket);
+    this.neigh = FamilyClient.attach<RtNeighOps>(rtNeigh, socket);
+  }
+
+  /** Opens an rtnetlink socket (in `options.netns`, if given). */
+  static open(options: OpenOptions = {}): Rtnl {
+    return new Rtnl(NetlinkSocket.open(NETLINK.ROUTE, { ...options, groups: [] }), options);
+  }
+
+  /** Every link. */
+  async links(options: DumpOptions = {}): Promise<Link[]> {
+    const out: Link[] = [];
+    for await (const d of this.link.dump("getlink", {}, options)) out.push(toLink(d));
+    return out;
+  }
+
+  /** One link, by name or index. `ENODEV` if there is none. */
+  async getLink(link: string | number, options: WaitOptions = {}): Promise<Link> {
+    const request = typeof link === "number"
+      ? { header: { ifiIndex: link } }
+      : { attrs: { ifname: link } };
+    const [d] = await this.link.do("getlink", request, options);
+    if (!d) throw new NetlinkError(19, { message: `no reply for link ${link}` });
+    return toLink(d);
+  }
+
+  async #index(link: string | number): Promise<number> {
+    return typeof link === "number" ? link : (await this.getLink(link)).index;
+  }
+
+  /** Creates a veth pair. */
+  async addVeth(name: string, peer: string, options: WaitOptions = {}): Promise<void> {
+    // VETH_INFO_PEER: struct ifinfomsg, then the peer's attributes
+    const w = new MessageWriter(64).begin(0);
+    const nest = w.nestStart(VETH_INFO_PEER);
+    w.fixed(16);
+    w.string(IFLA_IFNAME, peer);
+    w.nestEnd(nest);
+    const data = w.finish().slice(16);
+    await this.link.do(
+      "newlink",
+      { attrs: { ifname: name, linkinfo: { kind: "veth", data } } },
+      { ...options, flags: NLM_F.CREATE | NLM_F.EXCL },
+    );
+  }
+
+  /** Deletes a link (both ends of a veth pair go). */
+  async deleteLink(link: string | number, options: WaitOptions = {}): Promise<void> {
+    const request = typeof link === "number"
+      ? { header: { ifiIndex: link } }
+      : { attrs: { ifname: link } };
+    await this.link.do("dellink", request, options);
+  }
+
+  /** Sets a link up (or down with `up = false`). */
+  async setLinkUp(link: string | number, up = true, options: WaitOptions = {}): Promise<void> {
+    await this.link.do("newlink", {
+      header: { ifiIndex: await this.#index(link), ifiFlags: up ? IFF_UP : 0, ifiChange: IFF_UP },
+    }, options);
+  }
+
+  /** Every address, or those of one IP version. */
+  async addresses(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<Address[]> {
+    const out: Address[] = [];
+    const request = { header: { ifaFamily: familyNumber(opts.ipVersion) } };
+    for await (const d of this.addr.dump("getaddr", request, opts)) out.push(toAddress(d));
+    return out;
+  }
+
+  #addrRequest(index: number, prefix: string) {
+    const p = parsePrefix(prefix);
+    return {
+      header: { ifaFamily: p.family, ifaPrefixlen: p.length, ifaIndex: index },
+      attrs: { ifaLocal: p.address, ifaAddress: p.address },
+    };
+  }
+
+  /** Adds an address, e.g. `addAddress("eth0", "10.0.0.1/24")`. */
+  async addAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
+    await this.addr.do("newaddr", this.#addrRequest(await this.#index(link), prefix), {
+      ...options,
+      flags: NLM_F.CREATE | NLM_F.EXCL,
+    });
+  }
+
+  /** Deletes an address. */
+  async deleteAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
+    await this.addr.do("deladdr", this.#addrRequest(await this.#index(link), prefix), options);
+  }
+
+  /** Every route of the main table (or `table`), or of one IP version. */
+  async routes(
+    opts: DumpOptions & { ipVersion?: 4 | 6; table?: number } = {},
+  ): Promise<Route[]> {
+    const out: Route[] = [];
+    const request = { header: { rtmFamily: familyNumber(opts.ipVersion) } };
+    const table = opts.table ?? RT_TABLE_MAIN;
+    for await (const d of this.route.dump("getroute", request, opts)) {
+      const r = toRoute(d);
+      if (table === 0 || r.table === table) out.push(r);
+    }
+    return out;
+  }
+
+  async #routeRequest(spec: RouteSpec) {
+    const p = spec.dst === "default" ? parsePrefix("0.0.0.0/0") : parsePrefix(spec.dst);
+    const attrs: RouteAttrs = {};
+    if (p.length > 0) attrs.rtaDst = p.address;
+    if (spec.gateway) attrs.rtaGateway = parseAddress(spec.gateway);
+    if (spec.dev !== undefined) attrs.rtaOif = await this.#index(spec.dev);
+    if (spec.metric !== undefined) attrs.rtaPriority = spec.metric;
+    const table = spec.table ?? RT_TABLE_MAIN;
+    attrs.rtaTable = table;
+    return {
+      header: {
+        rtmFamily: p.family,
+        rtmDstLen: p.length,
+        rtmTable: table < 256 ? table : 0,
+        rtmProtocol: RTPROT_BOOT,
+        rtmScope: spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
+        rtmType: RTN_UNICAST,
+      },
+      attrs,
+    };
+  }
+
+  /** Adds a route. */
+  async addRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
+    await this.route.do("newroute", await this.#routeRequest(spec), {
+      ...options,
+      flags: NLM_F.CREATE | NLM_F.EXCL,
+    });
+  }
+
+  /** Deletes a route. */
+  async deleteRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
+    const r = await this.#routeRequest(spec);
+    r.header.rtmScope = RT_SCOPE_UNIVERSE;
+    r.header.rtmProtocol = 0;
+    await this.route.do("delroute", r, options);
+  }
+
+  /** Every neighbour entry, or those of one IP version. */
+  async neighbours(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<Neighbour[]> {
+    const out: Neighbour[] = [];
+    const request = { header: { ndmFamily: familyNumber(opts.ipVersion) } };
+    for await (const d of this.neigh.dump("getneigh", request, opts)) out.push(toNeighbour(d));
+    return out;
+  }
+
+  /**
+   * Decoded events of the given groups, on a socket of their own, from the
+   * moment of this call. An overrun is an item; the stream goes on.
+   */
+  events(
+    groups: readonly (keyof typeof RTNLGRP)[],
+    options: { signal?: AbortSignal; receiveBufferSize?: number } = {},
+  ): AsyncIterableIterator<RtnlEvent> {
+    const sock = NetlinkSocket.open(NETLINK.ROUTE, {
+      ...this.#options,
+      groups: groups.map((g) => RTNLGRP[g]),
+      receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
+      signal: options.signal,
+    });
+    const clients = {
+      link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
+      addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
+      route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
+      neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
+    };
+    return (async function* (): AsyncGenerator<RtnlEvent> {
+      try {
+        for await (const m of sock.events()) {
+          const t = m.type;
+          if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
+          else if (t === 16 || t === 17) {
+            yield {
+              kind: "link",
+              action: t === 16 ? "new" : "del",
+              link: toLink(clients.link.decode(m) as Decoded<Ifinfomsg, LinkAttrs>),
+            };
+          } else if (t === 20 || t === 21) {
+            yield {
+              kind: "address",
+              action: t === 20 ? "new" : "del",
+              address: toAddress(clients.addr.decode(m) as Decoded<Ifaddrmsg, AddrAttrs>),
+            };
+          } else if (t === 24 || t === 25) {
+            yield {
+              kind: "route",
+              action: t === 24 ? "new" : "del",
+              route: toRoute(clients.route.decode(m) as Decoded<Rtmsg, RouteAttrs>),
+            };
+          } else if (t === 28 || t === 29) {
+            yield {
+              kind: "neighbour",
+              action: t === 28 ? "new" : "del",
+              neighbour: toNeighbour(clients.neigh.decode(m) as Decoded<Ndmsg, NeighbourAttrs>),
+            };
+          } else yield { kind: "other", type: t };
+        }
+      } finally {
+        await sock.close();
+      }
+    })();
+  }
+
+  /** Closes the socket. */
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+
+  /** Same as {@linkcode Rtnl.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

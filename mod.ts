@@ -65,6 +65,7 @@ export {
   RTNLGRP,
 } from "./src/rtnl/client.ts";
 export {
+  type AnyOps,
   type Decoded,
   type DoOptions,
   FamilyClient,

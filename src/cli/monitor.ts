@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { formatAddress } from "../address.ts";
-import { Rtnl, type RtnlEvent, RTNLGRP } from "../rtnl/client.ts";
+import { Rtnl, type RtnlEvent, type RTNLGRP } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
 
@@ -46,8 +46,9 @@ if (want.has("route")) groups.push("ipv4-route", "ipv6-route");
 if (want.has("neigh")) groups.push("neigh");
 
 const stop = new AbortController();
-if (values.timeout) setTimeout(() => stop.abort(), Number(values.timeout));
-Deno.addSignalListener("SIGINT", () => stop.abort());
+const timer = values.timeout ? setTimeout(() => stop.abort(), Number(values.timeout)) : undefined;
+const onInt = () => stop.abort();
+Deno.addSignalListener("SIGINT", onInt);
 let left = values.count ? Number(values.count) : Infinity;
 
 const fmt = (b?: Uint8Array) => (b ? formatAddress(b) : "");
@@ -115,3 +116,5 @@ await Promise.all(streams.map(async (s) => {
     if (!stop.signal.aborted) throw e;
   }
 }));
+clearTimeout(timer);
+Deno.removeSignalListener("SIGINT", onInt);

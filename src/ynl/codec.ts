@@ -60,9 +60,10 @@ export function decodeStruct(
   f: FamilySpec,
   name: string,
   bytes: Uint8Array,
-  offset = 0,
-  length = bytes.length - offset,
+  offset: number = 0,
+  length?: number,
 ): Attrs {
+  length ??= bytes.length - offset;
   const s = structOf(f, name);
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
   const out: Attrs = {};

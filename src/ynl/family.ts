@@ -56,6 +56,9 @@ export interface DoOptions extends RequestOptions {
 /** The shape of a generated `...Ops` type: each operation's header and attributes. */
 export type OpsOf = Record<string, { header: unknown; attrs: unknown }>;
 
+/** The operations of a family used without its generated types. */
+export type AnyOps = Record<string, { header: Attrs; attrs: Attrs }>;
+
 /**
  * A client for one family.
  *
@@ -67,7 +70,7 @@ export type OpsOf = Record<string, { header: unknown; attrs: unknown }>;
  * for await (const l of link.dump("getlink")) console.log(l.attrs.ifname);
  * ```
  */
-export class FamilyClient<Ops extends OpsOf = OpsOf> implements AsyncDisposable {
+export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable {
   /** The family's tables. */
   readonly spec: FamilySpec;
   /** The socket it speaks over. */
@@ -112,7 +115,10 @@ export class FamilyClient<Ops extends OpsOf = OpsOf> implements AsyncDisposable 
    * A client of a raw family (rtnetlink's, say) over a socket the caller
    * owns and may share with other families of the same protocol.
    */
-  static attach<O extends OpsOf = OpsOf>(spec: FamilySpec, socket: NetlinkSocket): FamilyClient<O> {
+  static attach<O extends OpsOf = AnyOps>(
+    spec: FamilySpec,
+    socket: NetlinkSocket,
+  ): FamilyClient<O> {
     if (spec.protocol !== "netlink-raw") {
       throw new TypeError(`${spec.name} is generic netlink: use FamilyClient.open`);
     }
@@ -124,7 +130,7 @@ export class FamilyClient<Ops extends OpsOf = OpsOf> implements AsyncDisposable 
    * generic netlink, resolving the family id, version and groups by name.
    * A family the kernel lacks rejects with `NetlinkError` (`ENOENT`).
    */
-  static async open<O extends OpsOf = OpsOf>(
+  static async open<O extends OpsOf = AnyOps>(
     spec: FamilySpec,
     options: OpenOptions = {},
   ): Promise<FamilyClient<O>> {

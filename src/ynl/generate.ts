@@ -407,6 +407,24 @@ export async function generateAll(dirs: string[]): Promise<Map<string, string>> 
   return files;
 }
 
+/** Generates every module and formats it as `deno fmt` would: file name -> text. */
+export async function render(dirs: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [name, text] of await generateAll(dirs)) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--ext=ts", "-"],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(text));
+    await w.close();
+    out.set(name, new TextDecoder().decode((await child.output()).stdout));
+  }
+  return out;
+}
+
 /** Where the kernel's specs are unpacked by `deno task specs`. */
 export const KERNEL_SPECS = `${ROOT}.out/specs/Documentation/netlink/specs`;
 /** The project's own specs (families the kernel has none for). */
@@ -427,20 +445,10 @@ if (import.meta.main) {
     console.log("usage: deno task generate [--specs DIR] [--check]");
     Deno.exit(0);
   }
-  const files = await generateAll([values.specs!, OWN_SPECS]);
-  const fmt = await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--ext=ts", "-"],
-    stdin: "piped",
-    stdout: "piped",
-  });
+  const files = await render([values.specs!, OWN_SPECS]);
   let stale = 0;
   await Deno.mkdir(OUT_DIR, { recursive: true });
-  for (const [name, text] of files) {
-    const child = fmt.spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(text));
-    await w.close();
-    const formatted = new TextDecoder().decode((await child.output()).stdout);
+  for (const [name, formatted] of files) {
     const path = `${OUT_DIR}/${name}`;
     const old = await Deno.readTextFile(path).catch(() => "");
     if (old === formatted) continue;
@@ -448,6 +456,6 @@ if (import.meta.main) {
     if (values.check) console.error(`stale: src/families/${name}`);
     else await Deno.writeTextFile(path, formatted);
   }
-  console.error(`${files.size} families, ${stale} ${values.check ? "stale" : "written"}`);
+  console.error(`${files.size} modules, ${stale} ${values.check ? "stale" : "written"}`);
   if (values.check && stale) Deno.exit(1);
 }

@@ -171,6 +171,18 @@ Deno.test({
     const r6 = await ns.ipJson<IpRoute[]>("-6", "route", "show", "2001:db8:41::/48");
     assert.deepEqual(r6.map((r) => [r.dev, r.metric]), [["ya", 9]]);
     assert.equal((await rtnl.getLink("yb")).name, "yb");
+    await rtnl.addNeighbour("ya", "10.40.0.7", "02:00:00:00:00:07");
+    await rtnl.addNeighbour("ya", "2001:db8:40::7", "02:00:00:00:00:17");
+    const neigh = await ns.ipJson<IpNeigh[]>("neigh", "show", "dev", "ya", "nud", "permanent");
+    assert.deepEqual(neigh.map((n) => [n.dst, n.lladdr]).sort(), [
+      ["10.40.0.7", "02:00:00:00:00:07"],
+      ["2001:db8:40::7", "02:00:00:00:00:17"],
+    ]);
+    await rtnl.deleteNeighbour("ya", "10.40.0.7");
+    assert.deepEqual(
+      await ns.ipJson<IpNeigh[]>("-4", "neigh", "show", "dev", "ya", "nud", "permanent"),
+      [],
+    );
 
     await rtnl.deleteRoute({ dst: "10.41.0.0/16", gateway: "10.40.0.2" });
     assert.deepEqual(await ns.ipJson("-4", "route", "show", "10.41.0.0/16"), []);

@@ -148,6 +148,7 @@ const RTPROT_BOOT = 3;
 const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253;
 const RTN_UNICAST = 1;
 const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
+const NUD_PERMANENT = 0x80;
 
 function toLink(d: Decoded<Ifinfomsg, LinkAttrs>): Link {
   const h = d.header, a = d.attrs;
@@ -395,6 +396,38 @@ export class Rtnl implements AsyncDisposable {
     const request = { header: { ndmFamily: familyNumber(opts.ipVersion) } };
     for await (const d of this.neigh.dump("getneigh", request, opts)) out.push(toNeighbour(d));
     return out;
+  }
+
+  #neighRequest(link: number, dst: string, lladdr?: string) {
+    const addr = parseAddress(dst);
+    const attrs: NeighbourAttrs = { ndaDst: addr };
+    if (lladdr) attrs.ndaLladdr = new Uint8Array(lladdr.split(":").map((x) => parseInt(x, 16)));
+    return {
+      header: {
+        ndmFamily: addr.length === 4 ? AF.INET : AF.INET6,
+        ndmIfindex: link,
+        ndmState: NUD_PERMANENT,
+      },
+      attrs,
+    };
+  }
+
+  /** Adds a permanent neighbour entry, e.g. `addNeighbour("eth0", "10.0.0.9", "02:00:00:00:00:09")`. */
+  async addNeighbour(
+    link: string | number,
+    dst: string,
+    lladdr: string,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    await this.neigh.do("newneigh", this.#neighRequest(await this.#index(link), dst, lladdr), {
+      ...options,
+      flags: NLM_F.CREATE | NLM_F.EXCL,
+    });
+  }
+
+  /** Deletes a neighbour entry. */
+  async deleteNeighbour(link: string | number, dst: string, options: WaitOptions = {}) {
+    await this.neigh.do("delneigh", this.#neighRequest(await this.#index(link), dst), options);
   }
 
   /**

@@ -54,6 +54,7 @@ export {
   type RouteChange,
   Watch,
 } from "./src/nlrtable/client.ts";
+export { RouteView } from "./src/rtnl/route_view.ts";
 export {
   type Address,
   type Link,

@@ -36,6 +36,10 @@ const EAGAIN = 11;
 const ENOBUFS = 105;
 const MSG_TRUNC = 0x20;
 const BLOCK_SIZE = 64 * 1024;
+const DEFAULT_EVENT_BUFFER = 32 << 20;
+/** How long event bursts gather between reads (ms). */
+const COALESCE_MS = 1;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Options of {@linkcode NetlinkSocket.open}. */
 export interface OpenOptions {
@@ -51,6 +55,9 @@ export interface OpenOptions {
    * Receive buffer to ask for, in bytes: `SO_RCVBUFFORCE` when the process
    * has CAP_NET_ADMIN, else `SO_RCVBUF` (capped by `rmem_max`). Read
    * {@linkcode NetlinkSocket.receiveBufferSize} for what was granted.
+   * Default: 32 MiB for a socket that joins groups (event bursts should not
+   * overrun it; the memory is only used while events wait), else the
+   * kernel's default.
    */
   receiveBufferSize?: number;
   /** Ask for extended ACKs (error text and offsets). Default true. */
@@ -243,6 +250,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   // valid; one allocation per block, not per datagram (each allocation
   // costs microseconds under Deno).
   #block: Uint8Array = new Uint8Array(0);
+  #lastWake = 0;
   #blockPos = 0;
   #off = 0;
   #end = 0;
@@ -307,9 +315,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     try {
       wakeFd = sys.eventfd();
       if (wakeFd < 0) throw new SyscallError("eventfd", wakeFd);
-      if (options.receiveBufferSize !== undefined) {
-        setReceiveBuffer(sys, fd, options.receiveBufferSize);
-      }
+      const rcvbuf = options.receiveBufferSize ??
+        (options.groups?.length ? DEFAULT_EVENT_BUFFER : undefined);
+      if (rcvbuf !== undefined) setReceiveBuffer(sys, fd, rcvbuf);
       // Best effort: older kernels lack some of these, and they only refine errors.
       if (options.extAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.EXT_ACK, 1);
       if (options.capAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.CAP_ACK, 1);
@@ -705,6 +713,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   /** Waits until the socket may be readable or `inbox` got something. */
   async #readable(inbox: Inbox, signal: AbortSignal | undefined): Promise<void> {
+    if (
+      inbox === this.#events && this.#pending.size === 0 &&
+      performance.now() - this.#lastWake < COALESCE_MS
+    ) {
+      // Events are arriving in a burst: let a millisecond's worth gather and
+      // read them in one go, rather than pay for a poll per event.
+      await (signal ? waitUntil(sleep(COALESCE_MS), signal) : sleep(COALESCE_MS));
+      this.#lastWake = 0;
+      return;
+    }
     const woken = new Promise<void>((resolve) => (inbox.wake = resolve));
     this.#waiting.add(inbox);
     this.#poll ??= this.#startPoll();
@@ -727,6 +745,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #startPoll(): Promise<void> {
     return this.#sys.wait(this.#fd, this.#wakeFd).then((bits) => {
       this.#poll = undefined;
+      if (bits & 1) this.#lastWake = performance.now();
       if (bits & 2) this.#sys.drain(this.#wakeFd);
       for (const w of this.#waiting) w.wake?.();
     });

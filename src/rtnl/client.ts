@@ -10,7 +10,9 @@ import { AF, parseAddress, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
+import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
+import { RouteView } from "./route_view.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
 import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
@@ -149,6 +151,7 @@ const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253;
 const RTN_UNICAST = 1;
 const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
 const NUD_PERMANENT = 0x80;
+const RTM_GETROUTE = 26;
 
 function toLink(d: Decoded<Ifinfomsg, LinkAttrs>): Link {
   const h = d.header, a = d.attrs;
@@ -350,6 +353,28 @@ export class Rtnl implements AsyncDisposable {
       if (table === 0 || r.table === table) out.push(r);
     }
     return out;
+  }
+
+  /**
+   * Streams routes as lazy views ({@linkcode RouteView}): for big tables,
+   * nothing is decoded until asked and nothing is kept.
+   */
+  routeViews(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): AsyncIterableIterator<RouteView> {
+    const w = new MessageWriter(32).begin(RTM_GETROUTE, NLM_F.DUMP);
+    w.buffer[w.fixed(12)] = familyNumber(opts.ipVersion);
+    const inner = this.socket.dump(w.finish().slice(), opts);
+    // a mapping iterator, not an async generator: one promise per route, not three
+    const view = (r: IteratorResult<Message>): IteratorResult<RouteView> =>
+      r.done ? r : { value: new RouteView(r.value), done: false };
+    const it: AsyncIterableIterator<RouteView> = {
+      next: () => inner.next().then(view),
+      return: async (v?: unknown) => {
+        await inner.return?.(v);
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
   }
 
   async #routeRequest(spec: RouteSpec) {

@@ -1,0 +1,148 @@
+/**
+ * {@linkcode RouteView}: a lazy, zero-copy typed view of one RTM_NEWROUTE
+ * message, for dumps of hundreds of thousands of routes. Construction walks
+ * the attributes once and remembers where the common ones are; values are
+ * read when asked. Nothing is allocated but the view itself.
+ *
+ * @module
+ */
+import { readU16, readU32 } from "../bytes.ts";
+import { ParseError } from "../errors.ts";
+import type { Message } from "../message.ts";
+import { rtRoute } from "../families/rt_route.ts";
+import { decodeAttrs } from "../ynl/codec.ts";
+import type { RouteAttrs } from "../families/rt_route.ts";
+
+const RTMSG_SIZE = 12;
+const attrType = (name: string) =>
+  rtRoute.sets["route-attrs"].attrs.find((a) => a.name === name)!.type;
+const RTA_DST = attrType("rta-dst");
+const RTA_OIF = attrType("rta-oif");
+const RTA_GATEWAY = attrType("rta-gateway");
+const RTA_PRIORITY = attrType("rta-priority");
+const RTA_PREFSRC = attrType("rta-prefsrc");
+const RTA_TABLE = attrType("rta-table");
+
+/**
+ * A route, read lazily from its message. Keep it as long as the message
+ * (messages from a socket are owned: as long as you like).
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket, RouteView, MessageWriter, NLM_F } from "../../mod.ts";
+ * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+ * const w = new MessageWriter().begin(26, NLM_F.DUMP);
+ * w.fixed(12);
+ * for await (const m of sock.dump(w)) {
+ *   const r = new RouteView(m);
+ *   if (r.dstLength === 32) r.oif;
+ * }
+ * ```
+ */
+export class RouteView {
+  /** The message viewed. */
+  readonly message: Message;
+  readonly #b: Uint8Array;
+  readonly #h: number;
+  #dst = -1;
+  #gw = -1;
+  #prefsrc = -1;
+  #oif = -1;
+  #prio = -1;
+  #table = -1;
+
+  /** Walks the message's attributes once; throws ParseError on a bad one. */
+  constructor(m: Message) {
+    this.message = m;
+    const b = m.data;
+    this.#b = b;
+    const h = m.offset + m.headerSize;
+    this.#h = h;
+    const end = m.offset + m.length;
+    if (end - h < RTMSG_SIZE) throw new ParseError("route shorter than struct rtmsg", m.offset);
+    let o = h + RTMSG_SIZE;
+    while (o + 4 <= end) {
+      const len = readU16(b, o);
+      if (len < 4 || o + len > end) throw new ParseError("bad route attribute length", o);
+      const type = readU16(b, o + 2) & 0x3fff;
+      switch (type) {
+        case RTA_DST:
+          this.#dst = o;
+          break;
+        case RTA_GATEWAY:
+          this.#gw = o;
+          break;
+        case RTA_OIF:
+          this.#oif = o;
+          break;
+        case RTA_PRIORITY:
+          this.#prio = o;
+          break;
+        case RTA_PREFSRC:
+          this.#prefsrc = o;
+          break;
+        case RTA_TABLE:
+          this.#table = o;
+          break;
+      }
+      o += (len + 3) & ~3;
+    }
+  }
+
+  #bytes(o: number): Uint8Array | undefined {
+    return o < 0 ? undefined : this.#b.subarray(o + 4, o + readU16(this.#b, o));
+  }
+
+  #u32(o: number): number | undefined {
+    return o < 0 || readU16(this.#b, o) < 8 ? undefined : readU32(this.#b, o + 4);
+  }
+
+  /** AF_INET or AF_INET6. */
+  get family(): number {
+    return this.#b[this.#h];
+  }
+  /** Destination prefix length. */
+  get dstLength(): number {
+    return this.#b[this.#h + 1];
+  }
+  /** Routing protocol (RTPROT_*). */
+  get protocol(): number {
+    return this.#b[this.#h + 5];
+  }
+  /** Scope (RT_SCOPE_*). */
+  get scope(): number {
+    return this.#b[this.#h + 6];
+  }
+  /** Type (RTN_*). */
+  get type(): number {
+    return this.#b[this.#h + 7];
+  }
+  /** Table id (RTA_TABLE when present, else rtm_table). */
+  get table(): number {
+    return this.#u32(this.#table) ?? this.#b[this.#h + 4];
+  }
+  /** Destination (absent for a default route): a view of the message's bytes. */
+  get dst(): Uint8Array | undefined {
+    return this.#bytes(this.#dst);
+  }
+  /** Gateway: a view of the message's bytes. */
+  get gateway(): Uint8Array | undefined {
+    return this.#bytes(this.#gw);
+  }
+  /** Preferred source: a view of the message's bytes. */
+  get prefsrc(): Uint8Array | undefined {
+    return this.#bytes(this.#prefsrc);
+  }
+  /** Outgoing interface index. */
+  get oif(): number | undefined {
+    return this.#u32(this.#oif);
+  }
+  /** Metric. */
+  get priority(): number | undefined {
+    return this.#u32(this.#prio);
+  }
+  /** Every attribute, decoded by the generated rt-route tables (eager). */
+  attrs(): RouteAttrs {
+    return decodeAttrs(rtRoute, "route-attrs", this.message.attributes(RTMSG_SIZE)) as RouteAttrs;
+  }
+}

@@ -45,7 +45,7 @@ if (Deno.uid() !== 0) {
   console.error("bench needs root for its netns: sudo deno task bench");
   Deno.exit(1);
 }
-const missing = [];
+const missing: string[] = [];
 if (!await has("/usr/include/libmnl/libmnl.h")) missing.push("libmnl-dev");
 if (!await has("/usr/lib/python3/dist-packages/pyroute2")) missing.push("python3-pyroute2");
 if (missing.length) {
@@ -151,7 +151,9 @@ try {
     await loadRoutes(n);
     const label = `${n / 1000}k`;
     if (only.has("w1")) {
-      const dumps = n >= 100_000 ? 8 : 20;
+      // steady state: the first dumps warm the JIT up and are not counted
+      const dumps = n >= 100_000 ? 30 : 100;
+      const warm = n >= 100_000 ? 10 : 30;
       const c: number[] = [], lib: number[] = [];
       const times = (t: string, skip: number) =>
         t.trim().split("\n").slice(skip).map((l) => Number(l.split(" ")[0]));
@@ -210,15 +212,7 @@ try {
       });
     }
     if (only.has("mem") && n === 100_000) {
-      const streamed = await inNs(
-        deno,
-        "run",
-        "--allow-ffi",
-        "--allow-read",
-        `${here}dump.ts`,
-        "10",
-        "--rss",
-      );
+      const streamed = await inNs(deno, "run", "-A", `${here}dump.ts`, "10", "--rss");
       const peak = Number(/rss_kb (\d+)/.exec(streamed)![1]);
       const idle = Number(
         /VmHWM:\s+(\d+)/.exec(

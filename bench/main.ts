@@ -158,9 +158,9 @@ try {
       const times = (t: string, skip: number) =>
         t.trim().split("\n").slice(skip).map((l) => Number(l.split(" ")[0]));
       for (let r = 0; r < rounds; r++) {
-        c.push(...times(await inNs(`${out}/dump`, String(dumps)), 1));
+        c.push(...times(await inNs(`${out}/dump`, String(dumps)), warm));
         lib.push(
-          ...times(await inNs(deno, "run", "--allow-ffi", `${here}dump.ts`, String(dumps)), 2),
+          ...times(await inNs(deno, "run", "--allow-ffi", `${here}dump.ts`, String(dumps)), warm),
         );
       }
       rows.push({

@@ -203,6 +203,19 @@ lost:
 	netlink_set_err(nlrt_sock, 0, NLRT_GRP_ROUTE, ENOBUFS);
 }
 
+/* Frees a watcher of @e; with @count, counts it down too. */
+static void nlrt_free_watcher(struct nlrt_entry *e, struct nlrt_watcher *w,
+			      bool count)
+{
+	list_del(&w->node);
+	kfree(w);
+	atomic_dec(&nlrt_objects);
+	if (count) {
+		e->nwatchers--;
+		nlrt_total_watchers--;
+	}
+}
+
 /* Tell each watcher that @e is gone, and forget them all. */
 static void nlrt_notify_watchers(struct nlrt_entry *e, u8 reason)
 {
@@ -217,9 +230,7 @@ static void nlrt_notify_watchers(struct nlrt_entry *e, u8 reason)
 			nlmsg_unicast(nlrt_sock, skb, w->portid);
 		else
 			kfree_skb(skb);
-		list_del(&w->node);
-		kfree(w);
-		atomic_dec(&nlrt_objects);
+		nlrt_free_watcher(e, w, false);
 	}
 	/* counted down only now: every notification shows the same count */
 	nlrt_total_watchers -= e->nwatchers;
@@ -240,11 +251,8 @@ static void nlrt_release(struct nlrt_entry *e)
 {
 	struct nlrt_watcher *w, *tmp;
 
-	list_for_each_entry_safe(w, tmp, &e->watchers, node) {
-		list_del(&w->node);
-		kfree(w);
-		atomic_dec(&nlrt_objects);
-	}
+	list_for_each_entry_safe(w, tmp, &e->watchers, node)
+		nlrt_free_watcher(e, w, true);
 	kfree(e);
 	atomic_dec(&nlrt_objects);
 }
@@ -606,13 +614,8 @@ static int nlrt_watch(struct sk_buff *skb, struct nlmsghdr *nlh,
 	list_for_each_entry(w, &e->watchers, node) {
 		if (w->portid != portid)
 			continue;
-		if (!watch) {
-			list_del(&w->node);
-			kfree(w);
-			atomic_dec(&nlrt_objects);
-			e->nwatchers--;
-			nlrt_total_watchers--;
-		}
+		if (!watch)
+			nlrt_free_watcher(e, w, true);
 		goto unlock;	/* watching twice is watching */
 	}
 	if (!watch) {
@@ -693,13 +696,8 @@ static int nlrt_netlink_event(struct notifier_block *nb, unsigned long event,
 		goto unlock;
 	xa_for_each(&nlrt_ids, index, e) {
 		list_for_each_entry_safe(w, tmp, &e->watchers, node) {
-			if (w->portid != n->portid)
-				continue;
-			list_del(&w->node);
-			kfree(w);
-			atomic_dec(&nlrt_objects);
-			e->nwatchers--;
-			nlrt_total_watchers--;
+			if (w->portid == n->portid)
+				nlrt_free_watcher(e, w, true);
 		}
 	}
 unlock:

@@ -18,7 +18,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { backportsApt } from "../../src/ynl/fetch_specs.ts";
+import { backportsApt, sh } from "../../src/ynl/fetch_specs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const OUT = `${ROOT}.out/vm/`;
@@ -41,18 +41,6 @@ export interface VmResult {
 }
 
 const text = new TextDecoder();
-
-async function sh(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, ...opts, stdout: "piped", stderr: "piped" })
-    .output();
-  const all = text.decode(out.stdout) + text.decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${all}`);
-  return all;
-}
 
 function exists(path: string): boolean {
   try {

@@ -11,7 +11,13 @@
 import { AttributeDecoder } from "../attribute.ts";
 import { ParseError } from "../errors.ts";
 import type { MessageWriter } from "../writer.ts";
-import type { AttrSetSpec, AttrSpec, FamilySpec, StructSpec } from "./schema.ts";
+import {
+  type AttrSetSpec,
+  type AttrSpec,
+  type FamilySpec,
+  SCALAR_SIZES,
+  type StructSpec,
+} from "./schema.ts";
 
 /** A decoded attribute set: keys as in the generated interfaces. */
 export type Attrs = Record<string, unknown>;
@@ -69,7 +75,7 @@ export function decodeStruct(
   const out: Attrs = {};
   let at = 0;
   for (const m of s.members) {
-    const size = SIZE[m.kind] ?? m.len ?? 0;
+    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
     if (at + size > length) break;
     const le = !m.bigEndian;
     switch (m.kind) {
@@ -112,17 +118,6 @@ export function decodeStruct(
   return out;
 }
 
-const SIZE: Record<string, number> = {
-  u8: 1,
-  s8: 1,
-  u16: 2,
-  s16: 2,
-  u32: 4,
-  s32: 4,
-  u64: 8,
-  s64: 8,
-};
-
 /** Appends a struct (its full size, zeros where `value` says nothing). */
 export function encodeStruct(
   f: FamilySpec,
@@ -146,7 +141,7 @@ function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, v
   const v = new DataView(b.buffer, b.byteOffset);
   let at = base;
   for (const m of s.members) {
-    const size = SIZE[m.kind] ?? m.len ?? 0;
+    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
     const x = value[m.key] ?? value[m.name];
     const le = !m.bigEndian;
     if (x !== undefined) {

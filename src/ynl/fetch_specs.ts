@@ -11,7 +11,8 @@
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function sh(
+/** Runs a command; throws with its output when it fails. Returns stdout and stderr. */
+export async function sh(
   cmd: string,
   args: string[],
   opts: { cwd?: string; env?: Record<string, string> } = {},

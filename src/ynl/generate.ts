@@ -28,6 +28,7 @@ import type {
   StructSpec,
   SubMessageFormat,
 } from "./schema.ts";
+import { SCALAR_SIZES } from "./schema.ts";
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -50,17 +51,6 @@ function pascal(name: string): string {
 function upper(name: string): string {
   return name.replace(/[-. ]/g, "_").toUpperCase().replace(/^([0-9])/, "_$1");
 }
-
-const SIZES: Record<string, number> = {
-  u8: 1,
-  s8: 1,
-  u16: 2,
-  s16: 2,
-  u32: 4,
-  s32: 4,
-  u64: 8,
-  s64: 8,
-};
 
 function enums(y: Yaml): Record<string, EnumSpec> {
   const out: Record<string, EnumSpec> = {};
@@ -86,12 +76,12 @@ function structs(y: Yaml): Record<string, StructSpec> {
     let size = 0;
     const members: MemberSpec[] = [];
     for (const m of d.members ?? []) {
-      const len = SIZES[m.type] ?? m.len ?? 0;
+      const len = SCALAR_SIZES[m.type] ?? m.len ?? 0;
       const member: MemberSpec = {
         name: m.name,
         key: camel(m.name),
         kind: m.type,
-        ...(SIZES[m.type] ? {} : { len }),
+        ...(SCALAR_SIZES[m.type] ? {} : { len }),
         ...(m["byte-order"] === "big-endian" ? { bigEndian: true } : {}),
         ...(m.enum ? { enum: m.enum } : {}),
       };

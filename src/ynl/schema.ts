@@ -165,3 +165,15 @@ export interface FamilySpec {
   /** A fixed header every operation of the family shares. */
   readonly fixedHeader?: string;
 }
+
+/** Sizes of the fixed-width scalar kinds, in bytes. */
+export const SCALAR_SIZES: Readonly<Record<string, number>> = {
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  u32: 4,
+  s32: 4,
+  u64: 8,
+  s64: 8,
+};

@@ -119,6 +119,18 @@ async function withBurst(cmd: string[], batch: string): Promise<string> {
   return text.slice(text.indexOf("ready\n") + 6).trim();
 }
 
+/** The npm `netlink` package, as a peer, if it installs (it ships prebuilt addons). */
+const npmNetlink = await (async () => {
+  const dir = `${out}/nlpeer`;
+  const mod = `${dir}/node_modules/netlink`;
+  if (!await has(mod)) {
+    await Deno.mkdir(dir, { recursive: true });
+    await sh("npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "netlink@0.3.0")
+      .catch(() => "");
+  }
+  return await has(`${mod}/package.json`) ? mod : undefined;
+})();
+
 await sh("ip", "netns", "add", ns);
 try {
   await sh("ip", "-n", ns, "link", "set", "lo", "up");
@@ -198,6 +210,23 @@ try {
       if (n === 100_000) {
         rows[rows.length - 1].target = "< ip -j route show";
         rows[rows.length - 1].met = median(wl) < median(wip);
+      }
+      if (npmNetlink) {
+        const steady = (await inNs("node", `${here}npm_netlink.cjs`, npmNetlink, "6")).trim().split(
+          "\n",
+        ).slice(2).map((l) => Number(l.split(" ")[0]));
+        context.push({
+          workload: `W1 ${label} steady state`,
+          program: "npm netlink 0.3.0 getRoutes (Node)",
+          value: median(steady),
+          unit: "ms",
+        });
+        context.push({
+          workload: `W1 ${label} whole process`,
+          program: "npm netlink 0.3.0 getRoutes (Node)",
+          value: await wall("node", `${here}npm_netlink.cjs`, npmNetlink, "1"),
+          unit: "ms",
+        });
       }
       const py = await wall(
         "/usr/bin/python3",

@@ -1,6 +1,6 @@
 /**
  * W1, the library's side: dumps the IPv4 routes as typed route objects
- * (RouteView: lazy, zero-copy), read in batches (dumpBatches), and prints "ms routes" per dump, like
+ * (RouteView: lazy, zero-copy) and prints "ms routes" per dump, like
  * c/dump.c. It imports the modules it uses, not all of mod.ts, as a
  * start-up-sensitive script would. With --generic, the eager generated
  * decoder (Rtnl.routes) instead.
@@ -29,12 +29,10 @@ for (let d = 0; d < dumps; d++) {
       checksum += (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
     }
   } else {
-    for await (const batch of sock.dumpBatches(request.slice())) {
-      for (const m of batch) {
-        const r = new RouteView(m);
-        n++;
-        checksum += (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
-      }
+    for await (const m of sock.dump(request.slice())) {
+      const r = new RouteView(m);
+      n++;
+      checksum += (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
     }
   }
   console.log(`${(performance.now() - t0).toFixed(3)} ${n}`);

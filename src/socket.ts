@@ -467,9 +467,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     options: DumpOptions = {},
   ): AsyncIterableIterator<Message> {
     const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
-    if (options.retries === undefined) {
-      return this.#stream(bytes, options) as AsyncIterableIterator<Message>;
-    }
+    if (options.retries === undefined) return this.#stream(bytes, options);
     return this.#buffered(bytes, options, options.retries);
   }
 
@@ -481,7 +479,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     for (let attempt = 1;; attempt++) {
       const got: Message[] = [];
       try {
-        for await (const m of this.#stream(bytes, options)) got.push(m as Message);
+        for await (const m of this.#stream(bytes, options)) got.push(m);
       } catch (e) {
         if (!(e instanceof DumpInterruptedError)) throw e;
         if (attempt > retries) throw new DumpInterruptedError(got, attempt);
@@ -492,41 +490,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     }
   }
 
-  /**
-   * The dump of {@linkcode NetlinkSocket.dump}, delivered in batches: each
-   * item is every message already received (often thousands), so a big dump
-   * costs one promise per `recvmmsg`, not one per message. Same errors and
-   * early-exit behaviour as `dump` (no `retries`).
-   *
-   * @example
-   * ```ts ignore
-   * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
-   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
-   * const w = new MessageWriter().begin(26 /* RTM_GETROUTE *\/, NLM_F.DUMP);
-   * w.fixed(12);
-   * let routes = 0;
-   * for await (const batch of sock.dumpBatches(w)) routes += batch.length;
-   * ```
-   */
-  dumpBatches(
-    message: MessageWriter | Uint8Array,
-    options: WaitOptions = {},
-  ): AsyncIterableIterator<Message[]> {
-    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
-    return this.#stream(bytes, options, true) as AsyncIterableIterator<Message[]>;
-  }
-
-  #stream(
-    bytes: Uint8Array,
-    options: WaitOptions,
-    batched = false,
-  ): AsyncIterableIterator<Message | Message[]> {
+  #stream(bytes: Uint8Array, options: WaitOptions): AsyncIterableIterator<Message> {
     let seq = 0;
     let inbox: Inbox | undefined;
     let limit: Deadline | undefined;
     let finished = false;
     let interrupted = false;
-    let last: Message | undefined; // a batch's terminal message, for the next call
     // replyOver: the kernel sent the last message; else drain what is left.
     const end = (replyOver: boolean) => {
       finished = true;
@@ -536,15 +505,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       inbox = undefined;
     };
     const done = { value: undefined, done: true } as const;
-    const terminal = (m: Message) => m.type === NLMSG.DONE || m.type === NLMSG.ERROR;
-    const finish = (m: Message) => {
-      end(true);
-      const { errno, extAck } = m.type === NLMSG.DONE ? parseDone(m) : parseAck(m);
-      if (errno !== 0) throw new NetlinkError(errno, extAck);
-      if (interrupted) throw new DumpInterruptedError([], 1);
-      return done;
-    };
-    const iterator: AsyncIterableIterator<Message | Message[]> = {
+    const iterator: AsyncIterableIterator<Message> = {
       next: async () => {
         if (finished) return done;
         if (!inbox) {
@@ -558,28 +519,20 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           }
         }
         try {
-          if (last) return finish(last);
           for (;;) {
             let m = this.#take(inbox, limit!.signal);
             if (m instanceof Promise) m = await m;
             if (m === undefined) throw new ClosedError();
             if (m.flags & NLM_F.DUMP_INTR) interrupted = true;
-            if (terminal(m)) return finish(m);
-            if (m.type === NLMSG.NOOP) continue;
-            if (!batched) return { value: m, done: false };
-            // everything already received, without waiting
-            const batch = [m];
-            for (;;) {
-              const n = this.#takeNow(inbox!, limit!.signal);
-              if (!n) break;
-              if (n.flags & NLM_F.DUMP_INTR) interrupted = true;
-              if (terminal(n)) {
-                last = n;
-                break;
-              }
-              if (n.type !== NLMSG.NOOP) batch.push(n);
+            if (m.type === NLMSG.DONE || m.type === NLMSG.ERROR) {
+              end(true);
+              const { errno, extAck } = m.type === NLMSG.DONE ? parseDone(m) : parseAck(m);
+              if (errno !== 0) throw new NetlinkError(errno, extAck);
+              if (interrupted) throw new DumpInterruptedError([], 1);
+              return done;
             }
-            return { value: batch, done: false };
+            if (m.type === NLMSG.NOOP) continue;
+            return { value: m, done: false };
           }
         } catch (e) {
           if (!finished) end(false);

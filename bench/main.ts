@@ -149,6 +149,32 @@ try {
       );
     }
     const ratio = median(lib) / median(c);
+    // the same on Node, through the npm build (koffi), if Node is here
+    const node = await sh("node", "--version").then(() => true, () => false);
+    if (node) {
+      const pkg = `${out}/node`;
+      const tests = `${here}../tests/node`;
+      if (!await has(`${tests}/node_modules/esbuild`)) await sh("npm", "ci", "--prefix", tests);
+      await sh("node", `${tests}/build.mjs`, pkg);
+      await Deno.symlink(`${tests}/node_modules`, `${pkg}/node_modules`).catch(() => {});
+      const cn: number[] = [], ln: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        cn.push(...nums(await inNs(`${out}/roundtrip`, "5", "2000", "1")));
+        ln.push(
+          ...nums(
+            await inNs("node", `${here}roundtrip_node.mjs`, `${pkg}/mod.js`, "5", "2000", "1"),
+          ),
+        );
+      }
+      rows.push({
+        workload: "W3 on Node 20 (npm build, koffi)",
+        library: median(ln),
+        reference: median(cn),
+        unit: "µs",
+        target: "<= 1.2x",
+        met: median(ln) <= 1.2 * median(cn),
+      });
+    }
     rows.push({
       workload: "W3 request round trip (RTM_GETLINK, ACK)",
       library: median(lib),

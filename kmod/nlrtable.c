@@ -348,6 +348,30 @@ static int nlrt_parse(const struct nlmsghdr *nlh, struct nlattr **tb,
 	return 0;
 }
 
+/*
+ * Parses a request that names one entry, takes nlrt_lock and finds it. On
+ * success the lock is held and *ep is the entry; on error it is not held.
+ */
+static int nlrt_lock_entry(const struct nlmsghdr *nlh, struct nlattr **tb,
+			   struct nlrt_entry **ep,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlrt_key key;
+	int err;
+
+	err = nlrt_parse(nlh, tb, &key, extack);
+	if (err)
+		return err;
+	mutex_lock(&nlrt_lock);
+	*ep = nlrt_lookup(&key);
+	if (!*ep) {
+		mutex_unlock(&nlrt_lock);
+		NL_SET_ERR_MSG(extack, "No such entry");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int nlrt_unicast_entry(const struct nlrt_entry *e,
 			      const struct sk_buff *skb,
 			      const struct nlmsghdr *nlh)
@@ -495,20 +519,11 @@ static int nlrt_delroute(struct sk_buff *skb, struct nlmsghdr *nlh,
 {
 	struct nlattr *tb[NLRT_A_MAX + 1];
 	struct nlrt_entry *e;
-	struct nlrt_key key;
 	int err;
 
-	err = nlrt_parse(nlh, tb, &key, extack);
+	err = nlrt_lock_entry(nlh, tb, &e, extack);
 	if (err)
 		return err;
-
-	mutex_lock(&nlrt_lock);
-	e = nlrt_lookup(&key);
-	if (!e) {
-		mutex_unlock(&nlrt_lock);
-		NL_SET_ERR_MSG(extack, "No such entry");
-		return -ENOENT;
-	}
 	nlrt_unlink(e);
 	nlrt_notify(e, NLRT_MSG_DELROUTE, 0, NLRT_REASON_REQUEST);
 	nlrt_notify_watchers(e, NLRT_REASON_REQUEST);
@@ -525,22 +540,13 @@ static int nlrt_getroute(struct sk_buff *skb, struct nlmsghdr *nlh,
 {
 	struct nlattr *tb[NLRT_A_MAX + 1];
 	struct nlrt_entry *e;
-	struct nlrt_key key;
 	int err;
 
-	err = nlrt_parse(nlh, tb, &key, extack);
+	err = nlrt_lock_entry(nlh, tb, &e, extack);
 	if (err)
 		return err;
-
-	mutex_lock(&nlrt_lock);
-	e = nlrt_lookup(&key);
-	if (e)
-		err = nlrt_unicast_entry(e, skb, nlh);
+	err = nlrt_unicast_entry(e, skb, nlh);
 	mutex_unlock(&nlrt_lock);
-	if (!e) {
-		NL_SET_ERR_MSG(extack, "No such entry");
-		return -ENOENT;
-	}
 	return err;
 }
 
@@ -597,20 +603,11 @@ static int nlrt_watch(struct sk_buff *skb, struct nlmsghdr *nlh,
 	struct nlattr *tb[NLRT_A_MAX + 1];
 	struct nlrt_watcher *w;
 	struct nlrt_entry *e;
-	struct nlrt_key key;
 	int err;
 
-	err = nlrt_parse(nlh, tb, &key, extack);
+	err = nlrt_lock_entry(nlh, tb, &e, extack);
 	if (err)
 		return err;
-
-	mutex_lock(&nlrt_lock);
-	e = nlrt_lookup(&key);
-	if (!e) {
-		NL_SET_ERR_MSG(extack, "No such entry");
-		err = -ENOENT;
-		goto unlock;
-	}
 	list_for_each_entry(w, &e->watchers, node) {
 		if (w->portid != portid)
 			continue;

@@ -17,6 +17,7 @@ import {
   MSG_TRUNC,
   pollBits,
   POLLIN,
+  readResults,
   SOCKADDR_NL,
 } from "./linux.ts";
 
@@ -114,17 +115,7 @@ class DenoReceiver implements Receiver {
       null,
     );
     if (n < 0) return -this.#errno();
-    const v = this.#view;
-    const meta = this.meta;
-    for (let i = 0; i < n; i++) {
-      const h = i * MMSGHDR;
-      const name = this.#names + i * 16;
-      meta[i * 4] = v.getUint32(h + 56, true); // msg_len
-      meta[i * 4 + 1] = v.getInt32(h + 48, true); // msg_flags
-      meta[i * 4 + 2] = v.getUint32(name + 4, true); // nl_pid
-      meta[i * 4 + 3] = v.getUint32(name + 8, true); // nl_groups
-      v.setUint32(h + 8, SOCKADDR_NL, true);
-    }
+    readResults(this.#view, this.#names, n, this.meta);
     return n;
   }
 }

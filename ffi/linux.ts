@@ -175,3 +175,21 @@ export function pollBits(v: DataView, n: number): number {
   const b = v.getInt16(14, true);
   return ((a & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0) | ((b & POLLIN) ? 2 : 0);
 }
+
+/**
+ * After `recvmmsg` returned `n`: copies each datagram's length, flags,
+ * sender port id and group mask into `meta` (4 entries a slot), and resets
+ * each `msg_namelen` for the next call. `names` is the offset of the
+ * sockaddr_nl array in the block `v` views.
+ */
+export function readResults(v: DataView, names: number, n: number, meta: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const h = i * MMSGHDR;
+    const name = names + i * 16;
+    meta[i * 4] = v.getUint32(h + 56, true); // msg_len
+    meta[i * 4 + 1] = v.getInt32(h + 48, true); // msg_flags
+    meta[i * 4 + 2] = v.getUint32(name + 4, true); // nl_pid
+    meta[i * 4 + 3] = v.getUint32(name + 8, true); // nl_groups
+    v.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
+  }
+}

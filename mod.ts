@@ -33,8 +33,10 @@ export {
 export {
   AF,
   formatAddress,
+  formatMac,
   formatPrefix,
   parseAddress,
+  parseMac,
   parsePrefix,
   type Prefix,
 } from "./src/address.ts";

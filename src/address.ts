@@ -161,3 +161,33 @@ export function parsePrefix(text: string): Prefix {
 export function formatPrefix(address: Uint8Array, length: number): string {
   return `${formatAddress(address)}/${length}`;
 }
+
+/**
+ * Parses a link-layer (MAC) address, `"02:00:5e:10:00:01"`, into bytes.
+ * Throws `TypeError` on anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseMac } from "./address.ts";
+ * parseMac("02:00:00:00:00:09").length; // 6
+ * ```
+ */
+export function parseMac(text: string): Uint8Array {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2})*$/i.test(text)) {
+    throw new TypeError(`not a link-layer address: ${JSON.stringify(text)}`);
+  }
+  return new Uint8Array(text.split(":").map((x) => parseInt(x, 16)));
+}
+
+/**
+ * Formats link-layer address bytes as `"02:00:5e:10:00:01"`.
+ *
+ * @example
+ * ```ts
+ * import { formatMac } from "./address.ts";
+ * formatMac(new Uint8Array([2, 0, 0, 0, 0, 9])); // "02:00:00:00:00:09"
+ * ```
+ */
+export function formatMac(bytes: Uint8Array): string {
+  return [...bytes].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AF, parseAddress, parsePrefix } from "../address.ts";
+import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
@@ -426,7 +426,7 @@ export class Rtnl implements AsyncDisposable {
   #neighRequest(link: number, dst: string, lladdr?: string) {
     const addr = parseAddress(dst);
     const attrs: NeighbourAttrs = { ndaDst: addr };
-    if (lladdr) attrs.ndaLladdr = new Uint8Array(lladdr.split(":").map((x) => parseInt(x, 16)));
+    if (lladdr) attrs.ndaLladdr = parseMac(lladdr);
     return {
       header: {
         ndmFamily: addr.length === 4 ? AF.INET : AF.INET6,

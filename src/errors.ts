@@ -117,17 +117,17 @@ export class ParseError extends Error {
  * e.attempts; // 3
  * ```
  */
-export class DumpInterruptedError extends Error {
-  /** The messages of the last attempt (owned copies; empty when streamed). */
-  readonly messages: readonly import("./message.ts").Message[];
+export class DumpInterruptedError<T = import("./message.ts").Message> extends Error {
+  /**
+   * What the last attempt received (owned copies, or what the dump's `map`
+   * made of them; empty when streamed).
+   */
+  readonly messages: readonly T[];
   /** How many times the dump was tried. */
   readonly attempts: number;
 
   /** Builds the error with what the last attempt received. */
-  constructor(
-    messages: readonly import("./message.ts").Message[],
-    attempts: number,
-  ) {
+  constructor(messages: readonly T[], attempts: number) {
     super(`dump interrupted by a concurrent change (${attempts} attempt(s))`);
     this.name = "DumpInterruptedError";
     this.messages = messages;

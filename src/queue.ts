@@ -19,12 +19,29 @@ export class Inbox {
   /** True once an abandoned request or dump only drains its reply. */
   discard = false;
 
+  /** The sequence number of the request or dump it serves (0 for events). */
+  readonly seq: number;
+  /** True while the socket routes replies to it by `seq` (see `PendingTable`). */
+  live = false;
+
   /** True for the inbox of a dump (a multi-part reply). */
   readonly isDump: boolean;
 
-  /** Builds an inbox; `isDump` marks one that a multi-part reply feeds. */
-  constructor(isDump = false) {
+  /**
+   * True when the consumer is a request or a dump that maps each message
+   * at once: what it takes may stay in the receive buffer (no copy).
+   */
+  readonly borrows: boolean;
+
+  /**
+   * Builds an inbox; `isDump` marks one that a multi-part reply feeds,
+   * `borrows` one whose consumer maps messages before reading on, `seq` the
+   * request it serves.
+   */
+  constructor(isDump = false, borrows = false, seq = 0) {
     this.isDump = isDump;
+    this.borrows = borrows;
+    this.seq = seq;
   }
 
   /** Messages waiting. */

@@ -23,6 +23,7 @@ import {
   TruncatedError,
 } from "./errors.ts";
 import { checkHeader, Message } from "./message.ts";
+import { PendingTable } from "./pending.ts";
 import { Inbox } from "./queue.ts";
 import { loadSys, type Receiver, type Sys } from "./sys.ts";
 import { MessageWriter } from "./writer.ts";
@@ -102,6 +103,16 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Turns one reply into what the caller keeps. It runs while the message
+ * may still be in the socket's receive buffer, before anything else is
+ * read: the `Message` (and any view of its bytes) is only valid during the
+ * call, so return values or copies, never views. In exchange nothing is
+ * copied or allocated for the message beyond the `Message` itself (the
+ * callback model of libmnl's `mnl_cb_run`).
+ */
+export type ReplyMapper<T> = (message: Message) => T;
+
 /** Options of {@linkcode NetlinkSocket.request}. */
 export interface RequestOptions extends WaitOptions {
   /**
@@ -110,6 +121,12 @@ export interface RequestOptions extends WaitOptions {
    * NLMSG_DONE: for protocols that do not acknowledge.
    */
   ack?: boolean;
+}
+
+/** Options of a request whose replies go through a {@linkcode ReplyMapper}. */
+export interface MappedRequestOptions<T> extends RequestOptions {
+  /** Maps each reply while it is in the receive buffer; the request resolves with the results. */
+  map: ReplyMapper<T>;
 }
 
 /** Options of {@linkcode NetlinkSocket.dump}. */
@@ -121,6 +138,12 @@ export interface DumpOptions extends WaitOptions {
    * interruption throws {@linkcode DumpInterruptedError} at the end.
    */
   retries?: number;
+}
+
+/** Options of a dump whose messages go through a {@linkcode ReplyMapper}. */
+export interface MappedDumpOptions<T> extends DumpOptions {
+  /** Maps each message while it is in the receive buffer; the dump yields the results. */
+  map: ReplyMapper<T>;
 }
 
 /** Counters of what the socket dropped or saw go wrong. */
@@ -196,7 +219,8 @@ function isFinal(m: Message): boolean {
  * unsolicited messages) goes to the event stream.
  *
  * Every message it hands out is an owned copy (one copy per datagram, not
- * per message) that may be kept.
+ * per message) that may be kept. Requests and dumps given a `map` callback
+ * skip that copy: the callback reads each message in the receive buffer.
  *
  * @example
  * ```ts ignore
@@ -231,7 +255,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   readonly #batch: number;
   readonly #raw: boolean;
   readonly #events = new Inbox();
-  readonly #pending = new Map<number, Inbox>();
+  readonly #pending = new PendingTable();
   readonly #waiting = new Set<Inbox>();
   #receiver: Receiver;
   #slotSize: number;
@@ -246,9 +270,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   // The datagrams of the last recvmmsg and the parse position in them.
   #count = 0;
   #slot = 0;
-  // Datagrams are copied into shared blocks, never reused, so messages stay
-  // valid; one allocation per block, not per datagram (each allocation
-  // costs microseconds under Deno).
+  // The datagram being parsed: in a receive slot until a message of it
+  // must be kept (then #own copies it into #block).
+  #data: Uint8Array = new Uint8Array(0);
+  #owned = true;
+  // True while a mapper runs over a message in the receive buffer.
+  #lending = false;
   #block: Uint8Array = new Uint8Array(0);
   #lastWake = 0;
   #blockPos = 0;
@@ -392,6 +419,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * number assigned, in `message`'s bytes. An error reply rejects with
    * {@linkcode NetlinkError} (errno, code, extended-ACK text and offset).
    *
+   * A message with NLM_F_DUMP set gets its whole multi-part reply, up to
+   * NLMSG_DONE, with one promise rather than one per message (faster than
+   * {@linkcode NetlinkSocket.dump} when every message is kept anyway); a
+   * reply flagged NLM_F_DUMP_INTR rejects with
+   * {@linkcode DumpInterruptedError}, which carries the replies.
+   *
    * @example
    * ```ts ignore
    * import { MessageWriter, NETLINK, NetlinkSocket } from "../mod.ts";
@@ -402,22 +435,49 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * const [link] = await sock.request(w, { timeoutMs: 1000 });
    * ```
    */
-  async request(
+  request(message: MessageWriter | Uint8Array, options?: RequestOptions): Promise<Message[]>;
+  /**
+   * The same, with each reply turned into `T` by `options.map` while it is
+   * still in the receive buffer: nothing is copied (see
+   * {@linkcode ReplyMapper} for what the callback may keep).
+   *
+   * @example
+   * ```ts ignore
+   * import { MessageWriter, NETLINK, NetlinkSocket } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * const w = new MessageWriter().begin(18 /* RTM_GETLINK *\/);
+   * w.view.setInt32(w.fixed(16) + 4, 1, true); // ifindex 1: lo
+   * const [mtu] = await sock.request(w, {
+   *   map: (m) => {
+   *     const ad = m.attributes(16);
+   *     while (ad.next()) if (ad.type === 4 /* IFLA_MTU *\/) return ad.u32();
+   *   },
+   * });
+   * ```
+   */
+  request<T>(
     message: MessageWriter | Uint8Array,
-    options: RequestOptions = {},
-  ): Promise<Message[]> {
+    options: MappedRequestOptions<T>,
+  ): Promise<T[]>;
+  async request<T>(
+    message: MessageWriter | Uint8Array,
+    options: RequestOptions & { map?: ReplyMapper<T> } = {},
+  ): Promise<(T | Message)[]> {
     const ack = options.ack ?? true;
+    const map = options.map;
     const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
-    const { seq, inbox } = this.#register(bytes, false);
+    const inbox = this.#register(bytes, false, map !== undefined);
     const limit = deadline(options);
     let finished = false;
-    const replies: Message[] = [];
+    let interrupted = 0;
+    const replies: (T | Message)[] = [];
     try {
-      this.#sendRequest(bytes, seq);
+      this.#sendRequest(bytes, inbox);
       for (;;) {
         let m = this.#take(inbox, limit.signal);
         if (m instanceof Promise) m = await m;
         if (m === undefined) throw new ClosedError();
+        interrupted |= m.flags & NLM_F.DUMP_INTR;
         if (m.type === NLMSG.ERROR) {
           finished = true;
           const { errno, extAck } = parseAck(m);
@@ -429,10 +489,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           finished = true;
           const { errno, extAck } = parseDone(m);
           if (errno !== 0) throw new NetlinkError(errno, extAck);
+          if (interrupted) throw new DumpInterruptedError(replies, 1);
           return replies;
         }
         if (m.type === NLMSG.NOOP) continue;
-        replies.push(m);
+        replies.push(map ? this.#map(map, m) : m);
         if (!ack && !(m.flags & NLM_F.MULTI)) {
           finished = true;
           return replies;
@@ -440,7 +501,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
     } finally {
       limit.cancel();
-      this.#unregister(seq, inbox, finished);
+      this.#unregister(inbox, finished);
     }
   }
 
@@ -462,24 +523,45 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * for await (const _ of sock.dump(w, { retries: 3 })) routes++;
    * ```
    */
-  dump(
+  dump(message: MessageWriter | Uint8Array, options?: DumpOptions): AsyncIterableIterator<Message>;
+  /**
+   * The same, with each message turned into `T` by `options.map` while it
+   * is still in the receive buffer: nothing is copied (see
+   * {@linkcode ReplyMapper} for what the callback may keep).
+   *
+   * @example
+   * ```ts ignore
+   * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * const w = new MessageWriter().begin(18 /* RTM_GETLINK *\/, NLM_F.DUMP);
+   * w.fixed(16);
+   * const indexes = sock.dump(w, { map: (m) => m.payload[4] | (m.payload[5] << 8) });
+   * for await (const index of indexes) console.log(index);
+   * ```
+   */
+  dump<T>(
     message: MessageWriter | Uint8Array,
-    options: DumpOptions = {},
-  ): AsyncIterableIterator<Message> {
+    options: MappedDumpOptions<T>,
+  ): AsyncIterableIterator<T>;
+  dump<T>(
+    message: MessageWriter | Uint8Array,
+    options: DumpOptions & { map?: ReplyMapper<T> } = {},
+  ): AsyncIterableIterator<T | Message> {
     const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
-    if (options.retries === undefined) return this.#stream(bytes, options);
-    return this.#buffered(bytes, options, options.retries);
+    if (options.retries === undefined) return this.#stream(bytes, options, options.map);
+    return this.#buffered(bytes, options, options.retries, options.map);
   }
 
-  async *#buffered(
+  async *#buffered<T>(
     bytes: Uint8Array,
     options: WaitOptions,
     retries: number,
-  ): AsyncGenerator<Message> {
+    map: ReplyMapper<T> | undefined,
+  ): AsyncGenerator<T | Message> {
     for (let attempt = 1;; attempt++) {
-      const got: Message[] = [];
+      const got: (T | Message)[] = [];
       try {
-        for await (const m of this.#stream(bytes, options)) got.push(m);
+        for await (const m of this.#stream(bytes, options, map)) got.push(m);
       } catch (e) {
         if (!(e instanceof DumpInterruptedError)) throw e;
         if (attempt > retries) throw new DumpInterruptedError(got, attempt);
@@ -490,8 +572,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     }
   }
 
-  #stream(bytes: Uint8Array, options: WaitOptions): AsyncIterableIterator<Message> {
-    let seq = 0;
+  #stream<T>(
+    bytes: Uint8Array,
+    options: WaitOptions,
+    map: ReplyMapper<T> | undefined,
+  ): AsyncIterableIterator<T | Message> {
     let inbox: Inbox | undefined;
     let limit: Deadline | undefined;
     let finished = false;
@@ -501,18 +586,18 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       finished = true;
       if (!inbox) return;
       limit!.cancel();
-      this.#unregister(seq, inbox, replyOver);
+      this.#unregister(inbox, replyOver);
       inbox = undefined;
     };
     const done = { value: undefined, done: true } as const;
-    const iterator: AsyncIterableIterator<Message> = {
+    const iterator: AsyncIterableIterator<T | Message> = {
       next: async () => {
         if (finished) return done;
         if (!inbox) {
-          ({ seq, inbox } = this.#register(bytes, true));
+          inbox = this.#register(bytes, true, map !== undefined);
           limit = deadline(options);
           try {
-            this.#sendRequest(bytes, seq);
+            this.#sendRequest(bytes, inbox);
           } catch (e) {
             end(true);
             throw e;
@@ -532,7 +617,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
               return done;
             }
             if (m.type === NLMSG.NOOP) continue;
-            return { value: m, done: false };
+            return { value: map ? this.#map(map, m) : m, done: false };
           }
         } catch (e) {
           if (!finished) end(false);
@@ -608,7 +693,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#closed = true;
     this.#unlisten?.();
     const err = new ClosedError();
-    for (const inbox of this.#pending.values()) inbox.fail(err);
+    for (const inbox of this.#pending) inbox.fail(err);
     this.#pending.clear();
     for (const w of this.#waiting) w.wake?.();
     this.#closing = (async () => {
@@ -631,6 +716,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (this.#closed) throw new ClosedError();
   }
 
+  /** Runs a mapper; meanwhile nothing overwrites the receive buffer. */
+  #map<T>(map: ReplyMapper<T>, m: Message): T {
+    const lending = this.#lending;
+    this.#lending = true;
+    try {
+      return map(m);
+    } finally {
+      this.#lending = lending;
+    }
+  }
+
   /** Checks one message is there, sets `flags` on it, returns its bytes. */
   #prepare(message: MessageWriter | Uint8Array, flags: number): Uint8Array {
     const bytes = message instanceof MessageWriter ? message.finish() : message;
@@ -642,30 +738,34 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     return bytes;
   }
 
-  #register(bytes: Uint8Array, isDump: boolean): { seq: number; inbox: Inbox } {
+  #register(
+    bytes: Uint8Array,
+    isDump: boolean,
+    borrows: boolean,
+  ): Inbox {
     this.#open();
     let seq = this.#seq;
-    while (seq === 0 || this.#pending.has(seq)) seq = (seq + 1) >>> 0;
+    while (seq === 0 || this.#pending.get(seq)) seq = (seq + 1) >>> 0;
     this.#seq = (seq + 1) & 0x3fffffff;
     writeU32(bytes, 8, seq);
-    const inbox = new Inbox(isDump);
-    this.#pending.set(seq, inbox);
-    return { seq, inbox };
+    const inbox = new Inbox(isDump, borrows, seq);
+    this.#pending.add(inbox);
+    return inbox;
   }
 
-  #sendRequest(bytes: Uint8Array, seq: number): void {
+  #sendRequest(bytes: Uint8Array, inbox: Inbox): void {
     const n = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (n < 0) {
-      this.#pending.delete(seq);
+      this.#pending.remove(inbox);
       throw new SyscallError("sendto", n);
     }
   }
 
-  #unregister(seq: number, inbox: Inbox, finished: boolean): void {
-    if (this.#pending.get(seq) !== inbox) return;
+  #unregister(inbox: Inbox, finished: boolean): void {
+    if (!inbox.live) return;
     // An unfinished request or dump still has a reply on its way: drain it.
     if (finished) {
-      this.#pending.delete(seq);
+      this.#pending.remove(inbox);
     } else {
       inbox.discard = true;
       if (!inbox.isDump) this.#abandoned++;
@@ -681,20 +781,29 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     inbox: Inbox,
     signal: AbortSignal | undefined,
   ): Message | undefined | Promise<Message | undefined> {
-    const m = this.#takeNow(inbox, signal);
+    const m = this.#takeNow(inbox, signal, true);
     return m === null ? this.#takeLater(inbox, signal) : m;
   }
 
   async #takeLater(inbox: Inbox, signal: AbortSignal | undefined): Promise<Message | undefined> {
     for (;;) {
       await this.#readable(inbox, signal);
-      const m = this.#takeNow(inbox, signal);
+      // Owned: other consumers may read on before this one resumes.
+      const m = this.#takeNow(inbox, signal, false);
       if (m !== null) return m;
     }
   }
 
-  /** A message, `undefined` when closed, or null when it must wait. */
-  #takeNow(inbox: Inbox, signal: AbortSignal | undefined): Message | undefined | null {
+  /**
+   * A message, `undefined` when closed, or null when it must wait. With
+   * `borrow`, the caller uses the message before anything else runs, so it
+   * may stay in the receive buffer (see {@linkcode NetlinkSocket.#pump}).
+   */
+  #takeNow(
+    inbox: Inbox,
+    signal: AbortSignal | undefined,
+    borrow: boolean,
+  ): Message | undefined | null {
     for (;;) {
       const queued = inbox.shift();
       if (queued) return queued;
@@ -705,7 +814,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
       if (this.#closed) return undefined;
       signal?.throwIfAborted();
-      const m = this.#pump(inbox);
+      const m = this.#pump(inbox, borrow);
       if (m) return m;
       if (!inbox.size && !inbox.error) return null;
     }
@@ -756,21 +865,32 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * queue is empty or something was delivered to `taker` another way
    * (undefined: look in the inbox, or wait).
    */
-  #pump(taker: Inbox): Message | undefined {
+  #pump(taker: Inbox, borrow: boolean): Message | undefined {
     for (;;) {
       while (this.#off < this.#end) {
         const m = this.#parseNext();
         if (m === undefined) continue;
         const inbox = this.#route(m);
-        if (inbox === taker) return m;
-        if (inbox) this.#deliver(inbox, m);
+        if (inbox === undefined) continue;
+        if (inbox === taker) {
+          // A request or dump reads its ACK or DONE at once, and a mapping
+          // consumer maps before reading on: both may borrow the bytes.
+          if (
+            this.#owned ||
+            (borrow && (taker.borrows || (taker !== this.#events && isFinal(m))))
+          ) return m;
+          return this.#own(m);
+        }
+        this.#deliver(inbox, this.#own(m));
       }
       if (taker.size || taker.error) return undefined;
       if (++this.#slot < this.#count) {
         this.#openSlot();
         continue;
       }
-      // Every datagram of the last batch was copied out: the receiver is free.
+      // A mapper still reads a message in the receive buffer: keep it.
+      if (this.#lending) return undefined;
+      // Every datagram of the last batch was parsed: the receiver is free.
       if (this.#receiver.slotSize < this.#slotSize) {
         this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
       }
@@ -789,13 +909,13 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         continue;
       }
       const err = new SyscallError("recvmmsg", n);
-      for (const inbox of this.#pending.values()) inbox.fail(err);
+      for (const inbox of this.#pending) inbox.fail(err);
       this.#events.fail(err);
       return undefined;
     }
   }
 
-  /** Copies datagram `#slot` out of the receive buffer and starts parsing it. */
+  /** Starts parsing datagram `#slot` where it arrived, in the receive buffer. */
   #openSlot(): void {
     const rx = this.#receiver;
     const meta = rx.meta;
@@ -808,22 +928,42 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       this.#truncated(rx.slots[this.#slot], len);
       return;
     }
+    this.#data = rx.slots[this.#slot];
+    this.#owned = false;
+    this.#off = 0;
+    this.#end = len;
+  }
+
+  /**
+   * `m` as a message that may be kept: when it is still in the receive
+   * buffer, the datagram's rest (from `m` on) is copied out once, into a
+   * shared block, and parsing goes on there. Blocks are never reused, so
+   * messages stay valid; one allocation per block, not per datagram (each
+   * allocation costs microseconds under Deno).
+   */
+  #own(m: Message): Message {
+    if (this.#owned) return m;
+    const from = m.offset;
+    const len = this.#end - from;
     if (this.#block.length - this.#blockPos < len) {
       this.#block = new Uint8Array(Math.max(BLOCK_SIZE, len));
       this.#blockPos = 0;
     }
     const at = this.#blockPos;
-    const slot = rx.slots[this.#slot];
+    const block = this.#block;
+    const data = this.#data;
     if (len <= 256) {
       // Short datagrams (ACKs, most events): a loop beats making a view.
-      const block = this.#block;
-      for (let k = 0; k < len; k++) block[at + k] = slot[k];
+      for (let k = 0; k < len; k++) block[at + k] = data[from + k];
     } else {
-      this.#block.set(slot.subarray(0, len), at);
+      block.set(data.subarray(from, this.#end), at);
     }
-    this.#off = at;
-    this.#end = at + len;
     this.#blockPos = (at + len + 7) & ~7;
+    this.#data = block;
+    this.#owned = true;
+    this.#off = at + (this.#off - from);
+    this.#end = at + len;
+    return new Message(block, at, m.length, m.sender, m.group, m.headerSize === 0);
   }
 
   #truncated(slot: Uint8Array, len: number): void {
@@ -840,7 +980,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   #parseNext(): Message | undefined {
-    const data = this.#block;
+    const data = this.#data;
     const off = this.#off;
     const end = this.#end;
     if (this.#raw) {
@@ -879,15 +1019,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   /** A request or dump got its last message: forget drained ones it outlived. */
   #settled(seq: number, inbox: Inbox): void {
     if (inbox.discard) {
-      this.#pending.delete(seq);
+      this.#pending.remove(inbox);
       if (!inbox.isDump) this.#abandoned--;
     }
     if (inbox.isDump || this.#abandoned === 0) return;
     // The kernel answers a socket's requests in order: an abandoned request
     // sent before this one will get no reply any more.
-    for (const [s, other] of this.#pending) {
+    for (const other of this.#pending) {
+      const s = other.seq;
       if (other.discard && !other.isDump && ((seq - s) >>> 0) < 0x80000000 && s !== seq) {
-        this.#pending.delete(s);
+        this.#pending.remove(other);
         this.#abandoned--;
       }
     }
@@ -910,7 +1051,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#events.push(overrunMessage());
     // A request's reply may be what the kernel dropped; dumps resume by themselves.
     const err = new OverrunError();
-    for (const inbox of this.#pending.values()) {
+    for (const inbox of this.#pending) {
       if (!inbox.isDump && !inbox.discard) inbox.fail(err);
     }
   }

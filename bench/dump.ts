@@ -1,13 +1,19 @@
 /**
  * W1, the library's side: dumps the IPv4 routes as typed route objects
- * (RouteView: lazy, zero-copy) and prints "ms routes" per dump, like
- * c/dump.c. It imports the modules it uses, not all of mod.ts, as a
- * start-up-sensitive script would. With --map, the RouteView is read inside
- * the dump's map callback, over the receive buffer (no copy: libmnl's
- * callback model, as c/dump.c does). With --generic, the eager generated
- * decoder (Rtnl.routes) instead.
+ * (RouteView) and prints "ms routes" per dump, like c/dump.c. It imports
+ * the modules it uses, not all of mod.ts, as a start-up-sensitive script
+ * would. Modes:
+ * - default: `dump()` streams owned messages, a RouteView over each;
+ * - `--map`: `request()` of the dump collects it with one promise, and
+ *   its map callback reads a RouteView in the receive buffer (libmnl's
+ *   callback model, as c/dump.c does);
+ * - `--generic`: the eager generated decoder (Rtnl.routes).
  *
- *     deno run --allow-ffi bench/dump.ts <dumps> [--map | --generic] [--rss]
+ * With `--c LIB` (c/dump.c built as a shared object), C dumps run in this
+ * same process, alternating with the library's, and each line is
+ * "c streamed mapped" in ms.
+ *
+ *     deno run --allow-ffi bench/dump.ts <dumps> [--map | --generic | --c LIB] [--rss]
  */
 import { NETLINK, NLM_F } from "../src/constants.ts";
 import { NetlinkSocket } from "../src/socket.ts";
@@ -15,25 +21,29 @@ import { MessageWriter } from "../src/writer.ts";
 import { RouteView } from "../src/rtnl/route_view.ts";
 
 const dumps = Number(Deno.args[0] ?? 10);
+const at = Deno.args.indexOf("--c");
+const cLib = at >= 0 ? Deno.args[at + 1] : undefined;
 const generic = Deno.args.includes("--generic");
-const mapped = Deno.args.includes("--map");
-const sum = (r: RouteView) => (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
 await using sock = NetlinkSocket.open(NETLINK.ROUTE);
 const w = new MessageWriter(32).begin(26, /* RTM_GETROUTE */ NLM_F.DUMP);
 w.buffer[w.fixed(12)] = 2; // AF_INET
 const request = w.finish().slice();
 const rtnl = generic ? (await import("../src/rtnl/client.ts")).Rtnl.open() : undefined;
 let checksum = 0;
-for (let d = 0; d < dumps; d++) {
+const sum = (r: RouteView) => (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
+const mapped = { map: (m: ConstructorParameters<typeof RouteView>[0]) => sum(new RouteView(m)) };
+
+/** One dump in the given mode: [ms, routes]. */
+async function dump(mode: "stream" | "map" | "generic"): Promise<[number, number]> {
   const t0 = performance.now();
   let n = 0;
-  if (rtnl) {
-    for (const r of await rtnl.routes({ ipVersion: 4, table: 0 })) {
+  if (mode === "generic") {
+    for (const r of await rtnl!.routes({ ipVersion: 4, table: 0 })) {
       n++;
       checksum += (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
     }
-  } else if (mapped) {
-    for await (const s of sock.dump(request.slice(), { map: (m) => sum(new RouteView(m)) })) {
+  } else if (mode === "map") {
+    for (const s of await sock.request(request.slice(), mapped)) {
       n++;
       checksum += s;
     }
@@ -43,7 +53,27 @@ for (let d = 0; d < dumps; d++) {
       checksum += sum(new RouteView(m));
     }
   }
-  console.log(`${(performance.now() - t0).toFixed(3)} ${n}`);
+  return [performance.now() - t0, n];
+}
+
+if (cLib) {
+  const c = Deno.dlopen(cLib, { w1_dump: { parameters: ["buffer"], result: "f64" } });
+  const count = new BigUint64Array(1);
+  for (let d = 0; d < dumps; d++) {
+    const cMs = c.symbols.w1_dump(count);
+    if (cMs < 0) throw new Error("the C reference failed");
+    const [streamed, n1] = await dump("stream");
+    const [mapMs, n2] = await dump("map");
+    if (n1 !== Number(count[0]) || n2 !== n1) throw new Error(`${count[0]} ${n1} ${n2} routes`);
+    console.log(`${cMs.toFixed(3)} ${streamed.toFixed(3)} ${mapMs.toFixed(3)}`);
+  }
+  c.close();
+} else {
+  const mode = generic ? "generic" : Deno.args.includes("--map") ? "map" : "stream";
+  for (let d = 0; d < dumps; d++) {
+    const [ms, n] = await dump(mode);
+    console.log(`${ms.toFixed(3)} ${n}`);
+  }
 }
 await rtnl?.close();
 if (Deno.args.includes("--rss")) {

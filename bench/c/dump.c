@@ -4,6 +4,7 @@
  * 32 KiB buffer, every route's attributes parsed into a struct by
  * mnl_attr_parse, as a typical libmnl program does. Prints ms per dump.
  *   dump <dumps>
+ * Built with -DW1_LIBRARY -shared, it is a library exporting w1_dump().
  */
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -68,42 +69,64 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static struct mnl_socket *nl;
+static unsigned int portid, seq;
+static char buf[32768];
+
+/*
+ * One dump; returns its time in ms (negative on an error), and the routes
+ * seen in `*count`. Exported so that a benchmark can load this file as a
+ * shared object and alternate with the library inside one process.
+ */
+double w1_dump(unsigned long *count)
+{
+	char req[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct rtmsg *rm;
+	double t0;
+	int ret;
+
+	if (!nl) {
+		nl = mnl_socket_open(NETLINK_ROUTE);
+		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+			return -1;
+		portid = mnl_socket_get_portid(nl);
+	}
+	t0 = now_ms();
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++seq;
+	rm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rm));
+	rm->rtm_family = AF_INET;
+	routes = 0;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret <= 0)
+			return -1;
+		ret = mnl_cb_run(buf, ret, seq, portid, data_cb, NULL);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		return -1;
+	*count = routes;
+	return now_ms() - t0;
+}
+
+#ifndef W1_LIBRARY
 int main(int argc, char **argv)
 {
 	int dumps = argc > 1 ? atoi(argv[1]) : 10;
-	char buf[32768];
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	unsigned int portid;
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return 1;
-	portid = mnl_socket_get_portid(nl);
 	for (int d = 0; d < dumps; d++) {
-		char req[MNL_SOCKET_BUFFER_SIZE];
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-		struct rtmsg *rm;
-		unsigned int seq = d + 1;
-		double t0 = now_ms();
-		int ret;
+		unsigned long count;
+		double ms = w1_dump(&count);
 
-		nlh->nlmsg_type = RTM_GETROUTE;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		nlh->nlmsg_seq = seq;
-		rm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rm));
-		rm->rtm_family = AF_INET;
-		routes = 0;
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		if (ms < 0)
 			return 1;
-		do {
-			ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-			if (ret <= 0)
-				return 1;
-			ret = mnl_cb_run(buf, ret, seq, portid, data_cb, NULL);
-		} while (ret > MNL_CB_STOP);
-		if (ret < 0)
-			return 1;
-		printf("%.3f %lu\n", now_ms() - t0, routes);
+		printf("%.3f %lu\n", ms, count);
 	}
 	mnl_socket_close(nl);
 	return checksum == 0xffffffff;
 }
+#endif

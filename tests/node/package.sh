@@ -40,7 +40,12 @@ mkdir -p "$pkg"
 "$deno_bin" run --allow-read "$root/npm-build.ts" --package-json |
   node -e '
     const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    Object.assign(p, { type: "module", main: "./mod.js", exports: { ".": "./mod.js" } });
+    Object.assign(p, {
+      type: "module",
+      main: "./mod.js",
+      types: "./mod.d.ts",
+      exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+    });
     process.stdout.write(JSON.stringify(p, null, 2));
   ' >"$pkg/package.json"
 cp "$root/LICENSE" "$root/README.md" "$pkg/"
@@ -53,6 +58,24 @@ cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
 cp "$here/smoke.mjs" "$app/"
+
+# The declarations: a TypeScript consumer compiles against the package.
+cp "$here/types_check.ts" "$app/"
+cat >"$app/tsconfig.json" <<JSON
+{
+  "files": ["types_check.ts"],
+  "compilerOptions": {
+    "target": "es2022", "lib": ["es2023", "esnext.disposable"],
+    "module": "nodenext", "moduleResolution": "nodenext",
+    "strict": true, "noEmit": true,
+    "types": ["node"], "typeRoots": ["$here/node_modules/@types"]
+  }
+}
+JSON
+if ! node "$here/node_modules/typescript/bin/tsc" -p "$app"; then
+  echo "FAIL: the package's type declarations"; exit 1
+fi
+echo "types: a TypeScript consumer compiles against mod.d.ts"
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up

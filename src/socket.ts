@@ -932,6 +932,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#owned = false;
     this.#off = 0;
     this.#end = len;
+    // Multicast goes to the event stream, which keeps what it gets: copy
+    // now rather than parse twice.
+    if (this.#group !== 0 || this.#raw) this.#copyOut(0);
   }
 
   /**
@@ -943,7 +946,15 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #own(m: Message): Message {
     if (this.#owned) return m;
-    const from = m.offset;
+    const at = this.#copyOut(m.offset);
+    return new Message(this.#data, at, m.length, m.sender, m.group, m.headerSize === 0);
+  }
+
+  /**
+   * Copies the datagram being parsed, from `from` on, into a block, where
+   * parsing goes on; returns where `from` landed.
+   */
+  #copyOut(from: number): number {
     const len = this.#end - from;
     if (this.#block.length - this.#blockPos < len) {
       this.#block = new Uint8Array(Math.max(BLOCK_SIZE, len));
@@ -952,18 +963,13 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const at = this.#blockPos;
     const block = this.#block;
     const data = this.#data;
-    if (len <= 256) {
-      // Short datagrams (ACKs, most events): a loop beats making a view.
-      for (let k = 0; k < len; k++) block[at + k] = data[from + k];
-    } else {
-      block.set(data.subarray(from, this.#end), at);
-    }
+    block.set(data.subarray(from, this.#end), at);
     this.#blockPos = (at + len + 7) & ~7;
     this.#data = block;
     this.#owned = true;
     this.#off = at + (this.#off - from);
     this.#end = at + len;
-    return new Message(block, at, m.length, m.sender, m.group, m.headerSize === 0);
+    return at;
   }
 
   #truncated(slot: Uint8Array, len: number): void {

@@ -24,8 +24,11 @@ export { MessageWriter } from "./src/writer.ts";
 export { type Ack, parseAck, parseDone } from "./src/ack.ts";
 export {
   type DumpOptions,
+  type MappedDumpOptions,
+  type MappedRequestOptions,
   NetlinkSocket,
   type OpenOptions,
+  type ReplyMapper,
   type RequestOptions,
   type SocketStats,
   type WaitOptions,

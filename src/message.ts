@@ -150,6 +150,32 @@ export class Message {
 }
 
 /**
+ * Points `m` at another message, in place: what a socket does with the one
+ * `Message` it lends to `map` callbacks, which may not keep it. Not for
+ * messages anybody may keep.
+ */
+export function retarget(
+  m: Message,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  sender: number,
+  group: number,
+): Message {
+  const w = m as { -readonly [K in keyof Message]: Message[K] };
+  w.data = data;
+  w.offset = offset;
+  w.length = length;
+  w.sender = sender;
+  w.group = group;
+  w.type = readU16(data, offset + 4);
+  w.flags = readU16(data, offset + 6);
+  w.seq = readU32(data, offset + 8);
+  w.portid = readU32(data, offset + 12);
+  return m;
+}
+
+/**
  * Validates the header at `off` (enough bytes for it, `nlmsg_len` at least a
  * header and within `end`) and returns `nlmsg_len`.
  */

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseAck, parseDone } from "./ack.ts";
-import { align4, writeU16, writeU32 } from "./bytes.ts";
+import { align4, readS32, writeU16, writeU32 } from "./bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
 import {
   ClosedError,
@@ -22,7 +22,7 @@ import {
   SyscallError,
   TruncatedError,
 } from "./errors.ts";
-import { checkHeader, Message } from "./message.ts";
+import { checkHeader, Message, retarget } from "./message.ts";
 import { PendingTable } from "./pending.ts";
 import { Inbox } from "./queue.ts";
 import { loadSys, type Receiver, type Sys } from "./sys.ts";
@@ -276,6 +276,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #owned = true;
   // True while a mapper runs over a message in the receive buffer.
   #lending = false;
+  // The Message that messages parsed in the receive buffer are lent as.
+  readonly #lent = new Message(new Uint8Array(NLMSG_HDRLEN), 0, NLMSG_HDRLEN);
   #block: Uint8Array = new Uint8Array(0);
   #lastWake = 0;
   #blockPos = 0;
@@ -480,6 +482,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         interrupted |= m.flags & NLM_F.DUMP_INTR;
         if (m.type === NLMSG.ERROR) {
           finished = true;
+          // The common case, a bare ACK, without decoding it.
+          if (
+            !(m.flags & NLM_F.ACK_TLVS) && m.length >= 36 && readS32(m.data, m.offset + 16) === 0
+          ) {
+            return replies;
+          }
           const { errno, extAck } = parseAck(m);
           if (errno !== 0) throw new NetlinkError(errno, extAck);
           return replies;
@@ -1003,6 +1011,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       return undefined;
     }
     this.#off = off + align4(len);
+    // A message still in the receive buffer is copied (#own) before anyone
+    // may keep it, so the one lent to takers can be reused.
+    if (!this.#owned && !this.#lending) {
+      return retarget(this.#lent, data, off, len, this.#sender, this.#group);
+    }
     return new Message(data, off, len, this.#sender, this.#group);
   }
 

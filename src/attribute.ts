@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { align4, LITTLE_ENDIAN, readU16, readU32, viewOf } from "./bytes.ts";
+import { align4, LITTLE_ENDIAN, readU16, readU32, view, viewOf } from "./bytes.ts";
 import { NLA_F, NLA_HDRLEN } from "./constants.ts";
 import { ParseError } from "./errors.ts";
 
@@ -211,12 +211,12 @@ export class AttributeDecoder {
     let end = this.offset;
     const stop = this.offset + this.length;
     while (end < stop && b[end] !== 0) end++;
-    return utf8.decode(b.subarray(this.offset, end));
+    return utf8.decode(view(b, this.offset, end));
   }
 
   /** The value's bytes: a view, valid as long as the buffer is. */
   value(): Uint8Array {
-    return this.#b.subarray(this.offset, this.offset + this.length);
+    return view(this.#b, this.offset, this.offset + this.length);
   }
 
   /** A decoder over the attributes nested in the current value. */

@@ -56,6 +56,15 @@ export function writeU32(b: Uint8Array, o: number, v: number): void {
   }
 }
 
+/**
+ * `b.subarray(start, end)` for bounds already checked: a view made from
+ * the buffer directly, which V8 builds in about half the time (subarray
+ * goes through the species constructor). Throws RangeError out of bounds.
+ */
+export function view(b: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+}
+
 /** A DataView over exactly the bytes of `b`. */
 export function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

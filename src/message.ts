@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { align4, readU16, readU32 } from "./bytes.ts";
+import { align4, readU16, readU32, view } from "./bytes.ts";
 import { NLMSG_HDRLEN } from "./constants.ts";
 import { AttributeDecoder } from "./attribute.ts";
 import { ParseError } from "./errors.ts";
@@ -110,12 +110,12 @@ export class Message {
 
   /** The bytes after the header: a view. */
   get payload(): Uint8Array {
-    return this.data.subarray(this.offset + this.headerSize, this.offset + this.length);
+    return view(this.data, this.offset + this.headerSize, this.offset + this.length);
   }
 
   /** The whole message, header included: a view. */
   get bytes(): Uint8Array {
-    return this.data.subarray(this.offset, this.offset + this.length);
+    return view(this.data, this.offset, this.offset + this.length);
   }
 
   /**

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseAck, parseDone } from "./ack.ts";
-import { align4, readS32, writeU16, writeU32 } from "./bytes.ts";
+import { align4, readS32, view, writeU16, writeU32 } from "./bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
 import {
   ClosedError,
@@ -971,7 +971,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const at = this.#blockPos;
     const block = this.#block;
     const data = this.#data;
-    block.set(data.subarray(from, this.#end), at);
+    block.set(view(data, from, this.#end), at);
     this.#blockPos = (at + len + 7) & ~7;
     this.#data = block;
     this.#owned = true;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readU16, readU32 } from "../bytes.ts";
+import { readU16, readU32, view } from "../bytes.ts";
 import { ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import { rtRoute } from "../families/rt_route.ts";
@@ -90,7 +90,7 @@ export class RouteView {
   }
 
   #bytes(o: number): Uint8Array | undefined {
-    return o < 0 ? undefined : this.#b.subarray(o + 4, o + readU16(this.#b, o));
+    return o < 0 ? undefined : view(this.#b, o + 4, o + readU16(this.#b, o));
   }
 
   #u32(o: number): number | undefined {

@@ -468,8 +468,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const ack = options.ack ?? true;
     const map = options.map;
     const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
-    const inbox = this.#register(bytes, false, map !== undefined);
+    const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) !== 0;
     const limit = deadline(options);
+    if (isDump && this.#abandonedDump()) {
+      try {
+        await this.#finishAbandonedDumps(limit.signal);
+      } catch (e) {
+        limit.cancel();
+        throw e;
+      }
+    }
+    const inbox = this.#register(bytes, isDump, map !== undefined);
     let finished = false;
     let interrupted = 0;
     const replies: (T | Message)[] = [];
@@ -519,7 +528,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * {@linkcode NetlinkError}; a dump flagged NLM_F_DUMP_INTR throws
    * {@linkcode DumpInterruptedError} after its last message, or is retried
    * when `retries` is given. Leaving the loop early is safe: the rest of the
-   * reply is drained and dropped.
+   * reply is drained and dropped, at the latest before the socket's next
+   * dump starts. The kernel runs one dump at a time per socket: a dump
+   * started while another is still being read rejects with EBUSY.
    *
    * @example
    * ```ts ignore
@@ -602,8 +613,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       next: async () => {
         if (finished) return done;
         if (!inbox) {
-          inbox = this.#register(bytes, true, map !== undefined);
           limit = deadline(options);
+          if (this.#abandonedDump()) {
+            try {
+              await this.#finishAbandonedDumps(limit.signal);
+            } catch (e) {
+              finished = true;
+              limit.cancel();
+              throw e;
+            }
+          }
+          inbox = this.#register(bytes, true, map !== undefined);
           try {
             this.#sendRequest(bytes, inbox);
           } catch (e) {
@@ -722,6 +742,29 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   #open(): void {
     if (this.#closed) throw new ClosedError();
+  }
+
+  /** True while a dump nobody reads any more still runs in the kernel. */
+  #abandonedDump(): boolean {
+    for (const inbox of this.#pending) if (inbox.isDump && inbox.discard) return true;
+    return false;
+  }
+
+  /**
+   * Reads abandoned dumps to their end. The kernel runs one dump at a time
+   * per socket and answers another with EBUSY, and it only builds a dump's
+   * next part as the last one is read: left alone, a dump someone stopped
+   * reading would make every later dump fail.
+   */
+  async #finishAbandonedDumps(signal: AbortSignal | undefined): Promise<void> {
+    const none = new Inbox(); // routes get nothing here: every message goes to its owner
+    for (;;) {
+      if (this.#closed) throw new ClosedError();
+      signal?.throwIfAborted();
+      this.#pump(none, false);
+      if (!this.#abandonedDump()) return;
+      await this.#readable(none, signal);
+    }
   }
 
   /** Runs a mapper; meanwhile nothing overwrites the receive buffer. */

@@ -537,8 +537,42 @@ Deno.test(
     assert.deepEqual(all, owned);
     // Errors still reject mapped requests, with the kernel's errno.
     await assert.rejects(sock.request(getLink(99999), { map: linkName }), { code: "ENODEV" });
+    // A mapper that throws ends its request; the rest of the reply is
+    // drained, and the socket goes on.
+    let seen = 0;
+    const boom = (m: Message) => {
+      if (++seen === 3) throw new Error("boom");
+      return linkName(m);
+    };
+    await assert.rejects(sock.request(getLink(0, NLM_F.DUMP), { map: boom }), /boom/);
+    seen = 0;
+    await assert.rejects(Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP), { map: boom })), /boom/);
+    assert.deepEqual(await sock.request(getLink(0, NLM_F.DUMP), { map: linkName }), owned);
+    assert.deepEqual(await sock.request(getLink(1), { map: linkName }), [{ index: 1, name: "lo" }]);
   },
 );
+
+Deno.test("a dump left early is read to its end before the next dump starts", opts, async () => {
+  await using ns = await makeNetns();
+  for (let i = 0; i < 10; i++) {
+    await ns.ip("link", "add", `la${i}`, "type", "veth", "peer", "name", `lb${i}`);
+  }
+  // ~4 KiB parts, one per read: the kernel is mid-dump when the loop stops.
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
+    netns: ns.name,
+    slotSize: 4096,
+    batch: 1,
+  });
+  for (let round = 0; round < 3; round++) {
+    for await (const _ of sock.dump(getLink(0, NLM_F.DUMP))) break;
+    // The kernel would answer EBUSY while the first dump is unfinished.
+    const links = await Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP)), linkName);
+    assert.equal(links.length, 21);
+    for await (const _ of sock.dump(getLink(0, NLM_F.DUMP))) break;
+    assert.equal((await sock.request(getLink(0, NLM_F.DUMP), { map: linkName })).length, 21);
+  }
+  assert.deepEqual(await sock.request(getLink(1), { map: linkName }), [{ index: 1, name: "lo" }]);
+});
 
 Deno.test(
   "mapped requests and dumps interleave with events without reading stale bytes",

@@ -77,6 +77,20 @@ function delLink(name: string): MessageWriter {
   return w;
 }
 
+/** A fresh netns with `pairs` veth pairs, `${prefix}a${i}` and `${prefix}b${i}`. */
+async function netnsWithVeths(prefix: string, pairs: number) {
+  const ns = await makeNetns();
+  for (let i = 0; i < pairs; i++) {
+    await ns.ip("link", "add", `${prefix}a${i}`, "type", "veth", "peer", "name", `${prefix}b${i}`);
+  }
+  return ns;
+}
+
+/** A socket that reads one datagram of at most 4 KiB per recvmmsg: a dump spans many reads. */
+function smallReads(netns: string): NetlinkSocket {
+  return NetlinkSocket.open(NETLINK.ROUTE, { netns, slotSize: 4096, batch: 1 });
+}
+
 Deno.test("dump links matches `ip -j link` in the same netns", opts, async () => {
   await using ns = await makeNetns();
   await ns.ip("link", "add", "va", "type", "veth", "peer", "name", "vb");
@@ -502,16 +516,8 @@ Deno.test(
   "map reads replies in the receive buffer; results match owned messages",
   opts,
   async () => {
-    await using ns = await makeNetns();
-    for (let i = 0; i < 5; i++) {
-      await ns.ip("link", "add", `ma${i}`, "type", "veth", "peer", "name", `mb${i}`);
-    }
-    // Small slots and one datagram per read: a dump spans many reads.
-    await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
-      netns: ns.name,
-      slotSize: 4096,
-      batch: 1,
-    });
+    await using ns = await netnsWithVeths("m", 5);
+    await using sock = smallReads(ns.name);
     const owned = await Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP)), linkName);
     assert.equal(owned.length, 11);
     const streamed = await Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP), { map: linkName }));
@@ -553,16 +559,9 @@ Deno.test(
 );
 
 Deno.test("a dump left early is read to its end before the next dump starts", opts, async () => {
-  await using ns = await makeNetns();
-  for (let i = 0; i < 10; i++) {
-    await ns.ip("link", "add", `la${i}`, "type", "veth", "peer", "name", `lb${i}`);
-  }
-  // ~4 KiB parts, one per read: the kernel is mid-dump when the loop stops.
-  await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
-    netns: ns.name,
-    slotSize: 4096,
-    batch: 1,
-  });
+  await using ns = await netnsWithVeths("l", 10);
+  // The kernel is mid-dump when the loop stops.
+  await using sock = smallReads(ns.name);
   for (let round = 0; round < 3; round++) {
     for await (const _ of sock.dump(getLink(0, NLM_F.DUMP))) break;
     // The kernel would answer EBUSY while the first dump is unfinished.
@@ -617,17 +616,10 @@ Deno.test(
   "request() of a dump that races a change rejects with DumpInterruptedError",
   opts,
   async () => {
-    await using ns = await makeNetns();
-    for (let i = 0; i < 10; i++) {
-      await ns.ip("link", "add", `ra${i}`, "type", "veth", "peer", "name", `rb${i}`);
-    }
-    // One ~4 KiB chunk per read: the kernel builds the chunk after next
-    // while the mapper runs, so a change made there interrupts the dump.
-    await using sock = NetlinkSocket.open(NETLINK.ROUTE, {
-      netns: ns.name,
-      slotSize: 4096,
-      batch: 1,
-    });
+    await using ns = await netnsWithVeths("r", 10);
+    // The kernel builds the part after next while the mapper runs, so a
+    // change made there interrupts the dump.
+    await using sock = smallReads(ns.name);
     await using other = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
     let changed = false;
     const change = (m: Message) => {

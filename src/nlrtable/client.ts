@@ -125,6 +125,16 @@ function canonical(dst: string): string {
   return `${p.address.join(",")}/${p.length}`;
 }
 
+function readGreeting(m: Message): Greeting {
+  const out: Greeting = { greeting: "" };
+  const ad = m.attributes(NLRTMSG_SIZE);
+  while (ad.next()) {
+    if (ad.type === NLRT_A.GREETING) out.greeting = ad.string();
+    else if (ad.type === NLRT_A.TEXT) out.text = ad.string();
+  }
+  return out;
+}
+
 /**
  * A client of the nlrtable module: add, delete, get and list entries,
  * watch one entry's deletion, and follow every change.
@@ -194,15 +204,9 @@ export class NlrTable implements AsyncDisposable {
     const w = this.#begin(NLRT_MSG.GREET);
     w.fixed(NLRTMSG_SIZE);
     if (text !== undefined) w.string(NLRT_A.TEXT, text);
-    const [reply] = await this.#sock.request(w, options);
+    const [reply] = await this.#sock.request(w, { ...options, map: readGreeting });
     if (!reply) throw new ParseError("no reply to greet", 0);
-    const out: Greeting = { greeting: "" };
-    const ad = reply.attributes(NLRTMSG_SIZE);
-    while (ad.next()) {
-      if (ad.type === NLRT_A.GREETING) out.greeting = ad.string();
-      else if (ad.type === NLRT_A.TEXT) out.text = ad.string();
-    }
-    return out;
+    return reply;
   }
 
   /**
@@ -251,9 +255,10 @@ export class NlrTable implements AsyncDisposable {
   async get(dst: string, options: WaitOptions = {}): Promise<RouteEntry> {
     const w = this.#begin(NLRT_MSG.GETROUTE);
     writeKey(w, dst);
-    const [reply] = await this.#sock.request(w, options);
+    // Decoded where it arrived: the entry keeps strings and numbers only.
+    const [reply] = await this.#sock.request(w, { ...options, map: readEntry });
     if (!reply) throw new ParseError("no reply to get", 0);
-    return readEntry(reply);
+    return reply;
   }
 
   /**
@@ -275,7 +280,7 @@ export class NlrTable implements AsyncDisposable {
       : options.ipVersion === 6
       ? AF.INET6
       : AF.UNSPEC;
-    for await (const m of this.#sock.dump(w, options)) yield readEntry(m);
+    yield* this.#sock.dump(w, { ...options, map: readEntry });
   }
 
   /**

@@ -19,6 +19,7 @@ export interface Ack {
 }
 
 const NO_EXT_ACK: ExtAck = Object.freeze({});
+const ACKED: Ack = Object.freeze({ errno: 0, extAck: NO_EXT_ACK });
 
 function readExtAck(msg: Message, start: number): ExtAck {
   if (!(msg.flags & NLM_F.ACK_TLVS)) return NO_EXT_ACK;
@@ -76,6 +77,8 @@ export function parseAck(msg: Message): Ack {
     throw new ParseError("NLMSG_ERROR shorter than struct nlmsgerr", msg.offset);
   }
   const errno = -readS32(b, start);
+  // The common case, a bare ACK: nothing to decode, nothing to allocate.
+  if (errno === 0 && !(msg.flags & NLM_F.ACK_TLVS)) return ACKED;
   let tlvs = start + 4 + NLMSG_HDRLEN;
   if (!(msg.flags & NLM_F.CAPPED)) {
     const origLen = readU32(b, start + 4);

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseAck, parseDone } from "./ack.ts";
-import { align4, readS32, view, writeU16, writeU32 } from "./bytes.ts";
+import { align4, view, writeU16, writeU32 } from "./bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
 import {
   ClosedError,
@@ -470,14 +470,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
     const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) !== 0;
     const limit = deadline(options);
-    if (isDump && this.#abandonedDump()) {
-      try {
-        await this.#finishAbandonedDumps(limit.signal);
-      } catch (e) {
-        limit.cancel();
-        throw e;
-      }
-    }
+    if (isDump) await this.#dumpTurn(limit);
     const inbox = this.#register(bytes, isDump, map !== undefined);
     let finished = false;
     let interrupted = 0;
@@ -491,12 +484,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         interrupted |= m.flags & NLM_F.DUMP_INTR;
         if (m.type === NLMSG.ERROR) {
           finished = true;
-          // The common case, a bare ACK, without decoding it.
-          if (
-            !(m.flags & NLM_F.ACK_TLVS) && m.length >= 36 && readS32(m.data, m.offset + 16) === 0
-          ) {
-            return replies;
-          }
           const { errno, extAck } = parseAck(m);
           if (errno !== 0) throw new NetlinkError(errno, extAck);
           return replies;
@@ -614,14 +601,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         if (finished) return done;
         if (!inbox) {
           limit = deadline(options);
-          if (this.#abandonedDump()) {
-            try {
-              await this.#finishAbandonedDumps(limit.signal);
-            } catch (e) {
-              finished = true;
-              limit.cancel();
-              throw e;
-            }
+          try {
+            await this.#dumpTurn(limit);
+          } catch (e) {
+            finished = true;
+            throw e;
           }
           inbox = this.#register(bytes, true, map !== undefined);
           try {
@@ -751,19 +735,25 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /**
-   * Reads abandoned dumps to their end. The kernel runs one dump at a time
-   * per socket and answers another with EBUSY, and it only builds a dump's
-   * next part as the last one is read: left alone, a dump someone stopped
-   * reading would make every later dump fail.
+   * Before a dump is sent: reads abandoned dumps to their end. The kernel
+   * runs one dump at a time per socket and answers another with EBUSY, and
+   * it only builds a dump's next part as the last one is read: left alone,
+   * a dump someone stopped reading would make every later dump fail. On
+   * failure (close, abort, timeout) `limit` is cancelled.
    */
-  async #finishAbandonedDumps(signal: AbortSignal | undefined): Promise<void> {
+  async #dumpTurn(limit: Deadline): Promise<void> {
+    if (!this.#abandonedDump()) return;
     const none = new Inbox(); // routes get nothing here: every message goes to its owner
-    for (;;) {
-      if (this.#closed) throw new ClosedError();
-      signal?.throwIfAborted();
-      this.#pump(none, false);
-      if (!this.#abandonedDump()) return;
-      await this.#readable(none, signal);
+    try {
+      while (this.#abandonedDump()) {
+        if (this.#closed) throw new ClosedError();
+        limit.signal?.throwIfAborted();
+        this.#pump(none, false);
+        if (this.#abandonedDump()) await this.#readable(none, limit.signal);
+      }
+    } catch (e) {
+      limit.cancel();
+      throw e;
     }
   }
 
@@ -1070,7 +1060,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (m.group === 0 && m.seq !== 0 && (m.portid === this.portId || m.portid === 0)) {
       const inbox = this.#pending.get(m.seq);
       if (inbox) {
-        if (isFinal(m)) this.#settled(m.seq, inbox);
+        if (isFinal(m)) this.#settled(inbox);
         if (inbox.discard) return undefined;
         return inbox;
       }
@@ -1079,7 +1069,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /** A request or dump got its last message: forget drained ones it outlived. */
-  #settled(seq: number, inbox: Inbox): void {
+  #settled(inbox: Inbox): void {
+    const seq = inbox.seq;
     if (inbox.discard) {
       this.#pending.remove(inbox);
       if (!inbox.isDump) this.#abandoned--;

@@ -222,7 +222,7 @@ try {
       const pkg = `${out}/node`;
       const tests = `${here}../tests/node`;
       if (!await has(`${tests}/node_modules/esbuild`)) await sh("npm", "ci", "--prefix", tests);
-      await sh("node", `${tests}/build.mjs`, pkg);
+      await sh("node", `${tests}/build.mjs`, pkg, "--no-types");
       await Deno.symlink(`${tests}/node_modules`, `${pkg}/node_modules`).catch(() => {});
       await w3(
         () =>

@@ -47,7 +47,6 @@ if (flag !== "--no-types") {
           module: "nodenext",
           moduleResolution: "nodenext",
           allowImportingTsExtensions: true,
-          rewriteRelativeImportExtensions: true,
           declaration: true,
           emitDeclarationOnly: true,
           strict: true,

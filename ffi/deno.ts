@@ -7,19 +7,8 @@
  *
  * @module
  */
-import type { Receiver, Sys } from "./sys.ts";
-import {
-  buildSys,
-  IOVEC,
-  type Libc,
-  MMSGHDR,
-  MSG_DONTWAIT,
-  MSG_TRUNC,
-  pollBits,
-  POLLIN,
-  readResults,
-  SOCKADDR_NL,
-} from "./linux.ts";
+import type { Sys } from "./sys.ts";
+import { BlockReceiver, buildSys, type Libc, pollBits, POLLIN } from "./linux.ts";
 
 const symbols = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -37,6 +26,10 @@ const symbols = {
     parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"],
     result: "i32",
   },
+  recvfrom: {
+    parameters: ["i32", "buffer", "u32", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
   recvmmsg: {
     parameters: ["i32", "buffer", "u32", "i32", "pointer"],
     result: "i32",
@@ -51,73 +44,12 @@ const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
-type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
-
 function address(bytes: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
 }
 
 function cString(text: string): Uint8Array {
   return new TextEncoder().encode(text + "\0");
-}
-
-class DenoReceiver implements Receiver {
-  readonly slots: Uint8Array[] = [];
-  readonly meta: Uint32Array;
-  readonly #headers: Uint8Array;
-  readonly #view: DataView;
-  readonly #names: number;
-  readonly #libc: Symbols;
-  readonly #errno: () => number;
-  readonly capacity: number;
-  readonly slotSize: number;
-
-  constructor(
-    libc: Symbols,
-    errno: () => number,
-    capacity: number,
-    slotSize: number,
-  ) {
-    this.capacity = capacity;
-    this.slotSize = slotSize;
-    this.#libc = libc;
-    this.#errno = errno;
-    this.meta = new Uint32Array(capacity * 4);
-    // One block: [mmsghdr x n][iovec x n][sockaddr_nl x n] then the slots.
-    const iovs = capacity * MMSGHDR;
-    this.#names = iovs + capacity * IOVEC;
-    const data = (this.#names + capacity * 16 + 63) & ~63;
-    const block = new Uint8Array(data + capacity * slotSize);
-    this.#headers = block;
-    this.#view = new DataView(block.buffer);
-    const base = address(block);
-    for (let i = 0; i < capacity; i++) {
-      const h = i * MMSGHDR;
-      const iov = iovs + i * IOVEC;
-      const name = this.#names + i * 16;
-      const slot = data + i * slotSize;
-      this.slots.push(block.subarray(slot, slot + slotSize));
-      this.#view.setBigUint64(h, base + BigInt(name), true); // msg_name
-      this.#view.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
-      this.#view.setBigUint64(h + 16, base + BigInt(iov), true); // msg_iov
-      this.#view.setBigUint64(h + 24, 1n, true); // msg_iovlen
-      this.#view.setBigUint64(iov, base + BigInt(slot), true); // iov_base
-      this.#view.setBigUint64(iov + 8, BigInt(slotSize), true); // iov_len
-    }
-  }
-
-  receive(fd: number): number {
-    const n = this.#libc.recvmmsg(
-      fd,
-      this.#headers,
-      this.capacity,
-      MSG_DONTWAIT | MSG_TRUNC,
-      null,
-    );
-    if (n < 0) return -this.#errno();
-    readResults(this.#view, this.#names, n, this.meta);
-    return n;
-  }
 }
 
 function load(): Sys {
@@ -130,7 +62,7 @@ function load(): Sys {
   };
   return buildSys(libc, errno, {
     receiver(capacity, slotSize) {
-      return new DenoReceiver(raw, errno, capacity, slotSize);
+      return new BlockReceiver(libc, errno, address, capacity, slotSize);
     },
     async wait(fd, wakeFd) {
       // Its own buffer: the poll runs on another thread while JS goes on.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Sys } from "./sys.ts";
+import type { Receiver, Sys } from "./sys.ts";
 
 export const AF_NETLINK = 16;
 export const SOCK_NONBLOCK = 0o4000;
@@ -65,6 +65,16 @@ export interface Libc {
     addr: Uint8Array,
     alen: number,
   ): number;
+  recvfrom(
+    fd: number,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+    addr: Uint8Array,
+    alen: Uint8Array,
+  ): number;
+  /** `timeout` is always null. */
+  recvmmsg(fd: number, headers: Uint8Array, n: number, flags: number, timeout: null): number;
   eventfd(initval: number, flags: number): number;
   read(fd: number, buf: Uint8Array, len: number): number;
   write(fd: number, buf: Uint8Array, len: number): number;
@@ -177,19 +187,105 @@ export function pollBits(v: DataView, n: number): number {
 }
 
 /**
- * After `recvmmsg` returned `n`: copies each datagram's length, flags,
- * sender port id and group mask into `meta` (4 entries a slot), and resets
- * each `msg_namelen` for the next call. `names` is the offset of the
- * sockaddr_nl array in the block `v` views.
+ * The {@linkcode Receiver} both backends use: one block holding
+ * `[mmsghdr x n][iovec x n][sockaddr_nl x n][socklen_t]` and then the
+ * slots. The block has its own ArrayBuffer, so its memory never moves and
+ * the addresses written into the headers stay valid for its lifetime.
+ *
+ * One datagram is read with `recvfrom(2)`, several with `recvmmsg(2)`:
+ * for one, the kernel's recvfrom costs less (no `msghdr` to copy in, and
+ * no extra pass that ends in EAGAIN), which is most of a request's round
+ * trip; for a queue of events, one call for many is cheaper.
  */
-export function readResults(v: DataView, names: number, n: number, meta: Uint32Array): void {
-  for (let i = 0; i < n; i++) {
-    const h = i * MMSGHDR;
-    const name = names + i * 16;
-    meta[i * 4] = v.getUint32(h + 56, true); // msg_len
-    meta[i * 4 + 1] = v.getInt32(h + 48, true); // msg_flags
-    meta[i * 4 + 2] = v.getUint32(name + 4, true); // nl_pid
-    meta[i * 4 + 3] = v.getUint32(name + 8, true); // nl_groups
-    v.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
+export class BlockReceiver implements Receiver {
+  readonly slots: Uint8Array[] = [];
+  readonly meta: Uint32Array;
+  readonly capacity: number;
+  readonly slotSize: number;
+  readonly #libc: Pick<Libc, "recvfrom" | "recvmmsg">;
+  readonly #errno: () => number;
+  readonly #headers: Uint8Array;
+  readonly #view: DataView;
+  readonly #names: number;
+  readonly #name: Uint8Array;
+  readonly #nameLen: Uint8Array;
+
+  /** `address` gives the memory address of a Uint8Array's first byte. */
+  constructor(
+    libc: Pick<Libc, "recvfrom" | "recvmmsg">,
+    errno: () => number,
+    address: (bytes: Uint8Array) => bigint,
+    capacity: number,
+    slotSize: number,
+  ) {
+    this.capacity = capacity;
+    this.slotSize = slotSize;
+    this.#libc = libc;
+    this.#errno = errno;
+    this.meta = new Uint32Array(capacity * 4);
+    const iovs = capacity * MMSGHDR;
+    const names = this.#names = iovs + capacity * IOVEC;
+    const nameLen = names + capacity * 16;
+    const data = (nameLen + 4 + 63) & ~63;
+    const block = new Uint8Array(new ArrayBuffer(data + capacity * slotSize));
+    const v = this.#view = new DataView(block.buffer);
+    this.#headers = block;
+    this.#name = block.subarray(names, names + SOCKADDR_NL);
+    this.#nameLen = block.subarray(nameLen, nameLen + 4);
+    const base = address(block);
+    for (let i = 0; i < capacity; i++) {
+      const h = i * MMSGHDR;
+      const iov = iovs + i * IOVEC;
+      const name = names + i * 16;
+      const slot = data + i * slotSize;
+      this.slots.push(block.subarray(slot, slot + slotSize));
+      v.setBigUint64(h, base + BigInt(name), true); // msg_name
+      v.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
+      v.setBigUint64(h + 16, base + BigInt(iov), true); // msg_iov
+      v.setBigUint64(h + 24, 1n, true); // msg_iovlen
+      v.setBigUint64(iov, base + BigInt(slot), true); // iov_base
+      v.setBigUint64(iov + 8, BigInt(slotSize), true); // iov_len
+    }
+  }
+
+  receive(fd: number, max: number = this.capacity): number {
+    const v = this.#view;
+    const meta = this.meta;
+    if (max === 1) {
+      v.setUint32(this.#names + this.capacity * 16, SOCKADDR_NL, true);
+      // With MSG_TRUNC, the datagram's full length even when it was cut.
+      const len = this.#libc.recvfrom(
+        fd,
+        this.slots[0],
+        this.slotSize,
+        MSG_DONTWAIT | MSG_TRUNC,
+        this.#name,
+        this.#nameLen,
+      );
+      if (len < 0) return -this.#errno();
+      meta[0] = len;
+      meta[1] = len > this.slotSize ? MSG_TRUNC : 0;
+      meta[2] = v.getUint32(this.#names + 4, true); // nl_pid
+      meta[3] = v.getUint32(this.#names + 8, true); // nl_groups
+      return 1;
+    }
+    const n = this.#libc.recvmmsg(
+      fd,
+      this.#headers,
+      Math.min(max, this.capacity),
+      MSG_DONTWAIT | MSG_TRUNC,
+      null,
+    );
+    if (n < 0) return -this.#errno();
+    for (let i = 0; i < n; i++) {
+      const h = i * MMSGHDR;
+      const name = this.#names + i * 16;
+      meta[i * 4] = v.getUint32(h + 56, true); // msg_len
+      meta[i * 4 + 1] = v.getInt32(h + 48, true); // msg_flags
+      meta[i * 4 + 2] = v.getUint32(name + 4, true); // nl_pid
+      meta[i * 4 + 3] = v.getUint32(name + 8, true); // nl_groups
+      v.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen, for the next call
+    }
+    return n;
   }
 }

@@ -20,19 +20,8 @@
  * @module
  */
 import koffi from "koffi";
-import type { Receiver, Sys } from "./sys.ts";
-import {
-  buildSys,
-  IOVEC,
-  type Libc as LibcCalls,
-  MMSGHDR,
-  MSG_DONTWAIT,
-  MSG_TRUNC,
-  pollBits,
-  POLLIN,
-  readResults,
-  SOCKADDR_NL,
-} from "./linux.ts";
+import type { Sys } from "./sys.ts";
+import { BlockReceiver, buildSys, type Libc as LibcCalls, pollBits, POLLIN } from "./linux.ts";
 
 const POLL_SLICE_MS = 100;
 
@@ -46,6 +35,7 @@ const prototypes = {
   setsockopt: "int setsockopt(int, int, int, void *, uint32_t)",
   getsockopt: "int getsockopt(int, int, int, void *, void *)",
   sendto: "int sendto(int, void *, size_t, int, void *, uint32_t)",
+  recvfrom: "int recvfrom(int, void *, size_t, int, void *, void *)",
   recvmmsg: "int recvmmsg(int, void *, unsigned int, int, void *)",
   poll: "int poll(void *, unsigned long, int)",
   eventfd: "int eventfd(unsigned int, int)",
@@ -77,62 +67,6 @@ interface Koffi {
 }
 
 const ffi = koffi as unknown as Koffi;
-
-class NodeReceiver implements Receiver {
-  readonly slots: Uint8Array[] = [];
-  readonly meta: Uint32Array;
-  readonly #headers: Uint8Array;
-  readonly #view: DataView;
-  readonly #names: number;
-  readonly #recvmmsg: Fn;
-  readonly capacity: number;
-  readonly slotSize: number;
-
-  constructor(libc: Libc, capacity: number, slotSize: number) {
-    this.capacity = capacity;
-    this.slotSize = slotSize;
-    this.#recvmmsg = libc.recvmmsg;
-    this.meta = new Uint32Array(capacity * 4);
-    // One block: [mmsghdr x n][iovec x n][sockaddr_nl x n] then the slots.
-    // Its own ArrayBuffer: the backing store never moves (V8 keeps only
-    // small typed arrays without an explicit buffer on its heap; JSC pins a
-    // buffer once `.buffer` is taken), so the addresses written below stay
-    // valid for the receiver's lifetime.
-    const iovs = capacity * MMSGHDR;
-    this.#names = iovs + capacity * IOVEC;
-    const data = (this.#names + capacity * 16 + 63) & ~63;
-    const block = new Uint8Array(new ArrayBuffer(data + capacity * slotSize));
-    this.#headers = block;
-    this.#view = new DataView(block.buffer);
-    const base = ffi.address(block);
-    for (let i = 0; i < capacity; i++) {
-      const h = i * MMSGHDR;
-      const iov = iovs + i * IOVEC;
-      const name = this.#names + i * 16;
-      const slot = data + i * slotSize;
-      this.slots.push(block.subarray(slot, slot + slotSize));
-      this.#view.setBigUint64(h, base + BigInt(name), true); // msg_name
-      this.#view.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen
-      this.#view.setBigUint64(h + 16, base + BigInt(iov), true); // msg_iov
-      this.#view.setBigUint64(h + 24, 1n, true); // msg_iovlen
-      this.#view.setBigUint64(iov, base + BigInt(slot), true); // iov_base
-      this.#view.setBigUint64(iov + 8, BigInt(slotSize), true); // iov_len
-    }
-  }
-
-  receive(fd: number): number {
-    const n = this.#recvmmsg(
-      fd,
-      this.#headers,
-      this.capacity,
-      MSG_DONTWAIT | MSG_TRUNC,
-      null,
-    );
-    if (n < 0) return -ffi.errno();
-    readResults(this.#view, this.#names, n, this.meta);
-    return n;
-  }
-}
 
 /** True on Bun, whose N-API has no `uv_poll` (it aborts the process). */
 function isBun(): boolean {
@@ -223,7 +157,13 @@ function load(): Sys {
 
   return buildSys(libc as unknown as LibcCalls, errno, {
     receiver(capacity, slotSize) {
-      return new NodeReceiver(libc, capacity, slotSize);
+      return new BlockReceiver(
+        libc as unknown as LibcCalls,
+        errno,
+        (bytes) => ffi.address(bytes),
+        capacity,
+        slotSize,
+      );
     },
     wait(fd, wakeFd) {
       return uvPoll ? waitOnLoop(fd, wakeFd) : waitOnThread(fd, wakeFd);

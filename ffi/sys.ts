@@ -16,13 +16,15 @@
  */
 
 /**
- * A preallocated set of receive slots filled by one `recvmmsg(2)` call.
+ * A preallocated set of receive slots, filled by one `recvmmsg(2)` call, or
+ * by `recvfrom(2)` when one datagram is asked for.
  *
  * After {@linkcode Receiver.receive} returns `n > 0`, datagram `i < n` is in
  * `slots[i]`, and `meta[i * 4 + k]` holds:
  * - `k = 0`: the datagram's full length as the kernel had it (MSG_TRUNC
  *   semantics: it may exceed `slotSize`, and then the datagram was cut);
- * - `k = 1`: the `msg_flags` the kernel returned (MSG_TRUNC = 0x20);
+ * - `k = 1`: the `msg_flags` the kernel returned (MSG_TRUNC = 0x20 when the
+ *   datagram was cut);
  * - `k = 2`: the sender's port id (`nl_pid` of the source address; 0 is the
  *   kernel);
  * - `k = 3`: the destination group mask (`nl_groups` of the source address).
@@ -39,11 +41,12 @@ export interface Receiver {
   /** Four numbers per slot, as described on the interface. */
   readonly meta: Uint32Array;
   /**
-   * `recvmmsg(fd, ..., MSG_DONTWAIT | MSG_TRUNC)`: returns how many datagrams
-   * were received, or a negated errno (`-EAGAIN` when the queue is empty,
-   * `-ENOBUFS` after an overrun).
+   * Reads up to `max` datagrams (default and limit: `capacity`) with
+   * `MSG_DONTWAIT | MSG_TRUNC`: `recvfrom` for one, `recvmmsg` for more.
+   * Returns how many were received, or a negated errno (`-EAGAIN` when the
+   * queue is empty, `-ENOBUFS` after an overrun).
    */
-  receive(fd: number): number;
+  receive(fd: number, max?: number): number;
 }
 
 /** The system calls a netlink socket needs, as one runtime provides them. */

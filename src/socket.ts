@@ -478,8 +478,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     try {
       this.#sendRequest(bytes, inbox);
       for (;;) {
-        let m = this.#take(inbox, limit.signal);
-        if (m instanceof Promise) m = await m;
+        let m = this.#takeNow(inbox, limit.signal, true);
+        if (m === null) m = await this.#takeLater(inbox, limit.signal);
         if (m === undefined) throw new ClosedError();
         interrupted |= m.flags & NLM_F.DUMP_INTR;
         if (m.type === NLMSG.ERROR) {
@@ -617,8 +617,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         }
         try {
           for (;;) {
-            let m = this.#take(inbox, limit!.signal);
-            if (m instanceof Promise) m = await m;
+            let m = this.#takeNow(inbox, limit!.signal, true);
+            if (m === null) m = await this.#takeLater(inbox, limit!.signal);
             if (m === undefined) throw new ClosedError();
             if (m.flags & NLM_F.DUMP_INTR) interrupted = true;
             if (m.type === NLMSG.DONE || m.type === NLMSG.ERROR) {
@@ -671,8 +671,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     return {
       next: async () => {
         if (ended) return done;
-        let m = this.#take(inbox, options.signal);
-        if (m instanceof Promise) m = await m;
+        let m = this.#takeNow(inbox, options.signal, true);
+        if (m === null) m = await this.#takeLater(inbox, options.signal);
         if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
         if (m === undefined) {
           ended = true;
@@ -814,18 +814,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /**
-   * The next message for `inbox`: returned directly when one is at hand
-   * (no promise, no microtask), else a promise that waits for it.
-   * `undefined` means the socket closed.
+   * The next message for `inbox` once it had to wait (after
+   * {@linkcode NetlinkSocket.#takeNow} returned null); `undefined` means the
+   * socket closed.
    */
-  #take(
-    inbox: Inbox,
-    signal: AbortSignal | undefined,
-  ): Message | undefined | Promise<Message | undefined> {
-    const m = this.#takeNow(inbox, signal, true);
-    return m === null ? this.#takeLater(inbox, signal) : m;
-  }
-
   async #takeLater(inbox: Inbox, signal: AbortSignal | undefined): Promise<Message | undefined> {
     for (;;) {
       await this.#readable(inbox, signal);
@@ -935,7 +927,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       if (this.#receiver.slotSize < this.#slotSize) {
         this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
       }
-      const n = this.#receiver.receive(this.#fd);
+      // A request waits for one reply and its ACK: one datagram per call
+      // costs the kernel least. Dumps and events take what is queued.
+      const n = this.#receiver.receive(
+        this.#fd,
+        taker.seq !== 0 && !taker.isDump ? 1 : this.#batch,
+      );
       if (n > 0) {
         this.#count = n;
         this.#slot = 0;

@@ -309,6 +309,25 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a request's reply larger than the slot is a TruncatedError; the retry fits",
+  opts,
+  async () => {
+    // Requests read one datagram at a time (recvfrom), dumps and events
+    // in batches (recvmmsg): both report a cut datagram the same way.
+    await using ns = await makeNetns();
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, slotSize: 64 });
+    const err = await sock.request(getLink(1)).then(() => undefined, (e) => e);
+    assert.ok(err instanceof TruncatedError, String(err));
+    assert.ok(err.length > 64, `${err.length}`);
+    assert.equal(sock.stats.truncated, 1);
+    const [lo] = await sock.request(getLink(1));
+    assert.equal(lo.type, 16 /* RTM_NEWLINK */);
+    assert.equal(lo.length, err.length);
+    assert.equal(sock.stats.truncated, 1);
+  },
+);
+
 Deno.test("AbortSignal and timeoutMs end waits; the socket stays usable", opts, async () => {
   await using ns = await makeNetns();
   await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });

@@ -3,8 +3,10 @@
  * AF_NETLINK socket, with cancellation on every wait.
  *
  * Receive path (measured best under FFI): the socket is non-blocking; data
- * is read with synchronous `recvmmsg(MSG_DONTWAIT)`, and only when the queue
- * is empty does one asynchronous `poll([socket, eventfd])` run. Writing the
+ * is read with synchronous calls (`recvfrom` while a request waits for its
+ * reply, `recvmmsg` for dumps and events, both `MSG_DONTWAIT`), and only
+ * when the queue is empty does one asynchronous `poll([socket, eventfd])`
+ * run. Writing the
  * eventfd ends that poll: that is how waits are cancelled and how `close()`
  * avoids closing an fd a poll still watches.
  *
@@ -75,7 +77,7 @@ export interface OpenOptions {
    * {@linkcode NetlinkSocket.stats}.
    */
   acceptForeign?: boolean;
-  /** Datagrams read per `recvmmsg` call. Default 16. */
+  /** Datagrams read per `recvmmsg` call (dumps and events). Default 16. */
   batch?: number;
   /** Initial receive slot size in bytes; it grows when a datagram is cut. Default 32768. */
   slotSize?: number;
@@ -267,7 +269,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   // Requests given up on (timeout, abort) whose reply may still come.
   #abandoned = 0;
   #unlisten: (() => void) | undefined;
-  // The datagrams of the last recvmmsg and the parse position in them.
+  // The datagrams of the last receive and the parse position in them.
   #count = 0;
   #slot = 0;
   // The datagram being parsed: in a receive slot until a message of it
@@ -929,10 +931,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
       // A request waits for one reply and its ACK: one datagram per call
       // costs the kernel least. Dumps and events take what is queued.
-      const n = this.#receiver.receive(
-        this.#fd,
-        taker.seq !== 0 && !taker.isDump ? 1 : this.#batch,
-      );
+      const max = taker.seq !== 0 && !taker.isDump ? 1 : this.#batch;
+      const n = this.#receiver.receive(this.#fd, max);
       if (n > 0) {
         this.#count = n;
         this.#slot = 0;
@@ -946,7 +946,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         this.#overrun();
         continue;
       }
-      const err = new SyscallError("recvmmsg", n);
+      const err = new SyscallError(max === 1 ? "recvfrom" : "recvmmsg", n);
       for (const inbox of this.#pending) inbox.fail(err);
       this.#events.fail(err);
       return undefined;

@@ -86,7 +86,7 @@ async function netnsWithVeths(prefix: string, pairs: number) {
   return ns;
 }
 
-/** A socket that reads one datagram of at most 4 KiB per recvmmsg: a dump spans many reads. */
+/** A socket that reads one datagram of at most 4 KiB per call: a dump spans many reads. */
 function smallReads(netns: string): NetlinkSocket {
   return NetlinkSocket.open(NETLINK.ROUTE, { netns, slotSize: 4096, batch: 1 });
 }

@@ -208,6 +208,7 @@ export class BlockReceiver implements Receiver {
   readonly #view: DataView;
   readonly #names: number;
   readonly #name: Uint8Array;
+  readonly #nameLenAt: number;
   readonly #nameLen: Uint8Array;
 
   /** `address` gives the memory address of a Uint8Array's first byte. */
@@ -225,7 +226,7 @@ export class BlockReceiver implements Receiver {
     this.meta = new Uint32Array(capacity * 4);
     const iovs = capacity * MMSGHDR;
     const names = this.#names = iovs + capacity * IOVEC;
-    const nameLen = names + capacity * 16;
+    const nameLen = this.#nameLenAt = names + capacity * 16;
     const data = (nameLen + 4 + 63) & ~63;
     const block = new Uint8Array(new ArrayBuffer(data + capacity * slotSize));
     const v = this.#view = new DataView(block.buffer);
@@ -252,7 +253,7 @@ export class BlockReceiver implements Receiver {
     const v = this.#view;
     const meta = this.meta;
     if (max === 1) {
-      v.setUint32(this.#names + this.capacity * 16, SOCKADDR_NL, true);
+      v.setUint32(this.#nameLenAt, SOCKADDR_NL, true); // recvfrom's addrlen, in and out
       // With MSG_TRUNC, the datagram's full length even when it was cut.
       const len = this.#libc.recvfrom(
         fd,

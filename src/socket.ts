@@ -6,9 +6,8 @@
  * is read with synchronous calls (`recvfrom` while a request waits for its
  * reply, `recvmmsg` for dumps and events, both `MSG_DONTWAIT`), and only
  * when the queue is empty does one asynchronous `poll([socket, eventfd])`
- * run. Writing the
- * eventfd ends that poll: that is how waits are cancelled and how `close()`
- * avoids closing an fd a poll still watches.
+ * run. Writing the eventfd ends that poll: that is how waits are cancelled
+ * and how `close()` avoids closing an fd a poll still watches.
  *
  * @module
  */

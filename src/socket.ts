@@ -12,7 +12,7 @@
  * @module
  */
 import { parseAck, parseDone } from "./ack.ts";
-import { align4, view, writeU16, writeU32 } from "./bytes.ts";
+import { align4, readU32, view, writeU16, writeU32 } from "./bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
 import {
   ClosedError,
@@ -207,6 +207,24 @@ function deadline(options: WaitOptions): Deadline {
       signal?.removeEventListener("abort", onAbort);
     },
   };
+}
+
+/** A request in flight: what it asked for and what it got so far. */
+class Call<T> {
+  readonly ack: boolean;
+  readonly map: ReplyMapper<T> | undefined;
+  readonly limit: Deadline;
+  /** Made with the first reply, at its size: most requests get one. */
+  replies: (T | Message)[] | undefined;
+  inbox: Inbox | undefined;
+  interrupted = 0;
+  finished = false;
+
+  constructor(ack: boolean, map: ReplyMapper<T> | undefined, limit: Deadline) {
+    this.ack = ack;
+    this.map = map;
+    this.limit = limit;
+  }
 }
 
 function isFinal(m: Message): boolean {
@@ -462,52 +480,95 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     message: MessageWriter | Uint8Array,
     options: MappedRequestOptions<T>,
   ): Promise<T[]>;
-  async request<T>(
+  request<T>(
     message: MessageWriter | Uint8Array,
     options: RequestOptions & { map?: ReplyMapper<T> } = {},
   ): Promise<(T | Message)[]> {
-    const ack = options.ack ?? true;
-    const map = options.map;
-    const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
-    const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) !== 0;
-    const limit = deadline(options);
-    if (isDump) await this.#dumpTurn(limit);
-    const inbox = this.#register(bytes, isDump, map !== undefined);
-    let finished = false;
-    let interrupted = 0;
-    const replies: (T | Message)[] = [];
+    try {
+      const ack = options.ack ?? true;
+      const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
+      const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) !== 0;
+      const limit = deadline(options);
+      const call = new Call<T>(ack, options.map, limit);
+      if (isDump && this.#abandonedDump()) {
+        return this.#dumpTurn(limit).then(() => this.#issue(call, bytes, isDump));
+      }
+      return this.#issue(call, bytes, isDump);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Sends a request and reads its replies while they are already queued
+   * (the kernel answers most requests within the send): only a request
+   * that must wait for its reply goes on asynchronously.
+   */
+  #issue<T>(call: Call<T>, bytes: Uint8Array, isDump: boolean): Promise<(T | Message)[]> {
+    const inbox = call.inbox = this.#register(bytes, isDump, call.map !== undefined);
     try {
       this.#sendRequest(bytes, inbox);
       for (;;) {
-        let m = this.#takeNow(inbox, limit.signal, true);
-        if (m === null) m = await this.#takeLater(inbox, limit.signal);
-        if (m === undefined) throw new ClosedError();
-        interrupted |= m.flags & NLM_F.DUMP_INTR;
-        if (m.type === NLMSG.ERROR) {
-          finished = true;
-          const { errno, extAck } = parseAck(m);
-          if (errno !== 0) throw new NetlinkError(errno, extAck);
-          return replies;
-        }
-        if (m.type === NLMSG.DONE) {
-          // A multi-part reply ends here: the kernel acknowledges no dump.
-          finished = true;
-          const { errno, extAck } = parseDone(m);
-          if (errno !== 0) throw new NetlinkError(errno, extAck);
-          if (interrupted) throw new DumpInterruptedError(replies, 1);
-          return replies;
-        }
-        if (m.type === NLMSG.NOOP) continue;
-        replies.push(map ? this.#map(map, m) : m);
-        if (!ack && !(m.flags & NLM_F.MULTI)) {
-          finished = true;
-          return replies;
+        const m = this.#takeNow(inbox, call.limit.signal, true);
+        if (m === null) return this.#finishLater(call);
+        if (this.#accept(call, m)) {
+          this.#endCall(call);
+          return Promise.resolve(call.replies ?? []);
         }
       }
-    } finally {
-      limit.cancel();
-      this.#unregister(inbox, finished);
+    } catch (e) {
+      this.#endCall(call);
+      return Promise.reject(e);
     }
+  }
+
+  /** The rest of a request whose next reply was not queued yet: waits for each. */
+  async #finishLater<T>(call: Call<T>): Promise<(T | Message)[]> {
+    const inbox = call.inbox!;
+    const signal = call.limit.signal;
+    try {
+      let m: Message | undefined | null = await this.#takeLater(inbox, signal);
+      while (!this.#accept(call, m)) {
+        m = this.#takeNow(inbox, signal, true);
+        if (m === null) m = await this.#takeLater(inbox, signal);
+      }
+      return call.replies ?? [];
+    } finally {
+      this.#endCall(call);
+    }
+  }
+
+  /** Takes one reply into `call`; true once the request is answered. */
+  #accept<T>(call: Call<T>, m: Message | undefined): boolean {
+    if (m === undefined) throw new ClosedError();
+    call.interrupted |= m.flags & NLM_F.DUMP_INTR;
+    const type = m.type;
+    if (type === NLMSG.ERROR) {
+      call.finished = true;
+      const { errno, extAck } = parseAck(m);
+      if (errno !== 0) throw new NetlinkError(errno, extAck);
+      return true;
+    }
+    if (type === NLMSG.DONE) {
+      // A multi-part reply ends here: the kernel acknowledges no dump.
+      call.finished = true;
+      const { errno, extAck } = parseDone(m);
+      if (errno !== 0) throw new NetlinkError(errno, extAck);
+      if (call.interrupted) throw new DumpInterruptedError(call.replies ?? [], 1);
+      return true;
+    }
+    if (type === NLMSG.NOOP) return false;
+    const map = call.map;
+    const reply = map ? this.#map(map, m) : m;
+    if (call.replies) call.replies.push(reply);
+    else call.replies = [reply];
+    if (!call.ack && !(m.flags & NLM_F.MULTI)) return call.finished = true;
+    return false;
+  }
+
+  #endCall<T>(call: Call<T>): void {
+    call.limit.cancel();
+    if (call.inbox) this.#unregister(call.inbox, call.finished);
   }
 
   /**
@@ -935,6 +996,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       if (n > 0) {
         this.#count = n;
         this.#slot = 0;
+        if (max === 1 && borrow) {
+          const m = this.#soleReply(taker);
+          if (m) return m;
+        }
         this.#openSlot();
         continue;
       }
@@ -950,6 +1015,29 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       this.#events.fail(err);
       return undefined;
     }
+  }
+
+  /**
+   * A request's usual answer, taken without the general parse and route:
+   * the one datagram read holds exactly one message, from the kernel,
+   * unicast, for `taker`'s sequence number and this port, and the taker
+   * may borrow it. Else undefined, and the datagram goes the general way.
+   */
+  #soleReply(taker: Inbox): Message | undefined {
+    const rx = this.#receiver;
+    const meta = rx.meta;
+    const len = meta[0];
+    if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
+    const data = rx.slots[0];
+    if (readU32(data, 0) !== len || readU32(data, 8) !== taker.seq || this.#raw) return undefined;
+    const portid = readU32(data, 12);
+    if (portid !== this.portId && portid !== 0) return undefined;
+    const m = retarget(this.#lent, data, 0, len, 0, 0);
+    const final = isFinal(m);
+    if (!taker.borrows && !final) return undefined;
+    this.#off = this.#end = 0;
+    if (final) this.#settled(taker);
+    return m;
   }
 
   /** Starts parsing datagram `#slot` where it arrived, in the receive buffer. */

@@ -36,6 +36,8 @@ const prototypes = {
   getsockopt: "int getsockopt(int, int, int, void *, void *)",
   sendto: "int sendto(int, void *, size_t, int, void *, uint32_t)",
   recvfrom: "int recvfrom(int, void *, size_t, int, void *, void *)",
+  // The same with addresses as numbers: what the receiver calls (see Libc.recvfromAt).
+  recvfromAt: "int recvfrom(int, uintptr_t, size_t, int, uintptr_t, uintptr_t)",
   recvmmsg: "int recvmmsg(int, void *, unsigned int, int, void *)",
   poll: "int poll(void *, unsigned long, int)",
   eventfd: "int eventfd(unsigned int, int)",

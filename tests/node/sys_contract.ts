@@ -266,6 +266,36 @@ export const checks: Check[] = [
     },
   },
   {
+    name: "receive one (recvfrom): MSG_TRUNC semantics, sender and group",
+    async run(sys) {
+      const { fd } = open(sys);
+      try {
+        const rx = sys.receiver(2, 64);
+        equal(
+          sys.sendTo(fd, getLink(NLM_F_REQUEST | NLM_F_ACK, 1, 1), 0, 0),
+          32,
+          "sendTo",
+        );
+        equal(rx.receive(fd, 1), 1, "receive one");
+        assert(rx.meta[0] > 64, `full length ${rx.meta[0]} exceeds the slot`);
+        equal(rx.meta[1] & MSG_TRUNC, MSG_TRUNC, "MSG_TRUNC in msg_flags");
+        equal(rx.meta[2], 0, "sender: the kernel");
+        equal(rx.meta[3], 0, "group: unicast");
+        const v = new DataView(rx.slots[0].buffer, rx.slots[0].byteOffset, 64);
+        equal(v.getUint16(4, true), RTM_NEWLINK, "type");
+        // The ACK fits: no flag, its own length.
+        equal(rx.receive(fd, 1), 1, "receive the ACK");
+        equal(v.getUint16(4, true), NLMSG_ERROR, "ACK type");
+        equal(rx.meta[1] & MSG_TRUNC, 0, "no MSG_TRUNC");
+        equal(rx.meta[0], v.getUint32(0, true), "length");
+        equal(rx.receive(fd, 1), -EAGAIN, "then nothing");
+        await sleep(0);
+      } finally {
+        sys.close(fd);
+      }
+    },
+  },
+  {
     name: "receive on an empty queue: -EAGAIN",
     run(sys) {
       const { fd } = open(sys);
@@ -343,7 +373,8 @@ export const checks: Check[] = [
     },
   },
   {
-    name: "wait resolves with 1 for a datagram from another socket (sender port id)",
+    name:
+      "wait resolves with 1 for a datagram from another socket (sender port id)",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -361,6 +392,17 @@ export const checks: Check[] = [
         equal(rx.meta[2], b.portId, "sender port id");
         equal(rx.meta[3], 0, "groups");
         equal(rx.slots[0][8], 42, "payload");
+        // The same through the one-datagram path (recvfrom), into fresh memory.
+        const one = sys.receiver(2, 4096);
+        equal(
+          sys.sendTo(b.fd, getLink(NLM_F_REQUEST, 43), a.portId, 0),
+          32,
+          "sendTo again",
+        );
+        equal(one.receive(a.fd, 1), 1, "receive one");
+        equal(one.meta[0], 32, "length (one)");
+        equal(one.meta[2], b.portId, "sender port id (one)");
+        equal(one.slots[0][8], 43, "payload (one)");
       } finally {
         sys.close(wakeFd);
         sys.close(a.fd);

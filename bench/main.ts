@@ -162,11 +162,11 @@ try {
     // replies. Separate processes on this shared machine differ by up to
     // 1.5x from one run to the next; batches in one process do not.
     const w3 = async (lib: () => Promise<string>, runtime: string, target: number) => {
-      const c: number[] = [], mapped: number[] = [], owned: number[] = [];
+      const c: number[] = [], mapped: number[] = [], owned: number[] = [], floor: number[] = [];
       for (let r = 0; r < rounds; r++) {
         for (const line of (await lib()).trim().split("\n")) {
-          const [x, y, z] = line.split(" ").map(Number);
-          c.push(x), mapped.push(y), owned.push(z);
+          const [x, y, z, f] = line.split(" ").map(Number);
+          c.push(x), mapped.push(y), owned.push(z), floor.push(f);
         }
       }
       rows.push({
@@ -180,6 +180,14 @@ try {
       rows.push({
         workload: `W3 request round trip${runtime}, reply kept (owned Message)`,
         library: median(owned),
+        reference: median(c),
+        unit: "µs",
+      });
+      // What bounds the ratio: the runtime's own cost for the same syscalls.
+      rows.push({
+        workload:
+          `W3 floor${runtime}: the same syscalls through FFI in an async function, no library`,
+        library: median(floor),
         reference: median(c),
         unit: "µs",
       });

@@ -7,8 +7,11 @@
  *
  * With `--c LIB` (c/roundtrip.c built as a shared object), batches of the
  * C reference run in this same process, alternating with the library's,
- * and each line is "c mapped owned": the three see the same CPU at the
- * same moments, which separate processes on a shared machine do not.
+ * and each line is "c mapped owned floor": the four see the same CPU at
+ * the same moments, which separate processes on a shared machine do not.
+ * The floor is the library's syscalls alone (sendto, then recvfrom until
+ * the ACK) through FFI in an async function: what any promise-based
+ * request costs on this runtime before the library does anything.
  *
  *     deno run --allow-ffi bench/roundtrip.ts <batches> <per-batch> <ifindex> [owned] [--c LIB]
  */
@@ -34,18 +37,61 @@ async function batch(owned: boolean): Promise<number> {
   return (performance.now() - t0) * 1000 / per;
 }
 
+/** The floor: the same syscalls as a request, on a socket set up alike, and no library. */
+function floorBatch(): () => Promise<number> {
+  const libc = Deno.dlopen("libc.so.6", {
+    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+    sendto: { parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"], result: "i32" },
+    recvfrom: {
+      parameters: ["i32", "buffer", "u32", "i32", "buffer", "buffer"],
+      result: "i32",
+    },
+  }).symbols;
+  const fd = libc.socket(16, /* AF_NETLINK */ 3 | 0o4000, /* SOCK_RAW | SOCK_NONBLOCK */ 0);
+  const addr = new Uint8Array(12);
+  addr[0] = 16;
+  const one = new Uint8Array(new Int32Array([1]).buffer);
+  // NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, as the library sets them
+  for (const opt of [10, 11, 12]) libc.setsockopt(fd, 270, opt, one, 4);
+  if (fd < 0 || libc.bind(fd, addr, 12) < 0) throw new Error("floor socket");
+  const req = bytes.slice();
+  req[6] = 5; // NLM_F_REQUEST | NLM_F_ACK
+  const buf = new Uint8Array(32768), name = new Uint8Array(12), nameLen = new Uint8Array(4);
+  const lenView = new DataView(nameLen.buffer);
+  let seq = 0;
+  const roundTrip = async () => {
+    req[8] = ++seq & 0xff;
+    if (libc.sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
+    // The kernel answers within sendto: both datagrams are queued already.
+    for (let tries = 0; tries < 1000; tries++) {
+      lenView.setUint32(0, 12, true);
+      const n = libc.recvfrom(fd, buf, buf.length, 0x40 | 0x20, name, nameLen);
+      if (n > 0 && buf[4] === 2 /* NLMSG_ERROR: the ACK */) return n;
+    }
+    throw new Error("floor: no ACK");
+  };
+  return async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) await roundTrip();
+    return (performance.now() - t0) * 1000 / per;
+  };
+}
+
 if (cLib) {
   const c = Deno.dlopen(cLib, {
     w3_batch: { parameters: ["i32", "i32"], result: "f64" },
   });
+  const floor = floorBatch();
   const cBatch = () => {
     const mean = c.symbols.w3_batch(per, ifindex);
     if (mean < 0) throw new Error("the C reference failed");
     return mean;
   };
-  for (let i = 0; i < 10; i++) cBatch(), await batch(false), await batch(true); // warm-up
+  for (let i = 0; i < 10; i++) cBatch(), await batch(false), await batch(true), await floor();
   for (let b = 0; b < batches; b++) {
-    const line = [cBatch(), await batch(false), await batch(true)];
+    const line = [cBatch(), await batch(false), await batch(true), await floor()];
     console.log(line.map((x) => x.toFixed(3)).join(" "));
   }
   c.close();

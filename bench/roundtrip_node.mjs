@@ -1,6 +1,8 @@
 // W3 on Node (the npm build, koffi backend): like roundtrip.ts, and with
 // --c LIB alternating in-process with c/roundtrip.c built as a shared
-// object (each line "c mapped owned").
+// object (each line "c mapped owned floor"; the floor is the library's
+// syscalls, made through koffi as ffi/node.ts makes them, in an async
+// function without the library).
 //   node bench/roundtrip_node.mjs <built mod.js> <batches> <per-batch> <ifindex> [--c LIB]
 import { createRequire } from "node:module";
 
@@ -32,13 +34,56 @@ const cBatch = () => {
   if (mean < 0) throw new Error("the C reference failed");
   return mean;
 };
+function floorBatch() {
+  const libc = koffi.load("libc.so.6");
+  const socket = libc.func("int socket(int, int, int)");
+  const bind = libc.func("int bind(int, void *, uint32_t)");
+  const setsockopt = libc.func("int setsockopt(int, int, int, void *, uint32_t)");
+  const sendto = libc.func("int sendto(int, void *, size_t, int, void *, uint32_t)");
+  const recvfrom = libc.func("int recvfrom(int, uintptr_t, size_t, int, uintptr_t, uintptr_t)");
+  const fd = socket(16, /* AF_NETLINK */ 3 | 0o4000, /* SOCK_RAW | SOCK_NONBLOCK */ 0);
+  const addr = new Uint8Array(new ArrayBuffer(12));
+  addr[0] = 16;
+  const one = new Uint8Array(new Int32Array([1]).buffer);
+  // NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, as the library sets them
+  for (const opt of [10, 11, 12]) setsockopt(fd, 270, opt, one, 4);
+  if (fd < 0 || bind(fd, addr, 12) < 0) throw new Error("floor socket");
+  const req = new Uint8Array(new ArrayBuffer(bytes.length));
+  req.set(bytes);
+  req[6] = 5; // NLM_F_REQUEST | NLM_F_ACK
+  const block = new Uint8Array(new ArrayBuffer(64 + 32768));
+  const lenView = new DataView(block.buffer, 16, 4);
+  const at = Number(koffi.address(block)); // [sockaddr_nl][socklen_t] ... [data from 64]
+  let seq = 0;
+  const roundTrip = async () => {
+    req[8] = ++seq & 0xff;
+    if (sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
+    // The kernel answers within sendto: both datagrams are queued already.
+    for (let tries = 0; tries < 1000; tries++) {
+      lenView.setUint32(0, 12, true);
+      const n = recvfrom(fd, at + 64, 32768, 0x40 | 0x20, at, at + 16);
+      if (n > 0 && block[64 + 4] === 2 /* NLMSG_ERROR: the ACK */) return n;
+    }
+    throw new Error("floor: no ACK");
+  };
+  return async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < Number(per); i++) await roundTrip();
+    return (performance.now() - t0) * 1000 / Number(per);
+  };
+}
+const floor = floorBatch();
+
 for (let i = 0; i < 10; i++) {
   if (w3) cBatch();
   await batch(false);
   await batch(true);
+  await floor();
 }
 for (let b = 0; b < Number(batches); b++) {
-  const line = w3 ? [cBatch(), await batch(false), await batch(true)] : [await batch(false)];
+  const line = w3
+    ? [cBatch(), await batch(false), await batch(true), await floor()]
+    : [await batch(false)];
   console.log(line.map((x) => x.toFixed(3)).join(" "));
 }
 await sock.close();

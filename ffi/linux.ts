@@ -54,6 +54,7 @@ export function scratchBuffers() {
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Uint8Array, len: number): number;
+  connect(fd: number, addr: Uint8Array, len: number): number;
   getsockname(fd: number, addr: Uint8Array, len: Uint8Array): number;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
   getsockopt(fd: number, level: number, name: number, value: Uint8Array, len: Uint8Array): number;
@@ -66,20 +67,21 @@ export interface Libc {
     addr: Uint8Array | null,
     alen: number,
   ): number;
+  /** `addr` and `alen` null: the source address is not asked for. */
   recvfrom(
     fd: number,
     buf: Uint8Array,
     len: number,
     flags: number,
-    addr: Uint8Array,
-    alen: Uint8Array,
+    addr: Uint8Array | null,
+    alen: Uint8Array | null,
   ): number;
   /**
    * `recvfrom(2)` given addresses, not buffers: optional, for a backend
    * that passes a number for less than a buffer (koffi inspects and
    * unwraps every typed-array argument, ~75 ns a call on this machine).
    * The receiver then passes addresses inside its own block, which never
-   * moves.
+   * moves (0 for a null pointer).
    */
   recvfromAt?(
     fd: number,
@@ -156,6 +158,10 @@ export function buildSys(
     bind(fd, groups) {
       setAddress(0, groups);
       return ok(libc.bind(fd, addr, SOCKADDR_NL));
+    },
+    connect(fd) {
+      setAddress(0, 0);
+      return ok(libc.connect(fd, addr, SOCKADDR_NL));
     },
     portId(fd) {
       lenView.setUint32(0, SOCKADDR_NL, true);
@@ -283,11 +289,12 @@ export class BlockReceiver implements Receiver {
     }
   }
 
-  receive(fd: number, max: number = this.capacity): number {
+  receive(fd: number, max: number = this.capacity, fromKernel = false): number {
     const v = this.#view;
     const meta = this.meta;
     if (max === 1) {
-      v.setUint32(this.#nameLenAt, SOCKADDR_NL, true); // recvfrom's addrlen, in and out
+      // recvfrom's addrlen, in and out
+      if (!fromKernel) v.setUint32(this.#nameLenAt, SOCKADDR_NL, true);
       // With MSG_TRUNC, the datagram's full length even when it was cut.
       const at = this.#recvfromAt;
       const len = at
@@ -296,22 +303,22 @@ export class BlockReceiver implements Receiver {
           this.#slotAddress,
           this.slotSize,
           MSG_DONTWAIT | MSG_TRUNC,
-          this.#nameAddress,
-          this.#nameLenAddress,
+          fromKernel ? 0 : this.#nameAddress,
+          fromKernel ? 0 : this.#nameLenAddress,
         )
         : this.#libc.recvfrom(
           fd,
           this.slots[0],
           this.slotSize,
           MSG_DONTWAIT | MSG_TRUNC,
-          this.#name,
-          this.#nameLen,
+          fromKernel ? null : this.#name,
+          fromKernel ? null : this.#nameLen,
         );
       if (len < 0) return -this.#errno();
       meta[0] = len;
       meta[1] = len > this.slotSize ? MSG_TRUNC : 0;
-      meta[2] = v.getUint32(this.#names + 4, true); // nl_pid
-      meta[3] = v.getUint32(this.#names + 8, true); // nl_groups
+      meta[2] = fromKernel ? 0 : v.getUint32(this.#names + 4, true); // nl_pid
+      meta[3] = fromKernel ? 0 : v.getUint32(this.#names + 8, true); // nl_groups
       return 1;
     }
     const n = this.#libc.recvmmsg(

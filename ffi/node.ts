@@ -31,6 +31,7 @@ const POLL_SLICE_MS = 100;
 const prototypes = {
   socket: "int socket(int, int, int)",
   bind: "int bind(int, void *, uint32_t)",
+  connect: "int connect(int, void *, uint32_t)",
   getsockname: "int getsockname(int, void *, void *)",
   setsockopt: "int setsockopt(int, int, int, void *, uint32_t)",
   getsockopt: "int getsockopt(int, int, int, void *, void *)",

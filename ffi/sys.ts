@@ -45,8 +45,13 @@ export interface Receiver {
    * `MSG_DONTWAIT | MSG_TRUNC`: `recvfrom` for one, `recvmmsg` for more.
    * Returns how many were received, or a negated errno (`-EAGAIN` when the
    * queue is empty, `-ENOBUFS` after an overrun).
+   *
+   * `fromKernel` says every datagram is the kernel's unicast (the socket is
+   * connected to the kernel and never joined a group): one datagram is then
+   * read without asking for its source address, which costs the kernel
+   * less, and its meta gives sender 0 and group 0.
    */
-  receive(fd: number, max?: number): number;
+  receive(fd: number, max?: number, fromKernel?: boolean): number;
 }
 
 /** The system calls a netlink socket needs, as one runtime provides them. */
@@ -61,6 +66,12 @@ export interface Sys {
   socket(protocol: number, type: number, netnsPath?: string): number;
   /** `bind` to port id 0 (the kernel picks one) and the group mask `groups`. */
   bind(fd: number, groups: number): number;
+  /**
+   * `connect` to the kernel (port id 0, no groups): the kernel then refuses
+   * unicast from other sockets (their send fails with ECONNREFUSED).
+   * Returns 0 or a negated errno.
+   */
+  connect(fd: number): number;
   /** The port id the kernel assigned (`getsockname`), or a negated errno. */
   portId(fd: number): number;
   /** `setsockopt` with an `int` value. */

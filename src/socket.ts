@@ -72,7 +72,9 @@ export interface OpenOptions {
   noEnobufs?: boolean;
   /**
    * Deliver messages from senders other than the kernel (port id != 0).
-   * Default false: they are dropped and counted in
+   * Default false: the socket is connected to the kernel, so the kernel
+   * refuses unicast from other sockets (their send fails with
+   * ECONNREFUSED), and multicast they send is dropped and counted in
    * {@linkcode NetlinkSocket.stats}.
    */
   acceptForeign?: boolean;
@@ -149,7 +151,10 @@ export interface MappedDumpOptions<T> extends DumpOptions {
 
 /** Counters of what the socket dropped or saw go wrong. */
 export interface SocketStats {
-  /** Messages dropped because a process, not the kernel, sent them. */
+  /**
+   * Messages dropped because a process, not the kernel, sent them (multicast;
+   * the kernel refuses their unicast unless `acceptForeign` is set).
+   */
   foreignDropped: number;
   /** Kernel-reported overruns (ENOBUFS). */
   overruns: number;
@@ -270,6 +275,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   readonly #fd: number;
   readonly #wakeFd: number;
   readonly #acceptForeign: boolean;
+  // Connected to the kernel and never in a group: every datagram is the
+  // kernel's unicast, so a reply is read without its source address.
+  #fromKernel: boolean;
   readonly #maxQueued: number;
   readonly #batch: number;
   readonly #raw: boolean;
@@ -319,6 +327,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#wakeFd = wakeFd;
     this.portId = portId;
     this.#acceptForeign = options.acceptForeign ?? false;
+    this.#fromKernel = !this.#acceptForeign && !options.groups?.length;
     this.#maxQueued = options.maxQueuedEvents ?? 65536;
     this.#batch = options.batch ?? 16;
     this.#raw = options.raw ?? false;
@@ -374,6 +383,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         check("setsockopt", sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.NO_ENOBUFS, 1));
       }
       check("bind", sys.bind(fd, 0));
+      // Connected to the kernel, the socket gets unicast from nobody else:
+      // the kernel refuses it at the sender (ECONNREFUSED), so another
+      // process can neither spoof a reply nor fill the queue.
+      if (!options.acceptForeign) check("connect", sys.connect(fd));
       for (const g of options.groups ?? []) {
         check(
           "setsockopt",
@@ -407,6 +420,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   /** Joins multicast group `group` (a number, not a mask). */
   join(group: number): void {
     this.#open();
+    // From now on (even after leave(), with multicast still queued) every
+    // datagram's source address is read.
+    this.#fromKernel = false;
     check(
       "setsockopt",
       this.#sys.setInt(this.#fd, SOL_NETLINK, NETLINK_OPT.ADD_MEMBERSHIP, group),
@@ -992,7 +1008,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       // A request waits for one reply and its ACK: one datagram per call
       // costs the kernel least. Dumps and events take what is queued.
       const max = taker.seq !== 0 && !taker.isDump ? 1 : this.#batch;
-      const n = this.#receiver.receive(this.#fd, max);
+      const n = this.#receiver.receive(this.#fd, max, this.#fromKernel);
       if (n > 0) {
         this.#count = n;
         this.#slot = 0;

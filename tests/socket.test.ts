@@ -384,22 +384,37 @@ Deno.test("1000 open/close cycles leave no descriptor behind", opts, async () =>
   assert.equal(openFds(), before);
 });
 
-Deno.test("messages from other processes are dropped and counted, or accepted", opts, async () => {
-  await using ns = await makeNetns();
-  await using a = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name });
-  await using strict = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name });
-  await using open = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name, acceptForeign: true });
-  const hello = new MessageWriter().begin(0x20, 0, 5).string(1, "hi").finish();
-  a.send(hello, { portId: strict.portId });
-  a.send(hello, { portId: open.portId });
-  const got = await open.events().next();
-  assert.equal(got.value!.sender, a.portId);
-  assert.equal(got.value!.type, 0x20);
-  const ac = new AbortController();
-  setTimeout(() => ac.abort(), 50);
-  await assert.rejects(strict.events({ signal: ac.signal }).next(), { name: "AbortError" });
-  assert.equal(strict.stats.foreignDropped, 1);
-});
+Deno.test(
+  "messages from other processes: unicast refused, multicast dropped and counted, or accepted",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    await using a = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name });
+    await using strict = NetlinkSocket.open(NETLINK.USERSOCK, { netns: ns.name, groups: [1] });
+    await using open = NetlinkSocket.open(NETLINK.USERSOCK, {
+      netns: ns.name,
+      acceptForeign: true,
+    });
+    const hello = new MessageWriter().begin(0x20, 0, 5).string(1, "hi").finish();
+    // Connected to the kernel, a socket's unicast is refused at the sender.
+    assert.throws(() => a.send(hello, { portId: strict.portId }), (e: unknown) => {
+      assert.ok(e instanceof SyscallError);
+      assert.equal(e.code, "ECONNREFUSED");
+      return true;
+    });
+    // Multicast cannot be refused: it is dropped and counted. (USERSOCK has
+    // no kernel receiver, so after the broadcast the send reports ECONNREFUSED.)
+    assert.throws(() => a.send(hello, { groups: 1 }), { code: "ECONNREFUSED" });
+    a.send(hello, { portId: open.portId });
+    const got = await open.events().next();
+    assert.equal(got.value!.sender, a.portId);
+    assert.equal(got.value!.type, 0x20);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(strict.events({ signal: ac.signal }).next(), { name: "AbortError" });
+    assert.equal(strict.stats.foreignDropped, 1);
+  },
+);
 
 Deno.test("groups above 32 are joined with NETLINK_ADD_MEMBERSHIP", opts, () => {
   const sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [RTNLGRP_BRVLAN] });

@@ -42,6 +42,7 @@ const ENOENT = 2;
 const EAGAIN = 11;
 const ENOPROTOOPT = 92;
 const ENODEV = 19;
+const ECONNREFUSED = 111;
 
 class AssertionError extends Error {
   override name = "AssertionError";
@@ -292,6 +293,42 @@ export const checks: Check[] = [
         await sleep(0);
       } finally {
         sys.close(fd);
+      }
+    },
+  },
+  {
+    name:
+      "connect: other sockets' unicast refused; a reply read without its address",
+    async run(sys) {
+      const a = open(sys);
+      const b = open(sys);
+      try {
+        equal(sys.connect(a.fd), 0, "connect");
+        equal(
+          sys.sendTo(b.fd, getLink(NLM_F_REQUEST, 42), a.portId, 0),
+          -ECONNREFUSED,
+          "unicast from another socket",
+        );
+        const rx = sys.receiver(2, 4096);
+        equal(
+          sys.sendTo(a.fd, getLink(NLM_F_REQUEST | NLM_F_ACK, 7, 1), 0, 0),
+          32,
+          "request",
+        );
+        equal(rx.receive(a.fd, 1, true), 1, "the reply");
+        const v = new DataView(rx.slots[0].buffer, rx.slots[0].byteOffset, 64);
+        equal(rx.meta[0], v.getUint32(0, true), "length");
+        equal(rx.meta[2], 0, "sender");
+        equal(rx.meta[3], 0, "group");
+        equal(v.getUint16(4, true), RTM_NEWLINK, "type");
+        equal(v.getUint32(8, true), 7, "seq");
+        equal(rx.receive(a.fd, 1, true), 1, "the ACK");
+        equal(v.getUint16(4, true), NLMSG_ERROR, "ACK type");
+        equal(rx.receive(a.fd, 1, true), -EAGAIN, "then nothing");
+        await sleep(0);
+      } finally {
+        sys.close(a.fd);
+        sys.close(b.fd);
       }
     },
   },

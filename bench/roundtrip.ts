@@ -42,6 +42,7 @@ function floorBatch(): () => Promise<number> {
   const libc = Deno.dlopen("libc.so.6", {
     socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
     bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+    connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
     setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
     sendto: { parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"], result: "i32" },
     recvfrom: {
@@ -55,19 +56,20 @@ function floorBatch(): () => Promise<number> {
   const one = new Uint8Array(new Int32Array([1]).buffer);
   // NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, as the library sets them
   for (const opt of [10, 11, 12]) libc.setsockopt(fd, 270, opt, one, 4);
-  if (fd < 0 || libc.bind(fd, addr, 12) < 0) throw new Error("floor socket");
+  // Bound, then connected to the kernel, as the library does.
+  if (fd < 0 || libc.bind(fd, addr, 12) < 0 || libc.connect(fd, addr, 12) < 0) {
+    throw new Error("floor socket");
+  }
   const req = bytes.slice();
   req[6] = 5; // NLM_F_REQUEST | NLM_F_ACK
-  const buf = new Uint8Array(32768), name = new Uint8Array(12), nameLen = new Uint8Array(4);
-  const lenView = new DataView(nameLen.buffer);
+  const buf = new Uint8Array(32768);
   let seq = 0;
   const roundTrip = async () => {
     req[8] = ++seq & 0xff;
     if (libc.sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
     // The kernel answers within sendto: both datagrams are queued already.
     for (let tries = 0; tries < 1000; tries++) {
-      lenView.setUint32(0, 12, true);
-      const n = libc.recvfrom(fd, buf, buf.length, 0x40 | 0x20, name, nameLen);
+      const n = libc.recvfrom(fd, buf, buf.length, 0x40 | 0x20, null, null);
       if (n > 0 && buf[4] === 2 /* NLMSG_ERROR: the ACK */) return n;
     }
     throw new Error("floor: no ACK");

@@ -38,6 +38,7 @@ function floorBatch() {
   const libc = koffi.load("libc.so.6");
   const socket = libc.func("int socket(int, int, int)");
   const bind = libc.func("int bind(int, void *, uint32_t)");
+  const connect = libc.func("int connect(int, void *, uint32_t)");
   const setsockopt = libc.func("int setsockopt(int, int, int, void *, uint32_t)");
   const sendto = libc.func("int sendto(int, void *, size_t, int, void *, uint32_t)");
   const recvfrom = libc.func("int recvfrom(int, uintptr_t, size_t, int, uintptr_t, uintptr_t)");
@@ -47,22 +48,23 @@ function floorBatch() {
   const one = new Uint8Array(new Int32Array([1]).buffer);
   // NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, as the library sets them
   for (const opt of [10, 11, 12]) setsockopt(fd, 270, opt, one, 4);
-  if (fd < 0 || bind(fd, addr, 12) < 0) throw new Error("floor socket");
+  // Bound, then connected to the kernel, as the library does.
+  if (fd < 0 || bind(fd, addr, 12) < 0 || connect(fd, addr, 12) < 0) {
+    throw new Error("floor socket");
+  }
   const req = new Uint8Array(new ArrayBuffer(bytes.length));
   req.set(bytes);
   req[6] = 5; // NLM_F_REQUEST | NLM_F_ACK
-  const block = new Uint8Array(new ArrayBuffer(64 + 32768));
-  const lenView = new DataView(block.buffer, 16, 4);
-  const at = Number(koffi.address(block)); // [sockaddr_nl][socklen_t] ... [data from 64]
+  const block = new Uint8Array(new ArrayBuffer(32768));
+  const at = Number(koffi.address(block));
   let seq = 0;
   const roundTrip = async () => {
     req[8] = ++seq & 0xff;
     if (sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
     // The kernel answers within sendto: both datagrams are queued already.
     for (let tries = 0; tries < 1000; tries++) {
-      lenView.setUint32(0, 12, true);
-      const n = recvfrom(fd, at + 64, 32768, 0x40 | 0x20, at, at + 16);
-      if (n > 0 && block[64 + 4] === 2 /* NLMSG_ERROR: the ACK */) return n;
+      const n = recvfrom(fd, at, 32768, 0x40 | 0x20, 0, 0);
+      if (n > 0 && block[4] === 2 /* NLMSG_ERROR: the ACK */) return n;
     }
     throw new Error("floor: no ACK");
   };

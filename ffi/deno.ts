@@ -27,6 +27,8 @@ const symbols = {
     parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"],
     result: "i32",
   },
+  send: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   recvfrom: {
     parameters: ["i32", "buffer", "u32", "i32", "buffer", "buffer"],
     result: "i32",

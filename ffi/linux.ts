@@ -58,30 +58,32 @@ export interface Libc {
   getsockname(fd: number, addr: Uint8Array, len: Uint8Array): number;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
   getsockopt(fd: number, level: number, name: number, value: Uint8Array, len: Uint8Array): number;
-  /** `addr` null (with `alen` 0): the socket's default peer, the kernel. */
   sendto(
     fd: number,
     data: Uint8Array,
     len: number,
     flags: number,
-    addr: Uint8Array | null,
+    addr: Uint8Array,
     alen: number,
   ): number;
-  /** `addr` and `alen` null: the source address is not asked for. */
+  /** `sendto` with no address: to the socket's peer, the kernel. */
+  send(fd: number, data: Uint8Array, len: number, flags: number): number;
   recvfrom(
     fd: number,
     buf: Uint8Array,
     len: number,
     flags: number,
-    addr: Uint8Array | null,
-    alen: Uint8Array | null,
+    addr: Uint8Array,
+    alen: Uint8Array,
   ): number;
+  /** `recvfrom` without the source address. */
+  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   /**
-   * `recvfrom(2)` given addresses, not buffers: optional, for a backend
-   * that passes a number for less than a buffer (koffi inspects and
-   * unwraps every typed-array argument, ~75 ns a call on this machine).
-   * The receiver then passes addresses inside its own block, which never
-   * moves (0 for a null pointer).
+   * `recvfrom(2)` and `recv(2)` given addresses, not buffers: optional, for
+   * a backend that passes a number for less than a buffer (koffi inspects
+   * and unwraps every typed-array argument, ~75 ns a call on this
+   * machine). The receiver then passes addresses inside its own block,
+   * which never moves.
    */
   recvfromAt?(
     fd: number,
@@ -91,6 +93,8 @@ export interface Libc {
     addr: number,
     alen: number,
   ): number;
+  /** See {@linkcode Libc.recvfromAt}. */
+  recvAt?(fd: number, buf: number, len: number, flags: number): number;
   /** `timeout` is always null. */
   recvmmsg(fd: number, headers: Uint8Array, n: number, flags: number, timeout: null): number;
   eventfd(initval: number, flags: number): number;
@@ -179,11 +183,11 @@ export function buildSys(
       return r < 0 ? r : intView.getInt32(0, true);
     },
     sendTo(fd, data, portId, groups) {
-      // To the kernel, no address: a socket that never connect()s has the
-      // kernel as its default peer, and the kernel skips copying and
-      // checking an address it does not get (~2% of a request's round trip).
+      // To the kernel, no address: the kernel is a netlink socket's peer
+      // (connected to it or not), and it skips copying and checking an
+      // address it does not get (~2% of a request's round trip).
       if (portId === 0 && groups === 0) {
-        return ok(libc.sendto(fd, data, data.byteLength, MSG_DONTWAIT, null, 0));
+        return ok(libc.send(fd, data, data.byteLength, MSG_DONTWAIT));
       }
       setAddress(portId, groups);
       return ok(libc.sendto(fd, data, data.byteLength, MSG_DONTWAIT, addr, SOCKADDR_NL));
@@ -220,20 +224,22 @@ export function pollBits(v: DataView, n: number): number {
  * slots. The block has its own ArrayBuffer, so its memory never moves and
  * the addresses written into the headers stay valid for its lifetime.
  *
- * One datagram is read with `recvfrom(2)`, several with `recvmmsg(2)`:
- * for one, the kernel's recvfrom costs less (no `msghdr` to copy in, and
- * no extra pass that ends in EAGAIN), which is most of a request's round
- * trip; for a queue of events, one call for many is cheaper. A backend
- * with {@linkcode Libc.recvfromAt} gets addresses inside the block instead
- * of buffers.
+ * One datagram is read with `recvfrom(2)` (`recv(2)` when its source
+ * address is known), several with `recvmmsg(2)`: for one, the kernel's
+ * recvfrom costs less (no `msghdr` to copy in, and no extra pass that
+ * ends in EAGAIN), which is most of a request's round trip; for a queue
+ * of events, one call for many is cheaper. A backend with
+ * {@linkcode Libc.recvfromAt} gets addresses inside the block instead of
+ * buffers.
  */
 export class BlockReceiver implements Receiver {
   readonly slots: Uint8Array[] = [];
   readonly meta: Uint32Array;
   readonly capacity: number;
   readonly slotSize: number;
-  readonly #libc: Pick<Libc, "recvfrom" | "recvmmsg">;
+  readonly #libc: Pick<Libc, "recvfrom" | "recv" | "recvmmsg">;
   readonly #recvfromAt: Libc["recvfromAt"];
+  readonly #recvAt: Libc["recvAt"];
   // Addresses of slot 0, the first sockaddr_nl and recvfrom's addrlen.
   readonly #slotAddress: number;
   readonly #nameAddress: number;
@@ -248,7 +254,7 @@ export class BlockReceiver implements Receiver {
 
   /** `address` gives the memory address of a Uint8Array's first byte. */
   constructor(
-    libc: Pick<Libc, "recvfrom" | "recvfromAt" | "recvmmsg">,
+    libc: Pick<Libc, "recvfrom" | "recvfromAt" | "recv" | "recvAt" | "recvmmsg">,
     errno: () => number,
     address: (bytes: Uint8Array) => bigint,
     capacity: number,
@@ -270,6 +276,7 @@ export class BlockReceiver implements Receiver {
     this.#nameLen = block.subarray(nameLen, nameLen + 4);
     const base = address(block);
     this.#recvfromAt = libc.recvfromAt;
+    this.#recvAt = libc.recvAt;
     // User-space addresses are below 2^47: exact as numbers.
     this.#slotAddress = Number(base) + data;
     this.#nameAddress = Number(base) + names;
@@ -293,27 +300,8 @@ export class BlockReceiver implements Receiver {
     const v = this.#view;
     const meta = this.meta;
     if (max === 1) {
-      // recvfrom's addrlen, in and out
-      if (!fromKernel) v.setUint32(this.#nameLenAt, SOCKADDR_NL, true);
       // With MSG_TRUNC, the datagram's full length even when it was cut.
-      const at = this.#recvfromAt;
-      const len = at
-        ? at(
-          fd,
-          this.#slotAddress,
-          this.slotSize,
-          MSG_DONTWAIT | MSG_TRUNC,
-          fromKernel ? 0 : this.#nameAddress,
-          fromKernel ? 0 : this.#nameLenAddress,
-        )
-        : this.#libc.recvfrom(
-          fd,
-          this.slots[0],
-          this.slotSize,
-          MSG_DONTWAIT | MSG_TRUNC,
-          fromKernel ? null : this.#name,
-          fromKernel ? null : this.#nameLen,
-        );
+      const len = fromKernel ? this.#receiveOne(fd) : this.#receiveOneFrom(fd);
       if (len < 0) return -this.#errno();
       meta[0] = len;
       meta[1] = len > this.slotSize ? MSG_TRUNC : 0;
@@ -339,5 +327,24 @@ export class BlockReceiver implements Receiver {
       v.setUint32(h + 8, SOCKADDR_NL, true); // msg_namelen, for the next call
     }
     return n;
+  }
+
+  /** One datagram into slot 0, without its source address. */
+  #receiveOne(fd: number): number {
+    const flags = MSG_DONTWAIT | MSG_TRUNC;
+    const at = this.#recvAt;
+    return at
+      ? at(fd, this.#slotAddress, this.slotSize, flags)
+      : this.#libc.recv(fd, this.slots[0], this.slotSize, flags);
+  }
+
+  /** One datagram into slot 0, its source address into the first sockaddr_nl. */
+  #receiveOneFrom(fd: number): number {
+    const flags = MSG_DONTWAIT | MSG_TRUNC;
+    this.#view.setUint32(this.#nameLenAt, SOCKADDR_NL, true); // addrlen, in and out
+    const at = this.#recvfromAt;
+    return at
+      ? at(fd, this.#slotAddress, this.slotSize, flags, this.#nameAddress, this.#nameLenAddress)
+      : this.#libc.recvfrom(fd, this.slots[0], this.slotSize, flags, this.#name, this.#nameLen);
   }
 }

@@ -37,8 +37,11 @@ const prototypes = {
   getsockopt: "int getsockopt(int, int, int, void *, void *)",
   sendto: "int sendto(int, void *, size_t, int, void *, uint32_t)",
   recvfrom: "int recvfrom(int, void *, size_t, int, void *, void *)",
-  // The same with addresses as numbers: what the receiver calls (see Libc.recvfromAt).
+  send: "int send(int, void *, size_t, int)",
+  recv: "int recv(int, void *, size_t, int)",
+  // The receives with addresses as numbers: what the receiver calls (see Libc.recvfromAt).
   recvfromAt: "int recvfrom(int, uintptr_t, size_t, int, uintptr_t, uintptr_t)",
+  recvAt: "int recv(int, uintptr_t, size_t, int)",
   recvmmsg: "int recvmmsg(int, void *, unsigned int, int, void *)",
   poll: "int poll(void *, unsigned long, int)",
   eventfd: "int eventfd(unsigned int, int)",

@@ -3,11 +3,12 @@
  * AF_NETLINK socket, with cancellation on every wait.
  *
  * Receive path (measured best under FFI): the socket is non-blocking; data
- * is read with synchronous calls (`recvfrom` while a request waits for its
- * reply, `recvmmsg` for dumps and events, both `MSG_DONTWAIT`), and only
- * when the queue is empty does one asynchronous `poll([socket, eventfd])`
- * run. Writing the eventfd ends that poll: that is how waits are cancelled
- * and how `close()` avoids closing an fd a poll still watches.
+ * is read with synchronous calls (`recv`, or `recvfrom` once the socket may
+ * get datagrams from others, while a request waits for its reply;
+ * `recvmmsg` for dumps and events; all `MSG_DONTWAIT`), and only when the
+ * queue is empty does one asynchronous `poll([socket, eventfd])` run.
+ * Writing the eventfd ends that poll: that is how waits are cancelled and
+ * how `close()` avoids closing an fd a poll still watches.
  *
  * @module
  */
@@ -1026,7 +1027,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         this.#overrun();
         continue;
       }
-      const err = new SyscallError(max === 1 ? "recvfrom" : "recvmmsg", n);
+      const call = max > 1 ? "recvmmsg" : this.#fromKernel ? "recv" : "recvfrom";
+      const err = new SyscallError(call, n);
       for (const inbox of this.#pending) inbox.fail(err);
       this.#events.fail(err);
       return undefined;

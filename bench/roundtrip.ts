@@ -9,8 +9,8 @@
  * C reference run in this same process, alternating with the library's,
  * and each line is "c mapped owned floor": the four see the same CPU at
  * the same moments, which separate processes on a shared machine do not.
- * The floor is the library's syscalls alone (sendto, then recvfrom until
- * the ACK) through FFI in an async function: what any promise-based
+ * The floor is the library's syscalls alone (send, then recv until the
+ * ACK) through FFI in an async function: what any promise-based
  * request costs on this runtime before the library does anything.
  *
  *     deno run --allow-ffi bench/roundtrip.ts <batches> <per-batch> <ifindex> [owned] [--c LIB]
@@ -44,11 +44,8 @@ function floorBatch(): () => Promise<number> {
     bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
     connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
     setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-    sendto: { parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"], result: "i32" },
-    recvfrom: {
-      parameters: ["i32", "buffer", "u32", "i32", "buffer", "buffer"],
-      result: "i32",
-    },
+    send: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+    recv: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   }).symbols;
   const fd = libc.socket(16, /* AF_NETLINK */ 3 | 0o4000, /* SOCK_RAW | SOCK_NONBLOCK */ 0);
   const addr = new Uint8Array(12);
@@ -66,10 +63,10 @@ function floorBatch(): () => Promise<number> {
   let seq = 0;
   const roundTrip = async () => {
     req[8] = ++seq & 0xff;
-    if (libc.sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
-    // The kernel answers within sendto: both datagrams are queued already.
+    if (libc.send(fd, req, req.length, 0x40) < 0) throw new Error("floor send");
+    // The kernel answers within send: both datagrams are queued already.
     for (let tries = 0; tries < 1000; tries++) {
-      const n = libc.recvfrom(fd, buf, buf.length, 0x40 | 0x20, null, null);
+      const n = libc.recv(fd, buf, buf.length, 0x40 | 0x20);
       if (n > 0 && buf[4] === 2 /* NLMSG_ERROR: the ACK */) return n;
     }
     throw new Error("floor: no ACK");

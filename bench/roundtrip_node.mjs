@@ -40,8 +40,8 @@ function floorBatch() {
   const bind = libc.func("int bind(int, void *, uint32_t)");
   const connect = libc.func("int connect(int, void *, uint32_t)");
   const setsockopt = libc.func("int setsockopt(int, int, int, void *, uint32_t)");
-  const sendto = libc.func("int sendto(int, void *, size_t, int, void *, uint32_t)");
-  const recvfrom = libc.func("int recvfrom(int, uintptr_t, size_t, int, uintptr_t, uintptr_t)");
+  const send = libc.func("int send(int, void *, size_t, int)");
+  const recv = libc.func("int recv(int, uintptr_t, size_t, int)");
   const fd = socket(16, /* AF_NETLINK */ 3 | 0o4000, /* SOCK_RAW | SOCK_NONBLOCK */ 0);
   const addr = new Uint8Array(new ArrayBuffer(12));
   addr[0] = 16;
@@ -60,10 +60,10 @@ function floorBatch() {
   let seq = 0;
   const roundTrip = async () => {
     req[8] = ++seq & 0xff;
-    if (sendto(fd, req, req.length, 0x40, null, 0) < 0) throw new Error("floor sendto");
-    // The kernel answers within sendto: both datagrams are queued already.
+    if (send(fd, req, req.length, 0x40) < 0) throw new Error("floor send");
+    // The kernel answers within send: both datagrams are queued already.
     for (let tries = 0; tries < 1000; tries++) {
-      const n = recvfrom(fd, at, 32768, 0x40 | 0x20, 0, 0);
+      const n = recv(fd, at, 32768, 0x40 | 0x20);
       if (n > 0 && block[4] === 2 /* NLMSG_ERROR: the ACK */) return n;
     }
     throw new Error("floor: no ACK");

@@ -81,10 +81,12 @@ function isBun(): boolean {
 
 function load(): Sys {
   const lib = ffi.load("libc.so.6");
-  const libc = {} as Libc;
-  for (const [name, proto] of Object.entries(prototypes)) {
-    libc[name as keyof Libc] = lib.func(proto) as AsyncFn;
-  }
+  // Made at once: an object given 20 properties one keyed store at a time
+  // turns into a dictionary, and every call would look its function up by
+  // hash.
+  const libc = Object.fromEntries(
+    Object.entries(prototypes).map(([name, proto]) => [name, lib.func(proto)]),
+  ) as Libc;
   const errno = () => ffi.errno();
   const pollFds = new Uint8Array(new ArrayBuffer(16));
   const pollView = new DataView(pollFds.buffer);

@@ -297,8 +297,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "connect: other sockets' unicast refused; a reply read without its address",
+    name: "connect: other sockets' unicast refused; a reply read without its address",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -410,8 +409,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "wait resolves with 1 for a datagram from another socket (sender port id)",
+    name: "wait resolves with 1 for a datagram from another socket (sender port id)",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);

@@ -17,7 +17,8 @@
 
 /**
  * A preallocated set of receive slots, filled by one `recvmmsg(2)` call, or
- * by `recvfrom(2)` when one datagram is asked for.
+ * by `recvfrom(2)` (`recv(2)` when the sender is known) when one datagram
+ * is asked for.
  *
  * After {@linkcode Receiver.receive} returns `n > 0`, datagram `i < n` is in
  * `slots[i]`, and `meta[i * 4 + k]` holds:
@@ -42,7 +43,8 @@ export interface Receiver {
   readonly meta: Uint32Array;
   /**
    * Reads up to `max` datagrams (default and limit: `capacity`) with
-   * `MSG_DONTWAIT | MSG_TRUNC`: `recvfrom` for one, `recvmmsg` for more.
+   * `MSG_DONTWAIT | MSG_TRUNC`: `recvfrom` (or `recv`) for one, `recvmmsg`
+   * for more.
    * Returns how many were received, or a negated errno (`-EAGAIN` when the
    * queue is empty, `-ENOBUFS` after an overrun).
    *

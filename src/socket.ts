@@ -1042,12 +1042,13 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * may borrow it. Else undefined, and the datagram goes the general way.
    */
   #soleReply(taker: Inbox): Message | undefined {
+    if (this.#raw) return undefined; // datagrams without netlink headers
     const rx = this.#receiver;
     const meta = rx.meta;
     const len = meta[0];
     if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
     const data = rx.slots[0];
-    if (readU32(data, 0) !== len || readU32(data, 8) !== taker.seq || this.#raw) return undefined;
+    if (readU32(data, 0) !== len || readU32(data, 8) !== taker.seq) return undefined;
     const portid = readU32(data, 12);
     if (portid !== this.portId && portid !== 0) return undefined;
     const m = retarget(this.#lent, data, 0, len, 0, 0);

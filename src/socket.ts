@@ -457,10 +457,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * number assigned, in `message`'s bytes. An error reply rejects with
    * {@linkcode NetlinkError} (errno, code, extended-ACK text and offset).
    *
-   * A message with NLM_F_DUMP set gets its whole multi-part reply, up to
-   * NLMSG_DONE, with one promise rather than one per message (faster than
-   * {@linkcode NetlinkSocket.dump} when every message is kept anyway); a
-   * reply flagged NLM_F_DUMP_INTR rejects with
+   * A message with NLM_F_DUMP set (both of its bits) gets its whole
+   * multi-part reply, up to NLMSG_DONE, with one promise rather than one
+   * per message (faster than {@linkcode NetlinkSocket.dump} when every
+   * message is kept anyway); a reply flagged NLM_F_DUMP_INTR rejects with
    * {@linkcode DumpInterruptedError}, which carries the replies.
    *
    * @example
@@ -504,7 +504,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     try {
       const ack = options.ack ?? true;
       const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
-      const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) !== 0;
+      // Both bits: alone, 0x100 and 0x200 are other flags in requests that
+      // change state (NLM_F_REPLACE, NLM_F_EXCL, NLM_F_NONREC, NLM_F_BULK).
+      const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) === NLM_F.DUMP;
       const limit = deadline(options);
       const call = new Call<T>(ack, options.map, limit);
       if (isDump && this.#abandonedDump()) {

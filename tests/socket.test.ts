@@ -328,6 +328,23 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a request with NLM_F_EXCL is no dump: given up on, it holds no dump back",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+    // NLM_F_EXCL is one of NLM_F_DUMP's two bits. Without an ACK, the
+    // kernel does not answer a request that succeeds: it times out.
+    await assert.rejects(
+      sock.request(newVeth("xa", "xb"), { ack: false, timeoutMs: 50 }),
+      { name: "TimeoutError" },
+    );
+    const links = await sock.request(getLink(0, NLM_F.DUMP), { map: linkName, timeoutMs: 5000 });
+    assert.deepEqual(links.map((l) => l.name).sort(), ["lo", "xa", "xb"]);
+  },
+);
+
 Deno.test("AbortSignal and timeoutMs end waits; the socket stays usable", opts, async () => {
   await using ns = await makeNetns();
   await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });

@@ -502,11 +502,13 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     options: RequestOptions & { map?: ReplyMapper<T> } = {},
   ): Promise<(T | Message)[]> {
     try {
+      options.signal?.throwIfAborted();
       const ack = options.ack ?? true;
       const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
       // Both bits: alone, 0x100 and 0x200 are other flags in requests that
       // change state (NLM_F_REPLACE, NLM_F_EXCL, NLM_F_NONREC, NLM_F_BULK).
       const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) === NLM_F.DUMP;
+      if (!isDump && this.#idle()) return this.#direct(bytes, ack, options);
       const limit = deadline(options);
       const call = new Call<T>(ack, options.map, limit);
       if (isDump && this.#abandonedDump()) {
@@ -527,6 +529,112 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const inbox = call.inbox = this.#register(bytes, isDump, call.map !== undefined);
     try {
       this.#sendRequest(bytes, inbox);
+    } catch (e) {
+      this.#endCall(call);
+      return Promise.reject(e);
+    }
+    return this.#finish(call);
+  }
+
+  /**
+   * True when a request may take {@linkcode NetlinkSocket.#direct}: nothing
+   * else is in flight, every datagram read so far was parsed, and every
+   * datagram comes from the kernel (connected, in no group), so the next
+   * ones are this request's replies unless proven otherwise.
+   */
+  #idle(): boolean {
+    return this.#fromKernel && !this.#raw && !this.#closed && !this.#lending &&
+      this.#pending.size === 0 && this.#off >= this.#end && this.#slot + 1 >= this.#count;
+  }
+
+  /**
+   * A request on an idle socket, without the bookkeeping of concurrent
+   * ones: no inbox and no entry in the pending table while its replies
+   * arrive as usual (each alone in its datagram, for its sequence number).
+   * Anything else (no reply queued yet, a receive error, an unusual
+   * datagram) hands the request over to the general path, registered then,
+   * with the datagram in hand.
+   */
+  #direct<T>(
+    bytes: Uint8Array,
+    ack: boolean,
+    options: RequestOptions & { map?: ReplyMapper<T> },
+  ): Promise<(T | Message)[]> {
+    const seq = this.#seq || 1; // nothing is pending: no sequence number is taken
+    this.#seq = (seq + 1) & 0x3fffffff;
+    writeU32(bytes, 8, seq);
+    const sent = this.#sys.sendTo(this.#fd, bytes, 0, 0);
+    if (sent < 0) throw new SyscallError("sendto", sent);
+    if (this.#receiver.slotSize < this.#slotSize) {
+      this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
+    }
+    const map = options.map;
+    let replies: (T | Message)[] | undefined;
+    for (;;) {
+      const n = this.#receiver.receive(this.#fd, 1, true);
+      const m = n === 1 ? this.#sole(seq) : undefined;
+      if (
+        m === undefined || m.type === NLMSG.DONE || m.type === NLMSG.NOOP ||
+        m.flags & NLM_F.DUMP_INTR
+      ) {
+        return this.#handOver(seq, ack, options, replies, n);
+      }
+      if (m.type === NLMSG.ERROR) {
+        const { errno, extAck } = parseAck(m);
+        if (errno !== 0) throw new NetlinkError(errno, extAck);
+        return Promise.resolve(replies ?? []);
+      }
+      let reply: T | Message;
+      try {
+        reply = map ? this.#map(map, m) : this.#keep(m);
+      } catch (e) {
+        if (ack || m.flags & NLM_F.MULTI) {
+          // The rest of the reply is on its way: drain it.
+          const inbox = new Inbox(false, false, seq);
+          this.#pending.add(inbox);
+          this.#unregister(inbox, false);
+        }
+        throw e;
+      }
+      if (replies) replies.push(reply);
+      else replies = [reply];
+      if (!ack && !(m.flags & NLM_F.MULTI)) return Promise.resolve(replies);
+    }
+  }
+
+  /**
+   * The general path takes over a request {@linkcode NetlinkSocket.#direct}
+   * began: registered now with the replies so far, it goes on from the
+   * receive that returned `n` (1: its datagram is parsed the general way).
+   */
+  #handOver<T>(
+    seq: number,
+    ack: boolean,
+    options: RequestOptions & { map?: ReplyMapper<T> },
+    replies: (T | Message)[] | undefined,
+    n: number,
+  ): Promise<(T | Message)[]> {
+    const call = new Call<T>(ack, options.map, deadline(options));
+    call.replies = replies;
+    const inbox = call.inbox = new Inbox(false, call.map !== undefined, seq);
+    this.#pending.add(inbox);
+    if (n === 1) {
+      this.#count = 1;
+      this.#slot = 0;
+      this.#openSlot();
+    } else if (n !== -EAGAIN && n !== -EINTR) {
+      this.#receiveFailed(n, 1);
+    }
+    return this.#finish(call);
+  }
+
+  /**
+   * Reads a request's replies while they are queued; then waits for the
+   * rest in {@linkcode NetlinkSocket.#finishLater}.
+   */
+  #finish<T>(call: Call<T>): Promise<(T | Message)[]> {
+    const inbox = call.inbox!;
+    try {
       for (;;) {
         const m = this.#takeNow(inbox, call.limit.signal, true);
         if (m === null) return this.#finishLater(call);
@@ -1024,17 +1132,26 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
       this.#count = 0;
       if (n === -EAGAIN) return undefined;
-      if (n === -EINTR) continue;
-      if (n === -ENOBUFS) {
-        this.#overrun();
-        continue;
-      }
-      const call = max > 1 ? "recvmmsg" : this.#fromKernel ? "recv" : "recvfrom";
-      const err = new SyscallError(call, n);
-      for (const inbox of this.#pending) inbox.fail(err);
-      this.#events.fail(err);
+      if (n === -EINTR || this.#receiveFailed(n, max)) continue;
       return undefined;
     }
+  }
+
+  /**
+   * A receive of up to `max` datagrams failed with `n` (not EAGAIN or
+   * EINTR): an overrun (true: reading goes on), or an error every waiter
+   * gets (false).
+   */
+  #receiveFailed(n: number, max: number): boolean {
+    if (n === -ENOBUFS) {
+      this.#overrun();
+      return true;
+    }
+    const call = max > 1 ? "recvmmsg" : this.#fromKernel ? "recv" : "recvfrom";
+    const err = new SyscallError(call, n);
+    for (const inbox of this.#pending) inbox.fail(err);
+    this.#events.fail(err);
+    return false;
   }
 
   /**
@@ -1045,20 +1162,38 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #soleReply(taker: Inbox): Message | undefined {
     if (this.#raw) return undefined; // datagrams without netlink headers
-    const rx = this.#receiver;
-    const meta = rx.meta;
-    const len = meta[0];
-    if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
-    const data = rx.slots[0];
-    if (readU32(data, 0) !== len || readU32(data, 8) !== taker.seq) return undefined;
-    const portid = readU32(data, 12);
-    if (portid !== this.portId && portid !== 0) return undefined;
-    const m = retarget(this.#lent, data, 0, len, 0, 0);
+    const m = this.#sole(taker.seq);
+    if (m === undefined) return undefined;
     const final = isFinal(m);
     if (!taker.borrows && !final) return undefined;
     this.#off = this.#end = 0;
     if (final) this.#settled(taker);
     return m;
+  }
+
+  /**
+   * The one datagram just read as the usual reply to request `seq`, lent
+   * in the receive buffer: exactly one message, whole, from the kernel,
+   * unicast, for `seq` and this port. Else undefined.
+   */
+  #sole(seq: number): Message | undefined {
+    const rx = this.#receiver;
+    const meta = rx.meta;
+    const len = meta[0];
+    if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
+    const data = rx.slots[0];
+    if (readU32(data, 0) !== len || readU32(data, 8) !== seq) return undefined;
+    const portid = readU32(data, 12);
+    if (portid !== this.portId && portid !== 0) return undefined;
+    return retarget(this.#lent, data, 0, len, 0, 0);
+  }
+
+  /** `m`, lent by {@linkcode NetlinkSocket.#sole}, as an owned copy. */
+  #keep(m: Message): Message {
+    this.#data = m.data;
+    this.#owned = false;
+    this.#off = this.#end = m.length;
+    return this.#own(m);
   }
 
   /** Starts parsing datagram `#slot` where it arrived, in the receive buffer. */

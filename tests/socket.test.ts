@@ -345,6 +345,44 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "requests on an idle socket (none in flight): kept replies, a throwing mapper, no reply",
+  opts,
+  async () => {
+    // No group and no other request: each request takes the direct path,
+    // and hands over to the general one when it must wait.
+    await using ns = await netnsWithVeths("i", 1);
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+    const [lo] = await sock.request(getLink(1));
+    // Replies are owned: later requests do not overwrite them.
+    const ia0 = (await sock.request(getLink(0, NLM_F.DUMP), { map: linkName }))
+      .find((l) => l.name === "ia0")!;
+    for (let i = 0; i < 3; i++) await sock.request(getLink(ia0.index));
+    assert.deepEqual(linkName(lo), { index: 1, name: "lo" });
+    // A mapper that throws rejects its request; its ACK is drained, not
+    // handed to the next request or to the event stream.
+    const boom = () => {
+      throw new Error("boom");
+    };
+    await assert.rejects(sock.request(getLink(1), { map: boom }), /boom/);
+    assert.deepEqual(await sock.request(getLink(ia0.index), { map: linkName }), [ia0]);
+    await assert.rejects(
+      sock.events({ signal: AbortSignal.timeout(50) }).next(),
+      { name: "TimeoutError" },
+    );
+    // Without an ACK, a request the kernel does not answer waits, and times out.
+    await assert.rejects(
+      sock.request(newVeth("nr0", "nr1"), { ack: false, timeoutMs: 50 }),
+      { name: "TimeoutError" },
+    );
+    const names = (await sock.request(getLink(0, NLM_F.DUMP), { map: linkName })).map((l) =>
+      l.name
+    );
+    assert.ok(names.includes("nr0") && names.includes("nr1"), names.join(" "));
+    assert.equal(sock.stats.foreignDropped + sock.stats.overruns + sock.stats.truncated, 0);
+  },
+);
+
 Deno.test("AbortSignal and timeoutMs end waits; the socket stays usable", opts, async () => {
   await using ns = await makeNetns();
   await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, groups: [RTNLGRP_LINK] });

@@ -447,8 +447,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
     this.#open();
-    const n = this.#sys.sendTo(this.#fd, bytes, to.portId ?? 0, to.groups ?? 0);
-    check("sendto", n);
+    const portId = to.portId ?? 0;
+    const groups = to.groups ?? 0;
+    const n = this.#sys.sendTo(this.#fd, bytes, portId, groups);
+    // To the kernel, the bytes go without an address: send(2).
+    check(portId === 0 && groups === 0 ? "send" : "sendto", n);
   }
 
   /**
@@ -564,7 +567,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#seq = (seq + 1) & 0x3fffffff;
     writeU32(bytes, 8, seq);
     const sent = this.#sys.sendTo(this.#fd, bytes, 0, 0);
-    if (sent < 0) throw new SyscallError("sendto", sent);
+    if (sent < 0) throw new SyscallError("send", sent);
     if (this.#receiver.slotSize < this.#slotSize) {
       this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
     }
@@ -987,7 +990,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const n = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (n < 0) {
       this.#pending.remove(inbox);
-      throw new SyscallError("sendto", n);
+      throw new SyscallError("send", n);
     }
   }
 

@@ -455,8 +455,15 @@ Deno.test(
     assert.throws(() => a.send(hello, { portId: strict.portId }), (e: unknown) => {
       assert.ok(e instanceof SyscallError);
       assert.equal(e.code, "ECONNREFUSED");
+      assert.equal(e.syscall, "sendto");
       return true;
     });
+    // USERSOCK has no kernel receiver: what goes to the kernel (send(2),
+    // without an address) is refused too.
+    assert.throws(() => a.send(hello), { code: "ECONNREFUSED", syscall: "send" });
+    await assert.rejects(a.request(hello), { code: "ECONNREFUSED", syscall: "send" });
+    const dumpAll = new MessageWriter().begin(0x20, NLM_F.DUMP).finish();
+    await assert.rejects(a.request(dumpAll), { code: "ECONNREFUSED", syscall: "send" });
     // Multicast cannot be refused: it is dropped and counted. (USERSOCK has
     // no kernel receiver, so after the broadcast the send reports ECONNREFUSED.)
     assert.throws(() => a.send(hello, { groups: 1 }), { code: "ECONNREFUSED" });

@@ -459,6 +459,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * acknowledges it. NLM_F_REQUEST and NLM_F_ACK are set and the sequence
    * number assigned, in `message`'s bytes. An error reply rejects with
    * {@linkcode NetlinkError} (errno, code, extended-ACK text and offset).
+   * With a `signal` aborted already, it rejects before anything is sent.
    *
    * A message with NLM_F_DUMP set (both of its bits) gets its whole
    * multi-part reply, up to NLMSG_DONE, with one promise rather than one

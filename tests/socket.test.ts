@@ -375,10 +375,16 @@ Deno.test(
       sock.request(newVeth("nr0", "nr1"), { ack: false, timeoutMs: 50 }),
       { name: "TimeoutError" },
     );
+    // A signal aborted already: rejected, and nothing is sent.
+    await assert.rejects(
+      sock.request(newVeth("ab0", "ab1"), { signal: AbortSignal.abort() }),
+      { name: "AbortError" },
+    );
     const names = (await sock.request(getLink(0, NLM_F.DUMP), { map: linkName })).map((l) =>
       l.name
     );
     assert.ok(names.includes("nr0") && names.includes("nr1"), names.join(" "));
+    assert.ok(!names.includes("ab0"), names.join(" "));
     assert.equal(sock.stats.foreignDropped + sock.stats.overruns + sock.stats.truncated, 0);
   },
 );

@@ -569,13 +569,11 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     writeU32(bytes, 8, seq);
     const sent = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (sent < 0) throw new SyscallError("send", sent);
-    if (this.#receiver.slotSize < this.#slotSize) {
-      this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
-    }
+    const rx = this.#freeReceiver();
     const map = options.map;
     let replies: (T | Message)[] | undefined;
     for (;;) {
-      const n = this.#receiver.receive(this.#fd, 1, true);
+      const n = rx.receive(this.#fd, 1, true);
       const m = n === 1 ? this.#sole(seq) : undefined;
       if (
         m === undefined || m.type === NLMSG.DONE || m.type === NLMSG.NOOP ||
@@ -1116,14 +1114,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
       // A mapper still reads a message in the receive buffer: keep it.
       if (this.#lending) return undefined;
-      // Every datagram of the last batch was parsed: the receiver is free.
-      if (this.#receiver.slotSize < this.#slotSize) {
-        this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
-      }
       // A request waits for one reply and its ACK: one datagram per call
       // costs the kernel least. Dumps and events take what is queued.
       const max = taker.seq !== 0 && !taker.isDump ? 1 : this.#batch;
-      const n = this.#receiver.receive(this.#fd, max, this.#fromKernel);
+      const n = this.#freeReceiver().receive(this.#fd, max, this.#fromKernel);
       if (n > 0) {
         this.#count = n;
         this.#slot = 0;
@@ -1139,6 +1133,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       if (n === -EINTR || this.#receiveFailed(n, max)) continue;
       return undefined;
     }
+  }
+
+  /**
+   * The receiver, for a caller that parsed every datagram it read (so it is
+   * free): replaced first when a cut datagram asked for bigger slots.
+   */
+  #freeReceiver(): Receiver {
+    if (this.#receiver.slotSize < this.#slotSize) {
+      this.#receiver = this.#sys.receiver(this.#batch, this.#slotSize);
+    }
+    return this.#receiver;
   }
 
   /**

@@ -456,26 +456,44 @@ export class Rtnl implements AsyncDisposable {
   }
 
   /**
-   * Decoded events of the given groups, on a socket of their own, from the
-   * moment of this call. An overrun is an item; the stream goes on.
+   * Decoded events of the given groups, on a socket of their own. The
+   * socket opens, and the subscription starts, at the first `next()` (a
+   * `for await` loop calls it at once), so an iterator that is never
+   * started holds nothing; leaving the loop, `return()` or the signal
+   * closes it. To hear the events of changes you are about to make, start
+   * reading first: the first `next()` has subscribed when it returns its
+   * promise. An overrun is an item; the stream goes on.
+   *
+   * @example
+   * ```ts ignore
+   * import { Rtnl } from "../../mod.ts";
+   * await using rtnl = Rtnl.open();
+   * const events = rtnl.events(["link"], { signal: AbortSignal.timeout(5000) });
+   * const first = events.next(); // subscribed from here
+   * await rtnl.addVeth("v0", "v1");
+   * console.log((await first).value); // { kind: "link", action: "new", ... }
+   * ```
    */
   events(
     groups: readonly (keyof typeof RTNLGRP)[],
     options: { signal?: AbortSignal; receiveBufferSize?: number } = {},
   ): AsyncIterableIterator<RtnlEvent> {
-    const sock = NetlinkSocket.open(NETLINK.ROUTE, {
-      ...this.#options,
-      groups: groups.map((g) => RTNLGRP[g]),
-      receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
-      signal: options.signal,
-    });
-    const clients = {
-      link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
-      addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
-      route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
-      neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
-    };
+    const open = () =>
+      NetlinkSocket.open(NETLINK.ROUTE, {
+        ...this.#options,
+        groups: groups.map((g) => RTNLGRP[g]),
+        receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
+        signal: options.signal,
+      });
     return (async function* (): AsyncGenerator<RtnlEvent> {
+      // Opened here, at the first next(): the generator's body runs then.
+      const sock = open();
+      const clients = {
+        link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
+        addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
+        route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
+        neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
+      };
       try {
         for await (const m of sock.events()) {
           const t = m.type;

@@ -4,7 +4,15 @@
  * `ip` sees, and its events decode.
  */
 import assert from "node:assert/strict";
-import { formatAddress, Message, MessageWriter, Rtnl, uevents } from "../mod.ts";
+import {
+  formatAddress,
+  Message,
+  MessageWriter,
+  Rtnl,
+  RTNL_EVENT_GROUPS,
+  type RtnlEventKind,
+  uevents,
+} from "../mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { FamilyClient } from "../src/ynl/family.ts";
 import { rtLink } from "../src/families/rt_link.ts";
@@ -147,7 +155,7 @@ Deno.test({
   async fn() {
     await using ns = await makeNetns();
     await using rtnl = Rtnl.open({ netns: ns.name });
-    const events = rtnl.events(["link", "ipv4-ifaddr", "ipv6-ifaddr", "ipv4-route", "ipv6-route"], {
+    const events = rtnl.events(["link", "address", "route"], {
       signal: AbortSignal.timeout(10_000),
     });
     // The subscription starts at the first next(): read from before the changes.
@@ -262,4 +270,26 @@ Deno.test("event iterators never started hold no descriptor: Rtnl.events() and u
   stop.abort();
   await first.catch(() => {});
   assert.equal(openFds(), before, "aborted after their first next()");
+});
+
+Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a TypeError", async () => {
+  await using rtnl = Rtnl.open();
+  assert.deepEqual(Object.keys(RTNL_EVENT_GROUPS), ["link", "address", "route", "neighbour"]);
+  const message = (kind: string) => {
+    try {
+      rtnl.events([kind as RtnlEventKind]);
+    } catch (e) {
+      assert.ok(e instanceof TypeError, String(e));
+      return e.message;
+    }
+    assert.fail(`${kind} was taken`);
+  };
+  assert.equal(
+    message("adress"),
+    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour',
+  );
+  assert.match(message("neigh"), /did you mean "neighbour"\?/);
+  assert.match(message("ipv4-route"), /unknown event kind "ipv4-route".*valid: link, address/);
+  assert.match(message("constructor"), /unknown event kind "constructor"/);
+  assert.throws(() => rtnl.events(["link"], { ipVersion: 5 as 4 }), RangeError);
 });

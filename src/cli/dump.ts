@@ -1,7 +1,7 @@
 /**
- * Lists links, addresses, routes or neighbours, like `ip -j link/addr/route/neigh`.
+ * Lists links, addresses, routes or neighbours, like `ip -j link/address/route/neighbour`.
  *
- *     deno run --allow-ffi --allow-read src/cli/dump.ts link|addr|route|neigh [-4|-6] [--netns NS] [--json]
+ *     deno run --allow-ffi --allow-read src/cli/dump.ts link|address|route|neighbour [-4|-6] [--netns NS] [--json]
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { formatAddress } from "../address.ts";
 import { Rtnl } from "../rtnl/client.ts";
 import { toJson } from "./json.ts";
 
-const HELP = `usage: dump.ts link|addr|route|neigh [options]
+const HELP = `usage: dump.ts link|address|route|neighbour [options]
 
   -4, -6          only IPv4 or IPv6 (addr, route, neigh)
   --netns NAME    the network namespace to read (a name or a path)
@@ -31,7 +31,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const what = positionals[0];
-if (values.help || !["link", "addr", "route", "neigh"].includes(what ?? "")) {
+if (values.help || !["link", "address", "route", "neighbour"].includes(what ?? "")) {
   console.log(HELP);
   Deno.exit(values.help ? 0 : 2);
 }
@@ -54,7 +54,7 @@ switch (what) {
       attrs: l.attrs,
     }));
     break;
-  case "addr":
+  case "address":
     rows = (await rtnl.addresses({ ipVersion })).map((a) => ({
       ifindex: a.index,
       dev: names.get(a.index),

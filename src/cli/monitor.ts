@@ -2,17 +2,17 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi --allow-read src/cli/monitor.ts [link] [addr] [route] [neigh] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi --allow-read src/cli/monitor.ts [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { formatAddress } from "../address.ts";
-import { Rtnl, type RtnlEvent, type RTNLGRP } from "../rtnl/client.ts";
+import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
 
-const HELP = `usage: monitor.ts [link] [addr] [route] [neigh] [uevent] [options]
+const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [uevent] [options]
 
   What to follow (default: all of them).
   --netns NAME    the network namespace to watch
@@ -32,18 +32,14 @@ const { values, positionals } = parseArgs({
     help: { type: "boolean", short: "h" },
   },
 });
-const known = ["link", "addr", "route", "neigh", "uevent"];
+const known = [...Object.keys(RTNL_EVENT_GROUPS), "uevent"];
 const bad = positionals.filter((p) => !known.includes(p));
 if (values.help || bad.length) {
   console.log(HELP);
   Deno.exit(values.help ? 0 : 2);
 }
 const want = new Set(positionals.length ? positionals : known);
-const groups: (keyof typeof RTNLGRP)[] = [];
-if (want.has("link")) groups.push("link");
-if (want.has("addr")) groups.push("ipv4-ifaddr", "ipv6-ifaddr");
-if (want.has("route")) groups.push("ipv4-route", "ipv6-route");
-if (want.has("neigh")) groups.push("neigh");
+const kinds = [...want].filter((k) => k !== "uevent") as RtnlEventKind[];
 
 const stop = new AbortController();
 const timer = values.timeout ? setTimeout(() => stop.abort(), Number(values.timeout)) : undefined;
@@ -56,26 +52,29 @@ function line(
   e: RtnlEvent | UeventItem | { source: "uevent" } & UeventItem,
 ): Record<string, unknown> {
   if ("overrun" in e || ("kind" in e && e.kind === "overrun")) {
-    return { event: "overrun", note: "events were lost: re-read the state" };
+    return { kind: "overrun", note: "events were lost: re-read the state" };
   }
-  if ("devpath" in e) return { event: "uevent", ...e };
+  if ("devpath" in e) return { kind: "uevent", ...e };
   switch (e.kind) {
     case "link":
       return {
-        event: `${e.action}link`,
+        kind: "link",
+        action: e.action,
         ifindex: e.link.index,
         ifname: e.link.name,
         up: e.link.up,
       };
     case "address":
       return {
-        event: `${e.action}addr`,
+        kind: "address",
+        action: e.action,
         ifindex: e.address.index,
         local: `${fmt(e.address.local ?? e.address.address)}/${e.address.prefixLength}`,
       };
     case "route":
       return {
-        event: `${e.action}route`,
+        kind: "route",
+        action: e.action,
         dst: e.route.dst ? `${fmt(e.route.dst)}/${e.route.dstLength}` : "default",
         gateway: e.route.gateway ? fmt(e.route.gateway) : undefined,
         oif: e.route.oif,
@@ -83,13 +82,14 @@ function line(
       };
     case "neighbour":
       return {
-        event: `${e.action}neigh`,
+        kind: "neighbour",
+        action: e.action,
         dst: fmt(e.neighbour.dst),
         ifindex: e.neighbour.index,
         state: e.neighbour.state,
       };
     default:
-      return { event: "other", type: e.type };
+      return { kind: "other", type: e.type };
   }
 }
 
@@ -98,7 +98,7 @@ function print(r: Record<string, unknown>): void {
   else {
     console.log(
       Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) =>
-        k === "event" ? String(v) : `${k} ${typeof v === "object" ? toJson(v) : v}`
+        k === "kind" || k === "action" ? String(v) : `${k} ${typeof v === "object" ? toJson(v) : v}`
       ).join(" "),
     );
   }
@@ -107,7 +107,7 @@ function print(r: Record<string, unknown>): void {
 
 await using rtnl = Rtnl.open({ netns: values.netns });
 const streams: AsyncIterable<RtnlEvent | UeventItem>[] = [];
-if (groups.length) streams.push(rtnl.events(groups, { signal: stop.signal }));
+if (kinds.length) streams.push(rtnl.events(kinds, { signal: stop.signal }));
 if (want.has("uevent")) streams.push(uevents({ netns: values.netns, signal: stop.signal }));
 await Promise.all(streams.map(async (s) => {
   try {

@@ -2,15 +2,15 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi --allow-read src/cli/monitor.ts [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi src/cli/monitor.ts [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatAddress } from "../address.ts";
 import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
+import { choice, intOption, parseCli, runCli } from "./usage.ts";
 
 const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [uevent] [options]
 
@@ -21,32 +21,25 @@ const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [uevent] [o
   --json          one JSON object per line
   -h, --help      this text`;
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    netns: { type: "string" },
-    count: { type: "string" },
-    timeout: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+const cli = { name: "monitor.ts", help: HELP };
 const known = [...Object.keys(RTNL_EVENT_GROUPS), "uevent"];
-const bad = positionals.filter((p) => !known.includes(p));
-if (values.help || bad.length) {
-  console.log(HELP);
-  Deno.exit(values.help ? 0 : 2);
+const { values, positionals } = await parsed();
+
+/** The arguments, or the usage error's two lines and exit status 2. */
+async function parsed() {
+  let out;
+  await runCli(cli, () => {
+    out = parseCli(cli, {
+      netns: { type: "string" },
+      count: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    }, Infinity);
+    for (const p of out.positionals) choice("event kind", p, known);
+  });
+  return out!;
 }
-const want = new Set(positionals.length ? positionals : known);
-const kinds = [...want].filter((k) => k !== "uevent") as RtnlEventKind[];
-
-const stop = new AbortController();
-const timer = values.timeout ? setTimeout(() => stop.abort(), Number(values.timeout)) : undefined;
-const onInt = () => stop.abort();
-Deno.addSignalListener("SIGINT", onInt);
-let left = values.count ? Number(values.count) : Infinity;
-
 const fmt = (b?: Uint8Array) => (b ? formatAddress(b) : "");
 function line(
   e: RtnlEvent | UeventItem | { source: "uevent" } & UeventItem,
@@ -93,7 +86,7 @@ function line(
   }
 }
 
-function print(r: Record<string, unknown>): void {
+function show(r: Record<string, unknown>): void {
   if (values.json) console.log(toJson(r));
   else {
     console.log(
@@ -102,19 +95,43 @@ function print(r: Record<string, unknown>): void {
       ).join(" "),
     );
   }
-  if (--left <= 0) stop.abort();
 }
 
-await using rtnl = Rtnl.open({ netns: values.netns });
-const streams: AsyncIterable<RtnlEvent | UeventItem>[] = [];
-if (kinds.length) streams.push(rtnl.events(kinds, { signal: stop.signal }));
-if (want.has("uevent")) streams.push(uevents({ netns: values.netns, signal: stop.signal }));
-await Promise.all(streams.map(async (s) => {
+await runCli(cli, async (context) => {
+  const count = values.count === undefined
+    ? Infinity
+    : intOption("--count", values.count, 1, Number.MAX_SAFE_INTEGER);
+  // setTimeout takes at most 2**31-1 ms (~24.8 days).
+  const timeout = values.timeout === undefined
+    ? undefined
+    : intOption("--timeout", values.timeout, 1, 2 ** 31 - 1);
+  context.netns = values.netns;
+  const want = new Set(positionals.length ? positionals : known);
+  const kinds = [...want].filter((k) => k !== "uevent") as RtnlEventKind[];
+
+  const stop = new AbortController();
+  const timer = timeout === undefined ? undefined : setTimeout(() => stop.abort(), timeout);
+  const onInt = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onInt);
+  let left = count;
+  const print = (r: Record<string, unknown>) => {
+    show(r);
+    if (--left <= 0) stop.abort();
+  };
   try {
-    for await (const e of s) print(line(e));
-  } catch (e) {
-    if (!stop.signal.aborted) throw e;
+    await using rtnl = Rtnl.open({ netns: values.netns });
+    const streams: AsyncIterable<RtnlEvent | UeventItem>[] = [];
+    if (kinds.length) streams.push(rtnl.events(kinds, { signal: stop.signal }));
+    if (want.has("uevent")) streams.push(uevents({ netns: values.netns, signal: stop.signal }));
+    await Promise.all(streams.map(async (s) => {
+      try {
+        for await (const e of s) print(line(e));
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+      }
+    }));
+  } finally {
+    clearTimeout(timer);
+    Deno.removeSignalListener("SIGINT", onInt);
   }
-}));
-clearTimeout(timer);
-Deno.removeSignalListener("SIGINT", onInt);
+});

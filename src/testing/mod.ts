@@ -42,3 +42,4 @@ export {
   reply,
   truncated,
 } from "./replies.ts";
+export { type FakeFamily, familyFromSpec, genlController } from "./genl_controller.ts";

@@ -43,3 +43,12 @@ export {
   truncated,
 } from "./replies.ts";
 export { type FakeFamily, familyFromSpec, genlController } from "./genl_controller.ts";
+export {
+  type RecordedMessage,
+  type RecordedSocket,
+  type RecordedStep,
+  type Recording,
+  RecordingSys,
+  replay,
+  ReplayMismatchError,
+} from "./record.ts";

@@ -1,0 +1,388 @@
+/**
+ * Record and replay: {@linkcode RecordingSys} wraps a real {@linkcode Sys}
+ * and writes down what each socket sent to the kernel and received, as a
+ * JSON-ready {@linkcode Recording} (each message decoded with the family
+ * specs given, and its payload as hex); {@linkcode replay} plays one back
+ * as a {@linkcode FakeKernel}, so a test runs a real conversation without
+ * the kernel.
+ *
+ * @module
+ */
+import type { Receiver, Sys } from "../../ffi/sys.ts";
+import { readU32 } from "../bytes.ts";
+import { NETLINK, NLMSG, NLMSG_HDRLEN } from "../constants.ts";
+import { errnoName } from "../errno.ts";
+import { Message } from "../message.ts";
+import { decodeAttrs, decodeStruct } from "../ynl/codec.ts";
+import type { FamilySpec, OpSpec } from "../ynl/schema.ts";
+import { FakeKernel, type FakeRequest } from "./fake_kernel.ts";
+import { type Reply, type ReplyItem, receiveError } from "./replies.ts";
+
+const EAGAIN = 11;
+const EINTR = 4;
+const MSG_TRUNC = 0x20;
+const GENL_ID_CTRL = 0x10;
+
+/** One recorded message: its header, its payload as hex, and what the spec makes of it. */
+export interface RecordedMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  portId: number;
+  /** The family and operation, when a spec knew the message. */
+  family?: string;
+  op?: string;
+  /** The decoded fixed header and attributes, for the reader (replay uses `payload`). */
+  decoded?: unknown;
+  /** The payload (after the 16-byte header), as hex. */
+  payload: string;
+}
+
+/** One step of a socket's conversation. */
+export type RecordedStep =
+  | { send: RecordedMessage[] }
+  | {
+    receive: RecordedMessage[];
+    sender: number;
+    group: number;
+    /** Set when the datagram arrived cut: its full length, and its bytes as they came. */
+    truncated?: { length: number; bytes: string };
+  }
+  | { receiveError: string; errno: number };
+
+/** One socket's conversation with the kernel. */
+export interface RecordedSocket {
+  protocol: number;
+  portId: number;
+  steps: RecordedStep[];
+}
+
+/** A recorded conversation, as JSON. */
+export interface Recording {
+  format: "netlink-ts recording 1";
+  sockets: RecordedSocket[];
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+function unhex(s: string): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(s)) throw new TypeError(`not hex bytes: ${s.slice(0, 40)}`);
+  return Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
+}
+
+/** Plain JSON: bigints as decimal strings, bytes as hex. */
+function jsonable(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Uint8Array) return hex(v);
+  if (Array.isArray(v)) return v.map(jsonable);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonable(x)]));
+  }
+  return v;
+}
+
+/** Decodes messages with specs; learns generic netlink ids from the controller's replies. */
+class Decoder {
+  readonly #specs: readonly FamilySpec[];
+  readonly #genlIds = new Map<number, FamilySpec>();
+
+  constructor(specs: readonly FamilySpec[]) {
+    this.#specs = specs;
+    const ctrl = specs.find((s) => s.name === "nlctrl");
+    if (ctrl) this.#genlIds.set(GENL_ID_CTRL, ctrl);
+  }
+
+  message(protocol: number, m: Message): RecordedMessage {
+    const out: RecordedMessage = {
+      type: m.type,
+      flags: m.flags,
+      seq: m.seq,
+      portId: m.portid,
+      payload: hex(m.payload),
+    };
+    if (m.type < 0x10) return out;
+    const genl = protocol === NETLINK.GENERIC;
+    const spec = genl
+      ? this.#genlIds.get(m.type)
+      : this.#specs.find((s) => s.protocol === "netlink-raw" && s.protonum === protocol &&
+        opOf(s, m.type) !== undefined);
+    if (!spec) return out;
+    try {
+      let at = m.offset + NLMSG_HDRLEN;
+      const end = m.offset + m.length;
+      const value = genl ? m.data[at] : m.type;
+      if (genl) at += 4;
+      const op = opOf(spec, value);
+      const fixed = op?.fixedHeader ?? spec.fixedHeader;
+      let header = {};
+      if (fixed) {
+        const size = spec.structs[fixed]?.size ?? 0;
+        if (end - at < size) return out;
+        header = decodeStruct(spec, fixed, m.data, at, size);
+        at += (size + 3) & ~3;
+      }
+      const attrs = op?.set ? decodeAttrs(spec, op.set, m.attributes(at - m.offset - 16)) : {};
+      out.family = spec.name;
+      out.op = op?.name;
+      out.decoded = jsonable(genl ? { cmd: value, header, attrs } : { header, attrs });
+      if (genl && m.type === GENL_ID_CTRL) this.#learn(attrs);
+    } catch {
+      // Not what the spec says: the hex stays, undecoded.
+    }
+    return out;
+  }
+
+  #learn(attrs: Record<string, unknown>): void {
+    const spec = this.#specs.find((s) => s.name === attrs.familyName);
+    if (spec && typeof attrs.familyId === "number") this.#genlIds.set(attrs.familyId, spec);
+  }
+}
+
+function opOf(spec: FamilySpec, value: number): OpSpec | undefined {
+  const ops = Object.values(spec.ops);
+  return ops.find((o) =>
+    o.do?.reply?.value === value || o.dump?.reply?.value === value || o.event === value
+  ) ?? ops.find((o) => o.do?.request?.value === value || o.dump?.request?.value === value);
+}
+
+function messages(b: Uint8Array): Message[] {
+  const out: Message[] = [];
+  for (let off = 0; off + NLMSG_HDRLEN <= b.length;) {
+    const len = readU32(b, off);
+    if (len < NLMSG_HDRLEN || off + len > b.length) break;
+    out.push(new Message(b, off, len));
+    off += (len + 3) & ~3;
+  }
+  return out;
+}
+
+/**
+ * A {@linkcode Sys} that passes every call to `inner` (the runtime's) and
+ * records each socket's sends to the kernel and its receives. Decoding
+ * uses `specs` (for generic netlink, give `nlctrl` too: family ids are
+ * learnt from the controller's replies).
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { loadSys } from "../sys.ts";
+ * import { rtLink } from "../families/rt_link.ts";
+ * import { RecordingSys } from "./mod.ts";
+ * const rec = new RecordingSys(loadSys(), [rtLink]);
+ * await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys: rec });
+ * // ... requests and dumps ...
+ * await Deno.writeTextFile("links.json", JSON.stringify(rec.recording(), null, 1));
+ * ```
+ */
+export class RecordingSys implements Sys {
+  readonly #inner: Sys;
+  readonly #decoder: Decoder;
+  readonly #byFd = new Map<number, RecordedSocket>();
+  readonly #sockets: RecordedSocket[] = [];
+
+  constructor(inner: Sys, specs: readonly FamilySpec[] = []) {
+    this.#inner = inner;
+    this.#decoder = new Decoder(specs);
+  }
+
+  /** What was recorded so far. */
+  recording(): Recording {
+    return { format: "netlink-ts recording 1", sockets: structuredClone(this.#sockets) };
+  }
+
+  socket(protocol: number, type: number, netnsPath?: string): number {
+    const fd = this.#inner.socket(protocol, type, netnsPath);
+    if (fd >= 0) {
+      const s: RecordedSocket = { protocol, portId: 0, steps: [] };
+      this.#byFd.set(fd, s);
+      this.#sockets.push(s);
+    }
+    return fd;
+  }
+  bind(fd: number, groups: number): number {
+    return this.#inner.bind(fd, groups);
+  }
+  connect(fd: number): number {
+    return this.#inner.connect(fd);
+  }
+  portId(fd: number): number {
+    const n = this.#inner.portId(fd);
+    const s = this.#byFd.get(fd);
+    if (s && n > 0) s.portId = n;
+    return n;
+  }
+  setInt(fd: number, level: number, name: number, value: number): number {
+    return this.#inner.setInt(fd, level, name, value);
+  }
+  getInt(fd: number, level: number, name: number): number {
+    return this.#inner.getInt(fd, level, name);
+  }
+  sendTo(fd: number, data: Uint8Array, portId: number, groups: number): number {
+    const n = this.#inner.sendTo(fd, data, portId, groups);
+    const s = this.#byFd.get(fd);
+    if (s && n >= 0 && portId === 0 && groups === 0) {
+      s.steps.push({ send: messages(data).map((m) => this.#decoder.message(s.protocol, m)) });
+    }
+    return n;
+  }
+  receiver(capacity: number, slotSize: number): Receiver {
+    const rx = this.#inner.receiver(capacity, slotSize);
+    const byFd = this.#byFd;
+    const decoder = this.#decoder;
+    return {
+      capacity: rx.capacity,
+      slotSize: rx.slotSize,
+      slots: rx.slots,
+      meta: rx.meta,
+      receive(fd: number, max?: number, fromKernel?: boolean): number {
+        const n = rx.receive(fd, max, fromKernel);
+        const s = byFd.get(fd);
+        if (!s) return n;
+        if (n < 0 && n !== -EAGAIN && n !== -EINTR) {
+          s.steps.push({ receiveError: errnoName(-n), errno: -n });
+        }
+        for (let i = 0; i < n; i++) {
+          const [len, flags, sender, group] = rx.meta.subarray(i * 4, i * 4 + 4);
+          const held = rx.slots[i].subarray(0, Math.min(len, rx.slotSize));
+          const cut = len > rx.slotSize || (flags & MSG_TRUNC) !== 0;
+          s.steps.push({
+            receive: cut ? [] : messages(held).map((m) => decoder.message(s.protocol, m)),
+            sender,
+            group,
+            ...(cut ? { truncated: { length: len, bytes: hex(held) } } : {}),
+          });
+        }
+        return n;
+      },
+    };
+  }
+  wait(fd: number, wakeFd: number): Promise<number> {
+    return this.#inner.wait(fd, wakeFd);
+  }
+  eventfd(): number {
+    return this.#inner.eventfd();
+  }
+  wake(eventFd: number): number {
+    return this.#inner.wake(eventFd);
+  }
+  drain(eventFd: number): number {
+    return this.#inner.drain(eventFd);
+  }
+  close(fd: number): number {
+    this.#byFd.delete(fd);
+    return this.#inner.close(fd);
+  }
+}
+
+/** A replayed socket sent what its recording does not hold at that point. */
+export class ReplayMismatchError extends Error {
+  override name = "ReplayMismatchError";
+}
+
+/** A message's bytes with the live sequence number and port id. */
+function rebuild(m: RecordedMessage, seqs: Map<number, number>, from: number, to: number) {
+  const payload = unhex(m.payload);
+  const b = new Uint8Array(NLMSG_HDRLEN + ((payload.length + 3) & ~3));
+  const v = new DataView(b.buffer);
+  v.setUint32(0, NLMSG_HDRLEN + payload.length, true);
+  v.setUint16(4, m.type, true);
+  v.setUint16(6, m.flags, true);
+  v.setUint32(8, seqs.get(m.seq) ?? m.seq, true);
+  v.setUint32(12, m.portId === from ? to : m.portId, true);
+  b.set(payload, NLMSG_HDRLEN);
+  if (m.type === NLMSG.ERROR && payload.length >= 20) {
+    // The echoed request header, too.
+    v.setUint32(28, seqs.get(readU32(b, 28)) ?? readU32(b, 28), true);
+    if (readU32(b, 32) === from) v.setUint32(32, to, true);
+  }
+  return b;
+}
+
+/**
+ * A {@linkcode FakeKernel} that plays `recording` back: the n-th socket of
+ * a protocol opened gets the n-th recorded one's conversation. Each
+ * request must match the recorded one (type, flags, payload; the sequence
+ * number and port id are mapped), else the request fails with
+ * {@linkcode ReplayMismatchError}; what the kernel answered then (up to
+ * the next request) is queued, with the live sequence number and port id.
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { replay } from "./mod.ts";
+ * using kernel = replay(JSON.parse(await Deno.readTextFile("links.json")));
+ * await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys: kernel });
+ * ```
+ */
+export function replay(recording: Recording): FakeKernel {
+  if (recording?.format !== "netlink-ts recording 1" || !Array.isArray(recording.sockets)) {
+    throw new TypeError("not a netlink-ts recording (format 1)");
+  }
+  const unused = [...recording.sockets];
+  const live = new Map<number, { rec: RecordedSocket; step: number; seqs: Map<number, number> }>();
+  return new FakeKernel((req: FakeRequest) => {
+    let state = live.get(req.socket.fd);
+    if (!state) {
+      const i = unused.findIndex((s) => s.protocol === req.socket.protocol);
+      if (i < 0) throw new ReplayMismatchError("the recording has no more sockets of this protocol");
+      state = { rec: unused.splice(i, 1)[0], step: 0, seqs: new Map() };
+      live.set(req.socket.fd, state);
+    }
+    const { rec, seqs } = state;
+    const steps = rec.steps;
+    while (state.step < steps.length && !("send" in steps[state.step])) state.step++;
+    const step = steps[state.step];
+    if (!step || !("send" in step)) {
+      throw new ReplayMismatchError("the recorded conversation ended: no request left");
+    }
+    const m = req.message;
+    const want = step.send.find((s) => !seqs.has(s.seq));
+    const got = hex(m.payload);
+    if (!want || want.type !== m.type || want.flags !== m.flags || want.payload !== got) {
+      throw new ReplayMismatchError(
+        `expected ${JSON.stringify(want && { ...want, decoded: undefined })}, got ` +
+          JSON.stringify({ type: m.type, flags: m.flags, payload: got }),
+      );
+    }
+    seqs.set(want.seq, m.seq);
+    if (step.send.some((s) => !seqs.has(s.seq))) return [];
+    const out: (Reply | ReplyItem)[] = [];
+    for (state.step++; state.step < steps.length; state.step++) {
+      const s = steps[state.step];
+      if ("send" in s) break;
+      if ("receiveError" in s) {
+        out.push(receiveError(s.errno));
+        continue;
+      }
+      const port = req.socket.portId;
+      const bytes = s.truncated
+        ? unhex(s.truncated.bytes)
+        : concat(s.receive.map((r) => rebuild(r, seqs, rec.portId, port)));
+      out.push({
+        kind: "datagram",
+        bytes: s.truncated ? padTo(bytes, s.truncated.length) : bytes,
+        sender: s.sender,
+        group: groupNumber(s.group),
+        ...(s.truncated ? { truncate: bytes.length } : {}),
+      });
+    }
+    return out;
+  }, { autoAck: false });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const b = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (b.set(p, at), at += p.length);
+  return b;
+}
+
+function padTo(b: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(Math.max(length, b.length));
+  out.set(b);
+  return out;
+}
+
+function groupNumber(mask: number): number {
+  return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
+}

@@ -38,8 +38,8 @@ export {
   overrun,
   receiveError,
   type Reply,
-  type ReplyItem,
   reply,
+  type ReplyItem,
   truncated,
 } from "./replies.ts";
 export { type FakeFamily, familyFromSpec, genlController } from "./genl_controller.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Receiver, Sys } from "../../ffi/sys.ts";
+import { parseAck, parseDone } from "../ack.ts";
 import { readU32 } from "../bytes.ts";
 import { NETLINK, NLMSG, NLMSG_HDRLEN } from "../constants.ts";
 import { errnoName } from "../errno.ts";
@@ -16,7 +17,7 @@ import { Message } from "../message.ts";
 import { decodeAttrs, decodeStruct } from "../ynl/codec.ts";
 import type { FamilySpec, OpSpec } from "../ynl/schema.ts";
 import { FakeKernel, type FakeRequest } from "./fake_kernel.ts";
-import { type Reply, type ReplyItem, receiveError } from "./replies.ts";
+import { receiveError, type Reply, type ReplyItem } from "./replies.ts";
 
 const EAGAIN = 11;
 const EINTR = 4;
@@ -100,12 +101,22 @@ class Decoder {
       portId: m.portid,
       payload: hex(m.payload),
     };
+    if (m.type === NLMSG.ERROR || m.type === NLMSG.DONE) {
+      try {
+        const { errno, extAck } = m.type === NLMSG.ERROR ? parseAck(m) : parseDone(m);
+        out.decoded = jsonable({ errno: errno ? errnoName(errno) : 0, ...extAck });
+      } catch {
+        // a malformed ACK: the hex says it all
+      }
+    }
     if (m.type < 0x10) return out;
     const genl = protocol === NETLINK.GENERIC;
     const spec = genl
       ? this.#genlIds.get(m.type)
-      : this.#specs.find((s) => s.protocol === "netlink-raw" && s.protonum === protocol &&
-        opOf(s, m.type) !== undefined);
+      : this.#specs.find((s) =>
+        s.protocol === "netlink-raw" && s.protonum === protocol &&
+        opOf(s, m.type) !== undefined
+      );
     if (!spec) return out;
     try {
       let at = m.offset + NLMSG_HDRLEN;
@@ -324,7 +335,9 @@ export function replay(recording: Recording): FakeKernel {
     let state = live.get(req.socket.fd);
     if (!state) {
       const i = unused.findIndex((s) => s.protocol === req.socket.protocol);
-      if (i < 0) throw new ReplayMismatchError("the recording has no more sockets of this protocol");
+      if (i < 0) {
+        throw new ReplayMismatchError("the recording has no more sockets of this protocol");
+      }
       state = { rec: unused.splice(i, 1)[0], step: 0, seqs: new Map() };
       live.set(req.socket.fd, state);
     }

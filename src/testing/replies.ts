@@ -169,6 +169,8 @@ export interface DumpReplyOptions {
   datagramSize?: number;
   /** A negative end: NLMSG_DONE carries this errno (positive). Default 0. */
   errno?: number;
+  /** NLMSG_DONE in a datagram of its own, as rtnetlink's link dump sends it. Default false. */
+  splitDone?: boolean;
 }
 
 /**
@@ -209,7 +211,7 @@ export function dump(
     used = 0;
   };
   for (const m of msgs) {
-    if (used + m.length > size) flush();
+    if (used + m.length > size || (options.splitDone && m === msgs[msgs.length - 1])) flush();
     part.push(m);
     used += m.length; // message() pads to 4
   }

@@ -12,7 +12,7 @@ import type { Receiver, Sys } from "../../ffi/sys.ts";
 import { readU16, readU32 } from "../bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "../constants.ts";
 import { Message } from "../message.ts";
-import { type Deferred, flatten, type Reply, type ReplyItem } from "./replies.ts";
+import { ack, type Deferred, flatten, type Reply, type ReplyItem } from "./replies.ts";
 
 /** What a receive reads: a datagram, or an error. */
 type Entry = Extract<ReplyItem, { kind: "datagram" | "error" }>;
@@ -389,7 +389,7 @@ export class FakeKernel implements Sys {
         replies = got === undefined ? [] : flatten(Array.isArray(got) ? got : [got as Reply]);
       }
       if (this.#autoAck && flags & NLM_F.ACK && !answers(replies, message.seq)) {
-        replies.push({ kind: "ack", request: message });
+        replies.push(...flatten([ack({ message, socket: s })]));
       }
       this.#queue(s, replies);
     }
@@ -415,9 +415,6 @@ export class FakeKernel implements Sys {
           break;
         case "multicast":
           this.multicast(item.group, item.bytes, s.protocol);
-          break;
-        case "ack":
-          this.#push(s, { kind: "datagram", bytes: ackFor(s, item.request), sender: 0, group: 0 });
           break;
         default:
           this.#push(s, item);
@@ -447,19 +444,4 @@ function answers(replies: readonly ReplyItem[], seq: number): boolean {
     }
   }
   return false;
-}
-
-/** The kernel's ACK: errno 0, then the request's header (or all of it without CAP_ACK). */
-function ackFor(s: FakeSocket, request: Message): Uint8Array {
-  const echo = s.capAck ? NLMSG_HDRLEN : request.length;
-  const len = NLMSG_HDRLEN + 4 + ((echo + 3) & ~3);
-  const b = new Uint8Array(len);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, len, true);
-  v.setUint16(4, NLMSG.ERROR, true);
-  v.setUint16(6, s.capAck ? NLM_F.CAPPED : 0, true);
-  v.setUint32(8, request.seq, true);
-  v.setUint32(12, s.portId, true);
-  b.set(request.data.subarray(request.offset, request.offset + echo), 20);
-  return b;
 }

@@ -27,6 +27,7 @@ export {
 } from "./fake_kernel.ts";
 export {
   ack,
+  datagram,
   Deferred,
   dump,
   type DumpReplyOptions,

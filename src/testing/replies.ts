@@ -7,7 +7,6 @@
  * @module
  */
 import { NLM_F, NLMSG, NLMSG_HDRLEN, NLMSGERR_ATTR } from "../constants.ts";
-import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
 import type { FakeRequest } from "./fake_kernel.ts";
 
@@ -24,7 +23,6 @@ export type ReplyItem =
   | { readonly kind: "error"; readonly errno: number }
   | { readonly kind: "later"; readonly ms: number; readonly replies: readonly ReplyItem[] }
   | { readonly kind: "multicast"; readonly group: number; readonly bytes: Uint8Array }
-  | { readonly kind: "ack"; readonly request: Message }
   | Deferred;
 
 /** One reply: a datagram's bytes (one or more messages, sent as they are) or an item. */
@@ -95,7 +93,8 @@ export function message(
 /**
  * The ACK of `req`, as the kernel builds it for the socket (capped, or
  * echoing the request without NETLINK_CAP_ACK). Only needed where the
- * automatic ACK does not go: after a late reply, say.
+ * automatic ACK does not go: after a late reply, say, or in one datagram
+ * with the reply ({@linkcode datagram}).
  *
  * @example
  * ```ts
@@ -103,8 +102,29 @@ export function message(
  * new FakeKernel((req) => later(10, reply(req, 16, new Uint8Array(16)), ack(req)));
  * ```
  */
-export function ack(req: FakeRequest): ReplyItem {
-  return { kind: "ack", request: req.message };
+export function ack(req: FakeRequest): Uint8Array {
+  const s = req.socket;
+  const m = req.message;
+  const w = new MessageWriter(64).begin(NLMSG.ERROR, s.capAck ? NLM_F.CAPPED : 0, m.seq, s.portId);
+  w.fixed(4); // errno 0
+  w.raw(m.data.subarray(m.offset, m.offset + (s.capAck ? NLMSG_HDRLEN : m.length)));
+  return w.finish().slice();
+}
+
+/**
+ * Several messages in one datagram, back to back (each is padded to 4).
+ *
+ * @example
+ * ```ts
+ * import { ack, datagram, FakeKernel, reply } from "./mod.ts";
+ * new FakeKernel((req) => datagram(reply(req, 16, new Uint8Array(16)), ack(req)));
+ * ```
+ */
+export function datagram(...messages: Uint8Array[]): Uint8Array {
+  const b = new Uint8Array(messages.reduce((n, m) => n + ((m.length + 3) & ~3), 0));
+  let at = 0;
+  for (const m of messages) (b.set(m, at), at += (m.length + 3) & ~3);
+  return b;
 }
 
 /** The extended ACK an error carries (NLMSGERR_ATTR_*). */

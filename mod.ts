@@ -33,6 +33,7 @@ export {
   type SocketStats,
   type WaitOptions,
 } from "./src/socket.ts";
+export type { Receiver, Sys } from "./src/sys.ts";
 export {
   AF,
   formatAddress,

@@ -148,6 +148,12 @@ Deno.test("dump: many datagrams, DONE; interrupted; an errno in DONE", opts, asy
   assert.equal(err.messages.length, 50);
   mode = "err";
   await assert.rejects(Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP))), { code: "EMSGSIZE" });
+  // splitDone: NLMSG_DONE alone in the last datagram
+  const req = kernel.requests[0];
+  const parts = dump(req, RTM_NEWLINK, [links[0]], { splitDone: true });
+  assert.equal(parts.length, 2);
+  assert.equal(new DataView(parts[1].buffer).getUint16(4, true), NLMSG.DONE);
+  assert.equal(dump(req, RTM_NEWLINK, [links[0]]).length, 1);
 });
 
 Deno.test("multicast: events reach the sockets in the group only", opts, async () => {

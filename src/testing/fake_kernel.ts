@@ -122,6 +122,7 @@ export class FakeKernel implements Sys {
   #nextFd = 1000;
   #nextPort: number;
 
+  /** A kernel whose answers `handler` gives. */
   constructor(handler: Handler, options: FakeKernelOptions = {}) {
     this.#handler = handler;
     this.#autoAck = options.autoAck ?? true;

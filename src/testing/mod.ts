@@ -53,3 +53,5 @@ export {
   replay,
   ReplayMismatchError,
 } from "./record.ts";
+// The transport contract the fake kernel and the recorder implement.
+export type { Receiver, Sys } from "../sys.ts";

@@ -26,12 +26,17 @@ const GENL_ID_CTRL = 0x10;
 
 /** One recorded message: its header, its payload as hex, and what the spec makes of it. */
 export interface RecordedMessage {
+  /** nlmsg_type. */
   type: number;
+  /** nlmsg_flags. */
   flags: number;
+  /** nlmsg_seq (replay maps it to the live one). */
   seq: number;
+  /** nlmsg_pid (replay maps the recorded socket's to the live one). */
   portId: number;
-  /** The family and operation, when a spec knew the message. */
+  /** The family, when a spec knew the message. */
   family?: string;
+  /** The operation, when a spec knew the message. */
   op?: string;
   /** The decoded fixed header and attributes, for the reader (replay uses `payload`). */
   decoded?: unknown;
@@ -43,24 +48,37 @@ export interface RecordedMessage {
 export type RecordedStep =
   | { send: RecordedMessage[] }
   | {
+    /** The datagram's messages. */
     receive: RecordedMessage[];
+    /** The sender's port id (0: the kernel). */
     sender: number;
+    /** The destination group mask. */
     group: number;
     /** Set when the datagram arrived cut: its full length, and its bytes as they came. */
     truncated?: { length: number; bytes: string };
   }
-  | { receiveError: string; errno: number };
+  | {
+    /** The errno's name, e.g. "ENOBUFS". */
+    receiveError: string;
+    /** Its number. */
+    errno: number;
+  };
 
 /** One socket's conversation with the kernel. */
 export interface RecordedSocket {
+  /** Its netlink protocol. */
   protocol: number;
+  /** Its port id when recorded. */
   portId: number;
+  /** What it sent and received, in order. */
   steps: RecordedStep[];
 }
 
 /** A recorded conversation, as JSON. */
 export interface Recording {
+  /** The format's name and version. */
   format: "netlink-ts recording 1";
+  /** The sockets, in the order they were opened. */
   sockets: RecordedSocket[];
 }
 
@@ -191,6 +209,7 @@ export class RecordingSys implements Sys {
   readonly #byFd = new Map<number, RecordedSocket>();
   readonly #sockets: RecordedSocket[] = [];
 
+  /** Wraps `inner`; messages are decoded with `specs`. */
   constructor(inner: Sys, specs: readonly FamilySpec[] = []) {
     this.#inner = inner;
     this.#decoder = new Decoder(specs);
@@ -287,6 +306,7 @@ export class RecordingSys implements Sys {
 
 /** A replayed socket sent what its recording does not hold at that point. */
 export class ReplayMismatchError extends Error {
+  /** "ReplayMismatchError". */
   override name = "ReplayMismatchError";
 }
 

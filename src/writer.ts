@@ -35,8 +35,16 @@ export class MessageWriter {
   #pos = 0;
   #start = -1;
 
-  /** Creates a writer with an initial capacity in bytes. */
+  /**
+   * Creates a writer with an initial capacity in bytes (a non-negative
+   * integer; the buffer grows as needed). Anything else is a RangeError.
+   */
   constructor(capacity = 4096) {
+    if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 0x7fffffff)) {
+      throw new RangeError(
+        `MessageWriter capacity: ${capacity} is not an integer in 0..${0x7fffffff}`,
+      );
+    }
     this.#buf = new Uint8Array(capacity);
     this.#view = new DataView(this.#buf.buffer);
   }
@@ -66,7 +74,7 @@ export class MessageWriter {
   #grow(extra: number): void {
     const need = this.#pos + extra;
     if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
+    let size = Math.max(this.#buf.length * 2, 64); // a writer made with capacity 0 grows too
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.#pos));

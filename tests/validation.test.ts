@@ -19,3 +19,70 @@ Deno.test("a capacity that is not a non-negative integer is a RangeError", () =>
     assert.throws(() => new MessageWriter(capacity), RangeError, String(capacity));
   }
 });
+
+/** Runs `f` on a fresh writer with a begun message; asserts it throws `type` and wrote nothing. */
+function rejects(f: (w: MessageWriter) => unknown, type: ErrorConstructor, pattern: RegExp) {
+  const w = new MessageWriter(64).begin(16);
+  const before = w.length;
+  assert.throws(() => f(w), (e: unknown) => {
+    assert.ok(e instanceof type, `${e} is not a ${type.name}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+  assert.equal(w.length, before, "nothing written");
+}
+
+Deno.test("writer: out-of-range and fractional numbers are RangeErrors", () => {
+  rejects((w) => w.u8(1, 300), RangeError, /attribute 1 \(u8\): 300 is not an integer in 0\.\.255/);
+  rejects((w) => w.u8(1, -1), RangeError, /0\.\.255/);
+  rejects((w) => w.u16(1, 0x10000), RangeError, /0\.\.65535/);
+  rejects((w) => w.u32(1, 2 ** 40 + 5), RangeError, /attribute 1 \(u32\).*0\.\.4294967295/);
+  rejects((w) => w.u32(1, -1), RangeError, /u32/);
+  rejects((w) => w.u32(1, 1.7), RangeError, /1\.7 is not an integer/);
+  rejects((w) => w.u32(1, NaN), RangeError, /NaN/);
+  rejects((w) => w.u32be(1, 2 ** 32), RangeError, /u32/);
+  rejects((w) => w.u16be(1, -3), RangeError, /u16/);
+  rejects((w) => w.s8(1, 128), RangeError, /-128\.\.127/);
+  rejects((w) => w.s16(1, -0x8001), RangeError, /-32768\.\.32767/);
+  rejects((w) => w.s32(1, 2 ** 31), RangeError, /s32/);
+  rejects((w) => w.u64(1, -1n), RangeError, /u64/);
+  rejects((w) => w.u64(1, 1n << 64n), RangeError, /u64/);
+  rejects((w) => w.s64(1, 1n << 63n), RangeError, /s64/);
+  rejects((w) => w.u64be(1, -5n), RangeError, /u64/);
+});
+
+Deno.test("writer: attribute and message header fields out of range are RangeErrors", () => {
+  rejects((w) => w.u32(0x10001, 1), RangeError, /attribute type: 65537/);
+  rejects((w) => w.flag(-1), RangeError, /attribute type/);
+  rejects((w) => w.nestStart(0x10000), RangeError, /nest type/);
+  rejects((w) => w.nestEnd(1000), RangeError, /nest token/);
+  rejects((w) => w.fixed(-4), RangeError, /fixed header size: -4/);
+  rejects((w) => w.fixed(2.5), RangeError, /fixed header size/);
+  const w = new MessageWriter(64);
+  assert.throws(() => w.begin(70000), RangeError, "type");
+  assert.throws(() => w.begin(16, 0x10000), RangeError, "flags");
+  assert.throws(() => w.begin(16, 0, -1), RangeError, "seq");
+  assert.throws(() => w.begin(16, 0, 0, 2 ** 32), RangeError, "portId");
+  assert.equal(w.length, 0);
+});
+
+Deno.test("writer: values of the wrong type are TypeErrors", () => {
+  rejects((w) => w.u32(1, "7" as unknown as number), TypeError, /takes a number.*string "7"/);
+  rejects((w) => w.u8(1, {} as unknown as number), TypeError, /takes a number/);
+  rejects((w) => w.u64(1, 5 as unknown as bigint), TypeError, /takes a bigint/);
+  rejects((w) => w.u64(1, "x" as unknown as bigint), TypeError, /takes a bigint/);
+  rejects((w) => w.string(1, {} as unknown as string), TypeError, /takes a string, got Object/);
+  rejects((w) => w.string(1, "eth\0x"), TypeError, /holds a NUL/);
+  rejects((w) => w.put(1, [1, 2] as unknown as Uint8Array), TypeError, /Uint8Array/);
+  rejects((w) => w.raw("ab" as unknown as Uint8Array), TypeError, /Uint8Array/);
+});
+
+Deno.test("writer: the limits themselves are accepted", () => {
+  const w = new MessageWriter(64).begin(0xffff, 0xffff, 0xffffffff, 0xffffffff);
+  w.u8(1, 255).u16(2, 0xffff).u32(3, 0xffffffff).u64(4, (1n << 64n) - 1n);
+  w.s8(5, -128).s16(6, -0x8000).s32(7, -0x80000000).s64(8, -(1n << 63n));
+  w.u32(0xffff, 0).fixed(0);
+  const [m] = Message.parseAll(w.finish());
+  assert.equal(m.type, 0xffff);
+  assert.equal(m.seq, 0xffffffff);
+});

@@ -1,7 +1,18 @@
 // Bad input is a TypeError or RangeError before anything is sent, never a
 // silent change (issue 19, defects 4 to 7).
 import assert from "node:assert/strict";
-import { Message, MessageWriter } from "../mod.ts";
+import {
+  AttributeDecoder,
+  decodeAttrs,
+  decodeStruct,
+  encodeAttrs,
+  FamilyClient,
+  Message,
+  MessageWriter,
+  NETLINK,
+  NetlinkSocket,
+  rtLink,
+} from "../mod.ts";
 
 Deno.test("a writer made with capacity 0 grows (it used to spin forever)", () => {
   for (const capacity of [0, 1, 3]) {
@@ -85,4 +96,36 @@ Deno.test("writer: the limits themselves are accepted", () => {
   const [m] = Message.parseAll(w.finish());
   assert.equal(m.type, 0xffff);
   assert.equal(m.seq, 0xffffffff);
+});
+
+Deno.test("a link kind named like an Object.prototype member keeps its data as bytes", () => {
+  for (const kind of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+    const data = new Uint8Array([8, 0, 1, 0, 42, 0, 0, 0]);
+    const w = new MessageWriter(64).begin(16);
+    encodeAttrs(rtLink, "linkinfo-attrs", w, { kind, data });
+    const [m] = Message.parseAll(w.finish());
+    const decoded = decodeAttrs(rtLink, "linkinfo-attrs", m.attributes());
+    assert.equal(decoded.kind, kind);
+    assert.ok(decoded.data instanceof Uint8Array, `${kind}: data is ${decoded.data}`);
+    assert.deepEqual([...(decoded.data as Uint8Array)], [...data]);
+  }
+});
+
+Deno.test("names from outside are not looked up through Object.prototype", () => {
+  assert.throws(() => decodeAttrs(rtLink, "constructor", new AttributeDecoder(new Uint8Array())), {
+    name: "TypeError",
+    message: /has no attribute set constructor/,
+  });
+  assert.throws(() => decodeStruct(rtLink, "toString", new Uint8Array(16)), {
+    name: "TypeError",
+    message: /has no struct toString/,
+  });
+  const sock = NetlinkSocket.open(NETLINK.ROUTE);
+  try {
+    const link = FamilyClient.attach(rtLink, sock);
+    assert.throws(() => link.encode("constructor"), /has no operation constructor/);
+    assert.throws(() => link.join("toString"), /has no multicast group toString/);
+  } finally {
+    sock.close();
+  }
 });

@@ -15,8 +15,10 @@ import {
   type AttrSetSpec,
   type AttrSpec,
   type FamilySpec,
+  own,
   SCALAR_SIZES,
   type StructSpec,
+  type SubMessageFormat,
 } from "./schema.ts";
 
 /** A decoded attribute set: keys as in the generated interfaces. */
@@ -44,13 +46,13 @@ function indexOf(set: AttrSetSpec): SetIndex {
 }
 
 function setOf(f: FamilySpec, name: string | undefined): AttrSetSpec {
-  const s = name === undefined ? undefined : f.sets[name];
+  const s = name === undefined ? undefined : own(f.sets, name);
   if (!s) throw new TypeError(`${f.name} has no attribute set ${name}`);
   return s;
 }
 
 function structOf(f: FamilySpec, name: string): StructSpec {
-  const s = f.structs[name];
+  const s = own(f.structs, name);
   if (!s) throw new TypeError(`${f.name} has no struct ${name}`);
   return s;
 }
@@ -75,7 +77,7 @@ export function decodeStruct(
   const out: Attrs = {};
   let at = 0;
   for (const m of s.members) {
-    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
+    const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
     if (at + size > length) break;
     const le = !m.bigEndian;
     switch (m.kind) {
@@ -141,7 +143,7 @@ function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, v
   const v = new DataView(b.buffer, b.byteOffset);
   let at = base;
   for (const m of s.members) {
-    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
+    const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
     const x = value[m.key] ?? value[m.name];
     const le = !m.bigEndian;
     if (x !== undefined) {
@@ -221,7 +223,7 @@ function decodeValue(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, parent: A
     case "nest":
       return decodeAttrs(f, a.set, ad.nested());
     case "binary":
-      if (a.struct && f.structs[a.struct]) {
+      if (a.struct && own(f.structs, a.struct)) {
         return decodeStruct(f, a.struct, ad.value());
       }
       return ad.value();
@@ -261,10 +263,15 @@ function typeValue(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, levels: num
   return out;
 }
 
+/** The format a sub-message's selector (a sibling's value, e.g. the link kind) picks. */
+function formatOf(f: FamilySpec, a: AttrSpec, parent: Attrs): SubMessageFormat | undefined {
+  const table = a.subMessage ? own(f.subMessages, a.subMessage) : undefined;
+  const sel = a.selector ? parent[selectorKey(a.selector)] ?? parent[a.selector] : undefined;
+  return table && sel !== undefined ? own(table, String(sel)) : undefined;
+}
+
 function subMessage(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, parent: Attrs): unknown {
-  const table = a.subMessage ? f.subMessages[a.subMessage] : undefined;
-  const selector = a.selector ? parent[selectorKey(a.selector)] : undefined;
-  const format = table && selector !== undefined ? table[String(selector)] : undefined;
+  const format = formatOf(f, a, parent);
   if (!format) return ad.value(); // a kind the spec does not describe: raw bytes
   const v = ad.value();
   let at = 0;
@@ -352,7 +359,7 @@ function encodeValue(f: FamilySpec, a: AttrSpec, w: MessageWriter, x: unknown, p
       return;
     }
     case "binary":
-      if (a.struct && f.structs[a.struct] && !(x instanceof Uint8Array)) {
+      if (a.struct && own(f.structs, a.struct) && !(x instanceof Uint8Array)) {
         w.put(a.type, structBytes(f, a.struct, x as Attrs));
         return;
       }
@@ -371,9 +378,7 @@ function encodeValue(f: FamilySpec, a: AttrSpec, w: MessageWriter, x: unknown, p
       return;
     }
     case "sub-message": {
-      const table = a.subMessage ? f.subMessages[a.subMessage] : undefined;
-      const sel = a.selector ? parent[selectorKey(a.selector)] ?? parent[a.selector] : undefined;
-      const format = table && sel !== undefined ? table[String(sel)] : undefined;
+      const format = formatOf(f, a, parent);
       if (!format) {
         encodeScalar(w, a.type, "binary", false, x);
         return;

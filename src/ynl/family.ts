@@ -18,7 +18,7 @@ import {
 } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
-import type { FamilySpec, OpSpec } from "./schema.ts";
+import { type FamilySpec, type OpSpec, own } from "./schema.ts";
 
 /** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
@@ -157,7 +157,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     kind: "do" | "dump" = "do",
     flags = 0,
   ): MessageWriter {
-    const spec = this.spec.ops[op];
+    const spec = own(this.spec.ops, op);
     if (!spec) throw new TypeError(`${this.spec.name} has no operation ${op}`);
     const msg = spec[kind]?.request;
     if (!msg) throw new TypeError(`${this.spec.name} ${op} has no ${kind} request`);
@@ -191,7 +191,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     const fixed = op?.fixedHeader ?? this.spec.fixedHeader;
     let header: Attrs = {};
     if (fixed) {
-      const size = this.spec.structs[fixed]?.size ?? 0;
+      const size = own(this.spec.structs, fixed)?.size ?? 0;
       if (end - at < size) throw new ParseError(`shorter than struct ${fixed}`, m.offset);
       header = decodeStruct(this.spec, fixed, m.data, at, size);
       at += (size + 3) & ~3;
@@ -230,7 +230,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
 
   /** Joins a multicast group by its name in the spec. */
   join(group: string): void {
-    const n = this.groups[group];
+    const n = own(this.groups, group);
     if (n === undefined || n < 0) {
       throw new TypeError(`${this.spec.name} has no multicast group ${group}`);
     }

@@ -3,15 +3,18 @@
 import assert from "node:assert/strict";
 import {
   AttributeDecoder,
+  type Attrs,
   decodeAttrs,
   decodeStruct,
   encodeAttrs,
   FamilyClient,
+  type FamilySpec,
   Message,
   MessageWriter,
   NETLINK,
   NetlinkSocket,
   rtLink,
+  rtRoute,
 } from "../mod.ts";
 
 Deno.test("a writer made with capacity 0 grows (it used to spin forever)", () => {
@@ -128,4 +131,34 @@ Deno.test("names from outside are not looked up through Object.prototype", () =>
   } finally {
     sock.close();
   }
+});
+
+function encodeOp(spec: FamilySpec, op: string, request: { header?: Attrs; attrs?: Attrs }) {
+  const sock = NetlinkSocket.open(NETLINK.ROUTE);
+  try {
+    return FamilyClient.attach(spec, sock).encode(op, request).finish().slice();
+  } finally {
+    sock.close();
+  }
+}
+
+Deno.test("a fixed-header key that is not a field is a TypeError naming it (and the nearest)", () => {
+  // ifiFlag for ifiFlags: the link was set down, silently
+  assert.throws(
+    () => encodeOp(rtLink, "newlink", { header: { ifiIndex: 1, ifiFlag: 1, ifiChange: 1 } }),
+    { name: "TypeError", message: /ifinfomsg has no field ifiFlag \(did you mean "ifiFlags"\?\)/ },
+  );
+  assert.throws(
+    () => encodeOp(rtRoute, "newroute", { header: { rtmTabel: 5 } }),
+    { name: "TypeError", message: /rtmsg has no field rtmTabel \(did you mean "rtmTable"\?\)/ },
+  );
+  // an attribute typo says the nearest too
+  assert.throws(
+    () => encodeOp(rtRoute, "newroute", { attrs: { rtaPriorty: 5 } }),
+    { name: "TypeError", message: /has no attribute rtaPriorty \(did you mean "rtaPriority"\?\)/ },
+  );
+  // the spec's names and the keys are both fields
+  const ok = encodeOp(rtLink, "newlink", { header: { "ifi-index": 1, ifiFlags: 1 } });
+  assert.equal(new DataView(ok.buffer).getInt32(16 + 4, true), 1);
+  assert.equal(new DataView(ok.buffer).getUint32(16 + 8, true), 1);
 });

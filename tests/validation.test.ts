@@ -162,3 +162,66 @@ Deno.test("a fixed-header key that is not a field is a TypeError naming it (and 
   assert.equal(new DataView(ok.buffer).getInt32(16 + 4, true), 1);
   assert.equal(new DataView(ok.buffer).getUint32(16 + 8, true), 1);
 });
+
+/** Asserts that encoding `attrs` (or `header`) for newroute throws `type` matching `pattern`. */
+function refuses(
+  request: { header?: Attrs; attrs?: Attrs },
+  type: ErrorConstructor,
+  pattern: RegExp,
+) {
+  assert.throws(() => encodeOp(rtRoute, "newroute", request), (e: unknown) => {
+    assert.ok(e instanceof type, `${e} is not a ${type.name}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+Deno.test("codec: out-of-range, fractional and wrongly typed values are refused, named", () => {
+  const prio = /route-attrs\.rtaPriority: .* 0\.\.4294967295 \(u32\)/;
+  refuses({ attrs: { rtaPriority: -1 } }, RangeError, prio);
+  refuses({ attrs: { rtaPriority: 1.7 } }, RangeError, prio);
+  refuses({ attrs: { rtaPriority: NaN } }, RangeError, prio);
+  refuses({ attrs: { rtaTable: 2 ** 32 + 7 } }, RangeError, /rtaTable/);
+  refuses({ attrs: { rtaOif: "eth0" } }, TypeError, /rtaOif: takes an integer.*string "eth0"/);
+  refuses({ attrs: { rtaOif: {} } }, TypeError, /rtaOif: takes an integer.*Object/);
+  refuses({ attrs: { rtaDst: "10.0.0.0" } }, TypeError, /rtaDst: takes bytes/);
+  refuses({ header: { rtmTable: 256 } }, RangeError, /rtmsg\.rtmTable: 256 .* 0\.\.255 \(u8\)/);
+  refuses({ header: { rtmDstLen: -1 } }, RangeError, /rtmDstLen/);
+  refuses({ header: { rtmFlags: "1" } }, TypeError, /rtmFlags: takes an integer/);
+});
+
+Deno.test("codec: strings, 64-bit values, flags and nests are checked", () => {
+  const link = (attrs: Attrs) => () => encodeOp(rtLink, "newlink", { attrs });
+  assert.throws(link({ ifname: {} }), { name: "TypeError", message: /ifname: takes a string/ });
+  assert.throws(link({ ifname: 5 }), { name: "TypeError", message: /ifname: takes a string/ });
+  assert.throws(link({ ifname: "a\0b" }), { name: "TypeError", message: /holds a NUL/ });
+  assert.throws(link({ linkinfo: "veth" }), {
+    name: "TypeError",
+    message: /linkinfo: takes an obj/,
+  });
+  assert.throws(link({ linkinfo: { kind: 7 } }), {
+    name: "TypeError",
+    message: /kind: takes a str/,
+  });
+  assert.throws(link({ mtu: 2 ** 32 }), { name: "RangeError", message: /link-attrs\.mtu/ });
+  assert.throws(link({ carrier: 256 }), { name: "RangeError", message: /carrier: 256.*\(u8\)/ });
+  // u64: a bigint or a safe integer; anything else is a TypeError or RangeError, not SyntaxError
+  const w = new MessageWriter();
+  const stats = (v: unknown) => () =>
+    encodeAttrs(rtLink, "linkinfo-bridge-attrs", w.reset().begin(16), { helloTimer: v });
+  assert.throws(stats("abc"), { name: "TypeError", message: /helloTimer: takes a bigint/ });
+  assert.throws(stats(-1n), { name: "RangeError", message: /helloTimer: -1 is not in 0\.\./ });
+  assert.throws(stats(1n << 64n), RangeError);
+  assert.throws(stats(1.5), RangeError);
+  stats(7)();
+  stats(7n)();
+  // a flag takes a boolean: "false" was sent as set
+  const flag = (v: unknown) => () =>
+    encodeAttrs(rtLink, "linkinfo-brport-attrs", w.reset().begin(16), { flush: v });
+  assert.throws(flag("false"), { name: "TypeError", message: /flush: a flag takes true or false/ });
+  assert.throws(flag(1), TypeError);
+  flag(true)();
+  assert.equal(w.finish().length, 16 + 4);
+  flag(false)();
+  assert.equal(w.finish().length, 16);
+});

@@ -14,8 +14,12 @@ import {
   NETLINK,
   NetlinkSocket,
   rtLink,
+  Rtnl,
+  type RtnlRouteSpec,
   rtRoute,
 } from "../mod.ts";
+import { type RouteSpec as NlrRouteSpec, writeEntry } from "../src/nlrtable/codec.ts";
+import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
 Deno.test("a writer made with capacity 0 grows (it used to spin forever)", () => {
   for (const capacity of [0, 1, 3]) {
@@ -224,4 +228,90 @@ Deno.test("codec: strings, 64-bit values, flags and nests are checked", () => {
   assert.equal(w.finish().length, 16 + 4);
   flag(false)();
   assert.equal(w.finish().length, 16);
+});
+
+Deno.test({
+  name: "Rtnl: route inputs that the kernel would get changed are refused, nothing sent",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using rtnl = Rtnl.open({ netns: ns.name });
+    const lo = 1;
+    const bad: [RtnlRouteSpec, ErrorConstructor, RegExp][] = [
+      [
+        { dst: "10.9.0.0/16", dev: lo, metric: -1 },
+        RangeError,
+        /route metric: -1 .*0\.\.4294967295/,
+      ],
+      [{ dst: "10.9.0.0/16", dev: lo, metric: 1.7 }, RangeError, /route metric: 1\.7/],
+      [{ dst: "10.9.0.0/16", dev: lo, metric: NaN }, RangeError, /route metric: NaN/],
+      [{ dst: "10.9.0.0/16", dev: lo, table: 2 ** 32 + 7 }, RangeError, /route table: 4294967303/],
+      [{ dst: "10.9.0.0/16", dev: lo, table: -1 }, RangeError, /route table/],
+      [{ dst: "10.9.0.0/16", dev: {} as unknown as string }, TypeError, /route dev: a link name/],
+      [{ dst: "10.9.0.0/16", dev: 0 }, RangeError, /route dev: 0 .*1\.\./],
+      [{ dst: "10.9.0.0/16", dev: 1.5 }, RangeError, /route dev/],
+      [{ dst: 5 as unknown as string, dev: lo }, TypeError, /a prefix is text, got number 5/],
+      [
+        { dst: "10.9.0.0/16", dev: lo, metirc: 5 } as RtnlRouteSpec,
+        TypeError,
+        /a route has no field metirc \(did you mean "metric"\?\)/,
+      ],
+    ];
+    for (const [spec, type, pattern] of bad) {
+      await assert.rejects(rtnl.addRoute(spec), (e: unknown) => {
+        assert.ok(e instanceof type, `${JSON.stringify(spec)}: ${e} is not a ${type.name}`);
+        assert.match((e as Error).message, pattern);
+        return true;
+      });
+    }
+    await assert.rejects(rtnl.getLink({} as unknown as string), TypeError);
+    await assert.rejects(rtnl.setLinkUp(-3), RangeError);
+    // nothing reached the kernel: the namespace has no route in 10.9/16, in any table
+    const routes = await ns.ipJson<{ dst: string }[]>("route", "show", "table", "all");
+    assert.deepEqual(routes.filter((r) => r.dst.startsWith("10.9.")), []);
+    // and the checks let good values through
+    await rtnl.addRoute({ dst: "10.9.0.0/16", dev: "lo", metric: 0xffffffff, table: 2 ** 32 - 1 });
+    const [r] = await ns.ipJson<{ dst: string; metric: number; table: string }[]>(
+      "route",
+      "show",
+      "table",
+      String(2 ** 32 - 1),
+    );
+    assert.equal(r.dst, "10.9.0.0/16");
+    assert.equal(r.metric, 0xffffffff);
+  },
+});
+
+Deno.test("Rtnl.events: a misspelt group is a TypeError with the nearest and the valid names", () => {
+  const rtnl = Rtnl.open();
+  try {
+    assert.throws(() => rtnl.events(["ipv4-rout" as "ipv4-route"]), {
+      name: "TypeError",
+      message: /no rtnetlink group "ipv4-rout" \(did you mean "ipv4-route"\?\); valid: link, neigh/,
+    });
+    assert.throws(() => rtnl.events(["constructor" as "link"]), TypeError);
+  } finally {
+    rtnl.close();
+  }
+});
+
+Deno.test("NlrTable entries out of the module's limits are refused before sending", () => {
+  const w = new MessageWriter(64);
+  const entry = (spec: Record<string, unknown>) => () =>
+    writeEntry(w.reset().begin(1), spec as unknown as NlrRouteSpec);
+  assert.throws(entry({ dst: "10.0.0.0/24", lifetimeMs: -1 }), {
+    name: "RangeError",
+    message: /lifetimeMs: -1 is not an integer number of ms in 0\.\.604800000/,
+  });
+  assert.throws(entry({ dst: "10.0.0.0/24", lifetimeMs: 1.5 }), RangeError);
+  assert.throws(entry({ dst: "10.0.0.0/24", lifetimeMs: 604800001 }), RangeError);
+  assert.throws(entry({ dst: "10.0.0.0/24", lifetimeMs: "5" }), TypeError);
+  assert.throws(entry({ dst: "10.0.0.0/24", oif: {} }), { name: "TypeError", message: /oif:/ });
+  assert.throws(entry({ dst: "10.0.0.0/24", oif: "x".repeat(16) }), TypeError);
+  assert.throws(entry({ dst: "10.0.0.0/24", gateway: 7 }), TypeError);
+  assert.throws(entry({ dst: "10.0.0.0/24", lifetime: 5 }), {
+    name: "TypeError",
+    message: /no field lifetime \(did you mean "lifetimeMs"\?\)/,
+  });
+  entry({ dst: "10.0.0.0/24", oif: "x".repeat(15), lifetimeMs: 604800000 })();
 });

@@ -293,7 +293,11 @@ export class Rtnl implements AsyncDisposable {
       ? { header: { ifiIndex: link } }
       : { attrs: { ifname: link } };
     const [d] = await this.link.do("getlink", request, options);
-    if (!d) throw new NetlinkError(19, { message: `no reply for link ${link}` });
+    if (!d) {
+      throw new NetlinkError(19, { message: `no reply for link ${link}` }, {
+        operation: "RTM_GETLINK",
+      });
+    }
     return toLink(d);
   }
 

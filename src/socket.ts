@@ -1305,7 +1305,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       this.stats.foreignDropped++;
       return undefined;
     }
-    if (m.group === 0 && m.seq !== 0 && (m.portid === this.portId || m.portid === 0)) {
+    if (m.group === 0 && m.seq !== 0 && (m.portId === this.portId || m.portId === 0)) {
       const inbox = this.#pending.get(m.seq);
       if (inbox) {
         if (isFinal(m)) this.#settled(inbox);

@@ -19,13 +19,17 @@ import {
   own,
   type SubMessageFormat,
 } from "./schema.ts";
-import { decodeStruct, encodeStruct, membersOf, structBytes, structOf } from "./struct.ts";
+import {
+  type Attrs,
+  decodeStruct,
+  encodeStruct,
+  membersOf,
+  structBytes,
+  structOf,
+} from "./struct.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 
-export { decodeStruct, encodeStruct, structBytes };
-
-/** A decoded attribute set: keys as in the generated interfaces. */
-export type Attrs = Record<string, unknown>;
+export { type Attrs, decodeStruct, encodeStruct, structBytes };
 
 interface SetIndex {
   byType: (AttrSpec | undefined)[];

@@ -10,8 +10,8 @@ import type { MessageWriter } from "../writer.ts";
 import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 
-/** A decoded struct: keys as in the generated interfaces. */
-type Attrs = Record<string, unknown>;
+/** A decoded attribute set or struct: keys as in the generated interfaces. */
+export type Attrs = Record<string, unknown>;
 
 export function structOf(f: FamilySpec, name: string): StructSpec {
   const s = own(f.structs, name);

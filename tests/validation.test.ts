@@ -315,3 +315,12 @@ Deno.test("NlrTable entries out of the module's limits are refused before sendin
   });
   entry({ dst: "10.0.0.0/24", oif: "x".repeat(15), lifetimeMs: 604800000 })();
 });
+
+Deno.test("a request's own keys are checked: header and attrs, nothing else", () => {
+  assert.throws(() => encodeOp(rtLink, "newlink", { attr: { ifname: "x" } } as never), {
+    name: "TypeError",
+    message:
+      /rt-link newlink: a request is \{ header\?, attrs\? \}, not attr \(did you mean "attrs"\?\)/,
+  });
+  assert.throws(() => encodeOp(rtLink, "newlink", { headers: {} } as never), /"header"/);
+});

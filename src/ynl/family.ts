@@ -17,6 +17,7 @@ import {
   type OpenOptions,
   type RequestOptions,
 } from "../socket.ts";
+import { hint } from "../suggest.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
@@ -162,6 +163,18 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     if (!spec) throw new TypeError(`${this.spec.name} has no operation ${op}`);
     const msg = spec[kind]?.request;
     if (!msg) throw new TypeError(`${this.spec.name} ${op} has no ${kind} request`);
+    for (const key of Object.keys(request ?? {})) {
+      if (key !== "header" && key !== "attrs") {
+        throw new TypeError(
+          `${this.spec.name} ${op}: a request is { header?, attrs? }, not ${key}${
+            hint(key, ["header", "attrs"])
+          }`,
+        );
+      }
+    }
+    if (request.header !== undefined && !spec.fixedHeader) {
+      throw new TypeError(`${this.spec.name} ${op} has no fixed header to take header fields`);
+    }
     const w = this.#w.reset();
     w.begin(this.#genl ? this.familyId : msg.value, flags);
     if (this.#genl) {

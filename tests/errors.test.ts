@@ -7,8 +7,11 @@ import {
   errnoText,
   errorOf,
   Message,
+  NETLINK,
   NetlinkError,
+  NetlinkSocket,
   NLM_F,
+  resolveFamily,
   Rtnl,
   SyscallError,
 } from "../mod.ts";
@@ -113,5 +116,21 @@ Deno.test({
     assert.ok(f instanceof NetlinkError, String(f));
     assert.equal(f.attribute, "ifname");
     assert.match(f.message, /^RTM_NEWLINK: E[A-Z]+ \(.+\) at attribute ifname$/);
+  },
+});
+
+Deno.test({
+  name: "kernel: a family the kernel lacks is named in the error",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using sock = NetlinkSocket.open(NETLINK.GENERIC, { netns: ns.name });
+    const e = await resolveFamily(sock, "no-such-family").then(
+      () => assert.fail("found"),
+      (e) => e,
+    );
+    assert.ok(e instanceof NetlinkError, String(e));
+    assert.equal(e.code, "ENOENT");
+    assert.match(e.message, /^CTRL_CMD_GETFAMILY "no-such-family": ENOENT \(/);
   },
 });

@@ -282,7 +282,9 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   join(group: string): void {
     const n = own(this.groups, group);
     if (n === undefined || n < 0) {
-      throw new TypeError(`${this.spec.name} has no multicast group ${group}`);
+      throw new TypeError(
+        `${this.spec.name} has no multicast group ${group}${hint(group, Object.keys(this.groups))}`,
+      );
     }
     this.socket.join(n);
   }
@@ -417,7 +419,11 @@ function getFamily(name?: string): MessageWriter {
  * ```
  */
 export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlFamily> {
-  const [reply] = await sock.request(getFamily(name));
+  const [reply] = await sock.request(getFamily(name)).catch((e) => {
+    throw e instanceof NetlinkError
+      ? e.withContext({ operation: `CTRL_CMD_GETFAMILY ${JSON.stringify(name)}` })
+      : e;
+  });
   if (!reply) throw new ParseError(`no reply about family ${name}`, 0);
   return readGenlFamily(reply);
 }

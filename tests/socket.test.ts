@@ -115,7 +115,7 @@ Deno.test("request one link by index; messages are owned copies", opts, async ()
   const replies = await sock.request(getLink(va.ifindex), { timeoutMs: 5000 });
   assert.equal(replies.length, 1);
   assert.deepEqual(linkName(replies[0]), { index: va.ifindex, name: "va" });
-  assert.equal(replies[0].portid, sock.portId);
+  assert.equal(replies[0].portId, sock.portId);
   assert.equal(replies[0].sender, 0);
   // A later receive must not overwrite what an earlier one returned.
   const lo = await sock.request(getLink(1));

@@ -88,7 +88,7 @@ Deno.test("fake kernel: the ACK is added as the kernel adds it, capped", opts, a
   assert.equal(kernel.requests.length, 1);
   const req = kernel.requests[0].message;
   assert.equal(req.flags & (NLM_F.REQUEST | NLM_F.ACK), NLM_F.REQUEST | NLM_F.ACK);
-  assert.equal(req.portid, 0);
+  assert.equal(req.portId, 0);
   assert.equal(kernel.requests[0].socket.portId, sock.portId);
   assert.ok(kernel.requests[0].socket.capAck && kernel.requests[0].socket.extAck);
   // Without NLM_F_ACK none comes: the request resolves at its reply.

@@ -12,7 +12,7 @@ import type { Receiver, Sys } from "../../ffi/sys.ts";
 import { parseAck, parseDone } from "../ack.ts";
 import { readU32 } from "../bytes.ts";
 import { NETLINK, NLMSG, NLMSG_HDRLEN } from "../constants.ts";
-import { errnoName } from "../errno.ts";
+import { errnoName } from "../errors.ts";
 import { Message } from "../message.ts";
 import { decodeAttrs, decodeStruct } from "../ynl/codec.ts";
 import type { FamilySpec, OpSpec } from "../ynl/schema.ts";
@@ -116,7 +116,7 @@ class Decoder {
       type: m.type,
       flags: m.flags,
       seq: m.seq,
-      portId: m.portid,
+      portId: m.portId,
       payload: hex(m.payload),
     };
     if (m.type === NLMSG.ERROR || m.type === NLMSG.DONE) {

@@ -50,8 +50,7 @@ export {
   type RecordedStep,
   type Recording,
   RecordingSys,
-  replay,
-  ReplayMismatchError,
 } from "./record.ts";
+export { replay, ReplayMismatchError } from "./replay.ts";
 // The transport contract the fake kernel and the recorder implement.
 export type { Receiver, Sys } from "../sys.ts";

@@ -1,50 +1,69 @@
 /**
- * The nearest valid name to a misspelt one, for error messages that say
- * what was meant ("did you mean address?").
+ * "Did you mean ...?": the nearest of a few valid names to a misspelt one,
+ * for error messages.
  *
  * @module
  */
 
-/** The edit distance (insertions, deletions, substitutions) between two words. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+function distance(a: string, b: string): number {
+  // Levenshtein, one row; names are short
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    let diag = row[0];
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
     }
-    prev = row;
   }
-  return prev[b.length];
+  return row[b.length];
 }
 
 /**
- * The candidate nearest to `word`: one it begins (an abbreviation, as `ip`
- * takes them), else the one at the smallest edit distance, if that is at
- * most a third of the word's length (at least 2). Case is ignored.
+ * The valid name nearest to `word`: one it begins (an abbreviation, as `ip`
+ * takes them), else the nearest by case-insensitive edit distance, if one
+ * is near enough to be what was meant.
  *
  * @example
  * ```ts
  * import { nearest } from "./suggest.ts";
- * nearest("adress", ["link", "address", "route"]); // "address"
+ * nearest("ifiFlag", ["ifiIndex", "ifiFlags", "ifiChange"]); // "ifiFlags"
  * nearest("neigh", ["link", "neighbour"]); // "neighbour"
- * nearest("xyzzy", ["link", "route"]); // undefined
+ * nearest("zzz", ["ifiIndex"]); // undefined
  * ```
  */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+export function nearest(word: string, names: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(w.length / 3)) + 1;
-  for (const c of candidates) {
-    const l = c.toLowerCase();
-    const d = w.length >= 2 && l.startsWith(w) ? 0 : editDistance(w, l);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const n of names) {
+    const l = n.toLowerCase();
+    const d = w.length >= 2 && l.startsWith(w) ? 0 : distance(w, l);
+    if (d < bestD) [best, bestD] = [n, d];
   }
   return best;
 }
 
 /**
- * The message for a name that is not one of `candidates`: what it is, the
+ * The end of an error message about an unknown name: the suggestion, else
+ * the valid names (when they are few enough to list).
+ *
+ * @example
+ * ```ts
+ * import { hint } from "./suggest.ts";
+ * hint("ifiFlag", ["ifiIndex", "ifiFlags"]); // ' (did you mean "ifiFlags"?)'
+ * ```
+ */
+export function hint(word: string, names: Iterable<string>): string {
+  const all = [...names];
+  const near = nearest(word, all);
+  if (near !== undefined) return ` (did you mean ${JSON.stringify(near)}?)`;
+  return all.length <= 12 ? ` (valid: ${all.join(", ")})` : "";
+}
+
+/**
+ * The message for a name that is not one of `names`: what it is, the
  * nearest valid name, and the valid ones.
  *
  * @example
@@ -54,9 +73,9 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
  * // 'unknown event kind "adress" (did you mean "address"?); valid: link, address'
  * ```
  */
-export function unknownName(what: string, word: string, candidates: readonly string[]): string {
-  const near = nearest(word, candidates);
+export function unknownName(what: string, word: string, names: readonly string[]): string {
+  const near = nearest(word, names);
   return `unknown ${what} "${word}"${near ? ` (did you mean "${near}"?)` : ""}; valid: ${
-    candidates.join(", ")
+    names.join(", ")
   }`;
 }

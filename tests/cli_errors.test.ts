@@ -84,6 +84,18 @@ const usage: Row[] = [
   ["src/cli/ynl.ts", ["--family", "rt-link"], 2, /give one of --do OP and --dump OP/],
   ["src/cli/ynl.ts", ["extra"], 2, /unexpected argument "extra"/],
   ["src/cli/ynl.ts", ["--do"], 2, /option --do needs a value/],
+  ["examples/links.ts", ["a", "b"], 2, /unexpected argument "b"/],
+  ["examples/links.ts", ["--bogus"], 2, /unknown option --bogus/],
+  [
+    "examples/founding.ts",
+    ["--lifetme", "5"],
+    2,
+    /unknown option --lifetme \(did you mean --lifetime\?\)/,
+  ],
+  ["examples/founding.ts", ["--lifetime", "abc"], 2, /--lifetime takes a whole number/],
+  ["examples/founding.ts", ["lisener"], 2, /unknown role "lisener"/],
+  ["kmod/vm/harness.ts", ["tset"], 2, /unknown mode "tset" \(did you mean "test"\?\)/],
+  ["kmod/vm/harness.ts", ["--onyl", "x"], 2, /unknown option --onyl \(did you mean --only\?\)/],
 ];
 const missingNs = `nlts-missing-${crypto.randomUUID().slice(0, 8)}`;
 const runtime: Row[] = [
@@ -120,6 +132,13 @@ Deno.test("usage errors: two lines, a pointer to --help, exit status 2", async (
 
 Deno.test("a missing namespace is named, exit status 1", async () => {
   for (const row of runtime) check(row, await run(row[0], row[1]));
+});
+
+Deno.test("the nlrtable example on a kernel without the module says it is not loaded", async () => {
+  const r = await run("examples/founding.ts", []);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^founding\.ts: the nlrtable module is not loaded .*deno task demo$/m);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
 });
 
 Deno.test("a missing generic netlink family says so", async () => {

@@ -67,7 +67,9 @@ export {
   type Route,
   type RouteSpec as RtnlRouteSpec,
   Rtnl,
+  RTNL_EVENT_GROUPS,
   type RtnlEvent,
+  type RtnlEventKind,
   RTNLGRP,
 } from "./src/rtnl/client.ts";
 export {

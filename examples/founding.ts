@@ -9,17 +9,27 @@
  *
  * The same file is each process: `listener` and `watch NAME` are the roles.
  */
-import { parseArgs } from "node:util";
 import { NlrTable, type RouteEntry } from "../mod.ts";
+import { intOption, parseCli, runCli, UsageError } from "../src/cli/usage.ts";
 
-const { positionals, values } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
+const cli = {
+  name: "founding.ts",
+  help: "usage: founding.ts [--lifetime MS]   (listener and watch NAME are its children's roles)",
+};
+let parsed;
+await runCli(cli, () => {
+  parsed = parseCli(cli, {
     t0: { type: "string" },
     lifetime: { type: "string", default: "10000" },
-  },
+    help: { type: "boolean", short: "h" },
+  }, 2);
+  const role = parsed.positionals[0];
+  if (role !== undefined && role !== "listener" && role !== "watch") {
+    throw new UsageError(`unknown role "${role}": listener or watch NAME`);
+  }
+  intOption("--lifetime", parsed.values.lifetime as string, 1, 2 ** 31 - 1);
 });
+const { positionals, values } = parsed!;
 const t0 = Number(values.t0 ?? Date.now());
 const R3 = "10.0.3.0/24";
 
@@ -133,6 +143,9 @@ async function main(): Promise<void> {
   if (!ok) Deno.exit(1);
 }
 
-if (positionals[0] === "listener") await listener();
-else if (positionals[0] === "watch") await watcher(positionals[1] ?? "P?");
-else await main();
+await runCli(cli, async (context) => {
+  context.nlrtable = true;
+  if (positionals[0] === "listener") await listener();
+  else if (positionals[0] === "watch") await watcher(positionals[1] ?? "P?");
+  else await main();
+});

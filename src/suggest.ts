@@ -21,13 +21,15 @@ function distance(a: string, b: string): number {
 }
 
 /**
- * The valid name nearest to `word` (case-insensitive edit distance), if one
+ * The valid name nearest to `word`: one it begins (an abbreviation, as `ip`
+ * takes them), else the nearest by case-insensitive edit distance, if one
  * is near enough to be what was meant.
  *
  * @example
  * ```ts
  * import { nearest } from "./suggest.ts";
  * nearest("ifiFlag", ["ifiIndex", "ifiFlags", "ifiChange"]); // "ifiFlags"
+ * nearest("neigh", ["link", "neighbour"]); // "neighbour"
  * nearest("zzz", ["ifiIndex"]); // undefined
  * ```
  */
@@ -36,7 +38,8 @@ export function nearest(word: string, names: Iterable<string>): string | undefin
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const n of names) {
-    const d = distance(w, n.toLowerCase());
+    const l = n.toLowerCase();
+    const d = w.length >= 2 && l.startsWith(w) ? 0 : distance(w, l);
     if (d < bestD) [best, bestD] = [n, d];
   }
   return best;
@@ -57,4 +60,22 @@ export function hint(word: string, names: Iterable<string>): string {
   const near = nearest(word, all);
   if (near !== undefined) return ` (did you mean ${JSON.stringify(near)}?)`;
   return all.length <= 12 ? ` (valid: ${all.join(", ")})` : "";
+}
+
+/**
+ * The message for a name that is not one of `names`: what it is, the
+ * nearest valid name, and the valid ones.
+ *
+ * @example
+ * ```ts
+ * import { unknownName } from "./suggest.ts";
+ * unknownName("event kind", "adress", ["link", "address"]);
+ * // 'unknown event kind "adress" (did you mean "address"?); valid: link, address'
+ * ```
+ */
+export function unknownName(what: string, word: string, names: readonly string[]): string {
+  const near = nearest(word, names);
+  return `unknown ${what} "${word}"${near ? ` (did you mean "${near}"?)` : ""}; valid: ${
+    names.join(", ")
+  }`;
 }

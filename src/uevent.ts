@@ -73,9 +73,11 @@ export function parseUevent(bytes: Uint8Array): Uevent | undefined {
 export type UeventItem = Uevent | { overrun: true };
 
 /**
- * The kernel's uevents, from the moment of this call, on a socket of their
- * own (in `options.netns`, if given: a network namespace sees the uevents
- * of its own network devices). Leaving the loop or aborting closes it.
+ * The kernel's uevents, on a socket of their own (in `options.netns`, if
+ * given: a network namespace sees the uevents of its own network devices).
+ * The socket opens at the first `next()` (a `for await` loop calls it at
+ * once), so an iterator that is never started holds nothing; leaving the
+ * loop, `return()` or aborting closes it.
  *
  * @example
  * ```ts ignore
@@ -89,14 +91,15 @@ export type UeventItem = Uevent | { overrun: true };
 export function uevents(
   options: { netns?: string; signal?: AbortSignal; receiveBufferSize?: number } = {},
 ): AsyncIterableIterator<UeventItem> {
-  const sock = NetlinkSocket.open(NETLINK.KOBJECT_UEVENT, {
-    raw: true,
-    groups: [UEVENT_GROUP_KERNEL],
-    netns: options.netns,
-    signal: options.signal,
-    receiveBufferSize: options.receiveBufferSize,
-  });
   return (async function* (): AsyncGenerator<UeventItem> {
+    // Opened here, at the first next(): the generator's body runs then.
+    const sock = NetlinkSocket.open(NETLINK.KOBJECT_UEVENT, {
+      raw: true,
+      groups: [UEVENT_GROUP_KERNEL],
+      netns: options.netns,
+      signal: options.signal,
+      receiveBufferSize: options.receiveBufferSize,
+    });
     try {
       for await (const m of sock.events()) {
         if (m.type === NLMSG.OVERRUN && m.headerSize !== 0) {

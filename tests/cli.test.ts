@@ -43,7 +43,7 @@ Deno.test({
     const ipLinks = await ns.ipJson<{ ifname: string }[]>("link");
     assert.deepEqual(links.map((l: { ifname: string }) => l.ifname), ipLinks.map((l) => l.ifname));
     const addrs = JSON.parse(
-      (await run("dump", "addr", "-4", "--netns", ns.name, "--json")).stdout,
+      (await run("dump", "address", "-4", "--netns", ns.name, "--json")).stdout,
     );
     assert.ok(
       addrs.some((a: { local: string; dev: string }) => a.local === "10.50.0.1" && a.dev === "ca"),
@@ -104,7 +104,7 @@ Deno.test({
     const out = await mon.output();
     const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
     assert.ok(lines.length >= 1, "monitor printed events");
-    assert.ok(lines.every((l) => l.event === "newlink"), JSON.stringify(lines));
+    assert.ok(lines.every((l) => l.kind === "link" && l.action === "new"), JSON.stringify(lines));
     assert.ok(lines.some((l) => l.ifname === "ca"));
   },
 });

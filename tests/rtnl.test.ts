@@ -4,11 +4,19 @@
  * `ip` sees, and its events decode.
  */
 import assert from "node:assert/strict";
-import { formatAddress, Message, MessageWriter, Rtnl } from "../mod.ts";
+import {
+  formatAddress,
+  Message,
+  MessageWriter,
+  Rtnl,
+  RTNL_EVENT_GROUPS,
+  type RtnlEventKind,
+  uevents,
+} from "../mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { FamilyClient } from "../src/ynl/family.ts";
 import { rtLink } from "../src/families/rt_link.ts";
-import { ignoreUnlessRoot, makeNetns, type Netns } from "./helpers/netns.ts";
+import { ignoreUnlessRoot, makeNetns, type Netns, openFds } from "./helpers/netns.ts";
 
 loadSys();
 
@@ -147,9 +155,23 @@ Deno.test({
   async fn() {
     await using ns = await makeNetns();
     await using rtnl = Rtnl.open({ netns: ns.name });
-    const events = rtnl.events(["link", "ipv4-ifaddr", "ipv6-ifaddr", "ipv4-route", "ipv6-route"], {
+    const events = rtnl.events(["link", "address", "route"], {
       signal: AbortSignal.timeout(10_000),
     });
+    // The subscription starts at the first next(): read from before the changes.
+    const seen = new Set<string>();
+    const reading = (async () => {
+      for await (const e of events) {
+        if (e.kind === "link") seen.add(`${e.action}link ${e.link.name}`);
+        if (e.kind === "address") {
+          seen.add(`${e.action}addr ${formatAddress(e.address.local ?? e.address.address!)}`);
+        }
+        if (e.kind === "route" && e.route.dst) {
+          seen.add(`${e.action}route ${formatAddress(e.route.dst)}/${e.route.dstLength}`);
+        }
+        if (seen.has("dellink yb") && seen.has("dellink ya")) break;
+      }
+    })();
 
     await rtnl.addVeth("ya", "yb");
     await rtnl.setLinkUp("ya");
@@ -197,17 +219,7 @@ Deno.test({
     );
     await assert.rejects(rtnl.getLink("ya"), (e: Error & { code?: string }) => e.code === "ENODEV");
 
-    const seen = new Set<string>();
-    for await (const e of events) {
-      if (e.kind === "link") seen.add(`${e.action}link ${e.link.name}`);
-      if (e.kind === "address") {
-        seen.add(`${e.action}addr ${formatAddress(e.address.local ?? e.address.address!)}`);
-      }
-      if (e.kind === "route" && e.route.dst) {
-        seen.add(`${e.action}route ${formatAddress(e.route.dst)}/${e.route.dstLength}`);
-      }
-      if (seen.has("dellink yb") && seen.has("dellink ya")) break;
-    }
+    await reading;
     for (
       const want of [
         "newlink ya",
@@ -242,4 +254,42 @@ Deno.test("decoding keeps attributes the spec does not know", () => {
     0,
     0,
   ]]);
+});
+
+Deno.test("event iterators never started hold no descriptor: Rtnl.events() and uevents()", async () => {
+  await using rtnl = Rtnl.open();
+  const before = openFds();
+  const left = [];
+  for (let i = 0; i < 50; i++) left.push(rtnl.events(["link"]), uevents());
+  assert.equal(openFds(), before, "created, never started");
+  for (const it of left) await it.return?.();
+  assert.equal(openFds(), before, "returned before their first next()");
+  const stop = new AbortController();
+  const first = rtnl.events(["link"], { signal: stop.signal }).next(); // opens and joins now
+  assert.ok(openFds() > before);
+  stop.abort();
+  await first.catch(() => {});
+  assert.equal(openFds(), before, "aborted after their first next()");
+});
+
+Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a TypeError", async () => {
+  await using rtnl = Rtnl.open();
+  assert.deepEqual(Object.keys(RTNL_EVENT_GROUPS), ["link", "address", "route", "neighbour"]);
+  const message = (kind: string) => {
+    try {
+      rtnl.events([kind as RtnlEventKind]);
+    } catch (e) {
+      assert.ok(e instanceof TypeError, String(e));
+      return e.message;
+    }
+    assert.fail(`${kind} was taken`);
+  };
+  assert.equal(
+    message("adress"),
+    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour',
+  );
+  assert.match(message("neigh"), /did you mean "neighbour"\?/);
+  assert.match(message("ipv4-route"), /unknown event kind "ipv4-route".*valid: link, address/);
+  assert.match(message("constructor"), /unknown event kind "constructor"/);
+  assert.throws(() => rtnl.events(["link"], { ipVersion: 5 as 4 }), RangeError);
 });

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { choice, parseCli, runCli } from "../../src/cli/usage.ts";
 import { backportsApt, sh } from "../../src/ynl/fetch_specs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -460,23 +460,23 @@ export async function runVm(
 }
 
 if (import.meta.main) {
-  const { positionals, values } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
+  const cli = {
+    name: "harness.ts",
+    help:
+      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME] [--kernel bookworm|backports]",
+  };
+  let parsed;
+  await runCli(cli, () => {
+    parsed = parseCli(cli, {
       help: { type: "boolean", short: "h" },
       quiet: { type: "boolean", short: "q" },
       only: { type: "string" },
       kernel: { type: "string", default: "bookworm" },
-    },
+    }, 1);
+    choice("mode", parsed.positionals[0] ?? "test", ["test", "demo", "bench"]);
   });
+  const { positionals, values } = parsed!;
   const mode = (positionals[0] ?? "test") as Mode;
-  if (values.help || !["test", "demo", "bench"].includes(mode)) {
-    console.log(
-      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME] [--kernel bookworm|backports]",
-    );
-    Deno.exit(values.help ? 0 : 2);
-  }
   const log = values.quiet ? () => {} : (s: string) => console.error(`[vm] ${s}`);
   if (values.kernel !== "bookworm" && values.kernel !== "backports") {
     console.error("--kernel is bookworm (6.1) or backports (6.12)");

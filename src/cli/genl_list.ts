@@ -1,41 +1,40 @@
 /**
  * Lists the kernel's generic netlink families, like `genl-ctrl-list`.
  *
- *     deno run --allow-ffi --allow-read src/cli/genl_list.ts [--netns NS] [--json]
+ *     deno run --allow-ffi src/cli/genl_list.ts [--netns NS] [--json]
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { NETLINK } from "../constants.ts";
 import { NetlinkSocket } from "../socket.ts";
 import { listFamilies } from "../ynl/family.ts";
+import { parseCli, runCli } from "./usage.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const HELP = `usage: genl_list.ts [--netns NAME] [--json]
+
+  Lists every generic netlink family: id, name, version, operations and
+  multicast groups.`;
+
+const cli = { name: "genl_list.ts", help: HELP };
+await runCli(cli, async (context) => {
+  const { values } = parseCli(cli, {
     netns: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help) {
-  console.log(`usage: genl_list.ts [--netns NAME] [--json]
-
-  Lists every generic netlink family: id, name, version, operations and
-  multicast groups.`);
-  Deno.exit(0);
-}
-await using sock = NetlinkSocket.open(NETLINK.GENERIC, { netns: values.netns });
-const all = [];
-for await (const f of listFamilies(sock)) all.push(f);
-if (values.json) console.log(JSON.stringify(all));
-else {
-  for (const f of all) {
-    const groups = Object.entries(f.groups).map(([n, id]) => `${n}(${id})`).join(" ");
-    console.log(
-      `0x${f.id.toString(16).padStart(4, "0")} ${f.name} version ${f.version}, ${f.ops.length} ops${
-        groups ? `, groups ${groups}` : ""
-      }`,
-    );
+  }, 0);
+  context.netns = values.netns;
+  await using sock = NetlinkSocket.open(NETLINK.GENERIC, { netns: values.netns });
+  const all = [];
+  for await (const f of listFamilies(sock)) all.push(f);
+  if (values.json) console.log(JSON.stringify(all));
+  else {
+    for (const f of all) {
+      const groups = Object.entries(f.groups).map(([n, id]) => `${n}(${id})`).join(" ");
+      console.log(
+        `0x${
+          f.id.toString(16).padStart(4, "0")
+        } ${f.name} version ${f.version}, ${f.ops.length} ops${groups ? `, groups ${groups}` : ""}`,
+      );
+    }
   }
-}
+});

@@ -2,17 +2,17 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi --allow-read src/cli/monitor.ts [link] [addr] [route] [neigh] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi src/cli/monitor.ts [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatAddress } from "../address.ts";
-import { Rtnl, type RtnlEvent, type RTNLGRP } from "../rtnl/client.ts";
+import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
+import { choice, intOption, parseCli, runCli } from "./usage.ts";
 
-const HELP = `usage: monitor.ts [link] [addr] [route] [neigh] [uevent] [options]
+const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [uevent] [options]
 
   What to follow (default: all of them).
   --netns NAME    the network namespace to watch
@@ -21,61 +21,53 @@ const HELP = `usage: monitor.ts [link] [addr] [route] [neigh] [uevent] [options]
   --json          one JSON object per line
   -h, --help      this text`;
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    netns: { type: "string" },
-    count: { type: "string" },
-    timeout: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-const known = ["link", "addr", "route", "neigh", "uevent"];
-const bad = positionals.filter((p) => !known.includes(p));
-if (values.help || bad.length) {
-  console.log(HELP);
-  Deno.exit(values.help ? 0 : 2);
+const cli = { name: "monitor.ts", help: HELP };
+const known = [...Object.keys(RTNL_EVENT_GROUPS), "uevent"];
+const { values, positionals } = await parsed();
+
+/** The arguments, or the usage error's two lines and exit status 2. */
+async function parsed() {
+  let out;
+  await runCli(cli, () => {
+    out = parseCli(cli, {
+      netns: { type: "string" },
+      count: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    }, Infinity);
+    for (const p of out.positionals) choice("event kind", p, known);
+  });
+  return out!;
 }
-const want = new Set(positionals.length ? positionals : known);
-const groups: (keyof typeof RTNLGRP)[] = [];
-if (want.has("link")) groups.push("link");
-if (want.has("addr")) groups.push("ipv4-ifaddr", "ipv6-ifaddr");
-if (want.has("route")) groups.push("ipv4-route", "ipv6-route");
-if (want.has("neigh")) groups.push("neigh");
-
-const stop = new AbortController();
-const timer = values.timeout ? setTimeout(() => stop.abort(), Number(values.timeout)) : undefined;
-const onInt = () => stop.abort();
-Deno.addSignalListener("SIGINT", onInt);
-let left = values.count ? Number(values.count) : Infinity;
-
 const fmt = (b?: Uint8Array) => (b ? formatAddress(b) : "");
 function line(
   e: RtnlEvent | UeventItem | { source: "uevent" } & UeventItem,
 ): Record<string, unknown> {
   if ("overrun" in e || ("kind" in e && e.kind === "overrun")) {
-    return { event: "overrun", note: "events were lost: re-read the state" };
+    return { kind: "overrun", note: "events were lost: re-read the state" };
   }
-  if ("devpath" in e) return { event: "uevent", ...e };
+  if ("devpath" in e) return { kind: "uevent", ...e };
   switch (e.kind) {
     case "link":
       return {
-        event: `${e.action}link`,
+        kind: "link",
+        action: e.action,
         ifindex: e.link.index,
         ifname: e.link.name,
         up: e.link.up,
       };
     case "address":
       return {
-        event: `${e.action}addr`,
+        kind: "address",
+        action: e.action,
         ifindex: e.address.index,
         local: `${fmt(e.address.local ?? e.address.address)}/${e.address.prefixLength}`,
       };
     case "route":
       return {
-        event: `${e.action}route`,
+        kind: "route",
+        action: e.action,
         dst: e.route.dst ? `${fmt(e.route.dst)}/${e.route.dstLength}` : "default",
         gateway: e.route.gateway ? fmt(e.route.gateway) : undefined,
         oif: e.route.oif,
@@ -83,38 +75,63 @@ function line(
       };
     case "neighbour":
       return {
-        event: `${e.action}neigh`,
+        kind: "neighbour",
+        action: e.action,
         dst: fmt(e.neighbour.dst),
         ifindex: e.neighbour.index,
         state: e.neighbour.state,
       };
     default:
-      return { event: "other", type: e.type };
+      return { kind: "other", type: e.type };
   }
 }
 
-function print(r: Record<string, unknown>): void {
+function show(r: Record<string, unknown>): void {
   if (values.json) console.log(toJson(r));
   else {
     console.log(
       Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) =>
-        k === "event" ? String(v) : `${k} ${typeof v === "object" ? toJson(v) : v}`
+        k === "kind" || k === "action" ? String(v) : `${k} ${typeof v === "object" ? toJson(v) : v}`
       ).join(" "),
     );
   }
-  if (--left <= 0) stop.abort();
 }
 
-await using rtnl = Rtnl.open({ netns: values.netns });
-const streams: AsyncIterable<RtnlEvent | UeventItem>[] = [];
-if (groups.length) streams.push(rtnl.events(groups, { signal: stop.signal }));
-if (want.has("uevent")) streams.push(uevents({ netns: values.netns, signal: stop.signal }));
-await Promise.all(streams.map(async (s) => {
+await runCli(cli, async (context) => {
+  const count = values.count === undefined
+    ? Infinity
+    : intOption("--count", values.count, 1, Number.MAX_SAFE_INTEGER);
+  // setTimeout takes at most 2**31-1 ms (~24.8 days).
+  const timeout = values.timeout === undefined
+    ? undefined
+    : intOption("--timeout", values.timeout, 1, 2 ** 31 - 1);
+  context.netns = values.netns;
+  const want = new Set(positionals.length ? positionals : known);
+  const kinds = [...want].filter((k) => k !== "uevent") as RtnlEventKind[];
+
+  const stop = new AbortController();
+  const timer = timeout === undefined ? undefined : setTimeout(() => stop.abort(), timeout);
+  const onInt = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onInt);
+  let left = count;
+  const print = (r: Record<string, unknown>) => {
+    show(r);
+    if (--left <= 0) stop.abort();
+  };
   try {
-    for await (const e of s) print(line(e));
-  } catch (e) {
-    if (!stop.signal.aborted) throw e;
+    await using rtnl = Rtnl.open({ netns: values.netns });
+    const streams: AsyncIterable<RtnlEvent | UeventItem>[] = [];
+    if (kinds.length) streams.push(rtnl.events(kinds, { signal: stop.signal }));
+    if (want.has("uevent")) streams.push(uevents({ netns: values.netns, signal: stop.signal }));
+    await Promise.all(streams.map(async (s) => {
+      try {
+        for await (const e of s) print(line(e));
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+      }
+    }));
+  } finally {
+    clearTimeout(timer);
+    Deno.removeSignalListener("SIGINT", onInt);
   }
-}));
-clearTimeout(timer);
-Deno.removeSignalListener("SIGINT", onInt);
+});

@@ -2,15 +2,14 @@
  * A generic caller for every family with a spec, like the kernel's `ynl`
  * CLI: `--do` or `--dump` an operation, attributes as JSON in, JSON out.
  *
- *     deno run --allow-ffi --allow-read src/cli/ynl.ts --family ethtool --dump linkinfo-get --json '{"header":{"dev-name":"eth0"}}'
- *     deno run --allow-ffi --allow-read src/cli/ynl.ts --family rt-link --dump getlink
- *     deno run --allow-ffi --allow-read src/cli/ynl.ts --list
+ *     deno run --allow-ffi src/cli/ynl.ts --family ethtool --dump linkinfo-get --json '{"header":{"dev-name":"eth0"}}'
+ *     deno run --allow-ffi src/cli/ynl.ts --family rt-link --dump getlink
+ *     deno run --allow-ffi src/cli/ynl.ts --list
  *
  * Binary attributes take an address ("10.0.0.1", "fe80::1"), a MAC or hex.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { NLM_F } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
 import { familyTables } from "../families/mod.ts";
@@ -18,6 +17,10 @@ import { FamilyClient } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/codec.ts";
 import type { AttrSpec, FamilySpec } from "../ynl/schema.ts";
 import { textBytes, toJson } from "./json.ts";
+import { choice, type ErrorContext, parseCli, runCli, UsageError } from "./usage.ts";
+import { unknownName } from "../suggest.ts";
+import { MessageWriter } from "../writer.ts";
+import { encodeAttrs, encodeStruct } from "../ynl/codec.ts";
 
 const HELP = `usage: ynl.ts --family NAME (--do OP | --dump OP) [options]
        ynl.ts --list
@@ -34,9 +37,11 @@ const HELP = `usage: ynl.ts --family NAME (--do OP | --dump OP) [options]
 
 Prints one JSON object per reply: {"op","header","attrs"}.`;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const cli = { name: "ynl.ts", help: HELP };
+await runCli(cli, main);
+
+async function main(context: ErrorContext): Promise<void> {
+  const { values } = parseCli(cli, {
     family: { type: "string" },
     do: { type: "string" },
     dump: { type: "string" },
@@ -46,90 +51,125 @@ const { values } = parseArgs({
     netns: { type: "string" },
     list: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-if (values.list) {
-  for (const f of Object.values(familyTables)) {
-    console.log(`${f.name} (${f.protocol}): ${Object.keys(f.ops).join(" ")}`);
+  }, 0);
+  context.netns = values.netns;
+  if (values.list) {
+    for (const f of Object.values(familyTables)) {
+      console.log(`${f.name} (${f.protocol}): ${Object.keys(f.ops).join(" ")}`);
+    }
+    Deno.exit(0);
   }
-  Deno.exit(0);
-}
-const spec = Object.values(familyTables).find((f) => f.name === values.family);
-const opName = values.do ?? values.dump;
-if (!spec || !opName || (values.do && values.dump)) {
-  console.error(spec ? HELP : `unknown family ${values.family}; --list shows them`);
-  Deno.exit(2);
-}
-const op = spec.ops[opName];
-if (!op) {
-  console.error(`${spec.name} has no operation ${opName}: ${Object.keys(spec.ops).join(" ")}`);
-  Deno.exit(2);
-}
-
-/** JSON values to what the codec takes: bytes from text, bigint for 64-bit. */
-function fromJson(f: FamilySpec, setName: string | undefined, obj: Attrs): Attrs {
-  const set = setName ? f.sets[setName] : undefined;
-  if (!set) return obj;
-  const out: Attrs = {};
-  for (const [k, v] of Object.entries(obj)) {
-    const a: AttrSpec | undefined = set.attrs.find((x) => x.name === k || x.key === k);
-    if (!a) throw new TypeError(`${setName} has no attribute ${k}`);
-    out[a.key] = convert(f, a, v);
+  if (values.family === undefined) throw new UsageError("--family is missing (--list shows them)");
+  const names = Object.values(familyTables).map((f) => f.name);
+  const spec = Object.values(familyTables).find((f) => f.name === values.family) ??
+    fail(unknownName("family", values.family, names));
+  const opName = values.do ?? values.dump;
+  if (!opName || (values.do && values.dump)) {
+    throw new UsageError("give one of --do OP and --dump OP");
   }
-  return out;
-}
-
-function convert(f: FamilySpec, a: AttrSpec, v: unknown): unknown {
-  if (a.multi && Array.isArray(v)) return v.map((x) => convert(f, { ...a, multi: false }, x));
-  switch (a.kind) {
-    case "nest":
-      return fromJson(f, a.set, v as Attrs);
-    case "binary":
-      return typeof v === "string" ? textBytes(v) : v;
-    case "u64":
-    case "s64":
-      return BigInt(v as string);
-    case "indexed-array":
-      return (v as unknown[]).map((x) => a.subType === "nest" ? fromJson(f, a.set, x as Attrs) : x);
-    default:
-      return v;
+  const op = spec.ops[opName] ??
+    fail(unknownName(`operation of ${spec.name}`, opName, Object.keys(spec.ops)));
+  const kind = values.do ? "do" : "dump";
+  if (!op[kind]?.request) {
+    fail(`${spec.name} ${opName} has no ${kind} request; try --${kind === "do" ? "dump" : "do"}`);
   }
-}
 
-const camelKeys = (o: Attrs) =>
-  Object.fromEntries(
-    Object.entries(o).map(([k, v]) => [
-      k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
-      v,
-    ]),
-  );
+  /** JSON values to what the codec takes: bytes from text, bigint for 64-bit. */
+  function fromJson(f: FamilySpec, setName: string | undefined, obj: Attrs): Attrs {
+    const set = setName ? f.sets[setName] : undefined;
+    if (!set) return obj;
+    const out: Attrs = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const a: AttrSpec | undefined = set.attrs.find((x) => x.name === k || x.key === k);
+      if (!a) fail(unknownName(`attribute of ${setName}`, k, set.attrs.map((x) => x.name)));
+      out[a.key] = convert(f, a, v);
+    }
+    return out;
+  }
 
-let flags = 0;
-for (const f of (values.flags ?? "").split(",").filter(Boolean)) {
-  const bit =
-    { create: NLM_F.CREATE, excl: NLM_F.EXCL, replace: NLM_F.REPLACE, append: NLM_F.APPEND }[f];
-  if (!bit) throw new TypeError(`unknown flag ${f}`);
-  flags |= bit;
-}
+  function convert(f: FamilySpec, a: AttrSpec, v: unknown): unknown {
+    if (a.multi && Array.isArray(v)) return v.map((x) => convert(f, { ...a, multi: false }, x));
+    switch (a.kind) {
+      case "nest":
+        return fromJson(f, a.set, v as Attrs);
+      case "binary":
+        return typeof v === "string" ? textBytes(v) : v;
+      case "u64":
+      case "s64":
+        return BigInt(v as string);
+      case "indexed-array":
+        return (v as unknown[]).map((x) =>
+          a.subType === "nest" ? fromJson(f, a.set, x as Attrs) : x
+        );
+      default:
+        return v;
+    }
+  }
 
-try {
-  await using client = await FamilyClient.open(spec, { netns: values.netns });
-  const request = {
-    header: camelKeys(JSON.parse(values.header ?? "{}")),
-    attrs: fromJson(spec, op.set, JSON.parse(values.json ?? "{}")),
+  const camelKeys = (o: Attrs) =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [
+        k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+        v,
+      ]),
+    );
+
+  const FLAGS: Record<string, number> = {
+    create: NLM_F.CREATE,
+    excl: NLM_F.EXCL,
+    replace: NLM_F.REPLACE,
+    append: NLM_F.APPEND,
   };
+  let flags = 0;
+  for (const f of (values.flags ?? "").split(",").filter(Boolean)) {
+    flags |= FLAGS[choice("--flags value", f, Object.keys(FLAGS))];
+  }
+
+  const request = {
+    header: camelKeys(jsonObject("--header", values.header)),
+    attrs: fromJson(spec, op.set, jsonObject("--json", values.json)),
+  };
+  try {
+    // Encoded once here: a value the codec refuses is a mistake in the arguments.
+    const w = new MessageWriter().begin(0);
+    const fixed = op.fixedHeader ?? spec.fixedHeader;
+    if (fixed) encodeStruct(spec, fixed, w, request.header);
+    encodeAttrs(spec, op.set, w, request.attrs);
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) fail(e.message);
+    throw e;
+  }
+  let client;
+  try {
+    client = await FamilyClient.open(spec, { netns: values.netns });
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === "ENOENT" && spec.protocol !== "netlink-raw") {
+      throw new Error(
+        `family ${spec.name} is not available in this kernel (is its module loaded?)`,
+      );
+    }
+    throw e;
+  }
+  await using _client = client;
   const print = (d: { op?: string; header: unknown; attrs: unknown }) =>
     console.log(toJson({ op: d.op, header: d.header, attrs: d.attrs }));
   if (values.dump) { for await (const d of client.dump(opName, request)) print(d); }
   else for (const d of await client.do(opName, request, { flags })) print(d);
-} catch (e) {
-  if (e instanceof NetlinkError) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(1);
+}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+/** An option's JSON object, or a UsageError saying what is wrong with it. */
+function jsonObject(flag: string, text: string | undefined): Attrs {
+  if (text === undefined) return {};
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    fail(`${flag} is not valid JSON (${(e as Error).message})`);
   }
-  throw e;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`${flag} takes a JSON object`);
+  return v;
 }

@@ -9,7 +9,7 @@
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
-import { hint, nearest } from "../suggest.ts";
+import { hint, unknownName } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
@@ -126,15 +126,52 @@ export interface RouteSpec {
   table?: number;
 }
 
-/** rtnetlink multicast groups (RTNLGRP_*), by the names events use. */
+/** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
 export const RTNLGRP = {
-  link: 1,
-  neigh: 3,
-  "ipv4-ifaddr": 5,
-  "ipv4-route": 7,
-  "ipv6-ifaddr": 9,
-  "ipv6-route": 11,
+  LINK: 1,
+  NEIGH: 3,
+  IPV4_IFADDR: 5,
+  IPV4_ROUTE: 7,
+  IPV6_IFADDR: 9,
+  IPV6_ROUTE: 11,
 } as const;
+
+/**
+ * The kinds of event {@linkcode Rtnl.events} takes and yields, named as the
+ * objects of `ip monitor` (and the `kind` of each {@linkcode RtnlEvent}),
+ * with the groups each joins for IPv4 and for IPv6.
+ *
+ * @example
+ * ```ts
+ * import { RTNL_EVENT_GROUPS } from "./client.ts";
+ * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour"]
+ * ```
+ */
+export const RTNL_EVENT_GROUPS = {
+  link: { 4: [RTNLGRP.LINK], 6: [RTNLGRP.LINK] },
+  address: { 4: [RTNLGRP.IPV4_IFADDR], 6: [RTNLGRP.IPV6_IFADDR] },
+  route: { 4: [RTNLGRP.IPV4_ROUTE], 6: [RTNLGRP.IPV6_ROUTE] },
+  neighbour: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
+} as const;
+
+/** A kind of rtnetlink event: `"link"`, `"address"`, `"route"` or `"neighbour"`. */
+export type RtnlEventKind = keyof typeof RTNL_EVENT_GROUPS;
+
+/** The groups of `kinds`; a name that is not a kind is a TypeError naming the valid ones. */
+function eventGroups(kinds: readonly string[], ipVersion?: 4 | 6): number[] {
+  const valid = Object.keys(RTNL_EVENT_GROUPS);
+  const groups = new Set<number>();
+  for (const k of kinds) {
+    if (!Object.hasOwn(RTNL_EVENT_GROUPS, k)) {
+      throw new TypeError(`Rtnl.events: ${unknownName("event kind", k, valid)}`);
+    }
+    const g = RTNL_EVENT_GROUPS[k as RtnlEventKind];
+    for (const n of ipVersion === 6 ? g[6] : ipVersion === 4 ? g[4] : [...g[4], ...g[6]]) {
+      groups.add(n);
+    }
+  }
+  return [...groups];
+}
 
 /** An rtnetlink event, decoded. */
 export type RtnlEvent =
@@ -494,36 +531,52 @@ export class Rtnl implements AsyncDisposable {
   }
 
   /**
-   * Decoded events of the given groups, on a socket of their own, from the
-   * moment of this call. An overrun is an item; the stream goes on.
+   * Decoded events of the given kinds ({@linkcode RTNL_EVENT_GROUPS}: the
+   * names the events' `kind` has), of IPv4 and IPv6 unless `ipVersion`
+   * says one, on a socket of their own. A name that is not a kind throws a
+   * TypeError naming the nearest and the valid ones. The
+   * socket opens, and the subscription starts, at the first `next()` (a
+   * `for await` loop calls it at once), so an iterator that is never
+   * started holds nothing; leaving the loop, `return()` or the signal
+   * closes it. To hear the events of changes you are about to make, start
+   * reading first: the first `next()` has subscribed when it returns its
+   * promise. An overrun is an item; the stream goes on.
+   *
+   * @example
+   * ```ts ignore
+   * import { Rtnl } from "../../mod.ts";
+   * await using rtnl = Rtnl.open();
+   * const events = rtnl.events(["link"], { signal: AbortSignal.timeout(5000) });
+   * const first = events.next(); // subscribed from here
+   * await rtnl.addVeth("v0", "v1");
+   * console.log((await first).value); // { kind: "link", action: "new", ... }
+   * ```
    */
   events(
-    groups: readonly (keyof typeof RTNLGRP)[],
-    options: { signal?: AbortSignal; receiveBufferSize?: number } = {},
+    kinds: readonly RtnlEventKind[],
+    options: { ipVersion?: 4 | 6; signal?: AbortSignal; receiveBufferSize?: number } = {},
   ): AsyncIterableIterator<RtnlEvent> {
-    const names = Object.keys(RTNLGRP);
-    for (const g of groups) {
-      if (!Object.hasOwn(RTNLGRP, g)) {
-        const near = nearest(String(g), names);
-        const mean = near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
-        throw new TypeError(
-          `no rtnetlink group ${JSON.stringify(g)}${mean}; valid: ${names.join(", ")}`,
-        );
-      }
+    if (options.ipVersion !== undefined && options.ipVersion !== 4 && options.ipVersion !== 6) {
+      throw new RangeError(`Rtnl.events: ipVersion is 4 or 6, not ${options.ipVersion}`);
     }
-    const sock = NetlinkSocket.open(NETLINK.ROUTE, {
-      ...this.#options,
-      groups: groups.map((g) => RTNLGRP[g]),
-      receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
-      signal: options.signal,
-    });
-    const clients = {
-      link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
-      addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
-      route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
-      neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
-    };
+    const groups = eventGroups(kinds, options.ipVersion);
+    const family = options.ipVersion === undefined ? undefined : familyNumber(options.ipVersion);
+    const open = () =>
+      NetlinkSocket.open(NETLINK.ROUTE, {
+        ...this.#options,
+        groups,
+        receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
+        signal: options.signal,
+      });
     return (async function* (): AsyncGenerator<RtnlEvent> {
+      // Opened here, at the first next(): the generator's body runs then.
+      const sock = open();
+      const clients = {
+        link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
+        addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
+        route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
+        neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
+      };
       try {
         for await (const m of sock.events()) {
           const t = m.type;
@@ -547,10 +600,15 @@ export class Rtnl implements AsyncDisposable {
               route: toRoute(clients.route.decode(m) as Decoded<Rtmsg, RouteAttrs>),
             };
           } else if (t === 28 || t === 29) {
+            const neighbour = toNeighbour(
+              clients.neigh.decode(m) as Decoded<Ndmsg, NeighbourAttrs>,
+            );
+            // One group carries both families' neighbours.
+            if (family !== undefined && neighbour.family !== family) continue;
             yield {
               kind: "neighbour",
               action: t === 28 ? "new" : "del",
-              neighbour: toNeighbour(clients.neigh.decode(m) as Decoded<Ndmsg, NeighbourAttrs>),
+              neighbour,
             };
           } else yield { kind: "other", type: t };
         }

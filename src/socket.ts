@@ -520,7 +520,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       const limit = deadline(options);
       const call = new Call<T>(ack, options.map, limit);
       if (isDump && this.#abandonedDump()) {
-        return this.#dumpTurn(limit).then(() => this.#issue(call, bytes, isDump));
+        // Sent later: the caller may reuse its buffer (or writer) meanwhile.
+        const copy = bytes.slice();
+        return this.#dumpTurn(limit).then(() => this.#issue(call, copy, isDump));
       }
       return this.#issue(call, bytes, isDump);
     } catch (e) {

@@ -813,6 +813,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           }
         }
         try {
+          // Another consumer may have queued this dump's messages: an abort
+          // or close still ends it at the next call.
+          if (this.#closed) throw new ClosedError();
+          limit!.signal?.throwIfAborted();
           for (;;) {
             let m = this.#takeNow(inbox, limit!.signal, true);
             if (m === null) m = await this.#takeLater(inbox, limit!.signal);
@@ -868,6 +872,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     return {
       next: async () => {
         if (ended) return done;
+        options.signal?.throwIfAborted(); // even with events queued
         let m = this.#takeNow(inbox, options.signal, true);
         if (m === null) m = await this.#takeLater(inbox, options.signal);
         if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
@@ -1002,7 +1007,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   #unregister(inbox: Inbox, finished: boolean): void {
     if (!inbox.live) return;
     // An unfinished request or dump still has a reply on its way: drain it.
-    if (finished) {
+    // Its last message may have been routed already (queued, not taken).
+    if (finished || inbox.over) {
       this.#pending.remove(inbox);
     } else {
       inbox.discard = true;
@@ -1325,6 +1331,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   /** A request or dump got its last message: forget drained ones it outlived. */
   #settled(inbox: Inbox): void {
+    inbox.over = true;
     const seq = inbox.seq;
     if (inbox.discard) {
       this.#pending.remove(inbox);

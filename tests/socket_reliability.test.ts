@@ -97,7 +97,7 @@ async function dumpReadByEvents(
 
 Deno.test(
   "a dump's next() rejects after its abort, though another consumer queued its messages",
-  { ...opts, ignore: true },
+  opts,
   async () => {
     const l = links(300);
     using kernel = new FakeKernel(l.handler);
@@ -116,7 +116,7 @@ Deno.test(
 
 Deno.test(
   "a dump's next() rejects with ClosedError after close, though its messages are queued",
-  { ...opts, ignore: true },
+  opts,
   async () => {
     const l = links(300);
     using kernel = new FakeKernel(l.handler);

@@ -951,11 +951,22 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         if (this.#closed) throw new ClosedError();
         limit.signal?.throwIfAborted();
         this.#pump(none, false);
+        // Nothing queued (#pump reads until EAGAIN): the kernel queues a
+        // dump's next part as the last one is read, so a dump with a cut
+        // datagram and nothing since had its DONE in the part that was cut.
+        if (this.#count === 0) this.#dropCutDumps();
         if (this.#abandonedDump()) await this.#readable(none, limit.signal);
       }
     } catch (e) {
       limit.cancel();
       throw e;
+    }
+  }
+
+  /** Forgets abandoned dumps whose end may have been lost in a cut datagram. */
+  #dropCutDumps(): void {
+    for (const inbox of this.#pending) {
+      if (inbox.isDump && inbox.discard && inbox.cut) this.#pending.remove(inbox);
     }
   }
 
@@ -1201,7 +1212,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const rx = this.#receiver;
     const meta = rx.meta;
     const len = meta[0];
-    if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
+    if (
+      meta[1] & MSG_TRUNC || meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN ||
+      len > rx.slotSize
+    ) return undefined;
     const data = rx.slots[0];
     if (readU32(data, 0) !== len || readU32(data, 8) !== seq) return undefined;
     const portid = readU32(data, 12);
@@ -1282,6 +1296,9 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (!this.#raw && slot.length >= NLMSG_HDRLEN) {
       const first = new Message(slot, 0, NLMSG_HDRLEN, this.#sender, this.#group);
       inbox = this.#route(first);
+      // The cut part may have held the dump's DONE: see #dumpTurn.
+      const owner = first.group === 0 ? this.#pending.get(first.seq) : undefined;
+      if (owner?.isDump) owner.cut = true;
     }
     inbox?.fail(err);
     while (this.#slotSize < len) this.#slotSize *= 2;

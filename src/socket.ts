@@ -27,7 +27,7 @@ import { checkHeader, Message, retarget } from "./message.ts";
 import { PendingTable } from "./pending.ts";
 import { Inbox } from "./queue.ts";
 import { loadSys, type Receiver, type Sys } from "./sys.ts";
-import { MessageWriter } from "./writer.ts";
+import { messageBytes, type MessageInput } from "./message_init.ts";
 
 const SOCK_RAW = 3;
 const SOL_SOCKET = 1;
@@ -446,11 +446,21 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /**
-   * Sends bytes as they are: one message or several back to back. To the
-   * kernel by default; `portId`/`groups` address another socket or a group.
+   * Sends bytes as they are: one message or several back to back (a
+   * writer's, or one `MessageInit`). To the kernel by default;
+   * `portId`/`groups` address another socket or a group. Nothing is set
+   * in the header: flags and sequence number go as given.
+   *
+   * @example
+   * ```ts ignore
+   * import { NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * sock.send({ type: 18 /* RTM_GETLINK *\/, flags: NLM_F.REQUEST, payload: new Uint8Array(16) });
+   * ```
    */
-  send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
+  send(message: MessageInput, to: { portId?: number; groups?: number } = {}): void {
     this.#open();
+    const bytes = messageBytes(message, "send()");
     const portId = to.portId ?? 0;
     const groups = to.groups ?? 0;
     const n = this.#sys.sendTo(this.#fd, bytes, portId, groups);
@@ -481,7 +491,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * const [link] = await sock.request(w, { timeoutMs: 1000 });
    * ```
    */
-  request(message: MessageWriter | Uint8Array, options?: RequestOptions): Promise<Message[]>;
+  request(message: MessageInput, options?: RequestOptions): Promise<Message[]>;
   /**
    * The same, with each reply turned into `T` by `options.map` while it is
    * still in the receive buffer: nothing is copied (see
@@ -502,17 +512,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * ```
    */
   request<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: MappedRequestOptions<T>,
   ): Promise<T[]>;
   request<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: RequestOptions & { map?: ReplyMapper<T> } = {},
   ): Promise<(T | Message)[]> {
     try {
       options.signal?.throwIfAborted();
       const ack = options.ack ?? true;
-      const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
+      const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0), "request()");
       // Both bits: alone, 0x100 and 0x200 are other flags in requests that
       // change state (NLM_F_REPLACE, NLM_F_EXCL, NLM_F_NONREC, NLM_F_BULK).
       const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) === NLM_F.DUMP;
@@ -726,7 +736,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * for await (const _ of sock.dump(w, { retries: 3 })) routes++;
    * ```
    */
-  dump(message: MessageWriter | Uint8Array, options?: DumpOptions): AsyncIterableIterator<Message>;
+  dump(message: MessageInput, options?: DumpOptions): AsyncIterableIterator<Message>;
   /**
    * The same, with each message turned into `T` by `options.map` while it
    * is still in the receive buffer: nothing is copied (see
@@ -743,14 +753,14 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * ```
    */
   dump<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: MappedDumpOptions<T>,
   ): AsyncIterableIterator<T>;
   dump<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: DumpOptions & { map?: ReplyMapper<T> } = {},
   ): AsyncIterableIterator<T | Message> {
-    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
+    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP, "dump()").slice();
     if (options.retries === undefined) return this.#stream(bytes, options, options.map);
     return this.#buffered(bytes, options, options.retries, options.map);
   }
@@ -982,8 +992,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /** Checks one message is there, sets `flags` on it, returns its bytes. */
-  #prepare(message: MessageWriter | Uint8Array, flags: number): Uint8Array {
-    const bytes = message instanceof MessageWriter ? message.finish() : message;
+  #prepare(message: MessageInput, flags: number, caller: string): Uint8Array {
+    const bytes = messageBytes(message, caller);
     const len = checkHeader(bytes, 0, bytes.length);
     if (align4(len) < bytes.length) {
       throw new TypeError("request() and dump() take exactly one message: use send() for several");

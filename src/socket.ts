@@ -18,14 +18,13 @@ import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constant
 import {
   ClosedError,
   DumpInterruptedError,
-  OverrunError,
   type ParseError,
   SyscallError,
   TruncatedError,
 } from "./errors.ts";
 import { checkHeader, Message, retarget } from "./message.ts";
-import { PendingTable } from "./pending.ts";
 import { Inbox } from "./queue.ts";
+import { Demux, isFinal } from "./socket/demux.ts";
 import { loadSys, type Receiver, type Sys } from "./sys.ts";
 import { messageBytes, type MessageInput } from "./message_init.ts";
 
@@ -169,13 +168,6 @@ export interface SocketStats {
   truncated: number;
 }
 
-function overrunMessage(): Message {
-  const b = new Uint8Array(NLMSG_HDRLEN);
-  writeU32(b, 0, NLMSG_HDRLEN);
-  writeU16(b, 4, NLMSG.OVERRUN);
-  return new Message(b, 0, NLMSG_HDRLEN);
-}
-
 function groupNumber(mask: number): number {
   // The kernel reports the group as a mask; one bit is set (0 above 32).
   return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
@@ -237,10 +229,6 @@ class Call<T> {
   }
 }
 
-function isFinal(m: Message): boolean {
-  return m.type === NLMSG.ERROR || m.type === NLMSG.DONE;
-}
-
 /**
  * A netlink socket. Requests, dumps and the event stream may run at the
  * same time on one socket: replies are matched to their request by
@@ -283,21 +271,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   // Connected to the kernel and never in a group: every datagram is the
   // kernel's unicast, so a reply is read without its source address.
   #fromKernel: boolean;
-  readonly #maxQueued: number;
   readonly #batch: number;
   readonly #raw: boolean;
-  readonly #events = new Inbox();
-  readonly #pending = new PendingTable();
+  readonly #demux: Demux;
+  // The demultiplexer's event inbox, read on every routed message.
+  readonly #events: Inbox;
   readonly #waiting = new Set<Inbox>();
   #receiver: Receiver;
   #slotSize: number;
-  #seq: number;
   #poll: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
-  #overflowing = false;
-  // Requests given up on (timeout, abort) whose reply may still come.
-  #abandoned = 0;
   #unlisten: (() => void) | undefined;
   // The datagrams of the last receive and the parse position in them.
   #count = 0;
@@ -333,13 +317,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.portId = portId;
     this.#acceptForeign = options.acceptForeign ?? false;
     this.#fromKernel = !this.#acceptForeign && !options.groups?.length;
-    this.#maxQueued = options.maxQueuedEvents ?? 65536;
+    this.#demux = new Demux({
+      portId,
+      acceptForeign: this.#acceptForeign,
+      maxQueuedEvents: options.maxQueuedEvents,
+    }, this.stats);
+    this.#events = this.#demux.events;
     this.#batch = options.batch ?? 16;
     this.#raw = options.raw ?? false;
     this.#slotSize = options.slotSize ?? 32768;
     this.#receiver = sys.receiver(this.#batch, this.#slotSize);
-    // Below 2^30: small integers stay unboxed in V8 (Map keys, comparisons).
-    this.#seq = 1 + Math.floor(Math.random() * 0x3fff0000);
     const signal = options.signal;
     if (signal) {
       const onAbort = () => void this.close();
@@ -529,7 +516,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       if (!isDump && this.#idle()) return this.#direct(bytes, ack, options);
       const limit = deadline(options);
       const call = new Call<T>(ack, options.map, limit);
-      if (isDump && this.#abandonedDump()) {
+      if (isDump && this.#demux.abandonedDump()) {
         // Sent later: the caller may reuse its buffer (or writer) meanwhile.
         const copy = bytes.slice();
         return this.#dumpTurn(limit).then(() => this.#issue(call, copy, isDump));
@@ -564,7 +551,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #idle(): boolean {
     return this.#fromKernel && !this.#raw && !this.#closed && !this.#lending &&
-      this.#pending.size === 0 && this.#off >= this.#end && this.#slot + 1 >= this.#count;
+      this.#demux.idle && this.#off >= this.#end && this.#slot + 1 >= this.#count;
   }
 
   /**
@@ -580,8 +567,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     ack: boolean,
     options: RequestOptions & { map?: ReplyMapper<T> },
   ): Promise<(T | Message)[]> {
-    const seq = this.#seq || 1; // nothing is pending: no sequence number is taken
-    this.#seq = (seq + 1) & 0x3fffffff;
+    const seq = this.#demux.directSeq(); // nothing is pending: no sequence number is taken
     writeU32(bytes, 8, seq);
     const sent = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (sent < 0) throw new SyscallError("send", sent);
@@ -608,9 +594,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       } catch (e) {
         if (ack || m.flags & NLM_F.MULTI) {
           // The rest of the reply is on its way: drain it.
-          const inbox = new Inbox(false, false, seq);
-          this.#pending.add(inbox);
-          this.#unregister(inbox, false);
+          this.#demux.unregister(this.#demux.adopt(seq, false), false);
         }
         throw e;
       }
@@ -634,8 +618,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   ): Promise<(T | Message)[]> {
     const call = new Call<T>(ack, options.map, deadline(options));
     call.replies = replies;
-    const inbox = call.inbox = new Inbox(false, call.map !== undefined, seq);
-    this.#pending.add(inbox);
+    call.inbox = this.#demux.adopt(seq, call.map !== undefined);
     if (n === 1) {
       this.#count = 1;
       this.#slot = 0;
@@ -713,7 +696,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   #endCall<T>(call: Call<T>): void {
     call.limit.cancel();
-    if (call.inbox) this.#unregister(call.inbox, call.finished);
+    if (call.inbox) this.#demux.unregister(call.inbox, call.finished);
   }
 
   /**
@@ -799,7 +782,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       finished = true;
       if (!inbox) return;
       limit!.cancel();
-      this.#unregister(inbox, replyOver);
+      this.#demux.unregister(inbox, replyOver);
       inbox = undefined;
     };
     const done = { value: undefined, done: true } as const;
@@ -885,7 +868,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
         options.signal?.throwIfAborted(); // even with events queued
         let m = this.#takeNow(inbox, options.signal, true);
         if (m === null) m = await this.#takeLater(inbox, options.signal);
-        if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
+        this.#demux.eventTaken();
         if (m === undefined) {
           ended = true;
           return done;
@@ -917,8 +900,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#closed = true;
     this.#unlisten?.();
     const err = new ClosedError();
-    for (const inbox of this.#pending) inbox.fail(err);
-    this.#pending.clear();
+    this.#demux.close(err);
     for (const w of this.#waiting) w.wake?.();
     this.#closing = (async () => {
       if (this.#poll) {
@@ -940,12 +922,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (this.#closed) throw new ClosedError();
   }
 
-  /** True while a dump nobody reads any more still runs in the kernel. */
-  #abandonedDump(): boolean {
-    for (const inbox of this.#pending) if (inbox.isDump && inbox.discard) return true;
-    return false;
-  }
-
   /**
    * Before a dump is sent: reads abandoned dumps to their end. The kernel
    * runs one dump at a time per socket and answers another with EBUSY, and
@@ -954,29 +930,20 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * failure (close, abort, timeout) `limit` is cancelled.
    */
   async #dumpTurn(limit: Deadline): Promise<void> {
-    if (!this.#abandonedDump()) return;
+    if (!this.#demux.abandonedDump()) return;
     const none = new Inbox(); // routes get nothing here: every message goes to its owner
     try {
-      while (this.#abandonedDump()) {
+      while (this.#demux.abandonedDump()) {
         if (this.#closed) throw new ClosedError();
         limit.signal?.throwIfAborted();
         this.#pump(none, false);
-        // Nothing queued (#pump reads until EAGAIN): the kernel queues a
-        // dump's next part as the last one is read, so a dump with a cut
-        // datagram and nothing since had its DONE in the part that was cut.
-        if (this.#count === 0) this.#dropCutDumps();
-        if (this.#abandonedDump()) await this.#readable(none, limit.signal);
+        // Nothing queued (#pump reads until EAGAIN): see Demux.dropCutDumps.
+        if (this.#count === 0) this.#demux.dropCutDumps();
+        if (this.#demux.abandonedDump()) await this.#readable(none, limit.signal);
       }
     } catch (e) {
       limit.cancel();
       throw e;
-    }
-  }
-
-  /** Forgets abandoned dumps whose end may have been lost in a cut datagram. */
-  #dropCutDumps(): void {
-    for (const inbox of this.#pending) {
-      if (inbox.isDump && inbox.discard && inbox.cut) this.#pending.remove(inbox);
     }
   }
 
@@ -1008,32 +975,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     borrows: boolean,
   ): Inbox {
     this.#open();
-    let seq = this.#seq;
-    while (seq === 0 || this.#pending.get(seq)) seq = (seq + 1) >>> 0;
-    this.#seq = (seq + 1) & 0x3fffffff;
-    writeU32(bytes, 8, seq);
-    const inbox = new Inbox(isDump, borrows, seq);
-    this.#pending.add(inbox);
+    const inbox = this.#demux.register(isDump, borrows);
+    writeU32(bytes, 8, inbox.seq);
     return inbox;
   }
 
   #sendRequest(bytes: Uint8Array, inbox: Inbox): void {
     const n = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (n < 0) {
-      this.#pending.remove(inbox);
+      this.#demux.forget(inbox);
       throw new SyscallError("send", n);
-    }
-  }
-
-  #unregister(inbox: Inbox, finished: boolean): void {
-    if (!inbox.live) return;
-    // An unfinished request or dump still has a reply on its way: drain it.
-    // Its last message may have been routed already (queued, not taken).
-    if (finished || inbox.over) {
-      this.#pending.remove(inbox);
-    } else {
-      inbox.discard = true;
-      if (!inbox.isDump) this.#abandoned++;
     }
   }
 
@@ -1080,7 +1031,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   /** Waits until the socket may be readable or `inbox` got something. */
   async #readable(inbox: Inbox, signal: AbortSignal | undefined): Promise<void> {
     if (
-      inbox === this.#events && this.#pending.size === 0 &&
+      inbox === this.#events && this.#demux.idle &&
       performance.now() - this.#lastWake < COALESCE_MS
     ) {
       // Events are arriving in a burst: let a millisecond's worth gather and
@@ -1127,7 +1078,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       while (this.#off < this.#end) {
         const m = this.#parseNext();
         if (m === undefined) continue;
-        const inbox = this.#route(m);
+        const inbox = this.#demux.route(m);
         if (inbox === undefined) continue;
         if (inbox === taker) {
           // A request or dump reads its ACK or DONE at once, and a mapping
@@ -1138,7 +1089,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           ) return m;
           return this.#own(m);
         }
-        this.#deliver(inbox, this.#own(m));
+        this.#demux.deliver(inbox, this.#own(m));
       }
       if (taker.size || taker.error) return undefined;
       if (++this.#slot < this.#count) {
@@ -1186,13 +1137,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #receiveFailed(n: number, max: number): boolean {
     if (n === -ENOBUFS) {
-      this.#overrun();
+      this.#demux.overrun();
       return true;
     }
     const call = max > 1 ? "recvmmsg" : this.#fromKernel ? "recv" : "recvfrom";
     const err = new SyscallError(call, n);
-    for (const inbox of this.#pending) inbox.fail(err);
-    this.#events.fail(err);
+    this.#demux.failAll(err);
     return false;
   }
 
@@ -1209,7 +1159,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const final = isFinal(m);
     if (!taker.borrows && !final) return undefined;
     this.#off = this.#end = 0;
-    if (final) this.#settled(taker);
+    if (final) this.#demux.settled(taker);
     return m;
   }
 
@@ -1305,10 +1255,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     let inbox: Inbox | undefined = this.#events;
     if (!this.#raw && slot.length >= NLMSG_HDRLEN) {
       const first = new Message(slot, 0, NLMSG_HDRLEN, this.#sender, this.#group);
-      inbox = this.#route(first);
-      // The cut part may have held the dump's DONE: see #dumpTurn.
-      const owner = first.group === 0 ? this.#pending.get(first.seq) : undefined;
-      if (owner?.isDump) owner.cut = true;
+      inbox = this.#demux.route(first);
+      this.#demux.markCut(first);
     }
     inbox?.fail(err);
     while (this.#slotSize < len) this.#slotSize *= 2;
@@ -1338,64 +1286,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       return retarget(this.#lent, data, off, len, this.#sender, this.#group);
     }
     return new Message(data, off, len, this.#sender, this.#group);
-  }
-
-  #route(m: Message): Inbox | undefined {
-    if (m.sender !== 0 && !this.#acceptForeign) {
-      this.stats.foreignDropped++;
-      return undefined;
-    }
-    if (m.group === 0 && m.seq !== 0 && (m.portId === this.portId || m.portId === 0)) {
-      const inbox = this.#pending.get(m.seq);
-      if (inbox) {
-        if (isFinal(m)) this.#settled(inbox);
-        if (inbox.discard) return undefined;
-        return inbox;
-      }
-    }
-    return this.#events;
-  }
-
-  /** A request or dump got its last message: forget drained ones it outlived. */
-  #settled(inbox: Inbox): void {
-    inbox.over = true;
-    const seq = inbox.seq;
-    if (inbox.discard) {
-      this.#pending.remove(inbox);
-      if (!inbox.isDump) this.#abandoned--;
-    }
-    if (inbox.isDump || this.#abandoned === 0) return;
-    // The kernel answers a socket's requests in order: an abandoned request
-    // sent before this one will get no reply any more.
-    for (const other of this.#pending) {
-      const s = other.seq;
-      if (other.discard && !other.isDump && ((seq - s) >>> 0) < 0x80000000 && s !== seq) {
-        this.#pending.remove(other);
-        this.#abandoned--;
-      }
-    }
-  }
-
-  #deliver(inbox: Inbox, m: Message): void {
-    if (inbox === this.#events && inbox.size >= this.#maxQueued) {
-      this.stats.eventsDropped++;
-      if (!this.#overflowing) {
-        this.#overflowing = true;
-        inbox.push(overrunMessage());
-      }
-      return;
-    }
-    inbox.push(m);
-  }
-
-  #overrun(): void {
-    this.stats.overruns++;
-    this.#events.push(overrunMessage());
-    // A request's reply may be what the kernel dropped; dumps resume by themselves.
-    const err = new OverrunError();
-    for (const inbox of this.#pending) {
-      if (!inbox.isDump && !inbox.discard) inbox.fail(err);
-    }
   }
 }
 

@@ -17,7 +17,9 @@ import { MessageWriter } from "./writer.ts";
  * ```ts
  * import type { MessageInit } from "../mod.ts";
  * const RTM_GETLINK = 18;
- * const getLo: MessageInit = { type: RTM_GETLINK, payload: new Uint8Array([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) };
+ * const ifinfomsg = new Uint8Array(16);
+ * new DataView(ifinfomsg.buffer).setInt32(4, 1, true); // ifindex 1: lo
+ * const getLo: MessageInit = { type: RTM_GETLINK, payload: ifinfomsg };
  * ```
  */
 export interface MessageInit {
@@ -36,7 +38,8 @@ export interface MessageInit {
  * @example
  * ```ts
  * import type { MessageInput } from "../mod.ts";
- * const noop: MessageInput = { type: 1 /* NLMSG_NOOP *\/ };
+ * const NLMSG_NOOP = 1;
+ * const noop: MessageInput = { type: NLMSG_NOOP };
  * ```
  */
 export type MessageInput = MessageWriter | Uint8Array | MessageInit;

@@ -20,6 +20,7 @@ export * from "./src/errors.ts";
 export { Message } from "./src/message.ts";
 export { AttributeDecoder, MAX_NEST_DEPTH } from "./src/attribute.ts";
 export { MessageWriter } from "./src/writer.ts";
+export type { MessageInit, MessageInput } from "./src/message_init.ts";
 export { type Ack, errorOf, parseAck, parseDone } from "./src/ack.ts";
 export {
   type DumpOptions,

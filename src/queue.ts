@@ -18,6 +18,10 @@ export class Inbox {
   wake: (() => void) | undefined;
   /** True once an abandoned request or dump only drains its reply. */
   discard = false;
+  /** True once the reply's last message (ERROR or DONE) was routed here. */
+  over = false;
+  /** True once a datagram of this dump arrived cut (MSG_TRUNC): its end may be lost. */
+  cut = false;
 
   /** The sequence number of the request or dump it serves (0 for events). */
   readonly seq: number;

@@ -18,16 +18,15 @@ import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constant
 import {
   ClosedError,
   DumpInterruptedError,
-  OverrunError,
   type ParseError,
   SyscallError,
   TruncatedError,
 } from "./errors.ts";
 import { checkHeader, Message, retarget } from "./message.ts";
-import { PendingTable } from "./pending.ts";
 import { Inbox } from "./queue.ts";
+import { Demux, isFinal } from "./socket/demux.ts";
 import { loadSys, type Receiver, type Sys } from "./sys.ts";
-import { MessageWriter } from "./writer.ts";
+import { messageBytes, type MessageInput } from "./message_init.ts";
 
 const SOCK_RAW = 3;
 const SOL_SOCKET = 1;
@@ -169,13 +168,6 @@ export interface SocketStats {
   truncated: number;
 }
 
-function overrunMessage(): Message {
-  const b = new Uint8Array(NLMSG_HDRLEN);
-  writeU32(b, 0, NLMSG_HDRLEN);
-  writeU16(b, 4, NLMSG.OVERRUN);
-  return new Message(b, 0, NLMSG_HDRLEN);
-}
-
 function groupNumber(mask: number): number {
   // The kernel reports the group as a mask; one bit is set (0 above 32).
   return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
@@ -237,10 +229,6 @@ class Call<T> {
   }
 }
 
-function isFinal(m: Message): boolean {
-  return m.type === NLMSG.ERROR || m.type === NLMSG.DONE;
-}
-
 /**
  * A netlink socket. Requests, dumps and the event stream may run at the
  * same time on one socket: replies are matched to their request by
@@ -283,21 +271,17 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   // Connected to the kernel and never in a group: every datagram is the
   // kernel's unicast, so a reply is read without its source address.
   #fromKernel: boolean;
-  readonly #maxQueued: number;
   readonly #batch: number;
   readonly #raw: boolean;
-  readonly #events = new Inbox();
-  readonly #pending = new PendingTable();
+  readonly #demux: Demux;
+  // The demultiplexer's event inbox, read on every routed message.
+  readonly #events: Inbox;
   readonly #waiting = new Set<Inbox>();
   #receiver: Receiver;
   #slotSize: number;
-  #seq: number;
   #poll: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
-  #overflowing = false;
-  // Requests given up on (timeout, abort) whose reply may still come.
-  #abandoned = 0;
   #unlisten: (() => void) | undefined;
   // The datagrams of the last receive and the parse position in them.
   #count = 0;
@@ -333,13 +317,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.portId = portId;
     this.#acceptForeign = options.acceptForeign ?? false;
     this.#fromKernel = !this.#acceptForeign && !options.groups?.length;
-    this.#maxQueued = options.maxQueuedEvents ?? 65536;
+    this.#demux = new Demux({
+      portId,
+      acceptForeign: this.#acceptForeign,
+      maxQueuedEvents: options.maxQueuedEvents,
+    }, this.stats);
+    this.#events = this.#demux.events;
     this.#batch = options.batch ?? 16;
     this.#raw = options.raw ?? false;
     this.#slotSize = options.slotSize ?? 32768;
     this.#receiver = sys.receiver(this.#batch, this.#slotSize);
-    // Below 2^30: small integers stay unboxed in V8 (Map keys, comparisons).
-    this.#seq = 1 + Math.floor(Math.random() * 0x3fff0000);
     const signal = options.signal;
     if (signal) {
       const onAbort = () => void this.close();
@@ -446,11 +433,21 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /**
-   * Sends bytes as they are: one message or several back to back. To the
-   * kernel by default; `portId`/`groups` address another socket or a group.
+   * Sends bytes as they are: one message or several back to back (a
+   * writer's, or one `MessageInit`). To the kernel by default;
+   * `portId`/`groups` address another socket or a group. Nothing is set
+   * in the header: flags and sequence number go as given.
+   *
+   * @example
+   * ```ts ignore
+   * import { NETLINK, NetlinkSocket, NLM_F } from "../mod.ts";
+   * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
+   * sock.send({ type: 18 /* RTM_GETLINK *\/, flags: NLM_F.REQUEST, payload: new Uint8Array(16) });
+   * ```
    */
-  send(bytes: Uint8Array, to: { portId?: number; groups?: number } = {}): void {
+  send(message: MessageInput, to: { portId?: number; groups?: number } = {}): void {
     this.#open();
+    const bytes = messageBytes(message, "send()");
     const portId = to.portId ?? 0;
     const groups = to.groups ?? 0;
     const n = this.#sys.sendTo(this.#fd, bytes, portId, groups);
@@ -481,7 +478,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * const [link] = await sock.request(w, { timeoutMs: 1000 });
    * ```
    */
-  request(message: MessageWriter | Uint8Array, options?: RequestOptions): Promise<Message[]>;
+  request(message: MessageInput, options?: RequestOptions): Promise<Message[]>;
   /**
    * The same, with each reply turned into `T` by `options.map` while it is
    * still in the receive buffer: nothing is copied (see
@@ -502,25 +499,27 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * ```
    */
   request<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: MappedRequestOptions<T>,
   ): Promise<T[]>;
   request<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: RequestOptions & { map?: ReplyMapper<T> } = {},
   ): Promise<(T | Message)[]> {
     try {
       options.signal?.throwIfAborted();
       const ack = options.ack ?? true;
-      const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0));
+      const bytes = this.#prepare(message, NLM_F.REQUEST | (ack ? NLM_F.ACK : 0), "request()");
       // Both bits: alone, 0x100 and 0x200 are other flags in requests that
       // change state (NLM_F_REPLACE, NLM_F_EXCL, NLM_F_NONREC, NLM_F_BULK).
       const isDump = ((bytes[6] | (bytes[7] << 8)) & NLM_F.DUMP) === NLM_F.DUMP;
       if (!isDump && this.#idle()) return this.#direct(bytes, ack, options);
       const limit = deadline(options);
       const call = new Call<T>(ack, options.map, limit);
-      if (isDump && this.#abandonedDump()) {
-        return this.#dumpTurn(limit).then(() => this.#issue(call, bytes, isDump));
+      if (isDump && this.#demux.abandonedDump()) {
+        // Sent later: the caller may reuse its buffer (or writer) meanwhile.
+        const copy = bytes.slice();
+        return this.#dumpTurn(limit).then(() => this.#issue(call, copy, isDump));
       }
       return this.#issue(call, bytes, isDump);
     } catch (e) {
@@ -552,7 +551,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #idle(): boolean {
     return this.#fromKernel && !this.#raw && !this.#closed && !this.#lending &&
-      this.#pending.size === 0 && this.#off >= this.#end && this.#slot + 1 >= this.#count;
+      this.#demux.idle && this.#off >= this.#end && this.#slot + 1 >= this.#count;
   }
 
   /**
@@ -568,8 +567,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     ack: boolean,
     options: RequestOptions & { map?: ReplyMapper<T> },
   ): Promise<(T | Message)[]> {
-    const seq = this.#seq || 1; // nothing is pending: no sequence number is taken
-    this.#seq = (seq + 1) & 0x3fffffff;
+    const seq = this.#demux.directSeq(); // nothing is pending: no sequence number is taken
     writeU32(bytes, 8, seq);
     const sent = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (sent < 0) throw new SyscallError("send", sent);
@@ -596,9 +594,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       } catch (e) {
         if (ack || m.flags & NLM_F.MULTI) {
           // The rest of the reply is on its way: drain it.
-          const inbox = new Inbox(false, false, seq);
-          this.#pending.add(inbox);
-          this.#unregister(inbox, false);
+          this.#demux.unregister(this.#demux.adopt(seq, false), false);
         }
         throw e;
       }
@@ -622,8 +618,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   ): Promise<(T | Message)[]> {
     const call = new Call<T>(ack, options.map, deadline(options));
     call.replies = replies;
-    const inbox = call.inbox = new Inbox(false, call.map !== undefined, seq);
-    this.#pending.add(inbox);
+    call.inbox = this.#demux.adopt(seq, call.map !== undefined);
     if (n === 1) {
       this.#count = 1;
       this.#slot = 0;
@@ -701,7 +696,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   #endCall<T>(call: Call<T>): void {
     call.limit.cancel();
-    if (call.inbox) this.#unregister(call.inbox, call.finished);
+    if (call.inbox) this.#demux.unregister(call.inbox, call.finished);
   }
 
   /**
@@ -724,7 +719,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * for await (const _ of sock.dump(w, { retries: 3 })) routes++;
    * ```
    */
-  dump(message: MessageWriter | Uint8Array, options?: DumpOptions): AsyncIterableIterator<Message>;
+  dump(message: MessageInput, options?: DumpOptions): AsyncIterableIterator<Message>;
   /**
    * The same, with each message turned into `T` by `options.map` while it
    * is still in the receive buffer: nothing is copied (see
@@ -741,14 +736,14 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * ```
    */
   dump<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: MappedDumpOptions<T>,
   ): AsyncIterableIterator<T>;
   dump<T>(
-    message: MessageWriter | Uint8Array,
+    message: MessageInput,
     options: DumpOptions & { map?: ReplyMapper<T> } = {},
   ): AsyncIterableIterator<T | Message> {
-    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP).slice();
+    const bytes = this.#prepare(message, NLM_F.REQUEST | NLM_F.DUMP, "dump()").slice();
     if (options.retries === undefined) return this.#stream(bytes, options, options.map);
     return this.#buffered(bytes, options, options.retries, options.map);
   }
@@ -787,7 +782,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       finished = true;
       if (!inbox) return;
       limit!.cancel();
-      this.#unregister(inbox, replyOver);
+      this.#demux.unregister(inbox, replyOver);
       inbox = undefined;
     };
     const done = { value: undefined, done: true } as const;
@@ -811,6 +806,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           }
         }
         try {
+          // Another consumer may have queued this dump's messages: an abort
+          // or close still ends it at the next call.
+          if (this.#closed) throw new ClosedError();
+          limit!.signal?.throwIfAborted();
           for (;;) {
             let m = this.#takeNow(inbox, limit!.signal, true);
             if (m === null) m = await this.#takeLater(inbox, limit!.signal);
@@ -866,9 +865,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     return {
       next: async () => {
         if (ended) return done;
+        options.signal?.throwIfAborted(); // even with events queued
         let m = this.#takeNow(inbox, options.signal, true);
         if (m === null) m = await this.#takeLater(inbox, options.signal);
-        if (this.#overflowing && inbox.size < this.#maxQueued) this.#overflowing = false;
+        this.#demux.eventTaken();
         if (m === undefined) {
           ended = true;
           return done;
@@ -900,8 +900,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     this.#closed = true;
     this.#unlisten?.();
     const err = new ClosedError();
-    for (const inbox of this.#pending) inbox.fail(err);
-    this.#pending.clear();
+    this.#demux.close(err);
     for (const w of this.#waiting) w.wake?.();
     this.#closing = (async () => {
       if (this.#poll) {
@@ -923,12 +922,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (this.#closed) throw new ClosedError();
   }
 
-  /** True while a dump nobody reads any more still runs in the kernel. */
-  #abandonedDump(): boolean {
-    for (const inbox of this.#pending) if (inbox.isDump && inbox.discard) return true;
-    return false;
-  }
-
   /**
    * Before a dump is sent: reads abandoned dumps to their end. The kernel
    * runs one dump at a time per socket and answers another with EBUSY, and
@@ -937,14 +930,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    * failure (close, abort, timeout) `limit` is cancelled.
    */
   async #dumpTurn(limit: Deadline): Promise<void> {
-    if (!this.#abandonedDump()) return;
+    if (!this.#demux.abandonedDump()) return;
     const none = new Inbox(); // routes get nothing here: every message goes to its owner
     try {
-      while (this.#abandonedDump()) {
+      while (this.#demux.abandonedDump()) {
         if (this.#closed) throw new ClosedError();
         limit.signal?.throwIfAborted();
         this.#pump(none, false);
-        if (this.#abandonedDump()) await this.#readable(none, limit.signal);
+        // Nothing queued (#pump reads until EAGAIN): see Demux.dropCutDumps.
+        if (this.#count === 0) this.#demux.dropCutDumps();
+        if (this.#demux.abandonedDump()) await this.#readable(none, limit.signal);
       }
     } catch (e) {
       limit.cancel();
@@ -964,8 +959,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /** Checks one message is there, sets `flags` on it, returns its bytes. */
-  #prepare(message: MessageWriter | Uint8Array, flags: number): Uint8Array {
-    const bytes = message instanceof MessageWriter ? message.finish() : message;
+  #prepare(message: MessageInput, flags: number, caller: string): Uint8Array {
+    const bytes = messageBytes(message, caller);
     const len = checkHeader(bytes, 0, bytes.length);
     if (align4(len) < bytes.length) {
       throw new TypeError("request() and dump() take exactly one message: use send() for several");
@@ -980,31 +975,16 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     borrows: boolean,
   ): Inbox {
     this.#open();
-    let seq = this.#seq;
-    while (seq === 0 || this.#pending.get(seq)) seq = (seq + 1) >>> 0;
-    this.#seq = (seq + 1) & 0x3fffffff;
-    writeU32(bytes, 8, seq);
-    const inbox = new Inbox(isDump, borrows, seq);
-    this.#pending.add(inbox);
+    const inbox = this.#demux.register(isDump, borrows);
+    writeU32(bytes, 8, inbox.seq);
     return inbox;
   }
 
   #sendRequest(bytes: Uint8Array, inbox: Inbox): void {
     const n = this.#sys.sendTo(this.#fd, bytes, 0, 0);
     if (n < 0) {
-      this.#pending.remove(inbox);
+      this.#demux.forget(inbox);
       throw new SyscallError("send", n);
-    }
-  }
-
-  #unregister(inbox: Inbox, finished: boolean): void {
-    if (!inbox.live) return;
-    // An unfinished request or dump still has a reply on its way: drain it.
-    if (finished) {
-      this.#pending.remove(inbox);
-    } else {
-      inbox.discard = true;
-      if (!inbox.isDump) this.#abandoned++;
     }
   }
 
@@ -1051,7 +1031,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   /** Waits until the socket may be readable or `inbox` got something. */
   async #readable(inbox: Inbox, signal: AbortSignal | undefined): Promise<void> {
     if (
-      inbox === this.#events && this.#pending.size === 0 &&
+      inbox === this.#events && this.#demux.idle &&
       performance.now() - this.#lastWake < COALESCE_MS
     ) {
       // Events are arriving in a burst: let a millisecond's worth gather and
@@ -1098,7 +1078,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       while (this.#off < this.#end) {
         const m = this.#parseNext();
         if (m === undefined) continue;
-        const inbox = this.#route(m);
+        const inbox = this.#demux.route(m);
         if (inbox === undefined) continue;
         if (inbox === taker) {
           // A request or dump reads its ACK or DONE at once, and a mapping
@@ -1109,7 +1089,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           ) return m;
           return this.#own(m);
         }
-        this.#deliver(inbox, this.#own(m));
+        this.#demux.deliver(inbox, this.#own(m));
       }
       if (taker.size || taker.error) return undefined;
       if (++this.#slot < this.#count) {
@@ -1157,13 +1137,12 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   #receiveFailed(n: number, max: number): boolean {
     if (n === -ENOBUFS) {
-      this.#overrun();
+      this.#demux.overrun();
       return true;
     }
     const call = max > 1 ? "recvmmsg" : this.#fromKernel ? "recv" : "recvfrom";
     const err = new SyscallError(call, n);
-    for (const inbox of this.#pending) inbox.fail(err);
-    this.#events.fail(err);
+    this.#demux.failAll(err);
     return false;
   }
 
@@ -1180,7 +1159,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const final = isFinal(m);
     if (!taker.borrows && !final) return undefined;
     this.#off = this.#end = 0;
-    if (final) this.#settled(taker);
+    if (final) this.#demux.settled(taker);
     return m;
   }
 
@@ -1193,7 +1172,10 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     const rx = this.#receiver;
     const meta = rx.meta;
     const len = meta[0];
-    if (meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN || len > rx.slotSize) return undefined;
+    if (
+      meta[1] & MSG_TRUNC || meta[2] !== 0 || meta[3] !== 0 || len < NLMSG_HDRLEN ||
+      len > rx.slotSize
+    ) return undefined;
     const data = rx.slots[0];
     if (readU32(data, 0) !== len || readU32(data, 8) !== seq) return undefined;
     const portid = readU32(data, 12);
@@ -1273,7 +1255,8 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     let inbox: Inbox | undefined = this.#events;
     if (!this.#raw && slot.length >= NLMSG_HDRLEN) {
       const first = new Message(slot, 0, NLMSG_HDRLEN, this.#sender, this.#group);
-      inbox = this.#route(first);
+      inbox = this.#demux.route(first);
+      this.#demux.markCut(first);
     }
     inbox?.fail(err);
     while (this.#slotSize < len) this.#slotSize *= 2;
@@ -1303,63 +1286,6 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       return retarget(this.#lent, data, off, len, this.#sender, this.#group);
     }
     return new Message(data, off, len, this.#sender, this.#group);
-  }
-
-  #route(m: Message): Inbox | undefined {
-    if (m.sender !== 0 && !this.#acceptForeign) {
-      this.stats.foreignDropped++;
-      return undefined;
-    }
-    if (m.group === 0 && m.seq !== 0 && (m.portId === this.portId || m.portId === 0)) {
-      const inbox = this.#pending.get(m.seq);
-      if (inbox) {
-        if (isFinal(m)) this.#settled(inbox);
-        if (inbox.discard) return undefined;
-        return inbox;
-      }
-    }
-    return this.#events;
-  }
-
-  /** A request or dump got its last message: forget drained ones it outlived. */
-  #settled(inbox: Inbox): void {
-    const seq = inbox.seq;
-    if (inbox.discard) {
-      this.#pending.remove(inbox);
-      if (!inbox.isDump) this.#abandoned--;
-    }
-    if (inbox.isDump || this.#abandoned === 0) return;
-    // The kernel answers a socket's requests in order: an abandoned request
-    // sent before this one will get no reply any more.
-    for (const other of this.#pending) {
-      const s = other.seq;
-      if (other.discard && !other.isDump && ((seq - s) >>> 0) < 0x80000000 && s !== seq) {
-        this.#pending.remove(other);
-        this.#abandoned--;
-      }
-    }
-  }
-
-  #deliver(inbox: Inbox, m: Message): void {
-    if (inbox === this.#events && inbox.size >= this.#maxQueued) {
-      this.stats.eventsDropped++;
-      if (!this.#overflowing) {
-        this.#overflowing = true;
-        inbox.push(overrunMessage());
-      }
-      return;
-    }
-    inbox.push(m);
-  }
-
-  #overrun(): void {
-    this.stats.overruns++;
-    this.#events.push(overrunMessage());
-    // A request's reply may be what the kernel dropped; dumps resume by themselves.
-    const err = new OverrunError();
-    for (const inbox of this.#pending) {
-      if (!inbox.isDump && !inbox.discard) inbox.fail(err);
-    }
   }
 }
 

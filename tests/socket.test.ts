@@ -16,6 +16,7 @@ import {
   NLM_F,
   NLMSG,
   SyscallError,
+  TruncatedError,
 } from "../mod.ts";
 import { ignoreUnlessRoot, makeNetns, openFds, run } from "./helpers/netns.ts";
 import { loadSys } from "../src/sys.ts";
@@ -476,5 +477,28 @@ Deno.test(
       Array.fromAsync(sock.dump(getLink(0, NLM_F.DUMP), { map: change })),
       DumpInterruptedError,
     );
+  },
+);
+
+Deno.test(
+  "a cut datagram that held a dump's DONE (IPv6 addresses) ends it; the next dump runs",
+  opts,
+  async () => {
+    await using ns = await makeNetns();
+    // The kernel sends an IPv6 address dump's last address and NLMSG_DONE in
+    // one datagram: cut, the DONE is lost, and the kernel sends nothing more.
+    await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name, slotSize: 64 });
+    const getAddr6 = () => {
+      const w = new MessageWriter().begin(22, /* RTM_GETADDR */ NLM_F.DUMP);
+      w.buffer[w.fixed(8)] = 10; // struct ifaddrmsg, AF_INET6
+      return w;
+    };
+    await assert.rejects(Array.fromAsync(sock.dump(getAddr6())), TruncatedError);
+    const addrs = await Array.fromAsync(sock.dump(getAddr6(), { timeoutMs: 2000 }));
+    const ip = await ns.ipJson<{ addr_info: unknown[] }[]>("-6", "addr", "show");
+    const expected = ip.reduce((n, l) => n + l.addr_info.length, 0);
+    assert.ok(expected >= 1, "lo has ::1");
+    assert.equal(addrs.length, expected);
+    assert.equal(sock.stats.truncated, 1);
   },
 );

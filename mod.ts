@@ -116,4 +116,6 @@ export * from "./src/families/rt_link.ts";
 export * from "./src/families/rt_addr.ts";
 export * from "./src/families/rt_route.ts";
 export * from "./src/families/rt_neigh.ts";
+// rt-neigh defines rtm-type as rt-route does; the root exports rt-route's
+export { RTM_TYPE } from "./src/families/rt_route.ts";
 export { familyTables } from "./src/families/mod.ts";

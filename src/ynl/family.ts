@@ -98,10 +98,16 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     this.version = version;
     this.groups = groups;
     this.#genl = spec.protocol !== "netlink-raw";
+    // replies first: 7.2's rt-link lists newlink-ntf (an event of type 16)
+    // before getlink, whose replies are type 16 too
     for (const op of Object.values(spec.ops)) {
-      for (const v of [op.do?.reply?.value, op.dump?.reply?.value, op.event]) {
+      for (const v of [op.do?.reply?.value, op.dump?.reply?.value]) {
         if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
       }
+    }
+    for (const op of Object.values(spec.ops)) {
+      const v = op.event;
+      if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
     }
     // then requests: rtnetlink's deletion events (RTM_DELLINK, ...) are
     // requests' types, in the same format

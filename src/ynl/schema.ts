@@ -32,9 +32,9 @@ export type AttrKind =
 export interface AttrSpec {
   /** Its type number. */
   readonly type: number;
-  /** The spec's name, e.g. `"rta-dst"`. */
+  /** The spec's name, e.g. `"ifname"`. */
   readonly name: string;
-  /** The key in decoded objects, e.g. `"rtaDst"`. */
+  /** The key in decoded objects, e.g. `"ifname"`. */
   readonly key: string;
   /** How the value is encoded. */
   readonly kind: AttrKind;

@@ -75,6 +75,7 @@ export {
   type Decoded,
   type DoOptions,
   FamilyClient,
+  FamilyUnavailableError,
   GENL_HDRLEN,
   GENL_ID_CTRL,
   type GenlFamily,

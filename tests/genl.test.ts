@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   FamilyClient,
   familyTables,
+  FamilyUnavailableError,
   listFamilies,
   NETLINK,
   NetlinkError,
@@ -72,5 +73,27 @@ Deno.test({
     client.join("monitor"); // resolved by name, not hard-coded
     assert.ok((client.groups.monitor ?? 0) > 0);
     assert.throws(() => client.join("no-such-group"), TypeError);
+  },
+});
+
+Deno.test({
+  name: "a family this kernel lacks (dpll) is a FamilyUnavailableError that says so",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    // the host kernel has no dpll; if it ever does, this test must pick another family
+    await using sock = NetlinkSocket.open(NETLINK.GENERIC, { netns: ns.name });
+    const names = new Set<string>();
+    for await (const f of listFamilies(sock)) names.add(f.name);
+    assert.ok(!names.has("dpll"), "this kernel has dpll: choose a family it lacks");
+    const e = await FamilyClient.open(familyTables.dpll, { netns: ns.name }).then(
+      () => assert.fail("opened"),
+      (e) => e,
+    );
+    assert.ok(e instanceof FamilyUnavailableError, String(e));
+    assert.ok(e instanceof NetlinkError);
+    assert.equal(e.code, "ENOENT");
+    assert.equal(e.family, "dpll");
+    assert.equal(e.message, "family dpll is not available in this kernel (is its module loaded?)");
   },
 });

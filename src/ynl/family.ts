@@ -136,7 +136,8 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   /**
    * Opens a socket for the family: its netlink protocol (raw families) or
    * generic netlink, resolving the family id, version and groups by name.
-   * A family the kernel lacks rejects with `NetlinkError` (`ENOENT`).
+   * A family the kernel lacks rejects with {@linkcode FamilyUnavailableError}
+   * (a `NetlinkError`, `ENOENT`).
    */
   static async open<O extends OpsOf = AnyOps>(
     spec: FamilySpec,
@@ -154,6 +155,9 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       return new FamilyClient<O>(spec, socket, found.id, found.version, found.groups);
     } catch (e) {
       await socket.close();
+      if (e instanceof NetlinkError && e.code === "ENOENT") {
+        throw new FamilyUnavailableError(spec.name, e);
+      }
       throw e;
     }
   }
@@ -432,6 +436,37 @@ export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<
   });
   if (!reply) throw new ParseError(`no reply about family ${name}`, 0);
   return readGenlFamily(reply);
+}
+
+/**
+ * The running kernel has no generic netlink family of that name: it is not
+ * built in, or its module is not loaded. A `NetlinkError` (`ENOENT`) whose
+ * message says so; `family` names it and `cause` is the controller's answer.
+ *
+ * @example
+ * ```ts
+ * import { FamilyUnavailableError, NetlinkError } from "../../mod.ts";
+ * const e = new FamilyUnavailableError("dpll", new NetlinkError(2));
+ * e.message; // "family dpll is not available in this kernel (is its module loaded?)"
+ * e.code; // "ENOENT"
+ * ```
+ */
+export class FamilyUnavailableError extends NetlinkError {
+  /** The family's name, e.g. `"dpll"`. */
+  readonly family: string;
+
+  /** Builds the error from the controller's ENOENT. */
+  constructor(family: string, cause: NetlinkError) {
+    super(cause.errno, cause.extAck, {
+      operation: cause.operation,
+      type: cause.type,
+      seq: cause.seq,
+    });
+    this.name = "FamilyUnavailableError";
+    this.message = `family ${family} is not available in this kernel (is its module loaded?)`;
+    this.family = family;
+    this.cause = cause;
+  }
 }
 
 /**

@@ -97,3 +97,22 @@ Deno.test({
     assert.equal(e.message, "family dpll is not available in this kernel (is its module loaded?)");
   },
 });
+
+Deno.test({
+  name: "a dump whose spec gives no request is sent empty: nlctrl getfamily, netdev dev-get",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using ctrl = await FamilyClient.open(familyTables.nlctrl, { netns: ns.name });
+    const names = [];
+    for await (const r of ctrl.dump("getfamily")) names.push(r.attrs.familyName);
+    await using sock = NetlinkSocket.open(NETLINK.GENERIC, { netns: ns.name });
+    const listed = [];
+    for await (const f of listFamilies(sock)) listed.push(f.name);
+    assert.deepEqual(names, listed);
+    await using netdev = await FamilyClient.open(familyTables.netdev, { netns: ns.name });
+    const devs = [];
+    for await (const r of netdev.dump("dev-get")) devs.push(r.attrs.ifindex);
+    assert.deepEqual(devs, [1], "a fresh netns has lo only");
+  },
+});

@@ -194,8 +194,10 @@ function operations(y: Yaml): Record<string, OpSpec> {
     if (fh) op.fixedHeader = fh;
     for (const kind of ["do", "dump"] as const) {
       if (!o[kind]) continue;
+      // a do or dump the spec gives no request is sent empty with the op's
+      // request type, as ynl sends it (nlctrl getfamily's dump, netdev dev-get's)
       op[kind] = {
-        ...(o[kind].request ? { request: msg(o[kind].request, reqVal) } : {}),
+        request: msg(o[kind].request ?? {}, reqVal),
         ...(o[kind].reply ? { reply: msg(o[kind].reply, rspVal) } : {}),
       };
     }

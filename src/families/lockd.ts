@@ -30,5 +30,5 @@ export type LockdOps = {
 
 /** The tables of lockd, for src/ynl/codec.ts. */
 export const lockd: FamilySpec = JSON.parse(
-  '{"name":"lockd","protocol":"genetlink","structs":{},"enums":{},"sets":{"server":{"name":"server","attrs":[{"type":1,"name":"gracetime","key":"gracetime","kind":"u32"},{"type":2,"name":"tcp-port","key":"tcpPort","kind":"u16"},{"type":3,"name":"udp-port","key":"udpPort","kind":"u16"}]}},"subMessages":{},"ops":{"server-set":{"name":"server-set","set":"server","do":{"request":{"value":1,"attributes":["gracetime","tcp-port","udp-port"]}}},"server-get":{"name":"server-get","set":"server","do":{"reply":{"value":2,"attributes":["gracetime","tcp-port","udp-port"]}}}},"mcastGroups":{}}',
+  '{"name":"lockd","protocol":"genetlink","structs":{},"enums":{},"sets":{"server":{"name":"server","attrs":[{"type":1,"name":"gracetime","key":"gracetime","kind":"u32"},{"type":2,"name":"tcp-port","key":"tcpPort","kind":"u16"},{"type":3,"name":"udp-port","key":"udpPort","kind":"u16"}]}},"subMessages":{},"ops":{"server-set":{"name":"server-set","set":"server","do":{"request":{"value":1,"attributes":["gracetime","tcp-port","udp-port"]}}},"server-get":{"name":"server-get","set":"server","do":{"request":{"value":2,"attributes":[]},"reply":{"value":2,"attributes":["gracetime","tcp-port","udp-port"]}}}},"mcastGroups":{}}',
 );

@@ -120,3 +120,4 @@ export * from "./src/families/rt_neigh.ts";
 // rt-neigh defines rtm-type as rt-route does; the root exports rt-route's
 export { RTM_TYPE } from "./src/families/rt_route.ts";
 export { familyTables } from "./src/families/mod.ts";
+export { named, namedStruct } from "./src/ynl/names.ts";

@@ -17,6 +17,11 @@ import {
 import { familyOf, generateAll, OUT_DIR, render } from "../tools/generate.ts";
 import { fetchSpecs } from "../tools/fetch_specs.ts";
 import { parse } from "yaml";
+import { FamilyClient, named, namedStruct } from "../mod.ts";
+import { loadSys } from "../src/sys.ts";
+import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
+
+loadSys();
 
 Deno.test({
   name: "src/families/ is what Linux 7.2's specs generate",
@@ -195,4 +200,98 @@ Deno.test("hostile bytes through generated tables: values or ParseError, never a
     }
   }
   assert.ok(parsed > 100 && refused > 100, `${parsed} parsed, ${refused} refused`);
+});
+
+/** JSON of the kernel's own ynl cli.py (7.2) for one op, in the netns. */
+async function cliPy(ns: string, family: string, op: string): Promise<Record<string, unknown>[]> {
+  const specs = await fetchSpecs();
+  const cli = `${specs}/../../../tools/net/ynl/pyynl/cli.py`;
+  const out = await run(
+    "ip",
+    "netns",
+    "exec",
+    ns,
+    "python3",
+    cli,
+    "--spec",
+    `${specs}/${family}.yaml`,
+    "--no-schema",
+    "--dump",
+    op,
+    "--output-json",
+  );
+  return JSON.parse(out);
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+// python prints a flag set in no fixed order
+const norm = (v: unknown) => Array.isArray(v) ? [...v].sort() : v;
+
+Deno.test({
+  name: "names and display hints as the kernel's cli.py shows them: ifi-flags, ifa-flags, rtm-type",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await ns.ip("link", "set", "lo", "up");
+    for (
+      const [table, family, op, keys] of [
+        [familyTables.rt_link, "rt-link", "getlink", ["address", "broadcast", "operstate"]],
+        [familyTables.rt_addr, "rt-addr", "getaddr", ["address", "local", "flags"]],
+        [familyTables.rt_route, "rt-route", "getroute", ["dst", "table", "oif"]],
+      ] as const
+    ) {
+      const theirs = await cliPy(ns.name, family, op);
+      await using c = await FamilyClient.open(table, { netns: ns.name });
+      const ours: Record<string, unknown>[] = [];
+      for await (const d of c.dump(op)) {
+        const o: Record<string, unknown> = {};
+        const header = namedStruct(
+          table,
+          table.ops[op].fixedHeader!,
+          d.header as Record<string, unknown>,
+        );
+        for (const [k, v] of Object.entries(header)) o[kebab(k)] = norm(v);
+        const attrs = named(table, table.ops[op].set, d.attrs as Record<string, unknown>);
+        for (const k of keys) if (attrs[k] !== undefined) o[k] = norm(attrs[k]);
+        ours.push(o);
+      }
+      const want = theirs.map((t) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(t)) {
+          if (k in (ours[0] ?? {}) || (keys as readonly string[]).includes(k)) o[k] = norm(v);
+        }
+        return o;
+      });
+      assert.ok(ours.length > 0, op);
+      assert.deepEqual(ours, want, op);
+    }
+  },
+});
+
+Deno.test({
+  name: "netdev xdp-features and nlctrl policy types decode to names",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using netdev = await FamilyClient.open(familyTables.netdev, { netns: ns.name });
+    const devs = [];
+    for await (const d of netdev.dump("dev-get")) {
+      devs.push(named(familyTables.netdev, "dev", d.attrs));
+    }
+    const theirs = await cliPy(ns.name, "netdev", "dev-get");
+    assert.deepEqual(
+      devs.map((d) => norm(d.xdpFeatures)),
+      theirs.map((t) => norm(t["xdp-features"])),
+    );
+    await using ctrl = await FamilyClient.open(familyTables.nlctrl, { netns: ns.name });
+    const types = new Set<unknown>();
+    for await (const d of ctrl.dump("getpolicy", { attrs: { familyName: "nlctrl" } })) {
+      const a = named(familyTables.nlctrl, "ctrl-attrs", d.attrs) as { policy?: unknown };
+      JSON.stringify(a.policy, (k, v) => {
+        if (k === "type") types.add(v);
+        return typeof v === "bigint" ? String(v) : v;
+      });
+    }
+    assert.deepEqual([...types].sort(), ["nul-string", "u16", "u32"]);
+  },
 });

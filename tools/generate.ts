@@ -87,6 +87,8 @@ function structs(y: Yaml): Record<string, StructSpec> {
         ...(SCALAR_SIZES[m.type] ? {} : { len }),
         ...(m["byte-order"] === "big-endian" ? { bigEndian: true } : {}),
         ...(m.enum ? { enum: m.enum } : {}),
+        ...(m["enum-as-flags"] ? { enumAsFlags: true } : {}),
+        ...(m["display-hint"] ? { hint: m["display-hint"] } : {}),
       };
       members.push(member);
       size += len;

@@ -84,6 +84,10 @@ export interface MemberSpec {
   readonly bigEndian?: boolean;
   /** An enum the value takes. */
   readonly enum?: string;
+  /** The value is a bit set of the enum's flags. */
+  readonly enumAsFlags?: boolean;
+  /** How to show the value: "ipv4", "mac", "hex", ... */
+  readonly hint?: string;
 }
 
 /** A struct: a fixed header, or the layout of a binary attribute. */

@@ -14,6 +14,7 @@ import {
   resolveFamily,
 } from "../mod.ts";
 import { loadSys } from "../src/sys.ts";
+import { fetchSpecs } from "../tools/fetch_specs.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
 loadSys();
@@ -114,5 +115,69 @@ Deno.test({
     const devs = [];
     for await (const r of netdev.dump("dev-get")) devs.push(r.attrs.ifindex);
     assert.deepEqual(devs, [1], "a fresh netns has lo only");
+  },
+});
+
+/** What the kernel's cli.py (7.2) says about a rejected do: its extack dict, as JSON. */
+async function cliPyExtack(ns: string, family: string, op: string, json: unknown) {
+  const specs = await fetchSpecs();
+  const cli = `${specs}/../../../tools/net/ynl/pyynl/cli.py`;
+  const out = await new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      ns,
+      "python3",
+      cli,
+      "--spec",
+      `${specs}/${family}.yaml`,
+      "--no-schema",
+      "--do",
+      op,
+      "--create",
+      "--json",
+      JSON.stringify(json),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const dict = /\{.*\}/.exec(text)?.[0];
+  assert.ok(dict, text);
+  return JSON.parse(dict.replaceAll("'", '"')) as { "bad-attr"?: string; policy?: unknown };
+}
+
+Deno.test({
+  name: "a rejected attribute is named by its path in the request, with its policy, as cli.py does",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using link = await FamilyClient.open(familyTables.rt_link, { netns: ns.name });
+    const create = { flags: 0x400 | 0x200 };
+    // fdb-n-learned is read-only (NLA_REJECT): the offset points into the sub-message
+    const e = await link.do("newlink", {
+      attrs: { ifname: "br0", linkinfo: { kind: "bridge", data: { fdbNLearned: 1 } } },
+    }, create).then(() => assert.fail("accepted"), (e) => e);
+    assert.ok(e instanceof NetlinkError, String(e));
+    const theirs = await cliPyExtack(ns.name, "rt-link", "newlink", {
+      ifname: "br0",
+      linkinfo: { kind: "bridge", data: { "fdb-n-learned": 1 } },
+    });
+    assert.equal(e.attrPath, ".linkinfo.data(bridge).fdb-n-learned");
+    assert.equal(e.attrPath, theirs["bad-attr"]);
+    // a name too long: the kernel sends its policy too
+    const f = await link.do("newlink", {
+      attrs: { ifname: "x".repeat(20), linkinfo: { kind: "bridge" } },
+    }, create).then(() => assert.fail("accepted"), (e) => e);
+    assert.ok(f instanceof NetlinkError, String(f));
+    assert.equal(f.code, "ERANGE");
+    assert.equal(f.attrPath, ".ifname");
+    assert.deepEqual(f.policy, { type: "string", maxLength: 15 });
+    const theirs2 = await cliPyExtack(ns.name, "rt-link", "newlink", {
+      ifname: "x".repeat(20),
+      linkinfo: { kind: "bridge" },
+    });
+    assert.equal(f.attrPath, theirs2["bad-attr"]);
+    assert.deepEqual(theirs2.policy, { "max-length": 15, type: "string" });
   },
 });

@@ -21,6 +21,8 @@ import { hint } from "../suggest.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
+import { named } from "./names.ts";
+import { nlctrl } from "../families/nlctrl.ts";
 
 /** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
@@ -274,6 +276,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       : `${this.spec.name} ${op}`;
     const spec = own(this.spec.ops, op);
     let attribute: string | undefined;
+    let attrPath: string | undefined;
     const at = e.extAck.offset;
     if (spec && at !== undefined) {
       let start = 16 + (this.#genl ? GENL_HDRLEN : 0);
@@ -281,11 +284,21 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       if (fixed) start += ((own(this.spec.structs, fixed)?.size ?? 0) + 3) & ~3;
       try {
         attribute = attributeAt(this.spec, spec.set, request, start, at);
+        attrPath = attrPathAt(this.spec, spec.set, request, start, request.length, at);
       } catch {
         // a request the kernel could not parse either: the offset stays a number
       }
     }
-    return e.withContext({ operation, attribute });
+    let policy: Record<string, unknown> | undefined;
+    if (e.extAck.policy) {
+      try {
+        const ad = new AttributeDecoder(e.extAck.policy, 0);
+        policy = named(nlctrl, "policy-attrs", decodeAttrs(nlctrl, "policy-attrs", ad));
+      } catch {
+        // a policy this spec cannot read stays raw in extAck.policy
+      }
+    }
+    return e.withContext({ operation, attribute, attrPath, policy });
   }
 
   /** Joins a multicast group by its name in the spec. */
@@ -341,6 +354,47 @@ function attributeAt(
     if (offset === begin || !a?.set || a.kind !== "nest") return name;
     const inner = attributeAt(f, a.set, bytes.subarray(0, end), ad.offset, offset);
     return inner === undefined ? name : `${name}.${inner}`;
+  }
+  return undefined;
+}
+
+/**
+ * The path of the attribute at `offset` as ynl prints it (`bad-attr`):
+ * `.linkinfo.data(bridge).mcast-igmp-version`, a sub-message named with the
+ * value of its selector.
+ */
+function attrPathAt(
+  f: FamilySpec,
+  set: string | undefined,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  offset: number,
+): string | undefined {
+  const ad = new AttributeDecoder(bytes.subarray(0, end), Math.min(start, end));
+  const attrs = set === undefined ? undefined : own(f.sets, set)?.attrs;
+  const seen = new Map<string, string>();
+  while (ad.next()) {
+    const begin = ad.offset - 4, stop = ad.offset + ad.length;
+    const a = attrs?.find((x) => x.type === ad.type);
+    if (a?.kind === "string") seen.set(a.name, ad.string());
+    if (offset < begin || offset >= stop) continue;
+    const name = a?.name ?? `type ${ad.type}`;
+    if (offset === begin) return `.${name}`;
+    let inner: string | undefined, label = name, from = ad.offset;
+    if (a?.kind === "nest" && a.set) inner = a.set;
+    else if (a?.kind === "sub-message" && a.subMessage && a.selector) {
+      const value = seen.get(a.selector);
+      const format = value === undefined ? undefined : own(f.subMessages, a.subMessage)?.[value];
+      if (!format?.set) return undefined;
+      inner = format.set;
+      label = `${name}(${value})`;
+      if (format.fixedHeader) {
+        from += ((own(f.structs, format.fixedHeader)?.size ?? 0) + 3) & ~3;
+      }
+    } else return undefined;
+    const sub = attrPathAt(f, inner, bytes, from, stop, offset);
+    return sub === undefined ? undefined : `.${label}${sub}`;
   }
   return undefined;
 }

@@ -78,6 +78,7 @@ export {
   type Decoded,
   type DoOptions,
   FamilyClient,
+  FamilyUnavailableError,
   GENL_HDRLEN,
   GENL_ID_CTRL,
   type GenlFamily,
@@ -119,4 +120,7 @@ export * from "./src/families/rt_link.ts";
 export * from "./src/families/rt_addr.ts";
 export * from "./src/families/rt_route.ts";
 export * from "./src/families/rt_neigh.ts";
+// rt-neigh defines rtm-type as rt-route does; the root exports rt-route's
+export { RTM_TYPE } from "./src/families/rt_route.ts";
 export { familyTables } from "./src/families/mod.ts";
+export { named, namedStruct } from "./src/ynl/names.ts";

@@ -253,8 +253,12 @@ export interface RequestContext {
   type?: number;
   /** Its sequence number. */
   seq?: number;
-  /** The attribute the extended ACK's offset points at, named, e.g. `"rta-dst"`. */
+  /** The attribute the extended ACK's offset points at, named, e.g. `"dst"`. */
   attribute?: string;
+  /** Its path in the request as ynl prints it, e.g. `".linkinfo.data(bridge).mcast-igmp-version"`. */
+  attrPath?: string;
+  /** The kernel's policy for it, decoded by the spec, e.g. `{ type: "u8", minValueS: 2n }`. */
+  policy?: Record<string, unknown>;
 }
 
 function describeReply(errno: number, extAck: ExtAck, ctx: RequestContext): string {
@@ -290,6 +294,10 @@ export class NetlinkError extends ErrnoError {
   readonly type: number | undefined;
   /** The attribute the extended ACK pointed at, when it could be named. */
   readonly attribute: string | undefined;
+  /** Its path in the request as ynl prints it (`bad-attr`), e.g. `".linkinfo.data(bridge).mcast-igmp-version"`. */
+  readonly attrPath: string | undefined;
+  /** The kernel's policy for it (`NLMSGERR_ATTR_POLICY`), decoded by the nlctrl spec. */
+  readonly policy: Record<string, unknown> | undefined;
 
   /** Builds the error from a (positive or negative) errno. */
   constructor(errno: number, extAck: ExtAck = {}, context: RequestContext = {}) {
@@ -298,6 +306,8 @@ export class NetlinkError extends ErrnoError {
     this.extAck = extAck;
     this.type = context.type;
     this.attribute = context.attribute;
+    this.attrPath = context.attrPath;
+    this.policy = context.policy;
   }
 
   /**
@@ -317,6 +327,8 @@ export class NetlinkError extends ErrnoError {
       type: this.type,
       seq: this.seq,
       attribute: this.attribute,
+      attrPath: this.attrPath,
+      policy: this.policy,
       ...context,
     });
     e.stack = this.stack;

@@ -102,7 +102,7 @@ Deno.test({
     const local = new Uint8Array([10, 0, 0, 1]);
     const e = await rtnl.addr.do("newaddr", {
       header: { ifaFamily: 2, ifaPrefixlen: 33, ifaIndex: 1 },
-      attrs: { ifaLocal: local, ifaAddress: local },
+      attrs: { local, address: local },
     }, { flags: NLM_F.CREATE | NLM_F.EXCL }).then(() => assert.fail("accepted"), (e) => e);
     assert.ok(e instanceof NetlinkError, String(e));
     assert.equal(e.code, "EINVAL");

@@ -18,7 +18,7 @@
  * @module
  */
 import { choice, parseCli, runCli } from "../../src/cli/usage.ts";
-import { backportsApt, sh } from "../../src/ynl/fetch_specs.ts";
+import { backportsApt, sh } from "../../tools/fetch_specs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const OUT = `${ROOT}.out/vm/`;
@@ -146,7 +146,7 @@ async function backportsKernel(log: (s: string) => void): Promise<Kernel> {
   const dir = `${ROOT}.out/backports/`;
   await Deno.mkdir(`${dir}debs`, { recursive: true });
   await Deno.mkdir(`${dir}prefix`, { recursive: true });
-  const env = await backportsApt(dir.slice(0, -1));
+  const env = await backportsApt(dir.slice(0, -1), "bookworm-backports");
   const kverFile = `${dir}kver`;
   let kver = await Deno.readTextFile(kverFile).catch(() => "");
   if (!kver) {

@@ -212,9 +212,9 @@ function toAddress(d: Decoded<Ifaddrmsg, AddrAttrs>): Address {
     family: h.ifaFamily ?? 0,
     index: h.ifaIndex ?? 0,
     prefixLength: h.ifaPrefixlen ?? 0,
-    address: a.ifaAddress,
-    local: a.ifaLocal,
-    label: a.ifaLabel,
+    address: a.address,
+    local: a.local,
+    label: a.label,
     scope: h.ifaScope ?? 0,
     header: h,
     attrs: a,
@@ -226,12 +226,12 @@ function toRoute(d: Decoded<Rtmsg, RouteAttrs>): Route {
   return {
     family: h.rtmFamily ?? 0,
     dstLength: h.rtmDstLen ?? 0,
-    dst: a.rtaDst,
-    gateway: a.rtaGateway,
-    oif: a.rtaOif,
-    prefsrc: a.rtaPrefsrc,
-    priority: a.rtaPriority,
-    table: a.rtaTable ?? h.rtmTable ?? 0,
+    dst: a.dst,
+    gateway: a.gateway,
+    oif: a.oif,
+    prefsrc: a.prefsrc,
+    priority: a.priority,
+    table: a.table ?? h.rtmTable ?? 0,
     protocol: h.rtmProtocol ?? 0,
     scope: h.rtmScope ?? 0,
     type: h.rtmType ?? 0,
@@ -246,8 +246,8 @@ function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     family: h.ndmFamily ?? 0,
     index: h.ndmIfindex ?? 0,
     state: h.ndmState ?? 0,
-    dst: a.ndaDst,
-    lladdr: a.ndaLladdr,
+    dst: a.dst,
+    lladdr: a.lladdr,
     header: h,
     attrs: a,
   };
@@ -387,7 +387,7 @@ export class Rtnl implements AsyncDisposable {
     const p = parsePrefix(prefix);
     return {
       header: { ifaFamily: p.family, ifaPrefixlen: p.length, ifaIndex: index },
-      attrs: { ifaLocal: p.address, ifaAddress: p.address },
+      attrs: { local: p.address, address: p.address },
     };
   }
 
@@ -456,11 +456,11 @@ export class Rtnl implements AsyncDisposable {
     const table = integer("route table", spec.table ?? RT_TABLE_MAIN, 0, 0xffffffff);
     const p = spec.dst === "default" ? parsePrefix("0.0.0.0/0") : parsePrefix(spec.dst);
     const attrs: RouteAttrs = {};
-    if (p.length > 0) attrs.rtaDst = p.address;
-    if (spec.gateway) attrs.rtaGateway = parseAddress(spec.gateway);
-    if (spec.dev !== undefined) attrs.rtaOif = await this.#index(spec.dev, "route dev");
-    if (metric !== undefined) attrs.rtaPriority = metric;
-    attrs.rtaTable = table;
+    if (p.length > 0) attrs.dst = p.address;
+    if (spec.gateway) attrs.gateway = parseAddress(spec.gateway);
+    if (spec.dev !== undefined) attrs.oif = await this.#index(spec.dev, "route dev");
+    if (metric !== undefined) attrs.priority = metric;
+    attrs.table = table;
     return {
       header: {
         rtmFamily: p.family,
@@ -500,8 +500,8 @@ export class Rtnl implements AsyncDisposable {
 
   #neighRequest(link: number, dst: string, lladdr?: string) {
     const addr = parseAddress(dst);
-    const attrs: NeighbourAttrs = { ndaDst: addr };
-    if (lladdr) attrs.ndaLladdr = parseMac(lladdr);
+    const attrs: NeighbourAttrs = { dst: addr };
+    if (lladdr) attrs.lladdr = parseMac(lladdr);
     return {
       header: {
         ndmFamily: addr.length === 4 ? AF.INET : AF.INET6,

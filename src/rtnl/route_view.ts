@@ -16,12 +16,12 @@ import type { RouteAttrs } from "../families/rt_route.ts";
 const RTMSG_SIZE = 12;
 const attrType = (name: string) =>
   rtRoute.sets["route-attrs"].attrs.find((a) => a.name === name)!.type;
-const RTA_DST = attrType("rta-dst");
-const RTA_OIF = attrType("rta-oif");
-const RTA_GATEWAY = attrType("rta-gateway");
-const RTA_PRIORITY = attrType("rta-priority");
-const RTA_PREFSRC = attrType("rta-prefsrc");
-const RTA_TABLE = attrType("rta-table");
+const RTA_DST = attrType("dst");
+const RTA_OIF = attrType("oif");
+const RTA_GATEWAY = attrType("gateway");
+const RTA_PRIORITY = attrType("priority");
+const RTA_PREFSRC = attrType("prefsrc");
+const RTA_TABLE = attrType("table");
 
 /**
  * A route, read lazily from its message. Keep it as long as the message

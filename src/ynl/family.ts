@@ -21,6 +21,8 @@ import { hint } from "../suggest.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
+import { named } from "./names.ts";
+import { nlctrl } from "../families/nlctrl.ts";
 
 /** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
@@ -100,10 +102,16 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     this.version = version;
     this.groups = groups;
     this.#genl = spec.protocol !== "netlink-raw";
+    // replies first: 7.2's rt-link lists newlink-ntf (an event of type 16)
+    // before getlink, whose replies are type 16 too
     for (const op of Object.values(spec.ops)) {
-      for (const v of [op.do?.reply?.value, op.dump?.reply?.value, op.event]) {
+      for (const v of [op.do?.reply?.value, op.dump?.reply?.value]) {
         if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
       }
+    }
+    for (const op of Object.values(spec.ops)) {
+      const v = op.event;
+      if (v !== undefined && !this.#byReply.has(v)) this.#byReply.set(v, op);
     }
     // then requests: rtnetlink's deletion events (RTM_DELLINK, ...) are
     // requests' types, in the same format
@@ -130,7 +138,8 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   /**
    * Opens a socket for the family: its netlink protocol (raw families) or
    * generic netlink, resolving the family id, version and groups by name.
-   * A family the kernel lacks rejects with `NetlinkError` (`ENOENT`).
+   * A family the kernel lacks rejects with {@linkcode FamilyUnavailableError}
+   * (a `NetlinkError`, `ENOENT`).
    */
   static async open<O extends OpsOf = AnyOps>(
     spec: FamilySpec,
@@ -148,6 +157,9 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       return new FamilyClient<O>(spec, socket, found.id, found.version, found.groups);
     } catch (e) {
       await socket.close();
+      if (e instanceof NetlinkError && e.code === "ENOENT") {
+        throw new FamilyUnavailableError(spec.name, e);
+      }
       throw e;
     }
   }
@@ -264,6 +276,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       : `${this.spec.name} ${op}`;
     const spec = own(this.spec.ops, op);
     let attribute: string | undefined;
+    let attrPath: string | undefined;
     const at = e.extAck.offset;
     if (spec && at !== undefined) {
       let start = 16 + (this.#genl ? GENL_HDRLEN : 0);
@@ -271,11 +284,21 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
       if (fixed) start += ((own(this.spec.structs, fixed)?.size ?? 0) + 3) & ~3;
       try {
         attribute = attributeAt(this.spec, spec.set, request, start, at);
+        attrPath = attrPathAt(this.spec, spec.set, request, start, request.length, at);
       } catch {
         // a request the kernel could not parse either: the offset stays a number
       }
     }
-    return e.withContext({ operation, attribute });
+    let policy: Record<string, unknown> | undefined;
+    if (e.extAck.policy) {
+      try {
+        const ad = new AttributeDecoder(e.extAck.policy, 0);
+        policy = named(nlctrl, "policy-attrs", decodeAttrs(nlctrl, "policy-attrs", ad));
+      } catch {
+        // a policy this spec cannot read stays raw in extAck.policy
+      }
+    }
+    return e.withContext({ operation, attribute, attrPath, policy });
   }
 
   /** Joins a multicast group by its name in the spec. */
@@ -331,6 +354,47 @@ function attributeAt(
     if (offset === begin || !a?.set || a.kind !== "nest") return name;
     const inner = attributeAt(f, a.set, bytes.subarray(0, end), ad.offset, offset);
     return inner === undefined ? name : `${name}.${inner}`;
+  }
+  return undefined;
+}
+
+/**
+ * The path of the attribute at `offset` as ynl prints it (`bad-attr`):
+ * `.linkinfo.data(bridge).mcast-igmp-version`, a sub-message named with the
+ * value of its selector.
+ */
+function attrPathAt(
+  f: FamilySpec,
+  set: string | undefined,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  offset: number,
+): string | undefined {
+  const ad = new AttributeDecoder(bytes.subarray(0, end), Math.min(start, end));
+  const attrs = set === undefined ? undefined : own(f.sets, set)?.attrs;
+  const seen = new Map<string, string>();
+  while (ad.next()) {
+    const begin = ad.offset - 4, stop = ad.offset + ad.length;
+    const a = attrs?.find((x) => x.type === ad.type);
+    if (a?.kind === "string") seen.set(a.name, ad.string());
+    if (offset < begin || offset >= stop) continue;
+    const name = a?.name ?? `type ${ad.type}`;
+    if (offset === begin) return `.${name}`;
+    let inner: string | undefined, label = name, from = ad.offset;
+    if (a?.kind === "nest" && a.set) inner = a.set;
+    else if (a?.kind === "sub-message" && a.subMessage && a.selector) {
+      const value = seen.get(a.selector);
+      const format = value === undefined ? undefined : own(f.subMessages, a.subMessage)?.[value];
+      if (!format?.set) return undefined;
+      inner = format.set;
+      label = `${name}(${value})`;
+      if (format.fixedHeader) {
+        from += ((own(f.structs, format.fixedHeader)?.size ?? 0) + 3) & ~3;
+      }
+    } else return undefined;
+    const sub = attrPathAt(f, inner, bytes, from, stop, offset);
+    return sub === undefined ? undefined : `.${label}${sub}`;
   }
   return undefined;
 }
@@ -426,6 +490,37 @@ export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<
   });
   if (!reply) throw new ParseError(`no reply about family ${name}`, 0);
   return readGenlFamily(reply);
+}
+
+/**
+ * The running kernel has no generic netlink family of that name: it is not
+ * built in, or its module is not loaded. A `NetlinkError` (`ENOENT`) whose
+ * message says so; `family` names it and `cause` is the controller's answer.
+ *
+ * @example
+ * ```ts
+ * import { FamilyUnavailableError, NetlinkError } from "../../mod.ts";
+ * const e = new FamilyUnavailableError("dpll", new NetlinkError(2));
+ * e.message; // "family dpll is not available in this kernel (is its module loaded?)"
+ * e.code; // "ENOENT"
+ * ```
+ */
+export class FamilyUnavailableError extends NetlinkError {
+  /** The family's name, e.g. `"dpll"`. */
+  readonly family: string;
+
+  /** Builds the error from the controller's ENOENT. */
+  constructor(family: string, cause: NetlinkError) {
+    super(cause.errno, cause.extAck, {
+      operation: cause.operation,
+      type: cause.type,
+      seq: cause.seq,
+    });
+    this.name = "FamilyUnavailableError";
+    this.message = `family ${family} is not available in this kernel (is its module loaded?)`;
+    this.family = family;
+    this.cause = cause;
+  }
 }
 
 /**

@@ -32,9 +32,9 @@ export type AttrKind =
 export interface AttrSpec {
   /** Its type number. */
   readonly type: number;
-  /** The spec's name, e.g. `"rta-dst"`. */
+  /** The spec's name, e.g. `"ifname"`. */
   readonly name: string;
-  /** The key in decoded objects, e.g. `"rtaDst"`. */
+  /** The key in decoded objects, e.g. `"ifname"`. */
   readonly key: string;
   /** How the value is encoded. */
   readonly kind: AttrKind;
@@ -84,6 +84,10 @@ export interface MemberSpec {
   readonly bigEndian?: boolean;
   /** An enum the value takes. */
   readonly enum?: string;
+  /** The value is a bit set of the enum's flags. */
+  readonly enumAsFlags?: boolean;
+  /** How to show the value: "ipv4", "mac", "hex", ... */
+  readonly hint?: string;
 }
 
 /** A struct: a fixed header, or the layout of a binary attribute. */

@@ -158,8 +158,8 @@ Deno.test("a fixed-header key that is not a field is a TypeError naming it (and 
   );
   // an attribute typo says the nearest too
   assert.throws(
-    () => encodeOp(rtRoute, "newroute", { attrs: { rtaPriorty: 5 } }),
-    { name: "TypeError", message: /has no attribute rtaPriorty \(did you mean "rtaPriority"\?\)/ },
+    () => encodeOp(rtRoute, "newroute", { attrs: { priorty: 5 } }),
+    { name: "TypeError", message: /has no attribute priorty \(did you mean "priority"\?\)/ },
   );
   // the spec's names and the keys are both fields
   const ok = encodeOp(rtLink, "newlink", { header: { "ifi-index": 1, ifiFlags: 1 } });
@@ -181,14 +181,14 @@ function refuses(
 }
 
 Deno.test("codec: out-of-range, fractional and wrongly typed values are refused, named", () => {
-  const prio = /route-attrs\.rtaPriority: .* 0\.\.4294967295 \(u32\)/;
-  refuses({ attrs: { rtaPriority: -1 } }, RangeError, prio);
-  refuses({ attrs: { rtaPriority: 1.7 } }, RangeError, prio);
-  refuses({ attrs: { rtaPriority: NaN } }, RangeError, prio);
-  refuses({ attrs: { rtaTable: 2 ** 32 + 7 } }, RangeError, /rtaTable/);
-  refuses({ attrs: { rtaOif: "eth0" } }, TypeError, /rtaOif: takes an integer.*string "eth0"/);
-  refuses({ attrs: { rtaOif: {} } }, TypeError, /rtaOif: takes an integer.*Object/);
-  refuses({ attrs: { rtaDst: "10.0.0.0" } }, TypeError, /rtaDst: takes bytes/);
+  const prio = /route-attrs\.priority: .* 0\.\.4294967295 \(u32\)/;
+  refuses({ attrs: { priority: -1 } }, RangeError, prio);
+  refuses({ attrs: { priority: 1.7 } }, RangeError, prio);
+  refuses({ attrs: { priority: NaN } }, RangeError, prio);
+  refuses({ attrs: { table: 2 ** 32 + 7 } }, RangeError, /table/);
+  refuses({ attrs: { oif: "eth0" } }, TypeError, /oif: takes an integer.*string "eth0"/);
+  refuses({ attrs: { oif: {} } }, TypeError, /oif: takes an integer.*Object/);
+  refuses({ attrs: { dst: "10.0.0.0" } }, TypeError, /dst: takes bytes/);
   refuses({ header: { rtmTable: 256 } }, RangeError, /rtmsg\.rtmTable: 256 .* 0\.\.255 \(u8\)/);
   refuses({ header: { rtmDstLen: -1 } }, RangeError, /rtmDstLen/);
   refuses({ header: { rtmFlags: "1" } }, TypeError, /rtmFlags: takes an integer/);

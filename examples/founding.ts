@@ -10,7 +10,7 @@
  * The same file is each process: `listener` and `watch NAME` are the roles.
  */
 import { parseArgs } from "node:util";
-import { NlrTable, type RouteEntry } from "../mod.ts";
+import { type NlrEntry, NlrTable } from "../src/nlrtable/mod.ts";
 
 const { positionals, values } = parseArgs({
   args: Deno.args,
@@ -28,7 +28,7 @@ function say(who: string, what: string): void {
   console.log(`${t}s  ${who.padEnd(8)} ${what}`);
 }
 
-function describe(e: RouteEntry): string {
+function describe(e: NlrEntry): string {
   return [
     e.dst,
     e.gateway && `via ${e.gateway}`,

@@ -3,15 +3,9 @@
  * generated family (ethtool) used on a veth in a fresh netns.
  */
 import assert from "node:assert/strict";
-import {
-  FamilyClient,
-  familyTables,
-  listFamilies,
-  NETLINK,
-  NetlinkError,
-  NetlinkSocket,
-  resolveFamily,
-} from "../mod.ts";
+import { FamilyClient, listFamilies, resolveFamily } from "../src/ynl/mod.ts";
+import { familyTables } from "../src/families/mod.ts";
+import { NETLINK, NetlinkError, NetlinkSocket } from "../mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 

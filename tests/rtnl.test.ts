@@ -4,7 +4,8 @@
  * `ip` sees, and its events decode.
  */
 import assert from "node:assert/strict";
-import { formatAddress, Message, MessageWriter, Rtnl } from "../mod.ts";
+import { formatAddress, Message, MessageWriter } from "../mod.ts";
+import { Rtnl } from "../src/rtnl/mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { FamilyClient } from "../src/ynl/family.ts";
 import { rtLink } from "../src/families/rt_link.ts";

@@ -4,16 +4,9 @@
  * ParseError, never a hang.
  */
 import assert from "node:assert/strict";
-import {
-  AttributeDecoder,
-  decodeAttrs,
-  encodeAttrs,
-  type FamilySpec,
-  familyTables,
-  Message,
-  MessageWriter,
-  ParseError,
-} from "../mod.ts";
+import { AttributeDecoder, Message, MessageWriter, ParseError } from "../mod.ts";
+import { decodeAttrs, encodeAttrs, type FamilySpec } from "../src/ynl/mod.ts";
+import { familyTables } from "../src/families/mod.ts";
 import { familyOf, OUT_DIR, OWN_SPECS, render } from "../src/ynl/generate.ts";
 import { fetchSpecs } from "../src/ynl/fetch_specs.ts";
 import { parse } from "yaml";

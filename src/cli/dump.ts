@@ -1,7 +1,12 @@
 /**
  * Lists links, addresses, routes or neighbours, like `ip -j link/addr/route/neigh`.
  *
- *     deno run --allow-ffi --allow-read src/cli/dump.ts link|addr|route|neigh [-4|-6] [--netns NS] [--json]
+ *     deno run --allow-ffi --allow-read jsr:@netlink-ts/netlink/cli/dump link|addr|route|neigh [-4|-6] [--netns NS] [--json]
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi --allow-read jsr:@netlink-ts/netlink/cli/dump route -6 --json
+ * ```
  *
  * @module
  */

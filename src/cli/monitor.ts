@@ -2,7 +2,12 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi --allow-read src/cli/monitor.ts [link] [addr] [route] [neigh] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi --allow-read jsr:@netlink-ts/netlink/cli/monitor [link] [addr] [route] [neigh] [uevent] [--netns NS] [--json]
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi --allow-read jsr:@netlink-ts/netlink/cli/monitor link route uevent --json
+ * ```
  *
  * @module
  */

@@ -8,7 +8,7 @@ import {
   NetlinkSocket,
 } from "@netlink-ts/netlink";
 import { Rtnl } from "@netlink-ts/netlink/rtnl";
-import { type FamilySpec } from "@netlink-ts/netlink/genl";
+import type { FamilySpec } from "@netlink-ts/netlink/genl";
 import { rtLink } from "@netlink-ts/netlink/families/rt_link";
 
 export async function check(): Promise<void> {

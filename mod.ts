@@ -13,6 +13,12 @@
  * for await (const link of sock.dump(w)) console.log(link.type, link.length);
  * ```
  *
+ * The rest lives in rooms of its own, imported by subpath: `./rtnl`
+ * (links, addresses, routes, neighbours), `./genl` (generic netlink and the
+ * client for every family with a spec), `./families/<name>` (one generated
+ * family each), `./uevent`, `./nlrtable` (the kernel module's client) and
+ * the command-line tools under `./cli/`.
+ *
  * @module
  */
 export * from "./src/constants.ts";
@@ -44,83 +50,3 @@ export {
   parsePrefix,
   type Prefix,
 } from "./src/address.ts";
-export * from "./src/nlrtable/constants.ts";
-export {
-  type DeleteReason,
-  type RouteEntry,
-  type RouteEvent,
-  type RouteSpec,
-} from "./src/nlrtable/codec.ts";
-export {
-  type AddOptions,
-  type Greeting,
-  type ListOptions,
-  NlrTable,
-  type NlrTableOptions,
-  type RouteChange,
-  Watch,
-} from "./src/nlrtable/client.ts";
-export { RouteView } from "./src/rtnl/route_view.ts";
-export {
-  type Address,
-  type Link,
-  type Neighbour,
-  type Route,
-  type RouteSpec as RtnlRouteSpec,
-  Rtnl,
-  RTNL_EVENT_GROUPS,
-  type RtnlEvent,
-  type RtnlEventKind,
-  RTNLGRP,
-} from "./src/rtnl/client.ts";
-export {
-  type AnyOps,
-  type Decoded,
-  type DoOptions,
-  FamilyClient,
-  FamilyUnavailableError,
-  GENL_HDRLEN,
-  GENL_ID_CTRL,
-  type GenlFamily,
-  listFamilies,
-  type OpRequest,
-  type OpsOf,
-  readGenlFamily,
-  resolveFamily,
-} from "./src/ynl/family.ts";
-export {
-  type Attrs,
-  decodeAttrs,
-  decodeStruct,
-  encodeAttrs,
-  encodeStruct,
-  structBytes,
-} from "./src/ynl/codec.ts";
-export type {
-  AttrKind,
-  AttrSetSpec,
-  AttrSpec,
-  EnumSpec,
-  FamilySpec,
-  MemberSpec,
-  OpMessage,
-  OpSpec,
-  StructSpec,
-  SubMessageFormat,
-} from "./src/ynl/schema.ts";
-export {
-  isUdevMessage,
-  parseUevent,
-  type Uevent,
-  UEVENT_GROUP_KERNEL,
-  type UeventItem,
-  uevents,
-} from "./src/uevent.ts";
-export * from "./src/families/rt_link.ts";
-export * from "./src/families/rt_addr.ts";
-export * from "./src/families/rt_route.ts";
-export * from "./src/families/rt_neigh.ts";
-// rt-neigh defines rtm-type as rt-route does; the root exports rt-route's
-export { RTM_TYPE } from "./src/families/rt_route.ts";
-export { familyTables } from "./src/families/mod.ts";
-export { named, namedStruct } from "./src/ynl/names.ts";

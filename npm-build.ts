@@ -9,9 +9,10 @@
  * does not have) with `ffi/node.ts` (koffi). Nothing in `src/` changes.
  *
  * `deno run --allow-read npm-build.ts --package-json` prints the package.json
- * fields without loading dnt (offline): `tests/node/package.sh` builds the
- * same package from the same sources with npm-registry tools and takes its
- * package.json from here, so the offline proof and the release agree.
+ * without loading dnt (offline). `deno task npm` (tools/npm.ts) builds the
+ * same package offline, from the same sources, entries, mapping and
+ * package.json, with npm-registry tools, into `npm/` and packs it; the npm
+ * tests install that tarball.
  *
  * @module
  */
@@ -27,10 +28,41 @@ export const KOFFI_VERSION = "3.3.4";
 /** Where the sources live (npm shows it on the package page). */
 export const REPOSITORY = "https://github.com/netlink-ts/netlink";
 
-/** package.json fields of the npm package, from deno.json. */
-export function packageJson(
-  deno: { name: string; version: string; license: string },
-) {
+/** deno.json's fields this build reads. */
+export interface DenoJson {
+  name: string;
+  version: string;
+  license: string;
+  exports: Record<string, string>;
+}
+
+/**
+ * The npm package's entry points: deno.json's subpath exports, less the
+ * command-line tools (`./cli/*` read `Deno.args`: they run with
+ * `deno run jsr:@netlink-ts/netlink/cli/<tool>`).
+ */
+export function npmEntries(deno: DenoJson): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(deno.exports).filter(([name]) => !name.startsWith("./cli/")),
+  );
+}
+
+/** `./src/rtnl/mod.ts` -> `./esm/src/rtnl/mod` (dnt's ESM layout, without the extension). */
+function built(path: string): string {
+  return `./esm/${path.replace(/^\.\//, "").replace(/\.ts$/, "")}`;
+}
+
+/** package.json's `exports`: each entry's module and its declarations. */
+export function npmExports(deno: DenoJson): Record<string, { types: string; import: string }> {
+  return Object.fromEntries(
+    Object.entries(npmEntries(deno)).map((
+      [name, path],
+    ) => [name, { types: `${built(path)}.d.ts`, import: `${built(path)}.js` }]),
+  );
+}
+
+/** package.json of the npm package, from deno.json. */
+export function packageJson(deno: DenoJson) {
   return {
     name: deno.name,
     version: deno.version,
@@ -44,12 +76,15 @@ export function packageJson(
     engines: { node: ">=20" },
     os: ["linux"],
     dependencies: { koffi: KOFFI_VERSION },
+    type: "module",
+    main: `${built(deno.exports["."])}.js`,
+    types: `${built(deno.exports["."])}.d.ts`,
+    exports: npmExports(deno),
+    files: ["esm/"],
   };
 }
 
-async function readDenoJson(): Promise<
-  { name: string; version: string; license: string }
-> {
+async function readDenoJson(): Promise<DenoJson> {
   const url = new URL("./deno.json", import.meta.url);
   return JSON.parse(await Deno.readTextFile(url));
 }
@@ -66,7 +101,8 @@ if (import.meta.main) {
     const outDir = "./npm";
     await emptyDir(outDir);
     await build({
-      entryPoints: ["./mod.ts"],
+      // The same entries as deno.json's exports and tools/npm.ts's build.
+      entryPoints: Object.entries(npmEntries(deno)).map(([name, path]) => ({ name, path })),
       outDir,
       mappings: MAPPINGS,
       // Resolves ffi/node.ts's bare `koffi` (deno.json maps it to npm:koffi),
@@ -75,11 +111,12 @@ if (import.meta.main) {
       // No Deno global in the package itself: the shim is for tests only.
       shims: { deno: "dev" },
       // The Deno tests need root, netns and Deno APIs; tests/node/package.sh
-      // runs the integration tests against the packed package instead.
+      // runs the integration tests against the package tools/npm.ts packs.
       test: false,
       typeCheck: "both",
       declaration: "inline",
-      scriptModule: "cjs",
+      // ESM only, as tools/npm.ts builds it: the layout and exports agree.
+      scriptModule: false,
       compilerOptions: { target: "ES2022", lib: ["ESNext", "DOM"] },
       package: packageJson(deno),
       postBuild() {

@@ -1,15 +1,10 @@
 /**
  * Micro-benchmarks of the codec: `deno bench bench/`. No kernel needed.
  */
-import {
-  AttributeDecoder,
-  decodeAttrs,
-  encodeAttrs,
-  familyTables,
-  Message,
-  MessageWriter,
-  RouteView,
-} from "../mod.ts";
+import { AttributeDecoder, Message, MessageWriter } from "../mod.ts";
+import { decodeAttrs, encodeAttrs } from "../src/ynl/mod.ts";
+import { familyTables } from "../src/families/mod.ts";
+import { RouteView } from "../src/rtnl/mod.ts";
 
 const link = familyTables.rt_link;
 const route = new MessageWriter().begin(24 /* RTM_NEWROUTE */);

@@ -6,7 +6,8 @@
  *
  *     deno run -A bench/kmod_roundtrip.ts /bin/nlrt_roundtrip
  */
-import { MessageWriter, NetlinkSocket, NLRT_A, NLRT_MSG, NlrTable } from "../mod.ts";
+import { MessageWriter, NetlinkSocket } from "../mod.ts";
+import { NLRT_A, NLRT_MSG, NlrTable } from "../src/nlrtable/mod.ts";
 
 const cClient = Deno.args[0] ?? "/bin/nlrt_roundtrip";
 const PER = 5000;

@@ -15,6 +15,7 @@
  * (both installed with apt when root and missing).
  */
 import { parseArgs } from "node:util";
+import { buildNpm } from "../tools/npm.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -227,17 +228,17 @@ try {
     // the same on Node, through the npm build (koffi), if Node is here
     const node = await sh("node", "--version").then(() => true, () => false);
     if (node) {
-      const pkg = `${out}/node`;
-      const tests = `${here}../tests/node`;
-      if (!await has(`${tests}/node_modules/esbuild`)) await sh("npm", "ci", "--prefix", tests);
-      await sh("node", `${tests}/build.mjs`, pkg, "--no-types");
-      await Deno.symlink(`${tests}/node_modules`, `${pkg}/node_modules`).catch(() => {});
+      // the package as `deno task npm` builds it, koffi from the npm tooling
+      await buildNpm();
+      const pkg = `${here}../npm`;
+      await Deno.symlink(`${here}../tests/node/node_modules`, `${pkg}/node_modules`)
+        .catch(() => {});
       await w3(
         () =>
           inNs(
             "node",
             `${here}roundtrip_node.mjs`,
-            `${pkg}/mod.js`,
+            `${pkg}/esm/mod.js`,
             batches,
             "2000",
             "1",

@@ -9,7 +9,7 @@
  *
  * The same file is each process: `listener` and `watch NAME` are the roles.
  */
-import { NlrTable, type RouteEntry } from "../mod.ts";
+import { type NlrEntry, NlrTable } from "../src/nlrtable/mod.ts";
 import { intOption, parseCli, runCli, UsageError } from "../src/cli/usage.ts";
 
 const cli = {
@@ -38,7 +38,7 @@ function say(who: string, what: string): void {
   console.log(`${t}s  ${who.padEnd(8)} ${what}`);
 }
 
-function describe(e: RouteEntry): string {
+function describe(e: NlrEntry): string {
   return [
     e.dst,
     e.gateway && `via ${e.gateway}`,

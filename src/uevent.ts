@@ -3,6 +3,15 @@
  * NUL-separated `KEY=VALUE` pairs, parsed into objects. udev's own
  * re-broadcasts ("libudev" header) are recognised and skipped.
  *
+ * @example
+ * ```ts ignore
+ * import { uevents } from "jsr:@netlink-ts/netlink/uevent";
+ * for await (const ev of uevents({ signal: AbortSignal.timeout(10_000) })) {
+ *   if ("overrun" in ev) console.log("lost some: rescan /sys");
+ *   else console.log(ev.action, ev.devpath, ev.subsystem);
+ * }
+ * ```
+ *
  * @module
  */
 import { NETLINK } from "./constants.ts";
@@ -81,7 +90,7 @@ export type UeventItem = Uevent | { overrun: true };
  *
  * @example
  * ```ts ignore
- * import { uevents } from "../mod.ts";
+ * import { uevents } from "./uevent.ts";
  * for await (const ev of uevents({ signal: AbortSignal.timeout(10_000) })) {
  *   if ("overrun" in ev) console.log("lost some");
  *   else console.log(ev.action, ev.devpath);

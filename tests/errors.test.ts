@@ -11,10 +11,10 @@ import {
   NetlinkError,
   NetlinkSocket,
   NLM_F,
-  resolveFamily,
-  Rtnl,
   SyscallError,
 } from "../mod.ts";
+import { resolveFamily } from "../src/ynl/mod.ts";
+import { Rtnl } from "../src/rtnl/mod.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
 Deno.test("errors.ts imports nothing: no module cycle runs through it", async () => {

@@ -5,14 +5,12 @@
 import assert from "node:assert/strict";
 import {
   FamilyClient,
-  familyTables,
   FamilyUnavailableError,
   listFamilies,
-  NETLINK,
-  NetlinkError,
-  NetlinkSocket,
   resolveFamily,
-} from "../mod.ts";
+} from "../src/ynl/mod.ts";
+import { familyTables } from "../src/families/mod.ts";
+import { NETLINK, NetlinkError, NetlinkSocket } from "../mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { fetchSpecs } from "../tools/fetch_specs.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";

@@ -9,16 +9,18 @@ import {
   Message,
   MessageWriter,
   NLM_F,
+  parseAddress,
+  ParseError,
+  parsePrefix,
+} from "../mod.ts";
+import {
   NLRT_A,
   NLRT_GRP,
   NLRT_LIMITS,
   NLRT_MSG,
   NLRT_PROTOCOL_DEFAULT,
   NLRT_REASON,
-  parseAddress,
-  ParseError,
-  parsePrefix,
-} from "../mod.ts";
+} from "../src/nlrtable/mod.ts";
 import { readEntry, readEvent, writeEntry } from "../src/nlrtable/codec.ts";
 
 const header = Deno.readTextFileSync(new URL("../kmod/nlrtable.h", import.meta.url));

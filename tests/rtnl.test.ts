@@ -4,15 +4,9 @@
  * `ip` sees, and its events decode.
  */
 import assert from "node:assert/strict";
-import {
-  formatAddress,
-  Message,
-  MessageWriter,
-  Rtnl,
-  RTNL_EVENT_GROUPS,
-  type RtnlEventKind,
-  uevents,
-} from "../mod.ts";
+import { formatAddress, Message, MessageWriter } from "../mod.ts";
+import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEventKind } from "../src/rtnl/mod.ts";
+import { uevents } from "../src/uevent.ts";
 import { loadSys } from "../src/sys.ts";
 import { FamilyClient } from "../src/ynl/family.ts";
 import { rtLink } from "../src/families/rt_link.ts";

@@ -7,8 +7,6 @@
 import assert from "node:assert/strict";
 import {
   DumpInterruptedError,
-  FamilyClient,
-  listFamilies,
   MessageWriter,
   NETLINK,
   NetlinkError,
@@ -19,6 +17,7 @@ import {
   SyscallError,
   TruncatedError,
 } from "../mod.ts";
+import { FamilyClient, listFamilies } from "../src/ynl/mod.ts";
 import { netdev } from "../src/families/netdev.ts";
 import {
   ack,

@@ -6,9 +6,8 @@
  * event watcher, and a client of the user's own generic netlink family.
  */
 import assert from "node:assert/strict";
+import { FamilyClient, type FamilySpec } from "../src/ynl/mod.ts";
 import {
-  FamilyClient,
-  type FamilySpec,
   type Message,
   MessageWriter,
   NETLINK,

@@ -1,6 +1,6 @@
 /** Kernel uevents: the parser, and a socket in a netns that sees its veth. */
 import assert from "node:assert/strict";
-import { isUdevMessage, parseUevent, type Uevent, uevents } from "../mod.ts";
+import { isUdevMessage, parseUevent, type Uevent, uevents } from "../src/uevent.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 

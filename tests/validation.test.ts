@@ -1,24 +1,19 @@
 // Bad input is a TypeError or RangeError before anything is sent, never a
 // silent change (issue 19, defects 4 to 7).
 import assert from "node:assert/strict";
+import { AttributeDecoder, Message, MessageWriter, NETLINK, NetlinkSocket } from "../mod.ts";
 import {
-  AttributeDecoder,
   type Attrs,
   decodeAttrs,
   decodeStruct,
   encodeAttrs,
   FamilyClient,
   type FamilySpec,
-  Message,
-  MessageWriter,
-  NETLINK,
-  NetlinkSocket,
-  rtLink,
-  Rtnl,
-  type RtnlRouteSpec,
-  rtRoute,
-} from "../mod.ts";
-import { type RouteSpec as NlrRouteSpec, writeEntry } from "../src/nlrtable/codec.ts";
+} from "../src/ynl/mod.ts";
+import { type RouteSpec, Rtnl } from "../src/rtnl/mod.ts";
+import { rtLink } from "../src/families/rt_link.ts";
+import { rtRoute } from "../src/families/rt_route.ts";
+import { type NlrRouteSpec, writeEntry } from "../src/nlrtable/codec.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
 Deno.test("a writer made with capacity 0 grows (it used to spin forever)", () => {
@@ -237,7 +232,7 @@ Deno.test({
     await using ns = await makeNetns();
     await using rtnl = Rtnl.open({ netns: ns.name });
     const lo = 1;
-    const bad: [RtnlRouteSpec, ErrorConstructor, RegExp][] = [
+    const bad: [RouteSpec, ErrorConstructor, RegExp][] = [
       [
         { dst: "10.9.0.0/16", dev: lo, metric: -1 },
         RangeError,
@@ -252,7 +247,7 @@ Deno.test({
       [{ dst: "10.9.0.0/16", dev: 1.5 }, RangeError, /route dev/],
       [{ dst: 5 as unknown as string, dev: lo }, TypeError, /a prefix is text, got number 5/],
       [
-        { dst: "10.9.0.0/16", dev: lo, metirc: 5 } as RtnlRouteSpec,
+        { dst: "10.9.0.0/16", dev: lo, metirc: 5 } as RouteSpec,
         TypeError,
         /a route has no field metirc \(did you mean "metric"\?\)/,
       ],

@@ -4,20 +4,13 @@
  * ParseError, never a hang.
  */
 import assert from "node:assert/strict";
-import {
-  AttributeDecoder,
-  decodeAttrs,
-  encodeAttrs,
-  type FamilySpec,
-  familyTables,
-  Message,
-  MessageWriter,
-  ParseError,
-} from "../mod.ts";
+import { AttributeDecoder, Message, MessageWriter, ParseError } from "../mod.ts";
+import { decodeAttrs, encodeAttrs, type FamilySpec } from "../src/ynl/mod.ts";
+import { familyTables } from "../src/families/mod.ts";
 import { familyOf, generateAll, OUT_DIR, render } from "../tools/generate.ts";
 import { fetchSpecs } from "../tools/fetch_specs.ts";
 import { parse } from "yaml";
-import { FamilyClient, named, namedStruct } from "../mod.ts";
+import { FamilyClient, named, namedStruct } from "../src/ynl/mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
 

@@ -309,7 +309,9 @@ export function emit(f: FamilySpec, source: string): string {
   ];
   for (const e of Object.values(f.enums)) {
     out.push(`/** ${e.type === "flags" ? "Flags" : "Enum"} \`${e.name}\` of ${f.name}. */`);
-    out.push(`export const ${upper(e.name)} = ${JSON.stringify(e.entries)} as const;`, "");
+    // An enum with no entries needs its type spelt out (doc lint: no inferred `{}`)
+    const type = Object.keys(e.entries).length ? "" : ": Readonly<Record<string, never>>";
+    out.push(`export const ${upper(e.name)}${type} = ${JSON.stringify(e.entries)} as const;`, "");
   }
   for (const s of Object.values(f.structs)) {
     out.push(`/** Struct \`${s.name}\` of ${f.name} (${s.size} bytes). */`);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
+
 struct route {
 	unsigned char dst_len;
 	const void *dst;
@@ -22,14 +24,6 @@ struct route {
 };
 
 static unsigned long routes, checksum;
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 static int attr_cb(const struct nlattr *attr, void *data)
 {
@@ -87,10 +81,9 @@ double w1_dump(unsigned long *count)
 	int ret;
 
 	if (!nl) {
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		nl = open_route(&portid);
+		if (!nl)
 			return -1;
-		portid = mnl_socket_get_portid(nl);
 	}
 	t0 = now_ms();
 	nlh->nlmsg_type = RTM_GETROUTE;

@@ -19,15 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static unsigned long got;
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 static double cpu_us(void)
 {
@@ -38,14 +32,6 @@ static double cpu_us(void)
 	       u.ru_stime.tv_usec;
 }
 
-static int data_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(void)data;
-	got++;
-	return MNL_CB_OK;
-}
-
 int main(int argc, char **argv)
 {
 	int drain = argc > 1 && !strcmp(argv[1], "drain");
@@ -54,11 +40,11 @@ int main(int argc, char **argv)
 	int size = 64 << 20, group = RTNLGRP_IPV4_ROUTE;
 	static char buf[1 << 16];
 	unsigned long enobufs = 0;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *nl = open_route(NULL);
 	double c0, t0;
 	int fd;
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	if (!nl)
 		return 1;
 	fd = mnl_socket_get_fd(nl);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
@@ -77,7 +63,7 @@ int main(int argc, char **argv)
 			}
 			if (n <= 0)
 				break;
-			mnl_cb_run(buf, n, 0, 0, data_cb, NULL);
+			mnl_cb_run(buf, n, 0, 0, count_cb, &got);
 		}
 		printf("%lu %.3f %lu\n", got, now_ms() - t0, enobufs);
 		return 0;
@@ -96,7 +82,7 @@ int main(int argc, char **argv)
 		}
 		if (n <= 0)
 			break;
-		mnl_cb_run(buf, n, 0, 0, data_cb, NULL);
+		mnl_cb_run(buf, n, 0, 0, count_cb, &got);
 	}
 	printf("%lu %ld %lu %.0f\n", got, arg - (long)got, enobufs, cpu_us() - c0);
 	return 0;

@@ -15,14 +15,7 @@
 #include <unistd.h>
 
 #include "../../kmod/nlrtable.h"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
+#include "common.h"
 
 int main(int argc, char **argv)
 {

@@ -12,20 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int data_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(*(int *)data)++;
-	return MNL_CB_OK;
-}
+#include "common.h"
 
 static struct mnl_socket *nl;
 static unsigned int portid, seq = 1;
@@ -35,14 +22,11 @@ static int open_socket(void)
 {
 	int one = 1;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		perror("mnl_socket");
+	nl = open_route(&portid);
+	if (!nl)
 		return -1;
-	}
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	portid = mnl_socket_get_portid(nl);
 	return 0;
 }
 
@@ -62,7 +46,8 @@ double w3_batch(int per, int ifindex)
 	for (i = 0; i < per; i++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 		struct ifinfomsg *ifm;
-		int got = 0, ret;
+		unsigned long got = 0;
+		int ret;
 
 		nlh->nlmsg_type = RTM_GETLINK;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -75,7 +60,7 @@ double w3_batch(int per, int ifindex)
 			ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 			if (ret <= 0)
 				return -1;
-			ret = mnl_cb_run(buf, ret, seq, portid, data_cb, &got);
+			ret = mnl_cb_run(buf, ret, seq, portid, count_cb, &got);
 		} while (ret > MNL_CB_STOP);
 		if (ret < 0 || got != 1)
 			return -1;

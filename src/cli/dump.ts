@@ -1,7 +1,12 @@
 /**
  * Lists links, addresses, routes or neighbours, like `ip -j link/address/route/neighbour`.
  *
- *     deno run --allow-ffi src/cli/dump.ts link|address|route|neighbour [-4|-6] [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/dump link|address|route|neighbour [-4|-6] [--netns NS] [--json]
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi jsr:@netlink-ts/netlink/cli/dump route -6 --json
+ * ```
  *
  * @module
  */

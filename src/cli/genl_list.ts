@@ -1,7 +1,12 @@
 /**
  * Lists the kernel's generic netlink families, like `genl-ctrl-list`.
  *
- *     deno run --allow-ffi src/cli/genl_list.ts [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/genl_list [--netns NS] [--json]
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi jsr:@netlink-ts/netlink/cli/genl_list --json
+ * ```
  *
  * @module
  */

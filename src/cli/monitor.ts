@@ -2,7 +2,12 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi src/cli/monitor.ts [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor link route uevent --json
+ * ```
  *
  * @module
  */

@@ -2,11 +2,16 @@
  * A generic caller for every family with a spec, like the kernel's `ynl`
  * CLI: `--do` or `--dump` an operation, attributes as JSON in, JSON out.
  *
- *     deno run --allow-ffi src/cli/ynl.ts --family ethtool --dump linkinfo-get --json '{"header":{"dev-name":"eth0"}}'
- *     deno run --allow-ffi src/cli/ynl.ts --family rt-link --dump getlink
- *     deno run --allow-ffi src/cli/ynl.ts --list
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/ynl --family ethtool --dump linkinfo-get --json '{"header":{"dev-name":"eth0"}}'
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/ynl --family rt-link --dump getlink
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/ynl --list
  *
  * Binary attributes take an address ("10.0.0.1", "fe80::1"), a MAC or hex.
+ *
+ * @example Run it
+ * ```sh
+ * deno run --allow-ffi --allow-read jsr:@netlink-ts/netlink/cli/ynl --family ethtool --dump linkinfo-get
+ * ```
  *
  * @module
  */

@@ -12,7 +12,7 @@ import type { FamilySpec } from "../ynl/schema.ts";
 export const UDP_TUNNEL_TYPE = { "vxlan": 0, "geneve": 1, "vxlan-gpe": 2 } as const;
 
 /** Enum `stringset` of ethtool. */
-export const STRINGSET = {} as const;
+export const STRINGSET: Readonly<Record<string, never>> = {} as const;
 
 /** Flags `header-flags` of ethtool. */
 export const HEADER_FLAGS = { "compact-bitsets": 1, "omit-reply": 2, "stats": 4 } as const;

@@ -11,11 +11,11 @@ import type { Message } from "../message.ts";
 import { type DumpOptions, NetlinkSocket, type WaitOptions } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
 import {
+  type NlrEntry,
+  type NlrEvent,
+  type NlrRouteSpec,
   readEntry,
   readEvent,
-  type RouteEntry,
-  type RouteEvent,
-  type RouteSpec,
   writeEntry,
   writeKey,
 } from "./codec.ts";
@@ -47,7 +47,7 @@ export interface ListOptions extends DumpOptions {
 }
 
 /** An item of {@linkcode NlrTable.changes}: a change, or news that some were lost. */
-export type RouteChange = RouteEvent | { kind: "overrun" };
+export type NlrChange = NlrEvent | { kind: "overrun" };
 
 /** The reply to {@linkcode NlrTable.greet}. */
 export interface Greeting {
@@ -65,13 +65,13 @@ export interface Greeting {
  *
  * @example
  * ```ts ignore
- * import { NlrTable } from "../../mod.ts";
+ * import { NlrTable } from "./mod.ts";
  * await using table = NlrTable.open();
  * await using watch = await table.watch("10.0.3.0/24");
  * for await (const ev of watch) console.log(ev.reason); // "expired"
  * ```
  */
-export class Watch implements AsyncIterable<RouteEvent & { kind: "deleted" }>, AsyncDisposable {
+export class Watch implements AsyncIterable<NlrEvent & { kind: "deleted" }>, AsyncDisposable {
   /** The watched prefix, as given. */
   readonly dst: string;
   readonly #sock: NetlinkSocket;
@@ -94,7 +94,7 @@ export class Watch implements AsyncIterable<RouteEvent & { kind: "deleted" }>, A
    * queue overflowed (the notification may be lost); ends without a value
    * when the watch is closed first.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<RouteEvent & { kind: "deleted" }> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<NlrEvent & { kind: "deleted" }> {
     try {
       for await (const m of this.#sock.events()) {
         if (m.type === NLMSG.OVERRUN) throw new OverrunError();
@@ -160,7 +160,7 @@ function readGreeting(m: Message): Greeting {
  *
  * @example
  * ```ts ignore
- * import { NlrTable } from "../../mod.ts";
+ * import { NlrTable } from "./mod.ts";
  * await using table = NlrTable.open();
  * await table.add({ dst: "10.0.1.0/24", gateway: "192.0.2.1", oif: "eth0" });
  * await table.add({ dst: "10.0.3.0/24", gateway: "192.0.2.3", lifetimeMs: 10_000 });
@@ -187,7 +187,7 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open({ protocol: 31 });
    * ```
    */
@@ -211,7 +211,7 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * (await table.greet("hi")).greeting; // "Hello from nlrtable"
    * ```
@@ -230,12 +230,12 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * await table.add({ dst: "2001:db8::/32", oif: "eth1", lifetimeMs: 5000 });
    * ```
    */
-  async add(spec: RouteSpec, options: AddOptions = {}): Promise<void> {
+  async add(spec: NlrRouteSpec, options: AddOptions = {}): Promise<void> {
     const flags = NLM_F.CREATE | (options.replace ? NLM_F.REPLACE : NLM_F.EXCL);
     const w = this.#begin(NLRT_MSG.NEWROUTE, flags);
     writeEntry(w, spec);
@@ -247,7 +247,7 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * await table.delete("10.0.1.0/24");
    * ```
@@ -263,12 +263,12 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * const e = await table.get("10.0.1.0/24");
    * ```
    */
-  async get(dst: string, options: WaitOptions = {}): Promise<RouteEntry> {
+  async get(dst: string, options: WaitOptions = {}): Promise<NlrEntry> {
     const w = this.#begin(NLRT_MSG.GETROUTE);
     writeKey(w, dst);
     // Decoded where it arrived: the entry keeps strings and numbers only.
@@ -283,12 +283,12 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * for await (const e of table.list({ ipVersion: 6 })) console.log(e.dst);
    * ```
    */
-  async *list(options: ListOptions = {}): AsyncGenerator<RouteEntry> {
+  async *list(options: ListOptions = {}): AsyncGenerator<NlrEntry> {
     const w = new MessageWriter(64).begin(NLRT_MSG.GETROUTE, NLM_F.DUMP);
     const at = w.fixed(NLRTMSG_SIZE);
     w.buffer[at] = options.ipVersion === 4
@@ -309,7 +309,7 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * await using watch = await table.watch("10.0.3.0/24");
    * for await (const ev of watch) console.log(`${ev.entry.dst} ${ev.reason}`);
@@ -335,7 +335,7 @@ export class NlrTable implements AsyncDisposable {
    *
    * @example
    * ```ts ignore
-   * import { NlrTable } from "../../mod.ts";
+   * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
    * for await (const ch of table.changes({ signal: AbortSignal.timeout(60_000) })) {
    *   if (ch.kind === "overrun") console.log("lost changes");
@@ -343,9 +343,9 @@ export class NlrTable implements AsyncDisposable {
    * }
    * ```
    */
-  changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<RouteChange> {
+  changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<NlrChange> {
     const sock = this.#child([NLRT_GRP.ROUTE], options.signal);
-    return (async function* (): AsyncGenerator<RouteChange> {
+    return (async function* (): AsyncGenerator<NlrChange> {
       try {
         for await (const m of sock.events()) {
           if (m.type === NLMSG.OVERRUN) {

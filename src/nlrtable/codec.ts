@@ -15,7 +15,7 @@ const IFNAMSIZ = 16;
 const utf8 = new TextEncoder();
 
 /** An entry of the module's table, as the kernel reports it. */
-export interface RouteEntry {
+export interface NlrEntry {
   /** Destination prefix, e.g. `"10.0.0.0/24"` or `"2001:db8::/32"`. */
   dst: string;
   /** 4 or 6. */
@@ -33,7 +33,7 @@ export interface RouteEntry {
 }
 
 /** What {@linkcode NlrTable.add} takes. */
-export interface RouteSpec {
+export interface NlrRouteSpec {
   /** Destination prefix; a bare address means a host route. */
   dst: string;
   /** Next hop, same family as `dst`. */
@@ -45,12 +45,12 @@ export interface RouteSpec {
 }
 
 /** Why an entry left the table. */
-export type DeleteReason = "request" | "expired";
+export type NlrDeleteReason = "request" | "expired";
 
 /** A table change, from the change stream or a watch. */
-export type RouteEvent =
-  | { kind: "added" | "replaced"; entry: RouteEntry }
-  | { kind: "deleted"; reason: DeleteReason; entry: RouteEntry };
+export type NlrEvent =
+  | { kind: "added" | "replaced"; entry: NlrEntry }
+  | { kind: "deleted"; reason: NlrDeleteReason; entry: NlrEntry };
 
 const ENTRY_KEYS = ["dst", "gateway", "oif", "lifetimeMs"];
 
@@ -67,7 +67,7 @@ export function writeKey(w: MessageWriter, dst: string | Prefix): void {
  * Writes a whole entry: key, gateway, interface and lifetime. A field out of
  * the module's limits is a RangeError or TypeError here, before it is sent.
  */
-export function writeEntry(w: MessageWriter, spec: RouteSpec): void {
+export function writeEntry(w: MessageWriter, spec: NlrRouteSpec): void {
   if (typeof spec !== "object" || spec === null) {
     throw new TypeError(`an nlrtable entry is { dst, gateway?, oif?, lifetimeMs? }`);
   }
@@ -107,14 +107,14 @@ export function writeEntry(w: MessageWriter, spec: RouteSpec): void {
 }
 
 /** Decodes an entry from a NEWROUTE or DELROUTE message. */
-export function readEntry(m: Message): RouteEntry {
+export function readEntry(m: Message): NlrEntry {
   if (m.length - m.headerSize < NLRTMSG_SIZE) {
     throw new ParseError("nlrtable message shorter than struct nlrtmsg", m.offset);
   }
   const at = m.offset + m.headerSize;
   const dstLen = m.data[at + 1];
   let dst: Uint8Array | undefined;
-  const entry: RouteEntry = { dst: "", ipVersion: 4, watchers: 0 };
+  const entry: NlrEntry = { dst: "", ipVersion: 4, watchers: 0 };
   const ad = m.attributes(NLRTMSG_SIZE);
   while (ad.next()) {
     switch (ad.type) {
@@ -147,7 +147,7 @@ export function readEntry(m: Message): RouteEntry {
 }
 
 /** Decodes a change event; undefined for messages that are not one. */
-export function readEvent(m: Message): RouteEvent | undefined {
+export function readEvent(m: Message): NlrEvent | undefined {
   if (m.type === NLRT_MSG.NEWROUTE) {
     return { kind: m.flags & NLM_F.REPLACE ? "replaced" : "added", entry: readEntry(m) };
   }

@@ -280,7 +280,7 @@ function familyNumber(v?: 4 | 6): number {
  *
  * @example
  * ```ts ignore
- * import { Rtnl } from "../../mod.ts";
+ * import { Rtnl } from "./mod.ts";
  * await using rtnl = Rtnl.open({ netns: "test" });
  * await rtnl.addVeth("v0", "v1");
  * await rtnl.setLinkUp("v0");

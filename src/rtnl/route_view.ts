@@ -29,7 +29,8 @@ const RTA_TABLE = attrType("table");
  *
  * @example
  * ```ts ignore
- * import { NETLINK, NetlinkSocket, RouteView, MessageWriter, NLM_F } from "../../mod.ts";
+ * import { MessageWriter, NETLINK, NetlinkSocket, NLM_F } from "../../mod.ts";
+ * import { RouteView } from "./mod.ts";
  * await using sock = NetlinkSocket.open(NETLINK.ROUTE);
  * const w = new MessageWriter().begin(26, NLM_F.DUMP);
  * w.fixed(12);

@@ -68,7 +68,7 @@ export type AnyOps = Record<string, { header: Attrs; attrs: Attrs }>;
  *
  * @example
  * ```ts ignore
- * import { FamilyClient } from "../../mod.ts";
+ * import { FamilyClient } from "./mod.ts";
  * import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
  * await using link = await FamilyClient.open<RtLinkOps>(rtLink);
  * for await (const l of link.dump("getlink")) console.log(l.attrs.ifname);
@@ -477,7 +477,8 @@ function getFamily(name?: string): MessageWriter {
  *
  * @example
  * ```ts ignore
- * import { NETLINK, NetlinkSocket, resolveFamily } from "../../mod.ts";
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { resolveFamily } from "./mod.ts";
  * await using sock = NetlinkSocket.open(NETLINK.GENERIC);
  * const nlctrl = await resolveFamily(sock, "nlctrl"); // { id: 16, ... }
  * ```
@@ -528,7 +529,8 @@ export class FamilyUnavailableError extends NetlinkError {
  *
  * @example
  * ```ts ignore
- * import { listFamilies, NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { listFamilies } from "./mod.ts";
  * await using sock = NetlinkSocket.open(NETLINK.GENERIC);
  * for await (const f of listFamilies(sock)) console.log(f.id, f.name);
  * ```

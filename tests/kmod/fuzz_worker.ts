@@ -10,15 +10,8 @@
  * and DELROUTE with NLM_F_REQUEST), which an unprivileged sender must see
  * refused with EPERM.
  */
-import {
-  errnoName,
-  type Message,
-  NetlinkSocket,
-  NLA_F,
-  NLM_F,
-  NLMSG,
-  NlrTable,
-} from "../../mod.ts";
+import { errnoName, type Message, NetlinkSocket, NLA_F, NLM_F, NLMSG } from "../../mod.ts";
+import { NlrTable } from "../../src/nlrtable/mod.ts";
 
 const seed = Number(Deno.args[0] ?? 1) >>> 0 || 1;
 const count = Number(Deno.args[1] ?? 10_000);

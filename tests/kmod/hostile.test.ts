@@ -5,7 +5,7 @@
  * checks dmesg and a clean unload.
  */
 import assert from "node:assert/strict";
-import { NlrTable } from "../../mod.ts";
+import { NlrTable } from "../../src/nlrtable/mod.ts";
 import { asNobody } from "./helpers.ts";
 
 interface Summary {

@@ -3,7 +3,8 @@
  * the module, so it runs with no socket of the protocol open.
  */
 import assert from "node:assert/strict";
-import { NlrTable, SyscallError } from "../../mod.ts";
+import { NlrTable } from "../../src/nlrtable/mod.ts";
+import { SyscallError } from "../../mod.ts";
 import { exec, rejectsWith, reload } from "./helpers.ts";
 
 Deno.test("protocol=30 max_entries=3: the table is full at 3, protocol 31 is gone", async () => {

@@ -3,7 +3,7 @@
  * group do not. The unprivileged side is a separate process run as nobody.
  */
 import assert from "node:assert/strict";
-import { NlrTable } from "../../mod.ts";
+import { NlrTable } from "../../src/nlrtable/mod.ts";
 import { asNobody, lines } from "./helpers.ts";
 
 Deno.test("unprivileged: mutations get EPERM; get, list, watch and the group work", async () => {

@@ -3,19 +3,16 @@
  * module loaded with its defaults, run as root).
  */
 import assert from "node:assert/strict";
+import { DumpInterruptedError, MessageWriter, NetlinkSocket, NLM_F } from "../../mod.ts";
 import {
-  DumpInterruptedError,
-  MessageWriter,
-  NetlinkSocket,
-  NLM_F,
+  type NlrChange,
+  type NlrEntry,
   NLRT_A,
   NLRT_LIMITS,
   NLRT_MSG,
   NLRT_PROTOCOL_DEFAULT,
   NlrTable,
-  type RouteChange,
-  type RouteEntry,
-} from "../../mod.ts";
+} from "../../src/nlrtable/mod.ts";
 import { rejectsWith } from "./helpers.ts";
 
 /** A raw request: type, flags, struct nlrtmsg fields, then attributes. */
@@ -34,13 +31,13 @@ function raw(
   return w;
 }
 
-async function next(it: AsyncIterator<RouteChange>): Promise<RouteChange> {
+async function next(it: AsyncIterator<NlrChange>): Promise<NlrChange> {
   const r = await it.next();
   assert.ok(!r.done, "change stream ended early");
   return r.value;
 }
 
-function entryOf(c: RouteChange): RouteEntry {
+function entryOf(c: NlrChange): NlrEntry {
   if (c.kind === "overrun") assert.fail("overrun");
   return c.entry;
 }

@@ -3,7 +3,8 @@
  * with EPERM; get, list, watch and the change group must work. Prints
  * "ready" once it watches, then one JSON line when R is deleted.
  */
-import { NetlinkError, NlrTable } from "../../mod.ts";
+import { NetlinkError } from "../../mod.ts";
+import { NlrTable } from "../../src/nlrtable/mod.ts";
 
 const R = "10.60.0.0/24";
 const codeOf = async (p: Promise<unknown>) => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The offline proof that the npm package works on Node: build it from the
-# same sources with the same module mapping as npm-build.ts (dnt needs JSR,
-# which CI cannot reach), npm pack it, install the tarball into a throwaway
-# project, and run a plain Node script against the kernel in a fresh netns.
+# The offline proof that the npm package works on Node and Bun: `deno task
+# npm` (tools/npm.ts) builds it from the same sources, entries and module
+# mapping as npm-build.ts (dnt needs JSR, which CI cannot reach) and packs
+# it; this installs that tarball into a throwaway project, type-checks a
+# TypeScript consumer, and runs a plain script against the kernel in a
+# fresh netns.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -34,29 +36,16 @@ ns="nlts-npm-$$"
 cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-pkg="$work/pkg"
-mkdir -p "$pkg"
-(cd "$here" && node build.mjs "$pkg")
-"$deno_bin" run --allow-read "$root/npm-build.ts" --package-json |
-  node -e '
-    const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    Object.assign(p, {
-      type: "module",
-      main: "./mod.js",
-      types: "./mod.d.ts",
-      exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
-    });
-    process.stdout.write(JSON.stringify(p, null, 2));
-  ' >"$pkg/package.json"
-cp "$root/LICENSE" "$root/README.md" "$pkg/"
-tarball=$(cd "$pkg" && npm pack --silent --pack-destination "$work")
+# The package as `deno task npm` builds and packs it (tools/npm.ts).
+tarball=$("$deno_bin" run --allow-read --allow-write --allow-run --allow-env "$root/tools/npm.ts" | tail -n 1)
+[ -f "$tarball" ] || { echo "FAIL: tools/npm.ts did not pack a tarball"; exit 1; }
 echo "packed $tarball"
 
 app="$work/app"
 mkdir -p "$app"
 cd "$app"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
+npm install --no-audit --no-fund --loglevel=error "$tarball"
 cp "$here/smoke.mjs" "$app/"
 
 # The declarations: a TypeScript consumer compiles against the package.
@@ -75,7 +64,7 @@ JSON
 if ! node "$here/node_modules/typescript/bin/tsc" -p "$app"; then
   echo "FAIL: the package's type declarations"; exit 1
 fi
-echo "types: a TypeScript consumer compiles against mod.d.ts"
+echo "types: a TypeScript consumer compiles against the package's entries"
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up

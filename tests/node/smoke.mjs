@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { MessageWriter, NETLINK, NetlinkError, NetlinkSocket, NLM_F } from "@netlink-ts/netlink";
+import { Rtnl } from "@netlink-ts/netlink/rtnl";
+import { FamilyClient } from "@netlink-ts/netlink/genl";
+import { rtLink } from "@netlink-ts/netlink/families/rt_link";
 
 const ns = process.argv[2];
 const RTM_NEWLINK = 16, RTM_GETLINK = 18, IFLA_IFNAME = 3, RTNLGRP_LINK = 1;
@@ -29,6 +32,23 @@ console.log("PASS dump links:", names.join(" "));
 
 await assert.rejects(sock.request(getLink(424242)), (e) => e instanceof NetlinkError && e.code === "ENODEV");
 console.log("PASS error reply: ENODEV");
+
+// The subpaths share the root's modules: ./rtnl's errors are the root's NetlinkError.
+{
+  const rtnl = Rtnl.open({ netns: ns });
+  const link = await FamilyClient.open(rtLink, { netns: ns });
+  try {
+    assert.deepEqual((await rtnl.links()).map((l) => l.name), want);
+    await assert.rejects(rtnl.deleteLink("no-such-link0"), (e) => e instanceof NetlinkError);
+    const viaSpec = [];
+    for await (const l of link.dump("getlink")) viaSpec.push(l.attrs.ifname);
+    assert.deepEqual(viaSpec, want);
+  } finally {
+    await rtnl.close();
+    await link.close();
+  }
+}
+console.log("PASS subpaths: ./rtnl, ./genl, ./families/rt_link");
 
 const seen = new Set();
 for await (const ev of events.events({ signal: AbortSignal.timeout(5000) })) {

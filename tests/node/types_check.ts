@@ -6,8 +6,10 @@ import {
   NETLINK,
   NetlinkError,
   NetlinkSocket,
-  Rtnl,
 } from "@netlink-ts/netlink";
+import { Rtnl } from "@netlink-ts/netlink/rtnl";
+import type { FamilySpec } from "@netlink-ts/netlink/genl";
+import { rtLink } from "@netlink-ts/netlink/families/rt_link";
 
 export async function check(): Promise<void> {
   await using sock: NetlinkSocket = NetlinkSocket.open(NETLINK.ROUTE, { groups: [1] });
@@ -18,6 +20,7 @@ export async function check(): Promise<void> {
   for await (const ev of sock.events({ signal: AbortSignal.timeout(10) })) ev.payload.byteLength;
   await using rtnl = Rtnl.open();
   const names: string[] = (await rtnl.links()).map((l) => l.name);
+  const spec: FamilySpec = rtLink;
   try {
     await sock.request(w);
   } catch (e) {
@@ -27,5 +30,5 @@ export async function check(): Promise<void> {
   NetlinkSocket.open("route");
   // @ts-expect-error: replies are Messages, not strings
   const wrong: string[] = await sock.request(w);
-  void [replies, types, names, wrong];
+  void [replies, types, names, spec, wrong];
 }

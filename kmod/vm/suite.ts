@@ -198,6 +198,8 @@ export async function runSuite(options: {
   const g = await GuestRoot.create(`${OUT}suite-root/`);
   const modules = await stageModules(tree, wanted, `${g.dir}modules/`);
   await g.write("/modules/order", modules.join("\n") + "\n");
+  // what is built in, where modprobe would look (a test can tell "built in" from "missing")
+  await g.file(`${tree}modules.builtin`, `/lib/modules/${k.kver}/modules.builtin`);
   for (const [tool, path] of Object.entries(tools)) await g.binary(path, `/usr/sbin/${tool}`);
   // iproute2's tables (rt_tables, netem's distributions), the names nft prints
   for (const d of ["/etc/iproute2", "/usr/share/iproute2", "/usr/lib/tc"]) await g.tree(d);

@@ -17,11 +17,10 @@
  */
 export * from "./src/constants.ts";
 export * from "./src/errors.ts";
-export { errnoName } from "./src/errno.ts";
 export { Message } from "./src/message.ts";
 export { AttributeDecoder, MAX_NEST_DEPTH } from "./src/attribute.ts";
 export { MessageWriter } from "./src/writer.ts";
-export { type Ack, parseAck, parseDone } from "./src/ack.ts";
+export { type Ack, errorOf, parseAck, parseDone } from "./src/ack.ts";
 export {
   type DumpOptions,
   type MappedDumpOptions,
@@ -33,6 +32,7 @@ export {
   type SocketStats,
   type WaitOptions,
 } from "./src/socket.ts";
+export type { Receiver, Sys } from "./src/sys.ts";
 export {
   AF,
   formatAddress,

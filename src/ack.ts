@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { align4, readS32, readU32 } from "./bytes.ts";
-import { NLM_F, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
-import { type ExtAck, ParseError } from "./errors.ts";
+import { align4, readS32, readU16, readU32 } from "./bytes.ts";
+import { NLM_F, NLMSG, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
+import { type ExtAck, NetlinkError, ParseError } from "./errors.ts";
 import type { Message } from "./message.ts";
 import { AttributeDecoder } from "./attribute.ts";
 
@@ -115,4 +115,31 @@ export function parseDone(msg: Message): Ack {
     errno: -readS32(msg.data, start),
     extAck: readExtAck(msg, start + 4),
   };
+}
+
+/**
+ * The {@linkcode NetlinkError} an error reply (`NLMSG_ERROR`, or a DONE
+ * with an errno) stands for, with the request's message type (from the
+ * header the kernel echoes) and sequence number.
+ *
+ * @example
+ * ```ts
+ * import { errorOf } from "./ack.ts";
+ * import { Message } from "./message.ts";
+ * const b = new Uint8Array(36);
+ * const v = new DataView(b.buffer);
+ * v.setUint32(0, 36, true); // nlmsg_len
+ * v.setUint16(4, 2, true); // NLMSG_ERROR
+ * v.setUint32(8, 7, true); // seq
+ * v.setInt32(16, -17, true); // -EEXIST
+ * v.setUint16(24, 24, true); // the request's type: RTM_NEWROUTE
+ * errorOf(new Message(b, 0, 36), 17, {}).message; // "message type 24: EEXIST (File exists)"
+ * ```
+ */
+export function errorOf(msg: Message, errno: number, extAck: ExtAck): NetlinkError {
+  const echo = msg.offset + NLMSG_HDRLEN + 4; // the request's nlmsghdr
+  const type = msg.type === NLMSG.ERROR && msg.length >= NLMSG_HDRLEN + 4 + NLMSG_HDRLEN
+    ? readU16(msg.data, echo + 4)
+    : undefined;
+  return new NetlinkError(errno, extAck, { type, seq: msg.seq });
 }

@@ -87,6 +87,7 @@ function parseIpv6(text: string): Uint8Array | undefined {
  * ```
  */
 export function parseAddress(text: string): Uint8Array {
+  if (typeof text !== "string") throw notText("an IP address", text);
   const out = text.includes(":") ? parseIpv6(text) : parseIpv4(text);
   if (!out) throw new TypeError(`not an IP address: ${JSON.stringify(text)}`);
   return out;
@@ -135,6 +136,7 @@ export function formatAddress(bytes: Uint8Array): string {
  * ```
  */
 export function parsePrefix(text: string): Prefix {
+  if (typeof text !== "string") throw notText("a prefix", text);
   const slash = text.indexOf("/");
   const address = parseAddress(slash < 0 ? text : text.slice(0, slash));
   const bits = address.length * 8;
@@ -173,6 +175,7 @@ export function formatPrefix(address: Uint8Array, length: number): string {
  * ```
  */
 export function parseMac(text: string): Uint8Array {
+  if (typeof text !== "string") throw notText("a link-layer address", text);
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2})*$/i.test(text)) {
     throw new TypeError(`not a link-layer address: ${JSON.stringify(text)}`);
   }
@@ -190,4 +193,11 @@ export function parseMac(text: string): Uint8Array {
  */
 export function formatMac(bytes: Uint8Array): string {
   return [...bytes].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+function notText(what: string, x: unknown): TypeError {
+  const got = x === null ? "null" : typeof x === "object" ? x.constructor?.name : typeof x;
+  return new TypeError(
+    `${what} is text, got ${got} ${typeof x === "object" ? "" : String(x)}`.trim(),
+  );
 }

@@ -38,7 +38,7 @@ export class Message {
   /** `nlmsg_seq`. */
   readonly seq: number;
   /** `nlmsg_pid`: the port id the header names (not authenticated). */
-  readonly portid: number;
+  readonly portId: number;
   /** The port id of the socket that sent the datagram (0: the kernel). */
   readonly sender: number;
   /** The multicast group it was delivered through (0: unicast or unknown). */
@@ -74,7 +74,7 @@ export class Message {
       this.type =
         this.flags =
         this.seq =
-        this.portid =
+        this.portId =
           0;
       return;
     }
@@ -82,7 +82,7 @@ export class Message {
     this.type = readU16(data, offset + 4);
     this.flags = readU16(data, offset + 6);
     this.seq = readU32(data, offset + 8);
-    this.portid = readU32(data, offset + 12);
+    this.portId = readU32(data, offset + 12);
   }
 
   /**
@@ -171,7 +171,7 @@ export function retarget(
   w.type = readU16(data, offset + 4);
   w.flags = readU16(data, offset + 6);
   w.seq = readU32(data, offset + 8);
-  w.portid = readU32(data, offset + 12);
+  w.portId = readU32(data, offset + 12);
   return m;
 }
 

@@ -12,13 +12,12 @@
  *
  * @module
  */
-import { parseAck, parseDone } from "./ack.ts";
+import { errorOf, parseAck, parseDone } from "./ack.ts";
 import { align4, readU32, view, writeU16, writeU32 } from "./bytes.ts";
 import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constants.ts";
 import {
   ClosedError,
   DumpInterruptedError,
-  NetlinkError,
   OverrunError,
   type ParseError,
   SyscallError,
@@ -97,6 +96,11 @@ export interface OpenOptions {
    * Requests and dumps are not available. Default false.
    */
   raw?: boolean;
+  /**
+   * The system calls to use instead of the runtime's (e.g. a fake kernel
+   * from `./testing`). Default: the runtime's FFI backend.
+   */
+  sys?: Sys;
 }
 
 /** Options of every wait: cancellation and a time limit. */
@@ -364,7 +368,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   static open(protocol: number, options: OpenOptions = {}): NetlinkSocket {
     options.signal?.throwIfAborted();
-    const sys = loadSys();
+    const sys = options.sys ?? loadSys();
     const ns = options.netns;
     const path = ns === undefined || ns.includes("/") ? ns : `/var/run/netns/${ns}`;
     const fd = sys.socket(protocol, SOCK_RAW, path);
@@ -583,7 +587,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       }
       if (m.type === NLMSG.ERROR) {
         const { errno, extAck } = parseAck(m);
-        if (errno !== 0) throw new NetlinkError(errno, extAck);
+        if (errno !== 0) throw errorOf(m, errno, extAck);
         return Promise.resolve(replies ?? []);
       }
       let reply: T | Message;
@@ -675,14 +679,14 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
     if (type === NLMSG.ERROR) {
       call.finished = true;
       const { errno, extAck } = parseAck(m);
-      if (errno !== 0) throw new NetlinkError(errno, extAck);
+      if (errno !== 0) throw errorOf(m, errno, extAck);
       return true;
     }
     if (type === NLMSG.DONE) {
       // A multi-part reply ends here: the kernel acknowledges no dump.
       call.finished = true;
       const { errno, extAck } = parseDone(m);
-      if (errno !== 0) throw new NetlinkError(errno, extAck);
+      if (errno !== 0) throw errorOf(m, errno, extAck);
       if (call.interrupted) throw new DumpInterruptedError(call.replies ?? [], 1);
       return true;
     }
@@ -815,7 +819,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
             if (m.type === NLMSG.DONE || m.type === NLMSG.ERROR) {
               end(true);
               const { errno, extAck } = m.type === NLMSG.DONE ? parseDone(m) : parseAck(m);
-              if (errno !== 0) throw new NetlinkError(errno, extAck);
+              if (errno !== 0) throw errorOf(m, errno, extAck);
               if (interrupted) throw new DumpInterruptedError([], 1);
               return done;
             }
@@ -1306,7 +1310,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       this.stats.foreignDropped++;
       return undefined;
     }
-    if (m.group === 0 && m.seq !== 0 && (m.portid === this.portId || m.portid === 0)) {
+    if (m.group === 0 && m.seq !== 0 && (m.portId === this.portId || m.portId === 0)) {
       const inbox = this.#pending.get(m.seq);
       if (inbox) {
         if (isFinal(m)) this.#settled(inbox);

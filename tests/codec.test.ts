@@ -19,7 +19,7 @@ function attrs(bytes: Uint8Array, start: number, end?: number) {
   return out;
 }
 
-Deno.test("header round trip: type, flags, seq, portid, alignment", () => {
+Deno.test("header round trip: type, flags, seq, portId, alignment", () => {
   const w = new MessageWriter(8);
   w.begin(0x12, NLM_F.REQUEST | NLM_F.ACK, 0xdeadbeef, 77).u8(1, 9);
   const bytes = w.finish();
@@ -28,7 +28,7 @@ Deno.test("header round trip: type, flags, seq, portid, alignment", () => {
   assert.equal(m.type, 0x12);
   assert.equal(m.flags, NLM_F.REQUEST | NLM_F.ACK);
   assert.equal(m.seq, 0xdeadbeef);
-  assert.equal(m.portid, 77);
+  assert.equal(m.portId, 77);
   assert.equal(m.length, 24); // attributes are padded, as the kernel pads them
   assert.deepEqual([...m.payload], [5, 0, 1, 0, 9, 0, 0, 0]);
 });

@@ -6,7 +6,7 @@
  */
 import { AF, parsePrefix } from "../address.ts";
 import { NLM_F, NLMSG } from "../constants.ts";
-import { OverrunError, ParseError } from "../errors.ts";
+import { NetlinkError, OverrunError, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import { type DumpOptions, NetlinkSocket, type WaitOptions } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
@@ -120,6 +120,22 @@ export class Watch implements AsyncIterable<RouteEvent & { kind: "deleted" }>, A
   }
 }
 
+const MESSAGE_NAMES = new Map<number, string>(
+  Object.entries(NLRT_MSG).map(([name, type]) => [type, `NLRT_MSG_${name}`]),
+);
+
+/**
+ * Rethrows `e`; a NetlinkError named by the module's message it answers
+ * (NLRT_MSG_NEWROUTE, ...), or `op` when the reply does not echo it (a dump's).
+ */
+function named(e: unknown, op?: string): never {
+  if (e instanceof NetlinkError) {
+    const operation = (e.type !== undefined ? MESSAGE_NAMES.get(e.type) : undefined) ?? op;
+    if (operation !== undefined) throw e.withContext({ operation });
+  }
+  throw e;
+}
+
 function canonical(dst: string): string {
   const p = parsePrefix(dst);
   return `${p.address.join(",")}/${p.length}`;
@@ -204,7 +220,7 @@ export class NlrTable implements AsyncDisposable {
     const w = this.#begin(NLRT_MSG.GREET);
     w.fixed(NLRTMSG_SIZE);
     if (text !== undefined) w.string(NLRT_A.TEXT, text);
-    const [reply] = await this.#sock.request(w, { ...options, map: readGreeting });
+    const [reply] = await this.#sock.request(w, { ...options, map: readGreeting }).catch(named);
     if (!reply) throw new ParseError("no reply to greet", 0);
     return reply;
   }
@@ -223,7 +239,7 @@ export class NlrTable implements AsyncDisposable {
     const flags = NLM_F.CREATE | (options.replace ? NLM_F.REPLACE : NLM_F.EXCL);
     const w = this.#begin(NLRT_MSG.NEWROUTE, flags);
     writeEntry(w, spec);
-    await this.#sock.request(w, options);
+    await this.#sock.request(w, options).catch(named);
   }
 
   /**
@@ -239,7 +255,7 @@ export class NlrTable implements AsyncDisposable {
   async delete(dst: string, options: WaitOptions = {}): Promise<void> {
     const w = this.#begin(NLRT_MSG.DELROUTE);
     writeKey(w, dst);
-    await this.#sock.request(w, options);
+    await this.#sock.request(w, options).catch(named);
   }
 
   /**
@@ -256,7 +272,7 @@ export class NlrTable implements AsyncDisposable {
     const w = this.#begin(NLRT_MSG.GETROUTE);
     writeKey(w, dst);
     // Decoded where it arrived: the entry keeps strings and numbers only.
-    const [reply] = await this.#sock.request(w, { ...options, map: readEntry });
+    const [reply] = await this.#sock.request(w, { ...options, map: readEntry }).catch(named);
     if (!reply) throw new ParseError("no reply to get", 0);
     return reply;
   }
@@ -280,7 +296,11 @@ export class NlrTable implements AsyncDisposable {
       : options.ipVersion === 6
       ? AF.INET6
       : AF.UNSPEC;
-    yield* this.#sock.dump(w, { ...options, map: readEntry });
+    try {
+      yield* this.#sock.dump(w, { ...options, map: readEntry });
+    } catch (e) {
+      named(e, "NLRT_MSG_GETROUTE");
+    }
   }
 
   /**
@@ -300,7 +320,7 @@ export class NlrTable implements AsyncDisposable {
     try {
       const w = new MessageWriter(64).begin(NLRT_MSG.WATCH);
       writeKey(w, dst);
-      await sock.request(w, options);
+      await sock.request(w, options).catch(named);
     } catch (e) {
       await sock.close();
       throw e;

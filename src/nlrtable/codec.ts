@@ -5,10 +5,14 @@
  */
 import { formatAddress, formatPrefix, parseAddress, parsePrefix, type Prefix } from "../address.ts";
 import { ParseError } from "../errors.ts";
+import { hint } from "../suggest.ts";
 import type { Message } from "../message.ts";
 import type { MessageWriter } from "../writer.ts";
 import { NLM_F } from "../constants.ts";
-import { NLRT_A, NLRT_MSG, NLRT_REASON, NLRTMSG_SIZE } from "./constants.ts";
+import { NLRT_A, NLRT_LIMITS, NLRT_MSG, NLRT_REASON, NLRTMSG_SIZE } from "./constants.ts";
+
+const IFNAMSIZ = 16;
+const utf8 = new TextEncoder();
 
 /** An entry of the module's table, as the kernel reports it. */
 export interface RouteEntry {
@@ -48,6 +52,8 @@ export type RouteEvent =
   | { kind: "added" | "replaced"; entry: RouteEntry }
   | { kind: "deleted"; reason: DeleteReason; entry: RouteEntry };
 
+const ENTRY_KEYS = ["dst", "gateway", "oif", "lifetimeMs"];
+
 /** Writes `struct nlrtmsg` and NLRT_A_DST for `dst`. */
 export function writeKey(w: MessageWriter, dst: string | Prefix): void {
   const p = typeof dst === "string" ? parsePrefix(dst) : dst;
@@ -57,8 +63,19 @@ export function writeKey(w: MessageWriter, dst: string | Prefix): void {
   w.put(NLRT_A.DST, p.address);
 }
 
-/** Writes a whole entry: key, gateway, interface and lifetime. */
+/**
+ * Writes a whole entry: key, gateway, interface and lifetime. A field out of
+ * the module's limits is a RangeError or TypeError here, before it is sent.
+ */
 export function writeEntry(w: MessageWriter, spec: RouteSpec): void {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(`an nlrtable entry is { dst, gateway?, oif?, lifetimeMs? }`);
+  }
+  for (const k of Object.keys(spec)) {
+    if (!ENTRY_KEYS.includes(k)) {
+      throw new TypeError(`an nlrtable entry has no field ${k}${hint(k, ENTRY_KEYS)}`);
+    }
+  }
   const p = parsePrefix(spec.dst);
   writeKey(w, p);
   if (spec.gateway !== undefined) {
@@ -68,8 +85,25 @@ export function writeEntry(w: MessageWriter, spec: RouteSpec): void {
     }
     w.put(NLRT_A.GATEWAY, gw);
   }
-  if (spec.oif !== undefined) w.string(NLRT_A.OIFNAME, spec.oif);
-  if (spec.lifetimeMs !== undefined) w.u32(NLRT_A.LIFETIME_MS, spec.lifetimeMs);
+  if (spec.oif !== undefined) {
+    const n = typeof spec.oif === "string" ? utf8.encode(spec.oif).length : -1;
+    if (n < 1 || n > IFNAMSIZ - 1 || spec.oif.includes("\0")) {
+      throw new TypeError(
+        `oif: an interface name of 1..${IFNAMSIZ - 1} bytes, got ${JSON.stringify(spec.oif)}`,
+      );
+    }
+    w.string(NLRT_A.OIFNAME, spec.oif);
+  }
+  if (spec.lifetimeMs !== undefined) {
+    const ms = spec.lifetimeMs, max = NLRT_LIMITS.LIFETIME_MAX_MS;
+    if (!(typeof ms === "number" && Number.isInteger(ms) && ms >= 0 && ms <= max)) {
+      const range = `an integer number of ms in 0..${max} (one week)`;
+      throw typeof ms === "number"
+        ? new RangeError(`lifetimeMs: ${ms} is not ${range}`)
+        : new TypeError(`lifetimeMs: takes ${range}, got ${typeof ms}`);
+    }
+    w.u32(NLRT_A.LIFETIME_MS, ms);
+  }
 }
 
 /** Decodes an entry from a NEWROUTE or DELROUTE message. */

@@ -9,6 +9,7 @@
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
+import { hint, nearest } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
@@ -215,6 +216,24 @@ function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
   };
 }
 
+const ROUTE_KEYS = ["dst", "gateway", "dev", "metric", "table"];
+
+/** `x` when it is an integer in `min..max`, else a RangeError or TypeError naming `what`. */
+function integer(what: string, x: unknown, min: number, max: number): number {
+  if (typeof x === "number" && Number.isInteger(x) && x >= min && x <= max) return x;
+  const range = `an integer in ${min}..${max}`;
+  throw typeof x === "number"
+    ? new RangeError(`${what}: ${x} is not ${range}`)
+    : new TypeError(`${what}: takes ${range}, got ${typeof x} ${String(x)}`);
+}
+
+/** A link given by name (1..15 bytes) or index (a positive s32); else a TypeError/RangeError. */
+function linkRef(what: string, link: unknown): string | number {
+  if (typeof link === "number") return integer(what, link, 1, 0x7fffffff);
+  if (typeof link === "string" && link.length > 0) return link;
+  throw new TypeError(`${what}: a link name or index, got ${JSON.stringify(link) ?? typeof link}`);
+}
+
 function familyNumber(v?: 4 | 6): number {
   return v === 4 ? AF.INET : v === 6 ? AF.INET6 : AF.UNSPEC;
 }
@@ -269,16 +288,22 @@ export class Rtnl implements AsyncDisposable {
 
   /** One link, by name or index. `ENODEV` if there is none. */
   async getLink(link: string | number, options: WaitOptions = {}): Promise<Link> {
+    linkRef("link", link);
     const request = typeof link === "number"
       ? { header: { ifiIndex: link } }
       : { attrs: { ifname: link } };
     const [d] = await this.link.do("getlink", request, options);
-    if (!d) throw new NetlinkError(19, { message: `no reply for link ${link}` });
+    if (!d) {
+      throw new NetlinkError(19, { message: `no reply for link ${link}` }, {
+        operation: "RTM_GETLINK",
+      });
+    }
     return toLink(d);
   }
 
-  async #index(link: string | number): Promise<number> {
-    return typeof link === "number" ? link : (await this.getLink(link)).index;
+  async #index(link: string | number, what = "link"): Promise<number> {
+    const ref = linkRef(what, link);
+    return typeof ref === "number" ? ref : (await this.getLink(ref)).index;
   }
 
   /** Creates a veth pair. */
@@ -299,6 +324,7 @@ export class Rtnl implements AsyncDisposable {
 
   /** Deletes a link (both ends of a veth pair go). */
   async deleteLink(link: string | number, options: WaitOptions = {}): Promise<void> {
+    linkRef("link", link);
     const request = typeof link === "number"
       ? { header: { ifiIndex: link } }
       : { attrs: { ifname: link } };
@@ -378,13 +404,25 @@ export class Rtnl implements AsyncDisposable {
   }
 
   async #routeRequest(spec: RouteSpec) {
+    if (typeof spec !== "object" || spec === null) {
+      throw new TypeError(`a route is { dst, gateway?, dev?, metric?, table? }, got ${spec}`);
+    }
+    for (const k of Object.keys(spec)) {
+      if (!ROUTE_KEYS.includes(k)) {
+        throw new TypeError(`a route has no field ${k}${hint(k, ROUTE_KEYS)}`);
+      }
+    }
+    // checked here, by the names the caller used, before anything is sent
+    const metric = spec.metric === undefined
+      ? undefined
+      : integer("route metric", spec.metric, 0, 0xffffffff);
+    const table = integer("route table", spec.table ?? RT_TABLE_MAIN, 0, 0xffffffff);
     const p = spec.dst === "default" ? parsePrefix("0.0.0.0/0") : parsePrefix(spec.dst);
     const attrs: RouteAttrs = {};
     if (p.length > 0) attrs.rtaDst = p.address;
     if (spec.gateway) attrs.rtaGateway = parseAddress(spec.gateway);
-    if (spec.dev !== undefined) attrs.rtaOif = await this.#index(spec.dev);
-    if (spec.metric !== undefined) attrs.rtaPriority = spec.metric;
-    const table = spec.table ?? RT_TABLE_MAIN;
+    if (spec.dev !== undefined) attrs.rtaOif = await this.#index(spec.dev, "route dev");
+    if (metric !== undefined) attrs.rtaPriority = metric;
     attrs.rtaTable = table;
     return {
       header: {
@@ -463,6 +501,16 @@ export class Rtnl implements AsyncDisposable {
     groups: readonly (keyof typeof RTNLGRP)[],
     options: { signal?: AbortSignal; receiveBufferSize?: number } = {},
   ): AsyncIterableIterator<RtnlEvent> {
+    const names = Object.keys(RTNLGRP);
+    for (const g of groups) {
+      if (!Object.hasOwn(RTNLGRP, g)) {
+        const near = nearest(String(g), names);
+        const mean = near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`;
+        throw new TypeError(
+          `no rtnetlink group ${JSON.stringify(g)}${mean}; valid: ${names.join(", ")}`,
+        );
+      }
+    }
     const sock = NetlinkSocket.open(NETLINK.ROUTE, {
       ...this.#options,
       groups: groups.map((g) => RTNLGRP[g]),

@@ -10,17 +10,26 @@
  */
 import { AttributeDecoder } from "../attribute.ts";
 import { ParseError } from "../errors.ts";
+import { hint } from "../suggest.ts";
 import type { MessageWriter } from "../writer.ts";
 import {
   type AttrSetSpec,
   type AttrSpec,
   type FamilySpec,
-  SCALAR_SIZES,
-  type StructSpec,
+  own,
+  type SubMessageFormat,
 } from "./schema.ts";
+import {
+  type Attrs,
+  decodeStruct,
+  encodeStruct,
+  membersOf,
+  structBytes,
+  structOf,
+} from "./struct.ts";
+import { big, bin, describe, isRecord, num, str } from "./values.ts";
 
-/** A decoded attribute set: keys as in the generated interfaces. */
-export type Attrs = Record<string, unknown>;
+export { type Attrs, decodeStruct, encodeStruct, structBytes };
 
 interface SetIndex {
   byType: (AttrSpec | undefined)[];
@@ -44,134 +53,9 @@ function indexOf(set: AttrSetSpec): SetIndex {
 }
 
 function setOf(f: FamilySpec, name: string | undefined): AttrSetSpec {
-  const s = name === undefined ? undefined : f.sets[name];
+  const s = name === undefined ? undefined : own(f.sets, name);
   if (!s) throw new TypeError(`${f.name} has no attribute set ${name}`);
   return s;
-}
-
-function structOf(f: FamilySpec, name: string): StructSpec {
-  const s = f.structs[name];
-  if (!s) throw new TypeError(`${f.name} has no struct ${name}`);
-  return s;
-}
-
-const utf8 = new TextDecoder();
-const utf8enc = new TextEncoder();
-
-/**
- * Decodes a struct from `bytes[offset..]`. Members past the end of the
- * bytes (an older kernel's shorter struct) are left out.
- */
-export function decodeStruct(
-  f: FamilySpec,
-  name: string,
-  bytes: Uint8Array,
-  offset: number = 0,
-  length?: number,
-): Attrs {
-  length ??= bytes.length - offset;
-  const s = structOf(f, name);
-  const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
-  const out: Attrs = {};
-  let at = 0;
-  for (const m of s.members) {
-    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
-    if (at + size > length) break;
-    const le = !m.bigEndian;
-    switch (m.kind) {
-      case "u8":
-        out[m.key] = v.getUint8(at);
-        break;
-      case "s8":
-        out[m.key] = v.getInt8(at);
-        break;
-      case "u16":
-        out[m.key] = v.getUint16(at, le);
-        break;
-      case "s16":
-        out[m.key] = v.getInt16(at, le);
-        break;
-      case "u32":
-        out[m.key] = v.getUint32(at, le);
-        break;
-      case "s32":
-        out[m.key] = v.getInt32(at, le);
-        break;
-      case "u64":
-        out[m.key] = v.getBigUint64(at, le);
-        break;
-      case "s64":
-        out[m.key] = v.getBigInt64(at, le);
-        break;
-      case "string": {
-        const b = bytes.subarray(offset + at, offset + at + size);
-        const nul = b.indexOf(0);
-        out[m.key] = utf8.decode(nul < 0 ? b : b.subarray(0, nul));
-        break;
-      }
-      case "binary":
-        out[m.key] = bytes.subarray(offset + at, offset + at + size);
-        break;
-    }
-    at += size;
-  }
-  return out;
-}
-
-/** Appends a struct (its full size, zeros where `value` says nothing). */
-export function encodeStruct(
-  f: FamilySpec,
-  name: string,
-  w: MessageWriter,
-  value: Attrs = {},
-): void {
-  const at = w.fixed(structOf(f, name).size);
-  writeStruct(f, name, w.buffer, at, value);
-}
-
-/** A struct's bytes (its full size, zeros where `value` says nothing). */
-export function structBytes(f: FamilySpec, name: string, value: Attrs = {}): Uint8Array {
-  const b = new Uint8Array(structOf(f, name).size);
-  writeStruct(f, name, b, 0, value);
-  return b;
-}
-
-function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, value: Attrs) {
-  const s = structOf(f, name);
-  const v = new DataView(b.buffer, b.byteOffset);
-  let at = base;
-  for (const m of s.members) {
-    const size = SCALAR_SIZES[m.kind] ?? m.len ?? 0;
-    const x = value[m.key] ?? value[m.name];
-    const le = !m.bigEndian;
-    if (x !== undefined) {
-      switch (m.kind) {
-        case "u8":
-        case "s8":
-          v.setUint8(at, Number(x) & 0xff);
-          break;
-        case "u16":
-        case "s16":
-          v.setUint16(at, Number(x) & 0xffff, le);
-          break;
-        case "u32":
-        case "s32":
-          v.setUint32(at, Number(x) >>> 0, le);
-          break;
-        case "u64":
-        case "s64":
-          v.setBigUint64(at, BigInt.asUintN(64, BigInt(x as bigint)), le);
-          break;
-        case "string":
-          b.set(utf8enc.encode(String(x)).subarray(0, size - 1), at);
-          break;
-        case "binary":
-          b.set((x as Uint8Array).subarray(0, size), at);
-          break;
-      }
-    }
-    at += size;
-  }
 }
 
 function scalar(ad: AttributeDecoder, kind: string, be: boolean): unknown {
@@ -221,7 +105,7 @@ function decodeValue(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, parent: A
     case "nest":
       return decodeAttrs(f, a.set, ad.nested());
     case "binary":
-      if (a.struct && f.structs[a.struct]) {
+      if (a.struct && own(f.structs, a.struct)) {
         return decodeStruct(f, a.struct, ad.value());
       }
       return ad.value();
@@ -261,10 +145,15 @@ function typeValue(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, levels: num
   return out;
 }
 
+/** The format a sub-message's selector (a sibling's value, e.g. the link kind) picks. */
+function formatOf(f: FamilySpec, a: AttrSpec, parent: Attrs): SubMessageFormat | undefined {
+  const table = a.subMessage ? own(f.subMessages, a.subMessage) : undefined;
+  const sel = a.selector ? parent[selectorKey(a.selector)] ?? parent[a.selector] : undefined;
+  return table && sel !== undefined ? own(table, String(sel)) : undefined;
+}
+
 function subMessage(f: FamilySpec, a: AttrSpec, ad: AttributeDecoder, parent: Attrs): unknown {
-  const table = a.subMessage ? f.subMessages[a.subMessage] : undefined;
-  const selector = a.selector ? parent[selectorKey(a.selector)] : undefined;
-  const format = table && selector !== undefined ? table[String(selector)] : undefined;
+  const format = formatOf(f, a, parent);
   if (!format) return ad.value(); // a kind the spec does not describe: raw bytes
   const v = ad.value();
   let at = 0;
@@ -308,102 +197,149 @@ export function decodeAttrs(f: FamilySpec, set: string | undefined, ad: Attribut
   return out;
 }
 
-function encodeScalar(w: MessageWriter, type: number, kind: string, be: boolean, x: unknown) {
+function encodeScalar(
+  w: MessageWriter,
+  type: number,
+  kind: string,
+  be: boolean,
+  x: unknown,
+  where: string,
+) {
   switch (kind) {
     case "u8":
     case "s8":
-      return w.u8(type, Number(x) & 0xff);
+      return w.u8(type, num(where, kind, x) & 0xff);
     case "u16":
-    case "s16":
-      return be ? w.u16be(type, Number(x)) : w.u16(type, Number(x) & 0xffff);
+    case "s16": {
+      const n = num(where, kind, x) & 0xffff;
+      return be ? w.u16be(type, n) : w.u16(type, n);
+    }
     case "u32":
-    case "s32":
-      return be ? w.u32be(type, Number(x) >>> 0) : w.u32(type, Number(x) >>> 0);
+    case "s32": {
+      const n = num(where, kind, x) >>> 0;
+      return be ? w.u32be(type, n) : w.u32(type, n);
+    }
     case "u64":
-    case "s64":
-      return be
-        ? w.u64be(type, BigInt.asUintN(64, BigInt(x as bigint)))
-        : w.u64(type, BigInt.asUintN(64, BigInt(x as bigint)));
+    case "s64": {
+      const n = big(where, kind, x);
+      return be ? w.u64be(type, n) : w.u64(type, n);
+    }
     case "uint":
     case "sint": {
-      const n = typeof x === "bigint" ? x : BigInt(Number(x));
-      if (kind === "uint" && n <= 0xffffffffn && n >= 0n) return w.u32(type, Number(n));
-      if (kind === "sint" && n >= -0x80000000n && n <= 0x7fffffffn) return w.s32(type, Number(n));
-      return w.u64(type, BigInt.asUintN(64, n));
+      const n = big(where, kind, x); // the 64-bit pattern
+      if (kind === "uint" && n <= 0xffffffffn) return w.u32(type, Number(n));
+      const s = BigInt.asIntN(64, n);
+      if (kind === "sint" && s >= -0x80000000n && s <= 0x7fffffffn) return w.s32(type, Number(s));
+      return w.u64(type, n);
     }
     case "flag":
+      if (typeof x !== "boolean") {
+        throw new TypeError(`${where}: a flag takes true or false, got ${describe(x)}`);
+      }
       return x ? w.flag(type) : w;
     case "string":
-      return w.string(type, String(x));
+      return w.string(type, str(where, x));
     default:
-      if (!(x instanceof Uint8Array)) {
-        throw new TypeError(`attribute ${type} takes bytes (Uint8Array), got ${typeof x}`);
-      }
-      return w.put(type, x);
+      return w.put(type, bin(where, x));
   }
 }
 
-function encodeValue(f: FamilySpec, a: AttrSpec, w: MessageWriter, x: unknown, parent: Attrs) {
+function encodeValue(
+  f: FamilySpec,
+  set: string,
+  a: AttrSpec,
+  w: MessageWriter,
+  x: unknown,
+  parent: Attrs,
+) {
+  const where = `${set}.${a.key}`;
   switch (a.kind) {
     case "nest": {
+      if (!isRecord(x)) {
+        throw new TypeError(`${where}: takes an object of ${a.set} attributes, got ${describe(x)}`);
+      }
       const t = w.nestStart(a.type);
-      encodeAttrs(f, a.set, w, x as Attrs);
+      encodeAttrs(f, a.set, w, x);
       w.nestEnd(t);
       return;
     }
     case "binary":
-      if (a.struct && f.structs[a.struct] && !(x instanceof Uint8Array)) {
+      if (a.struct && own(f.structs, a.struct) && !(x instanceof Uint8Array)) {
         w.put(a.type, structBytes(f, a.struct, x as Attrs));
         return;
       }
-      encodeScalar(w, a.type, "binary", false, x);
+      encodeScalar(w, a.type, "binary", false, x, where);
       return;
     case "indexed-array": {
+      if (!Array.isArray(x)) throw new TypeError(`${where}: takes an array, got ${describe(x)}`);
       const t = w.nestStart(a.type);
-      (x as unknown[]).forEach((item, i) => {
+      x.forEach((item, i) => {
         if (a.subType === "nest") {
+          if (!isRecord(item)) {
+            throw new TypeError(`${where}[${i}]: takes an object, got ${describe(item)}`);
+          }
           const n = w.nestStart(i + 1);
-          encodeAttrs(f, a.set, w, item as Attrs);
+          encodeAttrs(f, a.set, w, item);
           w.nestEnd(n);
-        } else encodeScalar(w, i + 1, a.subType ?? "binary", !!a.bigEndian, item);
+        } else {
+          encodeScalar(w, i + 1, a.subType ?? "binary", !!a.bigEndian, item, `${where}[${i}]`);
+        }
       });
       w.nestEnd(t);
       return;
     }
     case "sub-message": {
-      const table = a.subMessage ? f.subMessages[a.subMessage] : undefined;
-      const sel = a.selector ? parent[selectorKey(a.selector)] ?? parent[a.selector] : undefined;
-      const format = table && sel !== undefined ? table[String(sel)] : undefined;
+      const format = formatOf(f, a, parent);
       if (!format) {
-        encodeScalar(w, a.type, "binary", false, x);
+        encodeScalar(w, a.type, "binary", false, x, where);
         return;
       }
+      if (!isRecord(x)) throw new TypeError(`${where}: takes an object, got ${describe(x)}`);
+      let rest = x;
       const t = w.nestStart(a.type);
-      if (format.fixedHeader) encodeStruct(f, format.fixedHeader, w, x as Attrs);
-      if (format.set) encodeAttrs(f, format.set, w, x as Attrs);
+      if (format.fixedHeader) {
+        // one object holds both: the header's fields, then the attributes
+        const m = membersOf(structOf(f, format.fixedHeader));
+        const header: Attrs = {};
+        if (format.set) {
+          rest = {};
+          for (const [k, v] of Object.entries(x)) (m.has(k) ? header : rest)[k] = v;
+        }
+        encodeStruct(f, format.fixedHeader, w, format.set ? header : x);
+      }
+      if (format.set) encodeAttrs(f, format.set, w, rest);
       w.nestEnd(t);
       return;
     }
     case "bitfield32": {
+      if (!isRecord(x)) {
+        throw new TypeError(`${where}: takes { value, selector }, got ${describe(x)}`);
+      }
+      for (const k of Object.keys(x)) {
+        if (k !== "value" && k !== "selector") {
+          throw new TypeError(`${where}: a bitfield32 has value and selector, not ${k}`);
+        }
+      }
       const b = new Uint8Array(8);
       const dv = new DataView(b.buffer);
-      const bf = x as { value: number; selector: number };
-      dv.setUint32(0, bf.value >>> 0, true);
-      dv.setUint32(4, bf.selector >>> 0, true);
+      dv.setUint32(0, num(`${where}.value`, "u32", x.value ?? 0), true);
+      dv.setUint32(4, num(`${where}.selector`, "u32", x.selector ?? 0), true);
       w.put(a.type, b);
       return;
     }
     case "nest-type-value":
       throw new TypeError(`encoding ${a.name} (nest-type-value) is not supported`);
     default:
-      encodeScalar(w, a.type, a.kind, !!a.bigEndian, x);
+      encodeScalar(w, a.type, a.kind, !!a.bigEndian, x, where);
   }
 }
 
 /**
  * Appends the attributes of `value` (keys as in the generated interface,
  * or the spec's names) in the order the set defines. Unknown keys throw
- * `TypeError`: a typo must not be sent as silence.
+ * `TypeError` (naming the nearest valid key): a typo must not be sent as
+ * silence. A value out of its attribute's range, fractional or of the wrong
+ * type is a RangeError or TypeError naming the attribute and the range.
  */
 export function encodeAttrs(
   f: FamilySpec,
@@ -412,17 +348,24 @@ export function encodeAttrs(
   value: Attrs = {},
   skip?: ReadonlySet<string>,
 ): void {
-  const ix = indexOf(setOf(f, set));
+  const s = setOf(f, set);
+  if (!isRecord(value)) {
+    throw new TypeError(`${s.name}: takes an object of attributes, got ${describe(value)}`);
+  }
+  const ix = indexOf(s);
   for (const key of Object.keys(value)) {
     if (key === "unknown" || skip?.has(key)) continue;
-    if (!ix.byKey.has(key)) throw new TypeError(`${set} has no attribute ${key}`);
+    if (!ix.byKey.has(key)) {
+      throw new TypeError(
+        `${s.name} has no attribute ${key}${hint(key, s.attrs.map((a) => a.key))}`,
+      );
+    }
   }
-  const s = setOf(f, set);
   for (const a of s.attrs) {
     const x = value[a.key] ?? value[a.name];
     if (x === undefined || a.kind === "pad") continue;
     if (a.multi && Array.isArray(x) && a.kind !== "indexed-array") {
-      for (const item of x) encodeValue(f, a, w, item, value);
-    } else encodeValue(f, a, w, x, value);
+      for (const item of x) encodeValue(f, s.name, a, w, item, value);
+    } else encodeValue(f, s.name, a, w, x, value);
   }
 }

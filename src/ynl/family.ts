@@ -8,7 +8,8 @@
  * @module
  */
 import { NETLINK, NLMSG } from "../constants.ts";
-import { ParseError } from "../errors.ts";
+import { AttributeDecoder } from "../attribute.ts";
+import { NetlinkError, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import {
   type DumpOptions,
@@ -16,9 +17,10 @@ import {
   type OpenOptions,
   type RequestOptions,
 } from "../socket.ts";
+import { hint } from "../suggest.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
-import type { FamilySpec, OpSpec } from "./schema.ts";
+import { type FamilySpec, type OpSpec, own } from "./schema.ts";
 
 /** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
@@ -157,10 +159,22 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     kind: "do" | "dump" = "do",
     flags = 0,
   ): MessageWriter {
-    const spec = this.spec.ops[op];
+    const spec = own(this.spec.ops, op);
     if (!spec) throw new TypeError(`${this.spec.name} has no operation ${op}`);
     const msg = spec[kind]?.request;
     if (!msg) throw new TypeError(`${this.spec.name} ${op} has no ${kind} request`);
+    for (const key of Object.keys(request ?? {})) {
+      if (key !== "header" && key !== "attrs") {
+        throw new TypeError(
+          `${this.spec.name} ${op}: a request is { header?, attrs? }, not ${key}${
+            hint(key, ["header", "attrs"])
+          }`,
+        );
+      }
+    }
+    if (request.header !== undefined && !spec.fixedHeader) {
+      throw new TypeError(`${this.spec.name} ${op} has no fixed header to take header fields`);
+    }
     const w = this.#w.reset();
     w.begin(this.#genl ? this.familyId : msg.value, flags);
     if (this.#genl) {
@@ -191,7 +205,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     const fixed = op?.fixedHeader ?? this.spec.fixedHeader;
     let header: Attrs = {};
     if (fixed) {
-      const size = this.spec.structs[fixed]?.size ?? 0;
+      const size = own(this.spec.structs, fixed)?.size ?? 0;
       if (end - at < size) throw new ParseError(`shorter than struct ${fixed}`, m.offset);
       header = decodeStruct(this.spec, fixed, m.data, at, size);
       at += (size + 3) & ~3;
@@ -211,8 +225,14 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DoOptions = {},
   ): Promise<Decoded<Ops[K]["header"], Ops[K]["attrs"]>[]> {
-    const w = this.encode(op, request, "do", options.flags ?? 0);
-    const replies = await this.socket.request(w, options);
+    // a copy: the writer is shared, and the bytes name the attribute an error points at
+    const bytes = this.encode(op, request, "do", options.flags ?? 0).finish().slice();
+    let replies: Message[];
+    try {
+      replies = await this.socket.request(bytes, options);
+    } catch (e) {
+      throw this.#named(e, op, bytes);
+    }
     return replies.map((m) => this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>);
   }
 
@@ -222,17 +242,49 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
   ): AsyncGenerator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
-    const w = this.encode(op, request, "dump");
-    for await (const m of this.socket.dump(w.finish().slice(), options)) {
-      yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
+    const bytes = this.encode(op, request, "dump").finish().slice();
+    try {
+      for await (const m of this.socket.dump(bytes, options)) {
+        yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
+      }
+    } catch (e) {
+      throw this.#named(e, op, bytes);
     }
+  }
+
+  /**
+   * A NetlinkError with its operation named (`RTM_NEWROUTE` for
+   * rtnetlink, `ethtool linkinfo-get` for another family) and the attribute
+   * its extended ACK points at, by the spec's name; anything else as is.
+   */
+  #named(e: unknown, op: string, request: Uint8Array): unknown {
+    if (!(e instanceof NetlinkError)) return e;
+    const operation = this.spec.protocol === "netlink-raw" && this.spec.protonum === 0
+      ? `RTM_${op.toUpperCase()}`
+      : `${this.spec.name} ${op}`;
+    const spec = own(this.spec.ops, op);
+    let attribute: string | undefined;
+    const at = e.extAck.offset;
+    if (spec && at !== undefined) {
+      let start = 16 + (this.#genl ? GENL_HDRLEN : 0);
+      const fixed = spec.fixedHeader ?? this.spec.fixedHeader;
+      if (fixed) start += ((own(this.spec.structs, fixed)?.size ?? 0) + 3) & ~3;
+      try {
+        attribute = attributeAt(this.spec, spec.set, request, start, at);
+      } catch {
+        // a request the kernel could not parse either: the offset stays a number
+      }
+    }
+    return e.withContext({ operation, attribute });
   }
 
   /** Joins a multicast group by its name in the spec. */
   join(group: string): void {
-    const n = this.groups[group];
+    const n = own(this.groups, group);
     if (n === undefined || n < 0) {
-      throw new TypeError(`${this.spec.name} has no multicast group ${group}`);
+      throw new TypeError(
+        `${this.spec.name} has no multicast group ${group}${hint(group, Object.keys(this.groups))}`,
+      );
     }
     this.socket.join(n);
   }
@@ -259,6 +311,28 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The attribute (by the spec's names, nests joined by ".") that starts at `offset`. */
+function attributeAt(
+  f: FamilySpec,
+  set: string | undefined,
+  bytes: Uint8Array,
+  start: number,
+  offset: number,
+): string | undefined {
+  const ad = new AttributeDecoder(bytes, Math.min(start, bytes.length));
+  const attrs = set === undefined ? undefined : own(f.sets, set)?.attrs;
+  while (ad.next()) {
+    const begin = ad.offset - 4, end = ad.offset + ad.length;
+    if (offset < begin || offset >= end) continue;
+    const a = attrs?.find((x) => x.type === ad.type);
+    const name = a?.name ?? `type ${ad.type}`;
+    if (offset === begin || !a?.set || a.kind !== "nest") return name;
+    const inner = attributeAt(f, a.set, bytes.subarray(0, end), ad.offset, offset);
+    return inner === undefined ? name : `${name}.${inner}`;
+  }
+  return undefined;
 }
 
 /** What the controller says about a family. */
@@ -345,7 +419,11 @@ function getFamily(name?: string): MessageWriter {
  * ```
  */
 export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlFamily> {
-  const [reply] = await sock.request(getFamily(name));
+  const [reply] = await sock.request(getFamily(name)).catch((e) => {
+    throw e instanceof NetlinkError
+      ? e.withContext({ operation: `CTRL_CMD_GETFAMILY ${JSON.stringify(name)}` })
+      : e;
+  });
   if (!reply) throw new ParseError(`no reply about family ${name}`, 0);
   return readGenlFamily(reply);
 }

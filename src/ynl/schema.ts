@@ -177,3 +177,20 @@ export const SCALAR_SIZES: Readonly<Record<string, number>> = {
   u64: 8,
   s64: 8,
 };
+
+/**
+ * The entry of a generated table named `key`, if the table has one of its
+ * own. Tables are plain objects: `table["constructor"]` would find
+ * `Object.prototype`'s, so a name that comes from outside (a link kind, an
+ * operation, a user's argument) is looked up through this.
+ *
+ * @example
+ * ```ts
+ * import { own } from "./schema.ts";
+ * own({ veth: 1 }, "veth"); // 1
+ * own({ veth: 1 }, "constructor"); // undefined
+ * ```
+ */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

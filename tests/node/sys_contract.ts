@@ -91,7 +91,7 @@ interface Parsed {
   type: number;
   flags: number;
   seq: number;
-  portid: number;
+  portId: number;
   body: Uint8Array;
 }
 
@@ -118,7 +118,7 @@ function split(datagram: Uint8Array): Parsed[] {
       type: v.getUint16(off + 4, true),
       flags: v.getUint16(off + 6, true),
       seq: v.getUint32(off + 8, true),
-      portid: v.getUint32(off + 12, true),
+      portId: v.getUint32(off + 12, true),
       body: datagram.subarray(off + 16, off + len),
     });
     off += (len + 3) & ~3;
@@ -193,7 +193,7 @@ async function receiveDump(
         assert(length > 0 && length <= rx.slotSize, `length ${length}`);
         for (const m of split(rx.slots[i].subarray(0, length))) {
           equal(m.seq, seq, "nlmsg_seq");
-          equal(m.portid, portId, "nlmsg_pid");
+          equal(m.portId, portId, "nlmsg_pid");
           if (m.type === NLMSG_DONE) return names;
           assert(m.type !== NLMSG_ERROR, "dump failed");
           equal(m.type, RTM_NEWLINK, "type");
@@ -357,7 +357,7 @@ export const checks: Check[] = [
         const [m] = split(rx.slots[0].subarray(0, rx.meta[0]));
         equal(m.type, NLMSG_ERROR, "type");
         equal(m.seq, 3, "seq");
-        equal(m.portid, portId, "portid");
+        equal(m.portId, portId, "portId");
         const error = new DataView(m.body.buffer, m.body.byteOffset, 4)
           .getInt32(0, true);
         equal(error, -ENODEV, "error");

@@ -1,0 +1,188 @@
+/**
+ * Fixed headers and binary structs of YNL-described families: decoding
+ * them from a message's bytes, and encoding them with every field checked
+ * (an unknown key is a TypeError, a value that does not fit a RangeError).
+ *
+ * @module
+ */
+import { hint } from "../suggest.ts";
+import type { MessageWriter } from "../writer.ts";
+import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
+import { big, bin, describe, isRecord, num, str } from "./values.ts";
+
+/** A decoded attribute set or struct: keys as in the generated interfaces. */
+export type Attrs = Record<string, unknown>;
+
+export function structOf(f: FamilySpec, name: string): StructSpec {
+  const s = own(f.structs, name);
+  if (!s) throw new TypeError(`${f.name} has no struct ${name}`);
+  return s;
+}
+
+const utf8 = new TextDecoder();
+const utf8enc = new TextEncoder();
+
+/**
+ * Decodes a struct from `bytes[offset..]`. Members past the end of the
+ * bytes (an older kernel's shorter struct) are left out.
+ */
+export function decodeStruct(
+  f: FamilySpec,
+  name: string,
+  bytes: Uint8Array,
+  offset: number = 0,
+  length?: number,
+): Attrs {
+  length ??= bytes.length - offset;
+  const s = structOf(f, name);
+  const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
+  const out: Attrs = {};
+  let at = 0;
+  for (const m of s.members) {
+    const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
+    if (at + size > length) break;
+    const le = !m.bigEndian;
+    switch (m.kind) {
+      case "u8":
+        out[m.key] = v.getUint8(at);
+        break;
+      case "s8":
+        out[m.key] = v.getInt8(at);
+        break;
+      case "u16":
+        out[m.key] = v.getUint16(at, le);
+        break;
+      case "s16":
+        out[m.key] = v.getInt16(at, le);
+        break;
+      case "u32":
+        out[m.key] = v.getUint32(at, le);
+        break;
+      case "s32":
+        out[m.key] = v.getInt32(at, le);
+        break;
+      case "u64":
+        out[m.key] = v.getBigUint64(at, le);
+        break;
+      case "s64":
+        out[m.key] = v.getBigInt64(at, le);
+        break;
+      case "string": {
+        const b = bytes.subarray(offset + at, offset + at + size);
+        const nul = b.indexOf(0);
+        out[m.key] = utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+        break;
+      }
+      case "binary":
+        out[m.key] = bytes.subarray(offset + at, offset + at + size);
+        break;
+    }
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * Appends a struct (its full size, zeros where `value` says nothing). A key
+ * that is not a member is a TypeError; a value that does not fit its member
+ * a RangeError or TypeError.
+ */
+export function encodeStruct(
+  f: FamilySpec,
+  name: string,
+  w: MessageWriter,
+  value: Attrs = {},
+): void {
+  const s = structOf(f, name);
+  checkStruct(s, value); // before the bytes are reserved: nothing is written on a mistake
+  const at = w.fixed(s.size);
+  writeStruct(f, name, w.buffer, at, value);
+}
+
+/** A struct's bytes (its full size, zeros where `value` says nothing). */
+export function structBytes(f: FamilySpec, name: string, value: Attrs = {}): Uint8Array {
+  const s = structOf(f, name);
+  checkStruct(s, value);
+  const b = new Uint8Array(s.size);
+  writeStruct(f, name, b, 0, value);
+  return b;
+}
+
+const members = new WeakMap<StructSpec, Map<string, MemberSpec>>();
+
+export function membersOf(s: StructSpec): Map<string, MemberSpec> {
+  let m = members.get(s);
+  if (!m) {
+    m = new Map();
+    for (const x of s.members) {
+      if (x.kind === "pad") continue;
+      m.set(x.key, x);
+      m.set(x.name, x);
+    }
+    members.set(s, m);
+  }
+  return m;
+}
+
+/** Every key of `value` names a member of `s` (a typo must not be sent as a zero). */
+function checkStruct(s: StructSpec, value: unknown): asserts value is Attrs {
+  if (!isRecord(value)) {
+    throw new TypeError(`struct ${s.name}: takes an object of its fields, got ${describe(value)}`);
+  }
+  const m = membersOf(s);
+  for (const key of Object.keys(value)) {
+    if (!m.has(key)) {
+      const names = s.members.filter((x) => x.kind !== "pad").map((x) => x.key);
+      throw new TypeError(`struct ${s.name} has no field ${key}${hint(key, names)}`);
+    }
+  }
+}
+
+function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, value: Attrs) {
+  const s = structOf(f, name);
+  const v = new DataView(b.buffer, b.byteOffset);
+  let at = base;
+  for (const m of s.members) {
+    const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
+    const x = value[m.key] ?? value[m.name];
+    const le = !m.bigEndian;
+    if (x !== undefined && m.kind !== "pad") {
+      const where = `${name}.${m.key}`;
+      switch (m.kind) {
+        case "u8":
+        case "s8":
+          v.setUint8(at, num(where, m.kind, x) & 0xff);
+          break;
+        case "u16":
+        case "s16":
+          v.setUint16(at, num(where, m.kind, x) & 0xffff, le);
+          break;
+        case "u32":
+        case "s32":
+          v.setUint32(at, num(where, m.kind, x) >>> 0, le);
+          break;
+        case "u64":
+        case "s64":
+          v.setBigUint64(at, big(where, m.kind, x), le);
+          break;
+        case "string": {
+          const bytes = utf8enc.encode(str(where, x));
+          if (bytes.length > size - 1) {
+            throw new RangeError(`${where}: ${JSON.stringify(x)} is over ${size - 1} bytes`);
+          }
+          b.set(bytes, at);
+          break;
+        }
+        case "binary": {
+          const bytes = bin(where, x);
+          if (bytes.length > size) {
+            throw new RangeError(`${where}: ${bytes.length} bytes, at most ${size} fit`);
+          }
+          b.set(bytes, at);
+          break;
+        }
+      }
+    }
+    at += size;
+  }
+}

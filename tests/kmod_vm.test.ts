@@ -1,8 +1,9 @@
 /**
  * The kernel module in real kernels: builds kmod/ (W=1, warnings fail),
- * boots Debian's kernels in qemu with it (bookworm's 6.1 and
- * bookworm-backports' 6.12), runs tests/kmod/ there, unloads it and checks
- * dmesg. Also checkpatch. See kmod/vm/harness.ts.
+ * boots Debian's kernels in qemu with it (bookworm's 6.1,
+ * bookworm-backports' 6.12 and trixie-backports' 7.2, built for in a
+ * Debian 13 root), runs tests/kmod/ there, unloads it and checks dmesg.
+ * Also checkpatch. See kmod/vm/harness.ts.
  */
 import assert from "node:assert/strict";
 import { checkpatch, runVm } from "../kmod/vm/harness.ts";
@@ -12,7 +13,7 @@ import { canNetns } from "./helpers/netns.ts";
 // with CI=true nothing skips
 const ignore = !canNetns && Deno.env.get("CI") !== "true";
 
-for (const kernel of ["bookworm", "backports"] as const) {
+for (const kernel of ["bookworm", "backports", "trixie"] as const) {
   Deno.test({
     name: `kmod on ${kernel}: tests/kmod/ pass in the VM; rmmod is clean; dmesg has no WARNING/BUG`,
     ignore,

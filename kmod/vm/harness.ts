@@ -13,15 +13,28 @@
  *     deno run -A kmod/vm/harness.ts demo    # examples/founding.ts
  *     deno run -A kmod/vm/harness.ts bench   # bench/kmod_roundtrip.ts
  *
- * Environment: KVER picks the kernel (default: linux-headers-amd64's).
+ * `--kernel bookworm` (6.1, the default; $KVER picks another bookworm
+ * ABI), `backports` (bookworm-backports' 6.12) or `trixie`
+ * (trixie-backports' 7.2, the module built in a Debian 13 root). The VM
+ * suite for the library (tests/vm/) is kmod/vm/suite.ts.
  *
  * @module
  */
 import { choice, parseCli, runCli } from "../../src/cli/usage.ts";
-import { backportsApt, sh } from "../../tools/fetch_specs.ts";
+import { sh } from "../../tools/fetch_specs.ts";
+import { aptInstall, exists, which } from "./apt.ts";
+import { between, boot, kernelSplats } from "./boot.ts";
+import { GuestRoot } from "./initramfs.ts";
+import {
+  type Kernel,
+  kernel as getKernel,
+  type KernelName,
+  kernelName,
+  KERNELS,
+  OUT,
+} from "./kernels.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const OUT = `${ROOT}.out/vm/`;
 
 /** What the guest runs. */
 export type Mode = "test" | "demo" | "bench";
@@ -42,80 +55,6 @@ export interface VmResult {
 
 const text = new TextDecoder();
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function which(tool: string): Promise<boolean> {
-  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-    .output();
-  return r.success;
-}
-
-/** The kernel version: $KVER, else the one linux-headers-amd64 depends on. */
-async function kernelVersion(): Promise<string> {
-  const env = Deno.env.get("KVER");
-  if (env) return env;
-  const read = async () =>
-    /Depends: linux-headers-(\S+)/.exec(
-      await sh("apt-cache", ["depends", "linux-headers-amd64"]).catch(() => ""),
-    )?.[1];
-  let kver = await read();
-  if (!kver && Deno.uid() === 0) {
-    await sh("apt-get", ["update", "-qq"]);
-    kver = await read();
-  }
-  if (!kver) throw new Error("cannot tell the kernel version: set KVER or run as root");
-  return kver;
-}
-
-/** Installs the packages the VM needs, or says how. */
-async function ensurePackages(kver: string, log: (s: string) => void): Promise<void> {
-  const missing: string[] = [];
-  if (!await which("qemu-system-x86_64")) missing.push("qemu-system-x86");
-  if (!exists("/bin/busybox")) missing.push("busybox-static");
-  if (!await which("cpio")) missing.push("cpio");
-  if (!await which("gcc") || !await which("make")) missing.push("build-essential");
-  if (!await which("bc")) missing.push("bc");
-  if (!exists(`/lib/modules/${kver}/build/Makefile`)) missing.push(`linux-headers-${kver}`);
-  if (missing.length === 0) return;
-  const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;
-  if (Deno.uid() !== 0) throw new Error(`missing packages; as root run:\n  ${cmd}`);
-  log(`installing ${missing.join(" ")}`);
-  await sh("sh", ["-c", cmd], { env: { DEBIAN_FRONTEND: "noninteractive" } });
-}
-
-/** Debian's kernel image, extracted from its .deb (installing it would pull in udev). */
-async function kernelImage(kver: string): Promise<string> {
-  const image = `${OUT}vmlinuz-${kver}`;
-  if (exists(image)) return image;
-  const dir = `${OUT}deb/`;
-  await Deno.mkdir(dir, { recursive: true });
-  await sh("apt-get", ["download", `linux-image-${kver}`], { cwd: dir });
-  await sh("sh", [
-    "-c",
-    `dpkg-deb --fsys-tarfile linux-image-${kver}_*.deb | tar -xO ./boot/vmlinuz-${kver} > ${image}.tmp && mv ${image}.tmp ${image} && rm -f linux-image-${kver}_*.deb`,
-  ], { cwd: dir });
-  return image;
-}
-
-/** A kernel to build against and boot. */
-interface Kernel {
-  /** Its version string, e.g. 6.1.0-56-amd64. */
-  kver: string;
-  /** Its build tree (headers). */
-  kdir: string;
-  /** Its image (vmlinuz). */
-  image: string;
-  /** Extra make variables. */
-  make: string[];
-}
-
 /** Builds the module out of tree with W=1; any warning is a failure. */
 async function buildModule(k: Kernel): Promise<string> {
   const dir = `${OUT}build-${k.kver}/`;
@@ -123,69 +62,15 @@ async function buildModule(k: Kernel): Promise<string> {
   for (const f of ["Kbuild", "Makefile", "nlrtable.c", "nlrtable.h"]) {
     await Deno.copyFile(`${ROOT}kmod/${f}`, dir + f);
   }
-  const log = await sh("make", ["-C", dir, `KDIR=${k.kdir}`, ...k.make]);
+  const log = await k.make(dir);
   const warnings = log.split("\n").filter((l) => /warning:|error:/i.test(l));
   if (warnings.length) throw new Error(`module build warnings:\n${warnings.join("\n")}`);
   return `${dir}nlrtable.ko`;
 }
 
-/** Debian bookworm's kernel: headers from apt, the image from its .deb. */
-async function bookwormKernel(log: (s: string) => void): Promise<Kernel> {
-  const kver = await kernelVersion();
-  await ensurePackages(kver, log);
-  return { kver, kdir: `/lib/modules/${kver}/build`, image: await kernelImage(kver), make: [] };
-}
-
-/**
- * bookworm-backports' kernel (6.12), fetched without touching /etc/apt: a
- * private apt configuration whose one source is the backports suite of the
- * mirror this machine uses, and the packages unpacked into a prefix.
- */
-async function backportsKernel(log: (s: string) => void): Promise<Kernel> {
-  await ensurePackages(await kernelVersion(), log); // the tools; 6.1 headers are harmless
-  const dir = `${ROOT}.out/backports/`;
-  await Deno.mkdir(`${dir}debs`, { recursive: true });
-  await Deno.mkdir(`${dir}prefix`, { recursive: true });
-  const env = await backportsApt(dir.slice(0, -1), "bookworm-backports");
-  const kverFile = `${dir}kver`;
-  let kver = await Deno.readTextFile(kverFile).catch(() => "");
-  if (!kver) {
-    kver = /Depends: linux-headers-(\S+)/.exec(
-      await sh("apt-cache", ["depends", "linux-headers-amd64"], { env }),
-    )?.[1] ?? "";
-    if (!kver) throw new Error("bookworm-backports has no linux-headers-amd64");
-  }
-  const base = kver.replace(/-amd64$/, "");
-  const kdir = `${dir}prefix/usr/src/linux-headers-${kver}`;
-  const image = `${OUT}vmlinuz-${kver}`;
-  if (!exists(`${kdir}/Makefile`) || !exists(image)) {
-    log(`fetching linux ${kver} from bookworm-backports`);
-    const debs = [
-      `linux-headers-${kver}`,
-      `linux-headers-${base}-common`,
-      `linux-kbuild-${base}`,
-      `linux-image-${kver}-unsigned`,
-    ];
-    await sh("apt-get", ["download", ...debs], { cwd: `${dir}debs`, env });
-    await sh("sh", [
-      "-c",
-      `for d in linux-headers-*.deb linux-kbuild-*.deb; do dpkg-deb -x "$d" ../prefix; done && ` +
-      `dpkg-deb --fsys-tarfile linux-image-*.deb | tar -xO ./boot/vmlinuz-${kver} > ${image} && rm -f *.deb`,
-    ], { cwd: `${dir}debs` });
-    // the headers' Makefile includes the common tree by its absolute path
-    const mk = `${kdir}/Makefile`;
-    await Deno.writeTextFile(
-      mk,
-      (await Deno.readTextFile(mk)).replace("include /usr/src/", `include ${dir}prefix/usr/src/`),
-    );
-    await Deno.writeTextFile(kverFile, kver);
-  }
-  // no pahole here: skip the module's BTF (it is optional at load time)
-  return { kver, kdir, image, make: ["CONFIG_DEBUG_INFO_BTF_MODULES="] };
-}
-
 /** Builds the C reference client for the in-VM benchmark. */
-async function buildCClient(): Promise<string> {
+async function buildCClient(log: (s: string) => void): Promise<string> {
+  if (!await which("gcc")) await aptInstall(["build-essential"], log);
   const out = `${OUT}nlrt_roundtrip`;
   await sh("gcc", ["-O2", "-Wall", "-Werror", "-o", out, `${ROOT}bench/c/nlrt_roundtrip.c`]);
   return out;
@@ -221,135 +106,17 @@ echo "@@DMESG_END"
 poweroff -f
 `;
 
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const e of Deno.readDir(from)) {
-    if (e.name === "node_modules" || e.name === ".out") continue;
-    if (e.isDirectory) await copyTree(`${from}/${e.name}`, `${to}/${e.name}`);
-    else if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
-  }
-}
-
 /** Stages the guest's root file system and packs it. */
 async function packInitramfs(ko: string, cClient: string): Promise<string> {
-  const root = `${OUT}root/`;
-  await Deno.remove(root, { recursive: true }).catch(() => {});
-  for (const d of ["bin", "proc", "sys", "dev", "tmp", "root", "etc", "lib64", "project"]) {
-    await Deno.mkdir(root + d, { recursive: true });
-  }
-  await Deno.copyFile("/bin/busybox", `${root}bin/busybox`);
-  await Deno.chmod(`${root}bin/busybox`, 0o755);
-  const deno = Deno.execPath();
-  await Deno.copyFile(deno, `${root}bin/deno`);
-  await Deno.chmod(`${root}bin/deno`, 0o755);
-  await Deno.copyFile(cClient, `${root}bin/nlrt_roundtrip`);
-  await Deno.chmod(`${root}bin/nlrt_roundtrip`, 0o755);
-  // the loader and every library deno or the C client links, plus the
-  // libc that ffi/deno.ts opens by name
+  const g = await GuestRoot.create(`${OUT}root/`);
+  await g.binary(cClient, "/bin/nlrt_roundtrip");
   // util-linux's setpriv (busybox's cannot change uid) for unprivileged tests
-  await Deno.mkdir(`${root}usr/bin`, { recursive: true });
-  await Deno.copyFile("/usr/bin/setpriv", `${root}usr/bin/setpriv`);
-  const libs = new Set<string>();
-  for (const bin of [deno, cClient, "/usr/bin/setpriv"]) {
-    for (const m of (await sh("ldd", [bin])).matchAll(/(\/\S+\.so[^\s]*)/g)) libs.add(m[1]);
-  }
-  for (const lib of libs) {
-    const dest = root + lib.slice(1);
-    await Deno.mkdir(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
-    await Deno.copyFile(lib, dest);
-  }
-  await Deno.writeTextFile(`${root}init`, INIT);
-  await Deno.chmod(`${root}init`, 0o755);
-  await Deno.writeTextFile(
-    `${root}etc/passwd`,
-    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n",
-  );
-  await Deno.writeTextFile(`${root}etc/group`, "root:x:0:\nnogroup:x:65534:\n");
-  await Deno.copyFile(ko, `${root}nlrtable.ko`);
-  const project = `${root}project/`;
-  await Deno.copyFile(`${ROOT}mod.ts`, `${project}mod.ts`);
-  for (const d of ["src", "ffi", "tests/kmod", "tests/helpers", "examples", "bench"]) {
-    await copyTree(ROOT + d, project + d);
-  }
-  await Deno.mkdir(`${project}kmod`, { recursive: true });
-  await Deno.copyFile(`${ROOT}kmod/nlrtable.h`, `${project}kmod/nlrtable.h`);
-  const image = `${OUT}initramfs.cpio.gz`;
-  await sh("sh", ["-c", `cd ${root} && find . | cpio -o -H newc --quiet | gzip -1 > ${image}`]);
-  return image;
-}
-
-/** True only where KVM really works (not the nested kvm_pvm driver here). */
-function kvmUsable(): boolean {
-  try {
-    Deno.openSync("/dev/kvm", { read: true, write: true }).close();
-    const cpu = Deno.readTextFileSync("/proc/cpuinfo");
-    return /\b(vmx|svm)\b/.test(cpu) && !exists("/sys/module/kvm_pvm");
-  } catch {
-    return false;
-  }
-}
-
-/** Boots the guest and streams its serial console line by line. */
-async function boot(
-  kernel: string,
-  initrd: string,
-  mode: Mode,
-  only: string,
-  timeoutS: number,
-  onLine: (line: string) => void,
-): Promise<string> {
-  const accel = kvmUsable() ? ["-enable-kvm", "-cpu", "host"] : [
-    "-accel",
-    "tcg,thread=multi",
-    "-cpu",
-    "max",
-  ];
-  const qemu = new Deno.Command("timeout", {
-    args: [
-      "-k",
-      "5",
-      String(timeoutS),
-      "qemu-system-x86_64",
-      ...accel,
-      "-smp",
-      "2",
-      "-m",
-      "1024",
-      "-nographic",
-      "-nodefaults",
-      "-serial",
-      "stdio",
-      "-no-reboot",
-      "-kernel",
-      kernel,
-      "-initrd",
-      initrd,
-      "-append",
-      `console=ttyS0 panic=-1 quiet nlrtmode=${mode} nlrtonly=${only}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let serial = "";
-  let pending = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of qemu.stdout) {
-    pending += decoder.decode(chunk, { stream: true }).replaceAll("\r", "");
-    let nl;
-    while ((nl = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      serial += line + "\n";
-      onLine(line);
-    }
-  }
-  serial += pending;
-  const status = await qemu.status;
-  const err = text.decode(await new Response(qemu.stderr).arrayBuffer());
-  if (status.code === 124) serial += `\n@@TIMEOUT after ${timeoutS}s\n`;
-  if (err.trim()) serial += `\n@@QEMU_STDERR ${err}\n`;
-  return serial;
+  await g.binary("/usr/bin/setpriv");
+  await g.init(INIT);
+  await g.file(ko, "/nlrtable.ko");
+  await g.project(["src", "ffi", "tests/kmod", "tests/helpers", "examples", "bench"]);
+  await g.file(`${ROOT}kmod/nlrtable.h`, "/project/kmod/nlrtable.h");
+  return await g.pack(`${OUT}initramfs.cpio.gz`);
 }
 
 /**
@@ -391,13 +158,8 @@ export async function checkpatch(): Promise<{ clean: boolean; report: string }> 
 /** Reads the markers and dmesg; every check that fails is a problem. */
 export function judge(serial: string, mode: Mode): VmResult {
   const problems: string[] = [];
-  const between = (a: string, b: string) => {
-    const i = serial.indexOf(a);
-    const j = serial.indexOf(b, i + 1);
-    return i >= 0 && j >= 0 ? serial.slice(serial.indexOf("\n", i) + 1, j) : undefined;
-  };
-  const output = between("@@OUT_BEGIN", "@@OUT_END") ?? "";
-  const dmesg = between("@@DMESG_BEGIN", "@@DMESG_END");
+  const output = between(serial, "@@OUT_BEGIN", "@@OUT_END") ?? "";
+  const dmesg = between(serial, "@@DMESG_BEGIN", "@@DMESG_END");
   if (!serial.includes("@@BOOTED")) problems.push("the guest never reached /init");
   if (!serial.includes("@@INSMOD=0")) problems.push("insmod failed");
   const rc = /@@OUT_END rc=(\d+)/.exec(serial)?.[1];
@@ -413,9 +175,7 @@ export function judge(serial: string, mode: Mode): VmResult {
   if (!serial.includes("@@RMMOD=0")) problems.push("rmmod failed");
   if (dmesg === undefined) problems.push("no dmesg from the guest");
   else {
-    const bad = dmesg.split("\n").filter((l) =>
-      /WARNING:|BUG:|Oops|Call Trace|general protection|refcount_t:|leaked \d/.test(l)
-    );
+    const bad = kernelSplats(dmesg);
     if (bad.length) problems.push(`dmesg:\n${bad.join("\n")}`);
     if (!dmesg.includes("nlrtable: unloaded, nothing leaked")) {
       problems.push("dmesg lacks the module's clean-unload line");
@@ -434,36 +194,42 @@ export async function runVm(
     timeoutS?: number;
     /** Run only tests/kmod/ONLY.test.ts. */
     only?: string;
-    /** Debian bookworm's kernel (6.1, default) or bookworm-backports' (6.12). */
-    kernel?: "bookworm" | "backports";
+    /** Which of {@linkcode KERNELS}: bookworm's 6.1 (default), backports' 6.12, trixie's 7.2. */
+    kernel?: KernelName;
   } = {},
 ): Promise<VmResult> {
   const log = options.log ?? (() => {});
-  await Deno.mkdir(OUT, { recursive: true });
-  const kernel = options.kernel === "backports"
-    ? await backportsKernel(log)
-    : await bookwormKernel(log);
+  const kernel = await getKernel(options.kernel ?? "bookworm", log);
   log(`kernel ${kernel.kver}`);
-  const [ko, cClient] = await Promise.all([buildModule(kernel), buildCClient()]);
+  const [ko, cClient] = await Promise.all([buildModule(kernel), buildCClient(log)]);
   const initrd = await packInitramfs(ko, cClient);
   log("booting");
   let inside = false;
   const only = options.only ?? "";
   if (!/^[a-z_]*$/.test(only)) throw new TypeError(`bad test name: ${only}`);
-  const serial = await boot(kernel.image, initrd, mode, only, options.timeoutS ?? 900, (line) => {
-    if (line.startsWith("@@OUT_END")) inside = false;
-    if (inside) options.onOutput?.(line);
-    if (line.startsWith("@@OUT_BEGIN")) inside = true;
+  const serial = await boot({
+    kernel: kernel.image,
+    initrd,
+    append: `nlrtmode=${mode} nlrtonly=${only}`,
+    timeoutS: options.timeoutS ?? 900,
+    onLine(line) {
+      if (line.startsWith("@@OUT_END")) inside = false;
+      if (inside) options.onOutput?.(line);
+      if (line.startsWith("@@OUT_BEGIN")) inside = true;
+    },
   });
   await Deno.writeTextFile(`${OUT}serial-${mode}-${kernel.kver}.log`, serial);
   return judge(serial, mode);
 }
 
 if (import.meta.main) {
+  const kernels = Object.keys(KERNELS) as KernelName[];
   const cli = {
     name: "harness.ts",
     help:
-      "usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME] [--kernel bookworm|backports]",
+      `usage: deno run -A kmod/vm/harness.ts [test|demo|bench] [--quiet] [--only NAME] [--kernel ${
+        kernels.join("|")
+      }]`,
   };
   let parsed;
   await runCli(cli, () => {
@@ -474,19 +240,17 @@ if (import.meta.main) {
       kernel: { type: "string", default: "bookworm" },
     }, 1);
     choice("mode", parsed.positionals[0] ?? "test", ["test", "demo", "bench"]);
+    choice("--kernel", parsed.values.kernel as string, kernels);
   });
   const { positionals, values } = parsed!;
   const mode = (positionals[0] ?? "test") as Mode;
   const log = values.quiet ? () => {} : (s: string) => console.error(`[vm] ${s}`);
-  if (values.kernel !== "bookworm" && values.kernel !== "backports") {
-    console.error("--kernel is bookworm (6.1) or backports (6.12)");
-    Deno.exit(2);
-  }
+  const kernel = kernelName(values.kernel as string);
   const result = await runVm(mode, {
     onOutput: (l) => console.log(l),
     log,
     only: values.only,
-    kernel: values.kernel,
+    kernel,
   });
   if (result.ok) {
     log("ok: module loaded, ran, unloaded; dmesg clean");

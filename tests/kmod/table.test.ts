@@ -136,8 +136,17 @@ Deno.test("bad requests get typed errors with the kernel's extended-ACK text", a
     })),
     "EINVAL",
   );
-  await rejectsWith(
+  // The client refuses a lifetime above the limit before sending; the
+  // module's policy refuses it too when a raw request carries one.
+  await assert.rejects(
     table.add({ dst: "10.0.0.0/8", lifetimeMs: NLRT_LIMITS.LIFETIME_MAX_MS + 1 }),
+    RangeError,
+  );
+  await rejectsWith(
+    sock.request(raw(NLRT_MSG.NEWROUTE, NLM_F.CREATE, 2, 8, (w) => {
+      w.put(NLRT_A.DST, new Uint8Array([10, 0, 0, 0]));
+      w.u32(NLRT_A.LIFETIME_MS, NLRT_LIMITS.LIFETIME_MAX_MS + 1);
+    })),
     "ERANGE",
   );
   await rejectsWith(

@@ -23,7 +23,9 @@ async function holder(ns: Netns): Promise<Deno.ChildProcess> {
   const { value } = await reader.read();
   reader.releaseLock();
   if (!new TextDecoder().decode(value).includes("ready")) {
-    throw new Error("the socket fixture did not start (needs /usr/bin/python3: apt-get install -y python3)");
+    throw new Error(
+      "the socket fixture did not start (needs /usr/bin/python3: apt-get install -y python3)",
+    );
   }
   return child;
 }
@@ -220,6 +222,57 @@ Deno.test({
       await assert.rejects(diag.destroy(client), (e: Error) => e.name === "DestroyError");
       const [udp] = await diag.inet({ protocol: "udp" });
       await assert.rejects(diag.destroy(udp), TypeError);
+    } finally {
+      await stop(child);
+    }
+  },
+});
+
+async function cli(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      new URL("../src/cli/ss.ts", import.meta.url).pathname,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const t = new TextDecoder();
+  return { code: out.code, stdout: t.decode(out.stdout), stderr: t.decode(out.stderr) };
+}
+
+Deno.test("ss.ts: --help, and usage errors exit 2 with one line", async () => {
+  const help = await cli("--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: ss.ts/);
+  for (const bad of [["--bogus"], ["state", "nope"], ["--sport", "99999"], ["-4", "-6"], ["x"]]) {
+    const r = await cli(...bad);
+    assert.equal(r.code, 2, bad.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
+
+Deno.test({
+  name: "ss.ts: --json lists what ss -tln shows; a missing netns exits 1 with one line",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    const child = await holder(ns);
+    try {
+      const r = await cli("-t", "-l", "--json", "--netns", ns.name);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = JSON.parse(r.stdout) as { sport: number; inode: number; state: string }[];
+      const ref = parseSs(await ss(ns, "-H", "-tln", "-e"));
+      assert.deepEqual(
+        rows.map((s) => [s.sport, s.inode, s.state]).sort(),
+        ref.map((s) => [Number(s.local.split(":").at(-1)), Number(s.ext.ino), "listen"]).sort(),
+      );
+      const gone = await cli("--netns", `${ns.name}-none`);
+      assert.equal(gone.code, 1);
+      assert.equal(gone.stderr.trim().split("\n").length, 1, gone.stderr);
     } finally {
       await stop(child);
     }

@@ -116,3 +116,15 @@ export * from "./src/families/rt_addr.ts";
 export * from "./src/families/rt_route.ts";
 export * from "./src/families/rt_neigh.ts";
 export { familyTables } from "./src/families/mod.ts";
+export {
+  DestroyError,
+  type InetQuery,
+  type InetSocket,
+  SockDiag,
+  type TcpState,
+  type UnixSocket,
+} from "./src/diag/inet.ts";
+export { type ProcEvent, type ProcEventBase, ProcEvents } from "./src/connector/proc.ts";
+export type { PortFilter } from "./src/diag/bytecode.ts";
+export * from "./src/families/sock_diag.ts";
+export { type TaskStats, Taskstats } from "./src/taskstats/client.ts";

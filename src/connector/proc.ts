@@ -39,7 +39,8 @@ export const PROC_EVENT = {
   exit: 0x80000000,
 } as const;
 
-interface Base {
+/** What every process event carries. */
+export interface ProcEventBase {
   /** CPU the event happened on. */
   cpu: number;
   /** Monotonic time of the event, in ns. */
@@ -48,14 +49,38 @@ interface Base {
 
 /** One process event, or an overrun (events were lost: rescan /proc). */
 export type ProcEvent =
-  | Base & { type: "fork"; parentPid: number; parentTgid: number; pid: number; tgid: number }
-  | Base & { type: "exec"; pid: number; tgid: number }
-  | Base & { type: "uid" | "gid"; pid: number; tgid: number; real: number; effective: number }
-  | Base & { type: "sid"; pid: number; tgid: number }
-  | Base & { type: "ptrace"; pid: number; tgid: number; tracerPid: number; tracerTgid: number }
-  | Base & { type: "comm"; pid: number; tgid: number; comm: string }
-  | Base & { type: "coredump"; pid: number; tgid: number; parentPid: number; parentTgid: number }
-  | Base & {
+  | ProcEventBase & {
+    type: "fork";
+    parentPid: number;
+    parentTgid: number;
+    pid: number;
+    tgid: number;
+  }
+  | ProcEventBase & { type: "exec"; pid: number; tgid: number }
+  | ProcEventBase & {
+    type: "uid" | "gid";
+    pid: number;
+    tgid: number;
+    real: number;
+    effective: number;
+  }
+  | ProcEventBase & { type: "sid"; pid: number; tgid: number }
+  | ProcEventBase & {
+    type: "ptrace";
+    pid: number;
+    tgid: number;
+    tracerPid: number;
+    tracerTgid: number;
+  }
+  | ProcEventBase & { type: "comm"; pid: number; tgid: number; comm: string }
+  | ProcEventBase & {
+    type: "coredump";
+    pid: number;
+    tgid: number;
+    parentPid: number;
+    parentTgid: number;
+  }
+  | ProcEventBase & {
     type: "exit";
     pid: number;
     tgid: number;
@@ -64,8 +89,8 @@ export type ProcEvent =
     parentPid: number;
     parentTgid: number;
   }
-  | Base & { type: "ack"; err: number }
-  | Base & { type: "unknown"; what: number }
+  | ProcEventBase & { type: "ack"; err: number }
+  | ProcEventBase & { type: "unknown"; what: number }
   | { type: "overrun" };
 
 const utf8 = new TextDecoder();
@@ -95,7 +120,10 @@ export function decodeProcEvent(payload: Uint8Array): ProcEvent {
   }
   const at = CN_MSG_SIZE;
   const what = v.getUint32(at, true);
-  const base: Base = { cpu: v.getUint32(at + 4, true), timestampNs: v.getBigUint64(at + 8, true) };
+  const base: ProcEventBase = {
+    cpu: v.getUint32(at + 4, true),
+    timestampNs: v.getBigUint64(at + 8, true),
+  };
   const d = at + 16;
   const need = (n: number) => {
     if (d + n * 4 > CN_MSG_SIZE + len) {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { FamilySpec } from "../ynl/schema.ts";
+import { TASKSTATS } from "./TASKSTATS.ts";
 import { devlink } from "./devlink.ts";
 import { dpll } from "./dpll.ts";
 import { ethtool } from "./ethtool.ts";
@@ -24,12 +25,14 @@ import { rtAddr } from "./rt_addr.ts";
 import { rtLink } from "./rt_link.ts";
 import { rtNeigh } from "./rt_neigh.ts";
 import { rtRoute } from "./rt_route.ts";
+import { sockDiag } from "./sock_diag.ts";
 import { tc } from "./tc.ts";
 import { tcpMetrics } from "./tcp_metrics.ts";
 import { team } from "./team.ts";
 
 /** Every family with a spec, keyed by its module name. */
 export const familyTables: Readonly<Record<string, FamilySpec>> = {
+  TASKSTATS: TASKSTATS,
   devlink: devlink,
   dpll: dpll,
   ethtool: ethtool,
@@ -47,6 +50,7 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   rt_link: rtLink,
   rt_neigh: rtNeigh,
   rt_route: rtRoute,
+  sock_diag: sockDiag,
   tc: tc,
   tcp_metrics: tcpMetrics,
   team: team,

@@ -117,3 +117,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "proc events: a burst into a small receive buffer is reported as overrun items",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using events = ProcEvents.open({ receiveBufferSize: 4096 });
+    // nobody reads while 40 children fork, exec and exit: the buffer overflows
+    await Promise.all(Array.from({ length: 40 }, () => new Deno.Command("true").output()));
+    const ac = new AbortController();
+    let overruns = 0, others = 0;
+    const timer = setTimeout(() => ac.abort(), 500);
+    try {
+      for await (const ev of events.events({ signal: ac.signal })) {
+        if (ev.type === "overrun") overruns++;
+        else others++;
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.ok(overruns >= 1, `an overrun item (${others} events read)`);
+    assert.ok(others >= 1, "the stream goes on after an overrun");
+  },
+});

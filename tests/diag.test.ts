@@ -114,6 +114,8 @@ function compareInet(lib: InetSocket[], ss: SsRow[], tcp: boolean): void {
       assert.equal(info.sndCwnd, Number(row.ext.cwnd), `${row.local} cwnd`);
       assert.equal(info.bytesReceived ?? 0n, BigInt(row.ext.bytes_received ?? 0), "bytes_received");
       assert.equal(info.rto! / 1000, Number(row.ext.rto), `${row.local} rto`);
+      const ws = info.wscale!; // snd in the low nibble, rcv in the high (tcp.h bit-fields)
+      assert.equal(`${ws & 0xf},${ws >> 4}`, row.ext.wscale, `${row.local} wscale`);
       assert.equal(s.attrs.cong, "bbr" in row.ext ? "bbr" : s.attrs.cong);
     }
   }

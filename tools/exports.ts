@@ -26,6 +26,9 @@ const ROOMS: Record<string, string> = {
   "./uevent": "./src/uevent.ts",
   "./nlrtable": "./src/nlrtable/mod.ts",
   "./families": "./src/families/mod.ts",
+  "./diag": "./src/diag/mod.ts",
+  "./proc": "./src/connector/proc.ts",
+  "./taskstats": "./src/taskstats/client.ts",
 };
 
 function modules(dir: string): string[] {

@@ -89,7 +89,8 @@ export const YNL_DIR = `${KERNEL_DIR}/tools/net/ynl`;
 /** The kernel version ("7.2.12") of an unpacked tree, from its top Makefile. */
 export async function kernelVersion(dir: string): Promise<string> {
   const mk = await Deno.readTextFile(`${dir}/Makefile`);
-  const v = (k: string) => new RegExp(`^${k}\\s*=\\s*(\\S*)`, "m").exec(mk)?.[1] ?? "";
+  // [ \t]*, not \s*: an empty EXTRAVERSION must not match into the next line
+  const v = (k: string) => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, "m").exec(mk)?.[1] ?? "";
   const version = [v("VERSION"), v("PATCHLEVEL"), v("SUBLEVEL")].filter(Boolean).join(".");
   if (!version) throw new Error(`${dir}/Makefile names no kernel version`);
   return version + v("EXTRAVERSION");

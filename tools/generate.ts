@@ -361,7 +361,7 @@ export function emit(f: FamilySpec, source: string): string {
 
 /** The file name a family's module gets: "rt-route" -> "rt_route.ts". */
 export function fileOf(name: string): string {
-  return `${name.replace(/-/g, "_")}.ts`;
+  return `${name.replace(/-/g, "_").toLowerCase()}.ts`;
 }
 
 /**
@@ -369,18 +369,30 @@ export function fileOf(name: string): string {
  * returns file name -> content. Module names follow the family's name
  * ("rt-link" -> rt_link.ts) whichever way the file is named.
  */
-export async function generateAll(dir: string): Promise<Map<string, string>> {
+export async function generateAll(
+  dir: string,
+  own: string = OWN_SPECS,
+): Promise<Map<string, string>> {
   const version = await kernelVersion(`${dir}/../../..`);
   const files = new Map<string, string>();
   const index: [string, string][] = [];
-  const names = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".yaml")) names.push(e.name);
-  for (const n of names.sort()) {
-    const y = parse(await Deno.readTextFile(`${dir}/${n}`));
-    const f = familyOf(y);
+  const sources: [string, string][] = [
+    ...(await yamlFiles(dir)).map((n): [string, string] => [
+      `${dir}/${n}`,
+      `Linux ${version} Documentation/netlink/specs/${n}`,
+    ]),
+    // What no kernel spec describes, in the same schema (a kernel spec wins:
+    // two specs for one family are an error).
+    ...(await yamlFiles(own)).map((n): [string, string] => [
+      `${own}/${n}`,
+      `the project's tools/specs/${n} (no spec of Linux ${version} describes it)`,
+    ]),
+  ];
+  for (const [path, origin] of sources) {
+    const f = familyOf(parse(await Deno.readTextFile(path)));
     const file = fileOf(f.name);
-    if (files.has(file)) throw new Error(`${n}: a second spec for family ${f.name}`);
-    files.set(file, emit(f, `Linux ${version} Documentation/netlink/specs/${n}`));
+    if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
+    files.set(file, emit(f, origin));
     index.push([file, camel(f.name)]);
   }
   index.sort();
@@ -408,6 +420,17 @@ export async function generateAll(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
+/** The .yaml files of a folder, sorted (none when it does not exist). */
+async function yamlFiles(dir: string): Promise<string[]> {
+  const names = [];
+  try {
+    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".yaml")) names.push(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return names.sort();
+}
+
 /** Generates every module and formats it as `deno fmt` would: file name -> text. */
 export async function render(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -428,6 +451,8 @@ export async function render(dir: string): Promise<Map<string, string>> {
 
 /** Where the kernel's specs are unpacked by `deno task specs`. */
 export const KERNEL_SPECS = SPECS_DIR;
+/** The project's own specs, for what no kernel spec describes. */
+export const OWN_SPECS = `${ROOT}tools/specs`;
 /** Where the generated modules go. */
 export const OUT_DIR = `${ROOT}src/families`;
 

@@ -60,6 +60,21 @@ export {
 } from "./src/nlrtable/client.ts";
 export { RouteView } from "./src/rtnl/route_view.ts";
 export {
+  decodeMultipath,
+  encodeMultipath,
+  type NextHop,
+  type NextHopSpec,
+  type RouteHop,
+  type RouteMetrics,
+  type RouteMode,
+  type RouteProtocol,
+  type RouteScope,
+  type RouteType,
+  RT_SCOPE,
+  RTNH_F,
+  RTPROT,
+} from "./src/rtnl/routes.ts";
+export {
   type Address,
   type Link,
   type Neighbour,

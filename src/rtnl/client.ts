@@ -9,16 +9,36 @@
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError } from "../errors.ts";
-import { hint, nearest } from "../suggest.ts";
+import { nearest } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
 import { RouteView } from "./route_view.ts";
+import { integer } from "./check.ts";
+import {
+  decodeMultipath,
+  nameOf,
+  type NextHop,
+  type RouteMetrics,
+  type RouteMode,
+  routeRequest,
+  type RouteSpec,
+  RT_SCOPE,
+  RTPROT,
+} from "./routes.ts";
+
+export type { RouteSpec } from "./routes.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
 import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
 import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
-import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
+import {
+  type RouteAttrs,
+  RTM_TYPE,
+  type Rtmsg,
+  rtRoute,
+  type RtRouteOps,
+} from "../families/rt_route.ts";
 
 /** A network interface. */
 export interface Link {
@@ -88,6 +108,16 @@ export interface Route {
   scope: number;
   /** Type (RTN_*). */
   type: number;
+  /** The type by name ("unicast", "blackhole", ...), as `ip` prints it. */
+  typeName: string;
+  /** The scope by name ("universe", "link", "host", ...). */
+  scopeName: string;
+  /** The protocol by name ("boot", "kernel", "static", ...), or its number as text. */
+  protocolName: string;
+  /** Metrics (RTA_METRICS), decoded. */
+  metrics?: RouteMetrics;
+  /** The next hops of a multipath route (RTA_MULTIPATH), decoded. */
+  multipath?: NextHop[];
   /** The fixed header. */
   header: Rtmsg;
   /** Every attribute, decoded. */
@@ -112,20 +142,6 @@ export interface Neighbour {
   attrs: NeighbourAttrs;
 }
 
-/** What {@linkcode Rtnl.addRoute} and {@linkcode Rtnl.deleteRoute} take. */
-export interface RouteSpec {
-  /** Destination prefix, e.g. "10.2.0.0/16" or "default" (IPv4) / "::/0". */
-  dst: string;
-  /** Next hop. */
-  gateway?: string;
-  /** Outgoing interface (name or index). */
-  dev?: string | number;
-  /** Metric. */
-  metric?: number;
-  /** Table id. Default main (254). */
-  table?: number;
-}
-
 /** rtnetlink multicast groups (RTNLGRP_*), by the names events use. */
 export const RTNLGRP = {
   link: 1,
@@ -147,9 +163,6 @@ export type RtnlEvent =
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const RTPROT_BOOT = 3;
-const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253;
-const RTN_UNICAST = 1;
 const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
 const NUD_PERMANENT = 0x80;
 const RTM_GETROUTE = 26;
@@ -198,6 +211,11 @@ function toRoute(d: Decoded<Rtmsg, RouteAttrs>): Route {
     protocol: h.rtmProtocol ?? 0,
     scope: h.rtmScope ?? 0,
     type: h.rtmType ?? 0,
+    typeName: nameOf(RTM_TYPE, h.rtmType ?? 0),
+    scopeName: nameOf(RT_SCOPE, h.rtmScope ?? 0),
+    protocolName: nameOf(RTPROT, h.rtmProtocol ?? 0),
+    metrics: a.rtaMetrics,
+    multipath: a.rtaMultipath ? decodeMultipath(a.rtaMultipath) : undefined,
     header: h,
     attrs: a,
   };
@@ -214,17 +232,6 @@ function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     header: h,
     attrs: a,
   };
-}
-
-const ROUTE_KEYS = ["dst", "gateway", "dev", "metric", "table"];
-
-/** `x` when it is an integer in `min..max`, else a RangeError or TypeError naming `what`. */
-function integer(what: string, x: unknown, min: number, max: number): number {
-  if (typeof x === "number" && Number.isInteger(x) && x >= min && x <= max) return x;
-  const range = `an integer in ${min}..${max}`;
-  throw typeof x === "number"
-    ? new RangeError(`${what}: ${x} is not ${range}`)
-    : new TypeError(`${what}: takes ${range}, got ${typeof x} ${String(x)}`);
 }
 
 /** A link given by name (1..15 bytes) or index (a positive s32); else a TypeError/RangeError. */
@@ -403,53 +410,80 @@ export class Rtnl implements AsyncDisposable {
     return it;
   }
 
-  async #routeRequest(spec: RouteSpec) {
-    if (typeof spec !== "object" || spec === null) {
-      throw new TypeError(`a route is { dst, gateway?, dev?, metric?, table? }, got ${spec}`);
+  /**
+   * Adds a route: `mode` "create" (the default) fails with EEXIST on an
+   * existing one, "replace" overwrites it (`ip route replace`), "append"
+   * adds another route with the same key (`ip route append`).
+   */
+  async addRoute(
+    spec: RouteSpec,
+    options: WaitOptions & { mode?: RouteMode } = {},
+  ): Promise<void> {
+    const { mode = "create", ...rest } = options;
+    const flags = mode === "create"
+      ? NLM_F.CREATE | NLM_F.EXCL
+      : mode === "replace"
+      ? NLM_F.CREATE | NLM_F.REPLACE
+      : mode === "append"
+      ? NLM_F.CREATE | NLM_F.APPEND
+      : undefined;
+    if (flags === undefined) {
+      throw new TypeError(`route mode: "create", "replace" or "append", got ${String(mode)}`);
     }
-    for (const k of Object.keys(spec)) {
-      if (!ROUTE_KEYS.includes(k)) {
-        throw new TypeError(`a route has no field ${k}${hint(k, ROUTE_KEYS)}`);
-      }
-    }
-    // checked here, by the names the caller used, before anything is sent
-    const metric = spec.metric === undefined
-      ? undefined
-      : integer("route metric", spec.metric, 0, 0xffffffff);
-    const table = integer("route table", spec.table ?? RT_TABLE_MAIN, 0, 0xffffffff);
-    const p = spec.dst === "default" ? parsePrefix("0.0.0.0/0") : parsePrefix(spec.dst);
-    const attrs: RouteAttrs = {};
-    if (p.length > 0) attrs.rtaDst = p.address;
-    if (spec.gateway) attrs.rtaGateway = parseAddress(spec.gateway);
-    if (spec.dev !== undefined) attrs.rtaOif = await this.#index(spec.dev, "route dev");
-    if (metric !== undefined) attrs.rtaPriority = metric;
-    attrs.rtaTable = table;
-    return {
-      header: {
-        rtmFamily: p.family,
-        rtmDstLen: p.length,
-        rtmTable: table < 256 ? table : 0,
-        rtmProtocol: RTPROT_BOOT,
-        rtmScope: spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
-        rtmType: RTN_UNICAST,
-      },
-      attrs,
-    };
+    await this.route.do(
+      "newroute",
+      await routeRequest(spec, (ref, what) => this.#index(ref, what)),
+      { ...rest, flags },
+    );
   }
 
-  /** Adds a route. */
-  async addRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
-    await this.route.do("newroute", await this.#routeRequest(spec), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
-    });
+  /**
+   * The route the kernel would use to reach `dst` (what `ip route get`
+   * answers), optionally from a source, through an interface or with a mark.
+   */
+  async routeGet(
+    dst: string,
+    opts: WaitOptions & {
+      from?: string;
+      oif?: string | number;
+      iif?: string | number;
+      mark?: number;
+    } = {},
+  ): Promise<Route> {
+    const { from, oif, iif, mark, ...options } = opts;
+    const d = parseAddress(dst);
+    const attrs: RouteAttrs = { rtaDst: d };
+    let srcLen = 0;
+    if (from !== undefined) {
+      attrs.rtaSrc = parseAddress(from);
+      if (attrs.rtaSrc.length !== d.length) {
+        throw new TypeError(`routeGet: from ${from} is not of the family of ${dst}`);
+      }
+      srcLen = d.length * 8;
+    }
+    if (oif !== undefined) attrs.rtaOif = await this.#index(oif, "routeGet oif");
+    if (iif !== undefined) attrs.rtaIif = await this.#index(iif, "routeGet iif");
+    if (mark !== undefined) attrs.rtaMark = integer("routeGet mark", mark, 0, 0xffffffff);
+    const [r] = await this.route.do("getroute", {
+      header: {
+        rtmFamily: d.length === 4 ? AF.INET : AF.INET6,
+        rtmDstLen: d.length * 8,
+        rtmSrcLen: srcLen,
+      },
+      attrs,
+    }, options);
+    if (!r) {
+      throw new NetlinkError(113, { message: `no route to ${dst}` }, { operation: "RTM_GETROUTE" });
+    }
+    return toRoute(r);
   }
 
   /** Deletes a route. */
   async deleteRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
-    const r = await this.#routeRequest(spec);
-    r.header.rtmScope = RT_SCOPE_UNIVERSE;
-    r.header.rtmProtocol = 0;
+    const r = await routeRequest(spec, (ref, what) => this.#index(ref, what));
+    if (spec.scope === undefined) r.header.rtmScope = RT_SCOPE.nowhere;
+    if (spec.protocol === undefined) r.header.rtmProtocol = 0;
+    if (spec.type === undefined) r.header.rtmType = 0; // any type, as `ip route del`
     await this.route.do("delroute", r, options);
   }
 

@@ -60,6 +60,14 @@ export {
 } from "./src/nlrtable/client.ts";
 export { RouteView } from "./src/rtnl/route_view.ts";
 export {
+  type LinkChange,
+  type LinkInfo,
+  linkInfo,
+  type LinkKindSpec,
+  type LinkRef,
+} from "./src/rtnl/links.ts";
+export { BOND_MODE, IPVLAN_MODE, MACVLAN_MODE, OPERSTATE } from "./src/rtnl/link_kinds.ts";
+export {
   decodeMultipath,
   encodeMultipath,
   type NextHop,

@@ -15,6 +15,15 @@ import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
 import { RouteView } from "./route_view.ts";
 import { integer } from "./check.ts";
+import { OPERSTATE } from "./link_kinds.ts";
+import {
+  changeRequest,
+  type LinkChange,
+  type LinkInfo,
+  linkInfo,
+  type LinkKindSpec,
+  linkRequest,
+} from "./links.ts";
 import {
   decodeMultipath,
   nameOf,
@@ -30,7 +39,13 @@ import {
 export type { RouteSpec } from "./routes.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
-import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
+import {
+  type Ifinfomsg,
+  type LinkAttrs,
+  rtLink,
+  type RtLinkOps,
+  type RtnlLinkStats64,
+} from "../families/rt_link.ts";
 import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
 import {
   type RouteAttrs,
@@ -56,6 +71,20 @@ export interface Link {
   kind?: string;
   /** Hardware address (bytes). */
   address?: Uint8Array;
+  /** The kind and its data, typed (undefined without IFLA_LINKINFO). */
+  info?: LinkInfo;
+  /** Operational state ("up", "down", "lowerlayerdown", "unknown", ...). */
+  operstate: string;
+  /** Carrier, when reported. */
+  carrier?: boolean;
+  /** Index of the master (bridge, bond, vrf), when enslaved. */
+  master?: number;
+  /** Alias, when set. */
+  alias?: string;
+  /** Transmit queue length, when reported. */
+  txqueuelen?: number;
+  /** 64-bit counters, when reported. */
+  stats64?: RtnlLinkStats64;
   /** The fixed header. */
   header: Ifinfomsg;
   /** Every attribute, decoded. */
@@ -163,7 +192,6 @@ export type RtnlEvent =
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
 const NUD_PERMANENT = 0x80;
 const RTM_GETROUTE = 26;
 
@@ -177,6 +205,13 @@ function toLink(d: Decoded<Ifinfomsg, LinkAttrs>): Link {
     mtu: a.mtu,
     kind: a.linkinfo?.kind,
     address: a.address,
+    info: linkInfo(a),
+    operstate: nameOf(OPERSTATE, a.operstate ?? 0),
+    carrier: a.carrier === undefined ? undefined : a.carrier !== 0,
+    master: a.master,
+    alias: a.ifalias,
+    txqueuelen: a.txqlen,
+    stats64: a.stats64,
     header: h,
     attrs: a,
   };
@@ -313,20 +348,32 @@ export class Rtnl implements AsyncDisposable {
     return typeof ref === "number" ? ref : (await this.getLink(ref)).index;
   }
 
+  /**
+   * Creates a link of a kind, with its typed data, e.g.
+   * `addLink("br0", { kind: "bridge", vlanFiltering: true })` or
+   * `addLink("vx0", { kind: "vxlan", vni: 42, remote: "10.0.0.2", port: 4789 })`.
+   */
+  async addLink(name: string, spec: LinkKindSpec, options: WaitOptions = {}): Promise<void> {
+    const attrs = await linkRequest(name, spec, (ref, what) => this.#index(ref, what));
+    await this.link.do("newlink", { attrs }, { ...options, flags: NLM_F.CREATE | NLM_F.EXCL });
+  }
+
   /** Creates a veth pair. */
-  async addVeth(name: string, peer: string, options: WaitOptions = {}): Promise<void> {
-    // VETH_INFO_PEER: struct ifinfomsg, then the peer's attributes
-    const w = new MessageWriter(64).begin(0);
-    const nest = w.nestStart(VETH_INFO_PEER);
-    w.fixed(16);
-    w.string(IFLA_IFNAME, peer);
-    w.nestEnd(nest);
-    const data = w.finish().slice(16);
-    await this.link.do(
-      "newlink",
-      { attrs: { ifname: name, linkinfo: { kind: "veth", data } } },
-      { ...options, flags: NLM_F.CREATE | NLM_F.EXCL },
-    );
+  addVeth(name: string, peer: string, options: WaitOptions = {}): Promise<void> {
+    return this.addLink(name, { kind: "veth", peer }, options);
+  }
+
+  /**
+   * Changes a link: MTU, MAC, name, alias, txqueuelen, up/down, master
+   * (`null`: nomaster), in one request.
+   */
+  async setLink(link: string | number, change: LinkChange, options: WaitOptions = {}) {
+    const ifiIndex = await this.#index(link);
+    const r = await changeRequest(change, (ref, what) => this.#index(ref, what));
+    await this.link.do("newlink", {
+      header: { ifiIndex, ifiFlags: r.flags, ifiChange: r.change },
+      attrs: r.attrs,
+    }, options);
   }
 
   /** Deletes a link (both ends of a veth pair go). */

@@ -32,6 +32,7 @@ export {
   type SocketStats,
   type WaitOptions,
 } from "./src/socket.ts";
+export type { Receiver, Sys } from "./src/sys.ts";
 export {
   AF,
   formatAddress,

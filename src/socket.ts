@@ -96,6 +96,11 @@ export interface OpenOptions {
    * Requests and dumps are not available. Default false.
    */
   raw?: boolean;
+  /**
+   * The system calls to use instead of the runtime's (e.g. a fake kernel
+   * from `./testing`). Default: the runtime's FFI backend.
+   */
+  sys?: Sys;
 }
 
 /** Options of every wait: cancellation and a time limit. */
@@ -363,7 +368,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
    */
   static open(protocol: number, options: OpenOptions = {}): NetlinkSocket {
     options.signal?.throwIfAborted();
-    const sys = loadSys();
+    const sys = options.sys ?? loadSys();
     const ns = options.netns;
     const path = ns === undefined || ns.includes("/") ? ns : `/var/run/netns/${ns}`;
     const fd = sys.socket(protocol, SOCK_RAW, path);

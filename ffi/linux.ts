@@ -159,6 +159,9 @@ export function buildSys(
       libc.close(self);
       return fd;
     },
+    openNamespace(path) {
+      return ok(libc.open(path, O_RDONLY | O_CLOEXEC));
+    },
     bind(fd, groups) {
       setAddress(0, groups);
       return ok(libc.bind(fd, addr, SOCKADDR_NL));

@@ -101,4 +101,11 @@ export interface Sys {
   drain(eventFd: number): number;
   /** `close(fd)`. */
   close(fd: number): number;
+  /**
+   * `open(path, O_RDONLY | O_CLOEXEC)` of a namespace file (e.g.
+   * `/var/run/netns/NAME`), for requests that name a namespace by fd
+   * (IFLA_NET_NS_FD): the fd or a negated errno. Optional: a backend
+   * without it cannot move links between namespaces.
+   */
+  openNamespace?(path: string): number;
 }

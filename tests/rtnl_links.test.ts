@@ -247,3 +247,24 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "links: setLink moves a link into another namespace, as ip -n sees; a missing one is ENOENT",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using a = await makeNetns();
+    await using b = await makeNetns();
+    await using rtnl = Rtnl.open({ netns: a.name });
+    await rtnl.addLink("m0", { kind: "veth", peer: "m1" });
+    await rtnl.setLink("m1", { netns: b.name, name: "moved", mtu: 1300 });
+    const inA = (await a.ipJson<IpLink[]>("link", "show")).map((l) => l.ifname);
+    const [moved] = await b.ipJson<IpLink[]>("link", "show", "dev", "moved");
+    assert.ok(inA.includes("m0") && !inA.includes("m1"), inA.join(" "));
+    assert.deepEqual([moved.ifname, moved.mtu, moved.linkinfo], ["moved", 1300, undefined]);
+    await using inB = Rtnl.open({ netns: b.name });
+    assert.equal((await inB.getLink("moved")).info?.kind, "veth");
+    await assert.rejects(rtnl.setLink("m0", { netns: "nlts-no-such-ns" }), /ENOENT/);
+    assert.ok((await a.ipJson<IpLink[]>("link", "show")).some((l) => l.ifname === "m0"));
+  },
+});

@@ -8,7 +8,8 @@
  */
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError } from "../errors.ts";
+import { NetlinkError, SyscallError } from "../errors.ts";
+import { loadSys } from "../sys.ts";
 import { nearest } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
@@ -365,15 +366,28 @@ export class Rtnl implements AsyncDisposable {
 
   /**
    * Changes a link: MTU, MAC, name, alias, txqueuelen, up/down, master
-   * (`null`: nomaster), in one request.
+   * (`null`: nomaster), namespace, in one request.
    */
   async setLink(link: string | number, change: LinkChange, options: WaitOptions = {}) {
     const ifiIndex = await this.#index(link);
     const r = await changeRequest(change, (ref, what) => this.#index(ref, what));
-    await this.link.do("newlink", {
-      header: { ifiIndex, ifiFlags: r.flags, ifiChange: r.change },
-      attrs: r.attrs,
-    }, options);
+    let nsFd = -1;
+    if (change.netns !== undefined) {
+      const path = change.netns.includes("/") ? change.netns : `/var/run/netns/${change.netns}`;
+      const sys = this.#options.sys ?? loadSys();
+      if (!sys.openNamespace) throw new TypeError("link netns: this Sys cannot open namespaces");
+      nsFd = sys.openNamespace(path);
+      if (nsFd < 0) throw new SyscallError("open", nsFd, path);
+      r.attrs.netNsFd = nsFd;
+    }
+    try {
+      await this.link.do("newlink", {
+        header: { ifiIndex, ifiFlags: r.flags, ifiChange: r.change },
+        attrs: r.attrs,
+      }, options);
+    } finally {
+      if (nsFd >= 0) (this.#options.sys ?? loadSys()).close(nsFd);
+    }
   }
 
   /** Deletes a link (both ends of a veth pair go). */

@@ -91,6 +91,11 @@ export interface LinkChange {
   up?: boolean;
   /** Enslave to this bridge/bond/vrf, or `null` for nomaster. */
   master?: LinkRef | null;
+  /**
+   * Move to this network namespace: a name under `/var/run/netns` or a path
+   * such as `/proc/PID/ns/net` (`ip link set ... netns`).
+   */
+  netns?: string;
 }
 
 const KINDS = [
@@ -107,7 +112,7 @@ const KINDS = [
   "ifb",
   "wireguard",
 ];
-const CHANGE_KEYS = ["mtu", "address", "name", "alias", "txqueuelen", "up", "master"];
+const CHANGE_KEYS = ["mtu", "address", "name", "alias", "txqueuelen", "up", "master", "netns"];
 const VETH_INFO_PEER = 1;
 const IFINFOMSG_SIZE = 16;
 const IFF_UP = 1;
@@ -361,6 +366,9 @@ export async function changeRequest(
   }
   if (change.master !== undefined) {
     attrs.master = change.master === null ? 0 : await index(change.master, "link master");
+  }
+  if (change.netns !== undefined && (typeof change.netns !== "string" || change.netns === "")) {
+    throw new TypeError(`link netns: a namespace name or path, got ${String(change.netns)}`);
   }
   if (change.up !== undefined && typeof change.up !== "boolean") {
     throw new TypeError(`link up: takes true or false, got ${String(change.up)}`);

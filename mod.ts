@@ -67,6 +67,7 @@ export {
   type LinkKindSpec,
   type LinkRef,
 } from "./src/rtnl/links.ts";
+export { decodeGroup, type Nexthop, type NexthopSpec } from "./src/rtnl/nexthops.ts";
 export { BOND_MODE, IPVLAN_MODE, MACVLAN_MODE, OPERSTATE } from "./src/rtnl/link_kinds.ts";
 export {
   decodeMultipath,
@@ -139,4 +140,5 @@ export * from "./src/families/rt_link.ts";
 export * from "./src/families/rt_addr.ts";
 export * from "./src/families/rt_route.ts";
 export * from "./src/families/rt_neigh.ts";
+export * from "./src/families/rt_nexthop.ts";
 export { familyTables } from "./src/families/mod.ts";

@@ -23,6 +23,7 @@ import { ovsVport } from "./ovs_vport.ts";
 import { rtAddr } from "./rt_addr.ts";
 import { rtLink } from "./rt_link.ts";
 import { rtNeigh } from "./rt_neigh.ts";
+import { rtNexthop } from "./rt_nexthop.ts";
 import { rtRoute } from "./rt_route.ts";
 import { tc } from "./tc.ts";
 import { tcpMetrics } from "./tcp_metrics.ts";
@@ -46,6 +47,7 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   rt_addr: rtAddr,
   rt_link: rtLink,
   rt_neigh: rtNeigh,
+  rt_nexthop: rtNexthop,
   rt_route: rtRoute,
   tc: tc,
   tcp_metrics: tcpMetrics,

@@ -17,6 +17,8 @@ import { MessageWriter } from "../writer.ts";
 import { RouteView } from "./route_view.ts";
 import { integer } from "./check.ts";
 import { OPERSTATE } from "./link_kinds.ts";
+import { type Nexthop, nexthopRequest, type NexthopSpec, toNexthop } from "./nexthops.ts";
+import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import {
   changeRequest,
   type LinkChange,
@@ -148,6 +150,8 @@ export interface Route {
   metrics?: RouteMetrics;
   /** The next hops of a multipath route (RTA_MULTIPATH), decoded. */
   multipath?: NextHop[];
+  /** The nexthop object the route uses (RTA_NH_ID). */
+  nexthopId?: number;
   /** The fixed header. */
   header: Rtmsg;
   /** Every attribute, decoded. */
@@ -252,6 +256,7 @@ function toRoute(d: Decoded<Rtmsg, RouteAttrs>): Route {
     protocolName: nameOf(RTPROT, h.rtmProtocol ?? 0),
     metrics: a.rtaMetrics,
     multipath: a.rtaMultipath ? decodeMultipath(a.rtaMultipath) : undefined,
+    nexthopId: a.rtaNhId,
     header: h,
     attrs: a,
   };
@@ -306,6 +311,8 @@ export class Rtnl implements AsyncDisposable {
   readonly route: FamilyClient<RtRouteOps>;
   /** The rt-neigh family over it. */
   readonly neigh: FamilyClient<RtNeighOps>;
+  /** The rt-nexthop family over it. */
+  readonly nexthop: FamilyClient<RtNexthopOps>;
   readonly #options: OpenOptions;
 
   private constructor(socket: NetlinkSocket, options: OpenOptions) {
@@ -315,6 +322,7 @@ export class Rtnl implements AsyncDisposable {
     this.addr = FamilyClient.attach<RtAddrOps>(rtAddr, socket);
     this.route = FamilyClient.attach<RtRouteOps>(rtRoute, socket);
     this.neigh = FamilyClient.attach<RtNeighOps>(rtNeigh, socket);
+    this.nexthop = FamilyClient.attach<RtNexthopOps>(rtNexthop, socket);
   }
 
   /** Opens an rtnetlink socket (in `options.netns`, if given). */
@@ -546,6 +554,38 @@ export class Rtnl implements AsyncDisposable {
     if (spec.protocol === undefined) r.header.rtmProtocol = 0;
     if (spec.type === undefined) r.header.rtmType = 0; // any type, as `ip route del`
     await this.route.do("delroute", r, options);
+  }
+
+  /**
+   * Creates a nexthop object (`ip nexthop add`): a gateway and/or device, a
+   * blackhole, or a group of others with weights; `mode: "replace"` changes
+   * an existing one.
+   */
+  async addNexthop(
+    spec: NexthopSpec,
+    options: WaitOptions & { mode?: "create" | "replace" } = {},
+  ): Promise<void> {
+    const { mode = "create", ...rest } = options;
+    if (mode !== "create" && mode !== "replace") {
+      throw new TypeError(`nexthop mode: "create" or "replace", got ${String(mode)}`);
+    }
+    const r = await nexthopRequest(spec, (ref, what) => this.#index(ref, what));
+    const flags = NLM_F.CREATE | (mode === "create" ? NLM_F.EXCL : NLM_F.REPLACE);
+    await this.nexthop.do("newnexthop", r, { ...rest, flags });
+  }
+
+  /** Every nexthop object (`ip nexthop show`). */
+  async nexthops(options: DumpOptions = {}): Promise<Nexthop[]> {
+    const out: Nexthop[] = [];
+    for await (const d of this.nexthop.dump("getnexthop", {}, options)) out.push(toNexthop(d));
+    return out;
+  }
+
+  /** Deletes a nexthop object by id (routes using it go with it). */
+  async deleteNexthop(id: number, options: WaitOptions = {}): Promise<void> {
+    await this.nexthop.do("delnexthop", {
+      attrs: { id: integer("nexthop id", id, 1, 0xffffffff) },
+    }, options);
   }
 
   /** Every neighbour entry, or those of one IP version. */

@@ -196,6 +196,8 @@ export interface RouteSpec {
   metrics?: RouteMetrics;
   /** Next hops of a multipath (ECMP) route, instead of `gateway`/`dev`. */
   multipath?: readonly RouteHop[];
+  /** A nexthop object's id (`ip route add ... nhid N`), instead of `gateway`/`dev`. */
+  nexthop?: number;
 }
 
 /** One next hop of a multipath {@linkcode RouteSpec}. */
@@ -223,6 +225,7 @@ const ROUTE_KEYS = [
   "prefsrc",
   "metrics",
   "multipath",
+  "nexthop",
 ];
 const HOP_KEYS = ["gateway", "dev", "weight"];
 
@@ -289,10 +292,13 @@ export async function routeRequest(
     }
     attrs.rtaMultipath = encodeMultipath(hops);
   }
+  if (spec.nexthop !== undefined) {
+    attrs.rtaNhId = integer("route nexthop", spec.nexthop, 1, 0xffffffff);
+  }
   attrs.rtaTable = table;
   const scope = spec.scope !== undefined
     ? named("route scope", RT_SCOPE, spec.scope)
-    : spec.gateway || spec.multipath
+    : spec.gateway || spec.multipath || spec.nexthop
     ? RT_SCOPE.universe
     : type === RTM_TYPE.local
     ? RT_SCOPE.host

@@ -60,6 +60,7 @@ export {
   Watch,
 } from "./src/nlrtable/client.ts";
 export { RouteView } from "./src/rtnl/route_view.ts";
+export { createNetns, deleteNetns, NETNS_DIR } from "./src/rtnl/netns.ts";
 export {
   type LinkChange,
   type LinkInfo,

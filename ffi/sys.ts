@@ -108,4 +108,14 @@ export interface Sys {
    * without it cannot move links between namespaces.
    */
   openNamespace?(path: string): number;
+  /**
+   * Creates a network namespace bound at `path` (as `ip netns add` does:
+   * an empty file, `unshare(CLONE_NEWNET)`, a bind mount of the new
+   * namespace on it), and returns the calling thread to its own namespace
+   * before it returns (throws if it cannot). 0 or a negated errno (EEXIST
+   * when `path` exists); nothing is left behind on failure. Optional.
+   */
+  createNetns?(path: string): number;
+  /** Unmounts (MNT_DETACH) and removes a namespace made by `createNetns`. Optional. */
+  deleteNetns?(path: string): number;
 }

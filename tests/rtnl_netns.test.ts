@@ -63,3 +63,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "netns: nsid answers what ip netns list-id shows; unassigned is undefined",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using a = await makeNetns();
+    await using b = await makeNetns();
+    await using c = await makeNetns();
+    await a.ip("netns", "set", b.name, "7");
+    const ids = await a.ipJson<{ nsid: number; name?: string }[]>("netns", "list-id");
+    await using rtnl = Rtnl.open({ netns: a.name });
+    assert.equal(await rtnl.nsid(b.name), ids.find((i) => i.name === b.name)?.nsid);
+    assert.equal(await rtnl.nsid(b.name), 7);
+    assert.equal(await rtnl.nsid(c.name), undefined);
+    await assert.rejects(rtnl.nsid("nlts-no-such-ns"), /ENOENT/);
+  },
+});

@@ -24,6 +24,7 @@ import { rtAddr } from "./rt_addr.ts";
 import { rtLink } from "./rt_link.ts";
 import { rtNeigh } from "./rt_neigh.ts";
 import { rtNexthop } from "./rt_nexthop.ts";
+import { rtNsid } from "./rt_nsid.ts";
 import { rtRoute } from "./rt_route.ts";
 import { tc } from "./tc.ts";
 import { tcpMetrics } from "./tcp_metrics.ts";
@@ -48,6 +49,7 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   rt_link: rtLink,
   rt_neigh: rtNeigh,
   rt_nexthop: rtNexthop,
+  rt_nsid: rtNsid,
   rt_route: rtRoute,
   tc: tc,
   tcp_metrics: tcpMetrics,

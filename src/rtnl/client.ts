@@ -34,6 +34,8 @@ import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../famil
 import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
 import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
+import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
+import { nsidOf } from "./netns.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
 export type { Address, Link, Neighbour, Route } from "./decoded.ts";
@@ -374,6 +376,16 @@ export class Rtnl implements AsyncDisposable {
     await this.nexthop.do("delnexthop", {
       attrs: { id: integer("nexthop id", id, 1, 0xffffffff) },
     }, options);
+  }
+
+  /**
+   * The id this client's namespace gives another (a name under
+   * /var/run/netns or a path), as `ip netns list-id` shows it; undefined
+   * when none is assigned.
+   */
+  nsid(netns: string, options: WaitOptions = {}): Promise<number | undefined> {
+    const client = FamilyClient.attach<RtNsidOps>(rtNsid, this.socket);
+    return nsidOf(client, netns, { ...options, sys: this.#options.sys });
   }
 
   /** Every neighbour entry, or those of one IP version. */

@@ -8,7 +8,10 @@
  * @module
  */
 import { SyscallError } from "../errors.ts";
+import type { WaitOptions } from "../socket.ts";
 import { loadSys, type Sys } from "../sys.ts";
+import type { FamilyClient } from "../ynl/family.ts";
+import type { RtNsidOps } from "../families/rt_nsid.ts";
 
 /** Where named namespaces live (as `ip netns` keeps them). */
 export const NETNS_DIR = "/var/run/netns";
@@ -60,4 +63,36 @@ export function deleteNetns(name: string, options: { sys?: Sys } = {}): void {
   if (!sys.deleteNetns) throw new TypeError("deleteNetns: this Sys cannot delete namespaces");
   const r = sys.deleteNetns(path);
   if (r < 0) throw new SyscallError("deleteNetns", r, path);
+}
+
+/**
+ * The id the namespace of `client`'s socket gives the named namespace (or
+ * a path such as `/proc/PID/ns/net`), as `ip netns list-id` shows it;
+ * undefined when none is assigned.
+ *
+ * @example
+ * ```ts ignore
+ * import { FamilyClient } from "../ynl/family.ts";
+ * import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
+ * const id = await nsidOf(FamilyClient.attach<RtNsidOps>(rtNsid, socket), "lab");
+ * ```
+ */
+export async function nsidOf(
+  client: FamilyClient<RtNsidOps>,
+  netns: string,
+  options: WaitOptions & { sys?: Sys } = {},
+): Promise<number | undefined> {
+  const { sys: given, ...rest } = options;
+  const path = typeof netns === "string" && netns.includes("/") ? netns : pathOf(netns);
+  const sys = given ?? loadSys();
+  if (!sys.openNamespace) throw new TypeError("nsid: this Sys cannot open namespaces");
+  const fd = sys.openNamespace(path);
+  if (fd < 0) throw new SyscallError("open", fd, path);
+  try {
+    const [d] = await client.do("getnsid", { attrs: { fd } }, rest);
+    const id = d?.attrs.nsid;
+    return id === undefined || id < 0 ? undefined : id;
+  } finally {
+    sys.close(fd);
+  }
 }

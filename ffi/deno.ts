@@ -44,6 +44,12 @@ const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   setns: { parameters: ["i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  openMode: { name: "open", parameters: ["buffer", "i32", "u32"], result: "i32" },
+  unshare: { parameters: ["i32"], result: "i32" },
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "pointer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -62,6 +68,13 @@ function load(): Sys {
   const libc: Libc = {
     ...raw,
     open: (path: string, flags: number) => raw.open(cString(path), flags),
+    openMode: (path: string, flags: number, mode: number) =>
+      raw.openMode(cString(path), flags, mode),
+    mount: (source: string, target: string, fstype: string, flags: number) =>
+      raw.mount(cString(source), cString(target), cString(fstype), BigInt(flags), null),
+    umount2: (target: string, flags: number) => raw.umount2(cString(target), flags),
+    mkdir: (path: string, mode: number) => raw.mkdir(cString(path), mode),
+    unlink: (path: string) => raw.unlink(cString(path)),
   };
   return buildSys(libc, errno, {
     receiver(capacity, slotSize) {

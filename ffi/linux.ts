@@ -15,6 +15,11 @@ export const MSG_TRUNC = 0x20;
 export const O_RDONLY = 0;
 export const O_CLOEXEC = 0o2000000;
 export const CLONE_NEWNET = 0x40000000;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const MS_BIND = 4096;
+export const MNT_DETACH = 2;
+export const EEXIST = 17;
 export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 export const POLLIN = 0x1;
@@ -103,6 +108,14 @@ export interface Libc {
   open(path: string, flags: number): number;
   setns(fd: number, nstype: number): number;
   close(fd: number): number;
+  /** `open` with a mode (O_CREAT). */
+  openMode(path: string, flags: number, mode: number): number;
+  unshare(flags: number): number;
+  /** `data` is always null. */
+  mount(source: string, target: string, fstype: string, flags: number, data: null): number;
+  umount2(target: string, flags: number): number;
+  mkdir(path: string, mode: number): number;
+  unlink(path: string): number;
 }
 
 /**
@@ -158,6 +171,41 @@ export function buildSys(
       libc.close(target);
       libc.close(self);
       return fd;
+    },
+    openNamespace(path) {
+      return ok(libc.open(path, O_RDONLY | O_CLOEXEC));
+    },
+    createNetns(path) {
+      // as `ip netns add`: an empty file, then a new netns bind-mounted on it
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      const made = dir ? ok(libc.mkdir(dir, 0o755)) : 0;
+      if (made < 0 && made !== -EEXIST) return made;
+      const file = ok(libc.openMode(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444));
+      if (file < 0) return file;
+      libc.close(file);
+      const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      if (self < 0) {
+        libc.unlink(path);
+        return self;
+      }
+      let r = ok(libc.unshare(CLONE_NEWNET));
+      if (r === 0) {
+        r = ok(libc.mount("/proc/thread-self/ns/net", path, "none", MS_BIND, null));
+        if (libc.setns(self, CLONE_NEWNET) < 0) {
+          // The thread would stay in the new namespace: fail loudly.
+          const e = errno();
+          libc.close(self);
+          throw new Error(`setns back to the original netns failed: errno ${e}`);
+        }
+      }
+      libc.close(self);
+      if (r < 0) libc.unlink(path);
+      return r;
+    },
+    deleteNetns(path) {
+      const r = ok(libc.umount2(path, MNT_DETACH));
+      if (r < 0) return r;
+      return ok(libc.unlink(path));
     },
     bind(fd, groups) {
       setAddress(0, groups);

@@ -50,6 +50,12 @@ const prototypes = {
   open: "int open(const char *, int)",
   setns: "int setns(int, int)",
   close: "int close(int)",
+  openMode: "int open(const char *, int, unsigned int)",
+  unshare: "int unshare(int)",
+  mount: "int mount(const char *, const char *, const char *, unsigned long, void *)",
+  umount2: "int umount2(const char *, int)",
+  mkdir: "int mkdir(const char *, unsigned int)",
+  unlink: "int unlink(const char *)",
 } as const;
 
 type Fn = (...args: unknown[]) => number;

@@ -101,4 +101,21 @@ export interface Sys {
   drain(eventFd: number): number;
   /** `close(fd)`. */
   close(fd: number): number;
+  /**
+   * `open(path, O_RDONLY | O_CLOEXEC)` of a namespace file (e.g.
+   * `/var/run/netns/NAME`), for requests that name a namespace by fd
+   * (IFLA_NET_NS_FD): the fd or a negated errno. Optional: a backend
+   * without it cannot move links between namespaces.
+   */
+  openNamespace?(path: string): number;
+  /**
+   * Creates a network namespace bound at `path` (as `ip netns add` does:
+   * an empty file, `unshare(CLONE_NEWNET)`, a bind mount of the new
+   * namespace on it), and returns the calling thread to its own namespace
+   * before it returns (throws if it cannot). 0 or a negated errno (EEXIST
+   * when `path` exists); nothing is left behind on failure. Optional.
+   */
+  createNetns?(path: string): number;
+  /** Unmounts (MNT_DETACH) and removes a namespace made by `createNetns`. Optional. */
+  deleteNetns?(path: string): number;
 }

@@ -33,6 +33,8 @@ import { psp } from "./psp.ts";
 import { rtAddr } from "./rt_addr.ts";
 import { rtLink } from "./rt_link.ts";
 import { rtNeigh } from "./rt_neigh.ts";
+import { rtNexthop } from "./rt_nexthop.ts";
+import { rtNsid } from "./rt_nsid.ts";
 import { rtRoute } from "./rt_route.ts";
 import { rtRule } from "./rt_rule.ts";
 import { sockDiag } from "./sock_diag.ts";
@@ -71,6 +73,8 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   rt_addr: rtAddr,
   rt_link: rtLink,
   rt_neigh: rtNeigh,
+  rt_nexthop: rtNexthop,
+  rt_nsid: rtNsid,
   rt_route: rtRoute,
   rt_rule: rtRule,
   sock_diag: sockDiag,

@@ -8,123 +8,38 @@
  */
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError } from "../errors.ts";
-import { hint, unknownName } from "../suggest.ts";
+import { NetlinkError, SyscallError } from "../errors.ts";
+import { loadSys } from "../sys.ts";
+import { unknownName } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
 import { RouteView } from "./route_view.ts";
+import { integer } from "./check.ts";
+import {
+  type Address,
+  type Link,
+  type Neighbour,
+  type Route,
+  toAddress,
+  toLink,
+  toNeighbour,
+  toRoute,
+} from "./decoded.ts";
+import { changeRequest, type LinkChange, type LinkKindSpec, linkRequest } from "./links.ts";
+import { type Nexthop, nexthopRequest, type NexthopSpec, toNexthop } from "./nexthops.ts";
+import { type RouteMode, routeRequest, type RouteSpec, RT_SCOPE } from "./routes.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
 import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
 import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
+import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
+import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
+import { nsidOf } from "./netns.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
-/** A network interface. */
-export interface Link {
-  /** Interface index. */
-  index: number;
-  /** Interface name. */
-  name: string;
-  /** IFF_* flags. */
-  flags: number;
-  /** Administratively up (IFF_UP). */
-  up: boolean;
-  /** MTU, when reported. */
-  mtu?: number;
-  /** Link kind (veth, bridge, ...), when it has one. */
-  kind?: string;
-  /** Hardware address (bytes). */
-  address?: Uint8Array;
-  /** The fixed header. */
-  header: Ifinfomsg;
-  /** Every attribute, decoded. */
-  attrs: LinkAttrs;
-}
-
-/** An interface address. */
-export interface Address {
-  /** AF_INET or AF_INET6. */
-  family: number;
-  /** Interface index. */
-  index: number;
-  /** Prefix length. */
-  prefixLength: number;
-  /** The address (IFA_ADDRESS; the peer on point-to-point links), bytes. */
-  address?: Uint8Array;
-  /** The local address (IFA_LOCAL), bytes. */
-  local?: Uint8Array;
-  /** Label (IPv4). */
-  label?: string;
-  /** Scope. */
-  scope: number;
-  /** The fixed header. */
-  header: Ifaddrmsg;
-  /** Every attribute, decoded. */
-  attrs: AddrAttrs;
-}
-
-/** A route. */
-export interface Route {
-  /** AF_INET or AF_INET6. */
-  family: number;
-  /** Destination prefix length. */
-  dstLength: number;
-  /** Destination (absent for the default route), bytes. */
-  dst?: Uint8Array;
-  /** Gateway, bytes. */
-  gateway?: Uint8Array;
-  /** Outgoing interface index. */
-  oif?: number;
-  /** Preferred source, bytes. */
-  prefsrc?: Uint8Array;
-  /** Metric. */
-  priority?: number;
-  /** Table id (RTA_TABLE when present, else rtm_table). */
-  table: number;
-  /** Routing protocol (RTPROT_*). */
-  protocol: number;
-  /** Scope (RT_SCOPE_*). */
-  scope: number;
-  /** Type (RTN_*). */
-  type: number;
-  /** The fixed header. */
-  header: Rtmsg;
-  /** Every attribute, decoded. */
-  attrs: RouteAttrs;
-}
-
-/** A neighbour (ARP or NDP) entry. */
-export interface Neighbour {
-  /** AF_INET or AF_INET6. */
-  family: number;
-  /** Interface index. */
-  index: number;
-  /** NUD_* state bits. */
-  state: number;
-  /** The neighbour's address, bytes. */
-  dst?: Uint8Array;
-  /** Its link-layer address, bytes. */
-  lladdr?: Uint8Array;
-  /** The fixed header. */
-  header: Ndmsg;
-  /** Every attribute, decoded. */
-  attrs: NeighbourAttrs;
-}
-
-/** What {@linkcode Rtnl.addRoute} and {@linkcode Rtnl.deleteRoute} take. */
-export interface RouteSpec {
-  /** Destination prefix, e.g. "10.2.0.0/16" or "default" (IPv4) / "::/0". */
-  dst: string;
-  /** Next hop. */
-  gateway?: string;
-  /** Outgoing interface (name or index). */
-  dev?: string | number;
-  /** Metric. */
-  metric?: number;
-  /** Table id. Default main (254). */
-  table?: number;
-}
+export type { Address, Link, Neighbour, Route } from "./decoded.ts";
+export type { RouteSpec } from "./routes.ts";
 
 /** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
 export const RTNLGRP = {
@@ -184,85 +99,8 @@ export type RtnlEvent =
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const RTPROT_BOOT = 3;
-const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253;
-const RTN_UNICAST = 1;
-const IFLA_IFNAME = 3, VETH_INFO_PEER = 1;
 const NUD_PERMANENT = 0x80;
 const RTM_GETROUTE = 26;
-
-function toLink(d: Decoded<Ifinfomsg, LinkAttrs>): Link {
-  const h = d.header, a = d.attrs;
-  return {
-    index: h.ifiIndex ?? 0,
-    name: a.ifname ?? "",
-    flags: h.ifiFlags ?? 0,
-    up: ((h.ifiFlags ?? 0) & IFF_UP) !== 0,
-    mtu: a.mtu,
-    kind: a.linkinfo?.kind,
-    address: a.address,
-    header: h,
-    attrs: a,
-  };
-}
-
-function toAddress(d: Decoded<Ifaddrmsg, AddrAttrs>): Address {
-  const h = d.header, a = d.attrs;
-  return {
-    family: h.ifaFamily ?? 0,
-    index: h.ifaIndex ?? 0,
-    prefixLength: h.ifaPrefixlen ?? 0,
-    address: a.address,
-    local: a.local,
-    label: a.label,
-    scope: h.ifaScope ?? 0,
-    header: h,
-    attrs: a,
-  };
-}
-
-function toRoute(d: Decoded<Rtmsg, RouteAttrs>): Route {
-  const h = d.header, a = d.attrs;
-  return {
-    family: h.rtmFamily ?? 0,
-    dstLength: h.rtmDstLen ?? 0,
-    dst: a.dst,
-    gateway: a.gateway,
-    oif: a.oif,
-    prefsrc: a.prefsrc,
-    priority: a.priority,
-    table: a.table ?? h.rtmTable ?? 0,
-    protocol: h.rtmProtocol ?? 0,
-    scope: h.rtmScope ?? 0,
-    type: h.rtmType ?? 0,
-    header: h,
-    attrs: a,
-  };
-}
-
-function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
-  const h = d.header, a = d.attrs;
-  return {
-    family: h.ndmFamily ?? 0,
-    index: h.ndmIfindex ?? 0,
-    state: h.ndmState ?? 0,
-    dst: a.dst,
-    lladdr: a.lladdr,
-    header: h,
-    attrs: a,
-  };
-}
-
-const ROUTE_KEYS = ["dst", "gateway", "dev", "metric", "table"];
-
-/** `x` when it is an integer in `min..max`, else a RangeError or TypeError naming `what`. */
-function integer(what: string, x: unknown, min: number, max: number): number {
-  if (typeof x === "number" && Number.isInteger(x) && x >= min && x <= max) return x;
-  const range = `an integer in ${min}..${max}`;
-  throw typeof x === "number"
-    ? new RangeError(`${what}: ${x} is not ${range}`)
-    : new TypeError(`${what}: takes ${range}, got ${typeof x} ${String(x)}`);
-}
 
 /** A link given by name (1..15 bytes) or index (a positive s32); else a TypeError/RangeError. */
 function linkRef(what: string, link: unknown): string | number {
@@ -300,6 +138,8 @@ export class Rtnl implements AsyncDisposable {
   readonly route: FamilyClient<RtRouteOps>;
   /** The rt-neigh family over it. */
   readonly neigh: FamilyClient<RtNeighOps>;
+  /** The rt-nexthop family over it. */
+  readonly nexthop: FamilyClient<RtNexthopOps>;
   readonly #options: OpenOptions;
 
   private constructor(socket: NetlinkSocket, options: OpenOptions) {
@@ -309,6 +149,7 @@ export class Rtnl implements AsyncDisposable {
     this.addr = FamilyClient.attach<RtAddrOps>(rtAddr, socket);
     this.route = FamilyClient.attach<RtRouteOps>(rtRoute, socket);
     this.neigh = FamilyClient.attach<RtNeighOps>(rtNeigh, socket);
+    this.nexthop = FamilyClient.attach<RtNexthopOps>(rtNexthop, socket);
   }
 
   /** Opens an rtnetlink socket (in `options.netns`, if given). */
@@ -343,20 +184,45 @@ export class Rtnl implements AsyncDisposable {
     return typeof ref === "number" ? ref : (await this.getLink(ref)).index;
   }
 
+  /**
+   * Creates a link of a kind, with its typed data, e.g.
+   * `addLink("br0", { kind: "bridge", vlanFiltering: true })` or
+   * `addLink("vx0", { kind: "vxlan", vni: 42, remote: "10.0.0.2", port: 4789 })`.
+   */
+  async addLink(name: string, spec: LinkKindSpec, options: WaitOptions = {}): Promise<void> {
+    const attrs = await linkRequest(name, spec, (ref, what) => this.#index(ref, what));
+    await this.link.do("newlink", { attrs }, { ...options, flags: NLM_F.CREATE | NLM_F.EXCL });
+  }
+
   /** Creates a veth pair. */
-  async addVeth(name: string, peer: string, options: WaitOptions = {}): Promise<void> {
-    // VETH_INFO_PEER: struct ifinfomsg, then the peer's attributes
-    const w = new MessageWriter(64).begin(0);
-    const nest = w.nestStart(VETH_INFO_PEER);
-    w.fixed(16);
-    w.string(IFLA_IFNAME, peer);
-    w.nestEnd(nest);
-    const data = w.finish().slice(16);
-    await this.link.do(
-      "newlink",
-      { attrs: { ifname: name, linkinfo: { kind: "veth", data } } },
-      { ...options, flags: NLM_F.CREATE | NLM_F.EXCL },
-    );
+  addVeth(name: string, peer: string, options: WaitOptions = {}): Promise<void> {
+    return this.addLink(name, { kind: "veth", peer }, options);
+  }
+
+  /**
+   * Changes a link: MTU, MAC, name, alias, txqueuelen, up/down, master
+   * (`null`: nomaster), namespace, in one request.
+   */
+  async setLink(link: string | number, change: LinkChange, options: WaitOptions = {}) {
+    const ifiIndex = await this.#index(link);
+    const r = await changeRequest(change, (ref, what) => this.#index(ref, what));
+    let nsFd = -1;
+    if (change.netns !== undefined) {
+      const path = change.netns.includes("/") ? change.netns : `/var/run/netns/${change.netns}`;
+      const sys = this.#options.sys ?? loadSys();
+      if (!sys.openNamespace) throw new TypeError("link netns: this Sys cannot open namespaces");
+      nsFd = sys.openNamespace(path);
+      if (nsFd < 0) throw new SyscallError("open", nsFd, path);
+      r.attrs.netNsFd = nsFd;
+    }
+    try {
+      await this.link.do("newlink", {
+        header: { ifiIndex, ifiFlags: r.flags, ifiChange: r.change },
+        attrs: r.attrs,
+      }, options);
+    } finally {
+      if (nsFd >= 0) (this.#options.sys ?? loadSys()).close(nsFd);
+    }
   }
 
   /** Deletes a link (both ends of a veth pair go). */
@@ -440,54 +306,123 @@ export class Rtnl implements AsyncDisposable {
     return it;
   }
 
-  async #routeRequest(spec: RouteSpec) {
-    if (typeof spec !== "object" || spec === null) {
-      throw new TypeError(`a route is { dst, gateway?, dev?, metric?, table? }, got ${spec}`);
+  /**
+   * Adds a route: `mode` "create" (the default) fails with EEXIST on an
+   * existing one, "replace" overwrites it (`ip route replace`), "append"
+   * adds another route with the same key (`ip route append`).
+   */
+  async addRoute(
+    spec: RouteSpec,
+    options: WaitOptions & { mode?: RouteMode } = {},
+  ): Promise<void> {
+    const { mode = "create", ...rest } = options;
+    const flags = mode === "create"
+      ? NLM_F.CREATE | NLM_F.EXCL
+      : mode === "replace"
+      ? NLM_F.CREATE | NLM_F.REPLACE
+      : mode === "append"
+      ? NLM_F.CREATE | NLM_F.APPEND
+      : undefined;
+    if (flags === undefined) {
+      throw new TypeError(`route mode: "create", "replace" or "append", got ${String(mode)}`);
     }
-    for (const k of Object.keys(spec)) {
-      if (!ROUTE_KEYS.includes(k)) {
-        throw new TypeError(`a route has no field ${k}${hint(k, ROUTE_KEYS)}`);
-      }
-    }
-    // checked here, by the names the caller used, before anything is sent
-    const metric = spec.metric === undefined
-      ? undefined
-      : integer("route metric", spec.metric, 0, 0xffffffff);
-    const table = integer("route table", spec.table ?? RT_TABLE_MAIN, 0, 0xffffffff);
-    const p = spec.dst === "default" ? parsePrefix("0.0.0.0/0") : parsePrefix(spec.dst);
-    const attrs: RouteAttrs = {};
-    if (p.length > 0) attrs.dst = p.address;
-    if (spec.gateway) attrs.gateway = parseAddress(spec.gateway);
-    if (spec.dev !== undefined) attrs.oif = await this.#index(spec.dev, "route dev");
-    if (metric !== undefined) attrs.priority = metric;
-    attrs.table = table;
-    return {
-      header: {
-        rtmFamily: p.family,
-        rtmDstLen: p.length,
-        rtmTable: table < 256 ? table : 0,
-        rtmProtocol: RTPROT_BOOT,
-        rtmScope: spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
-        rtmType: RTN_UNICAST,
-      },
-      attrs,
-    };
+    await this.route.do(
+      "newroute",
+      await routeRequest(spec, (ref, what) => this.#index(ref, what)),
+      { ...rest, flags },
+    );
   }
 
-  /** Adds a route. */
-  async addRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
-    await this.route.do("newroute", await this.#routeRequest(spec), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
-    });
+  /**
+   * The route the kernel would use to reach `dst` (what `ip route get`
+   * answers), optionally from a source, through an interface or with a mark.
+   */
+  async routeGet(
+    dst: string,
+    opts: WaitOptions & {
+      from?: string;
+      oif?: string | number;
+      iif?: string | number;
+      mark?: number;
+    } = {},
+  ): Promise<Route> {
+    const { from, oif, iif, mark, ...options } = opts;
+    const d = parseAddress(dst);
+    const attrs: RouteAttrs = { dst: d };
+    let srcLen = 0;
+    if (from !== undefined) {
+      attrs.src = parseAddress(from);
+      if (attrs.src.length !== d.length) {
+        throw new TypeError(`routeGet: from ${from} is not of the family of ${dst}`);
+      }
+      srcLen = d.length * 8;
+    }
+    if (oif !== undefined) attrs.oif = await this.#index(oif, "routeGet oif");
+    if (iif !== undefined) attrs.iif = await this.#index(iif, "routeGet iif");
+    if (mark !== undefined) attrs.mark = integer("routeGet mark", mark, 0, 0xffffffff);
+    const [r] = await this.route.do("getroute", {
+      header: {
+        rtmFamily: d.length === 4 ? AF.INET : AF.INET6,
+        rtmDstLen: d.length * 8,
+        rtmSrcLen: srcLen,
+      },
+      attrs,
+    }, options);
+    if (!r) {
+      throw new NetlinkError(113, { message: `no route to ${dst}` }, { operation: "RTM_GETROUTE" });
+    }
+    return toRoute(r);
   }
 
   /** Deletes a route. */
   async deleteRoute(spec: RouteSpec, options: WaitOptions = {}): Promise<void> {
-    const r = await this.#routeRequest(spec);
-    r.header.rtmScope = RT_SCOPE_UNIVERSE;
-    r.header.rtmProtocol = 0;
+    const r = await routeRequest(spec, (ref, what) => this.#index(ref, what));
+    if (spec.scope === undefined) r.header.rtmScope = RT_SCOPE.nowhere;
+    if (spec.protocol === undefined) r.header.rtmProtocol = 0;
+    if (spec.type === undefined) r.header.rtmType = 0; // any type, as `ip route del`
     await this.route.do("delroute", r, options);
+  }
+
+  /**
+   * Creates a nexthop object (`ip nexthop add`): a gateway and/or device, a
+   * blackhole, or a group of others with weights; `mode: "replace"` changes
+   * an existing one.
+   */
+  async addNexthop(
+    spec: NexthopSpec,
+    options: WaitOptions & { mode?: "create" | "replace" } = {},
+  ): Promise<void> {
+    const { mode = "create", ...rest } = options;
+    if (mode !== "create" && mode !== "replace") {
+      throw new TypeError(`nexthop mode: "create" or "replace", got ${String(mode)}`);
+    }
+    const r = await nexthopRequest(spec, (ref, what) => this.#index(ref, what));
+    const flags = NLM_F.CREATE | (mode === "create" ? NLM_F.EXCL : NLM_F.REPLACE);
+    await this.nexthop.do("newnexthop", r, { ...rest, flags });
+  }
+
+  /** Every nexthop object (`ip nexthop show`). */
+  async nexthops(options: DumpOptions = {}): Promise<Nexthop[]> {
+    const out: Nexthop[] = [];
+    for await (const d of this.nexthop.dump("getnexthop", {}, options)) out.push(toNexthop(d));
+    return out;
+  }
+
+  /** Deletes a nexthop object by id (routes using it go with it). */
+  async deleteNexthop(id: number, options: WaitOptions = {}): Promise<void> {
+    await this.nexthop.do("delnexthop", {
+      attrs: { id: integer("nexthop id", id, 1, 0xffffffff) },
+    }, options);
+  }
+
+  /**
+   * The id this client's namespace gives another (a name under
+   * /var/run/netns or a path), as `ip netns list-id` shows it; undefined
+   * when none is assigned.
+   */
+  nsid(netns: string, options: WaitOptions = {}): Promise<number | undefined> {
+    const client = FamilyClient.attach<RtNsidOps>(rtNsid, this.socket);
+    return nsidOf(client, netns, { ...options, sys: this.#options.sys });
   }
 
   /** Every neighbour entry, or those of one IP version. */

@@ -29,3 +29,28 @@ export {
   RTNLGRP,
 } from "./client.ts";
 export { RouteView } from "./route_view.ts";
+export { createNetns, deleteNetns, NETNS_DIR } from "./netns.ts";
+export {
+  type LinkChange,
+  type LinkInfo,
+  linkInfo,
+  type LinkKindSpec,
+  type LinkRef,
+} from "./links.ts";
+export { decodeGroup, type Nexthop, type NexthopSpec } from "./nexthops.ts";
+export { BOND_MODE, IPVLAN_MODE, MACVLAN_MODE, OPERSTATE } from "./link_kinds.ts";
+export {
+  decodeMultipath,
+  encodeMultipath,
+  type NextHop,
+  type NextHopSpec,
+  type RouteHop,
+  type RouteMetrics,
+  type RouteMode,
+  type RouteProtocol,
+  type RouteScope,
+  type RouteType,
+  RT_SCOPE,
+  RTNH_F,
+  RTPROT,
+} from "./routes.ts";

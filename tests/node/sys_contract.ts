@@ -39,6 +39,7 @@ const IFLA_IFNAME = 3;
 const MSG_TRUNC = 0x20;
 const EBADF = 9;
 const ENOENT = 2;
+const EEXIST = 17;
 const EAGAIN = 11;
 const ENOPROTOOPT = 92;
 const ENODEV = 19;
@@ -516,6 +517,32 @@ export const checks: Check[] = [
       equal(sys.wake(bad), -EBADF, "wake");
       equal(sys.drain(bad), -EBADF, "drain");
       equal(sys.close(bad), -EBADF, "close");
+      return Promise.resolve();
+    },
+  },
+  {
+    name: "createNetns/deleteNetns: a bound namespace to open sockets in; EEXIST; gone after",
+    netns: true,
+    run(sys, env) {
+      assert(
+        sys.createNetns && sys.deleteNetns,
+        "createNetns and deleteNetns are provided",
+      );
+      const path = `${env.netnsPath}-made`;
+      equal(sys.createNetns(path), 0, "createNetns");
+      try {
+        equal(sys.createNetns(path), -EEXIST, "createNetns again");
+        const fd = sys.socket(NETLINK_ROUTE, SOCK_RAW, path);
+        assert(fd >= 0, `socket inside: ${fd}`);
+        sys.close(fd);
+      } finally {
+        equal(sys.deleteNetns(path), 0, "deleteNetns");
+      }
+      equal(
+        sys.socket(NETLINK_ROUTE, SOCK_RAW, path),
+        -ENOENT,
+        "socket in the deleted one",
+      );
       return Promise.resolve();
     },
   },

@@ -176,9 +176,20 @@ function account(m: Message): void {
 }
 
 async function drain(): Promise<void> {
+  // What is queued is handed out without leaving the microtask queue, so a
+  // signal that fires on the next timer turn ends the loop once the queue is
+  // empty (an already aborted signal would reject at once, queue or not).
   const stop = new AbortController();
-  stop.abort();
+  const timer = setTimeout(() => stop.abort(), 0);
   const it = sock.events({ signal: stop.signal });
+  try {
+    await readAll(it);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAll(it: AsyncIterableIterator<Message>): Promise<void> {
   for (;;) {
     try {
       const r = await it.next();

@@ -50,7 +50,7 @@ export async function debianMirror(): Promise<string> {
  * A private apt configuration for `suite` under `dir`, its package lists
  * fetched once. Returns the environment that selects it.
  */
-export async function backportsApt(dir: string, suite: string): Promise<Record<string, string>> {
+export async function privateApt(dir: string, suite: string): Promise<Record<string, string>> {
   for (const d of ["lists/partial", "archives/partial", "cache", "etc"]) {
     await Deno.mkdir(`${dir}/${d}`, { recursive: true });
   }
@@ -118,7 +118,7 @@ export async function fetchSpecs(): Promise<string> {
     if (e.name.startsWith(`${pkg}_`) && e.name.endsWith(".deb")) deb = e.name;
   }
   if (!deb) {
-    const env = await backportsApt(`${dir}/apt`, SPECS_SUITE);
+    const env = await privateApt(`${dir}/apt`, SPECS_SUITE);
     await sh("apt-get", ["download", pkg], { cwd: dir, env });
     for await (const e of Deno.readDir(dir)) {
       if (e.name.startsWith(`${pkg}_`) && e.name.endsWith(".deb")) deb = e.name;

@@ -20,6 +20,14 @@ import {
 } from "../mod.ts";
 import { ignoreUnlessRoot, makeNetns, openFds, run } from "./helpers/netns.ts";
 import { loadSys } from "../src/sys.ts";
+import {
+  getLink,
+  IFLA_IFNAME,
+  IFLA_INFO_KIND,
+  IFLA_LINKINFO,
+  linkName,
+  newVeth,
+} from "./helpers/link_messages.ts";
 
 // libc stays loaded for the life of the process: load it before the
 // resource sanitizer starts counting.
@@ -27,49 +35,12 @@ if (!ignoreUnlessRoot) loadSys();
 
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
-const RTM_GETLINK = 18;
 const RTM_NEWROUTE = 24;
-const IFLA_IFNAME = 3;
-const IFLA_LINKINFO = 18;
-const IFLA_INFO_KIND = 1;
-const IFLA_INFO_DATA = 2;
-const VETH_INFO_PEER = 1;
 const RTNLGRP_LINK = 1;
 const RTNLGRP_IPV4_ROUTE = 7;
 const RTNLGRP_BRVLAN = 33;
 
 const opts = { ignore: ignoreUnlessRoot, sanitizeResources: true, sanitizeOps: true };
-
-function getLink(index: number, flags = 0): MessageWriter {
-  const w = new MessageWriter().begin(RTM_GETLINK, flags);
-  const ifi = w.fixed(16);
-  w.view.setInt32(ifi + 4, index, true);
-  return w;
-}
-
-function linkName(m: Message): { index: number; name: string } {
-  const index = new DataView(m.data.buffer, m.data.byteOffset).getInt32(m.offset + 20, true);
-  const ad = m.attributes(16);
-  let name = "";
-  while (ad.next()) if (ad.type === IFLA_IFNAME) name = ad.string();
-  return { index, name };
-}
-
-function newVeth(name: string, peer: string): MessageWriter {
-  const w = new MessageWriter().begin(RTM_NEWLINK, NLM_F.CREATE | NLM_F.EXCL);
-  w.fixed(16);
-  w.string(IFLA_IFNAME, name);
-  const info = w.nestStart(IFLA_LINKINFO);
-  w.string(IFLA_INFO_KIND, "veth");
-  const data = w.nestStart(IFLA_INFO_DATA);
-  const p = w.nestStart(VETH_INFO_PEER);
-  w.fixed(16);
-  w.string(IFLA_IFNAME, peer);
-  w.nestEnd(p);
-  w.nestEnd(data);
-  w.nestEnd(info);
-  return w;
-}
 
 function delLink(name: string): MessageWriter {
   const w = new MessageWriter().begin(RTM_DELLINK);

@@ -15,45 +15,11 @@ import {
   TruncatedError,
 } from "../mod.ts";
 import { FakeKernel } from "../src/testing/mod.ts";
-import { FakeLinks, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from "./helpers/fake_rtnl.ts";
+import { FakeLinks, RTM_DELLINK, RTM_NEWLINK } from "./helpers/fake_rtnl.ts";
+import { getLink, IFLA_IFNAME, linkName, newVeth } from "./helpers/link_messages.ts";
 
-const IFLA_IFNAME = 3;
-const IFLA_LINKINFO = 18;
-const IFLA_INFO_KIND = 1;
-const IFLA_INFO_DATA = 2;
-const VETH_INFO_PEER = 1;
 const RTNLGRP_LINK = 1;
 const opts = { sanitizeResources: true, sanitizeOps: true };
-
-function getLink(index: number, flags = 0): MessageWriter {
-  const w = new MessageWriter().begin(RTM_GETLINK, flags);
-  w.view.setInt32(w.fixed(16) + 4, index, true);
-  return w;
-}
-
-function linkName(m: Message): { index: number; name: string } {
-  const index = new DataView(m.data.buffer, m.data.byteOffset).getInt32(m.offset + 20, true);
-  const ad = m.attributes(16);
-  let name = "";
-  while (ad.next()) if (ad.type === IFLA_IFNAME) name = ad.string();
-  return { index, name };
-}
-
-function newVeth(name: string, peer: string): MessageWriter {
-  const w = new MessageWriter().begin(RTM_NEWLINK, NLM_F.CREATE | NLM_F.EXCL);
-  w.fixed(16);
-  w.string(IFLA_IFNAME, name);
-  const info = w.nestStart(IFLA_LINKINFO);
-  w.string(IFLA_INFO_KIND, "veth");
-  const data = w.nestStart(IFLA_INFO_DATA);
-  const p = w.nestStart(VETH_INFO_PEER);
-  w.fixed(16);
-  w.string(IFLA_IFNAME, peer);
-  w.nestEnd(p);
-  w.nestEnd(data);
-  w.nestEnd(info);
-  return w;
-}
 
 /** A fake namespace with `pairs` veth pairs, `${prefix}a${i}` and `${prefix}b${i}`. */
 function fakeNetns(prefix = "", pairs = 0): { links: FakeLinks; kernel: FakeKernel } {

@@ -47,6 +47,21 @@ export async function makeNetns(): Promise<Netns> {
   return ns;
 }
 
+/**
+ * Waits until `dev` in `ns` is operationally up. The kernel activates a
+ * link's qdisc and sets its operstate from a deferred work item after the
+ * carrier comes on, so packets sent right after `ip link set up` may be
+ * dropped by the placeholder qdisc; tests that need traffic wait here.
+ */
+export async function waitOperUp(ns: Netns, dev: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const [l] = await ns.ipJson<{ operstate: string }[]>("link", "show", "dev", dev);
+    if (l?.operstate === "UP") return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${dev} in ${ns.name} did not come up`);
+}
+
 /** Open file descriptors of this process. */
 export function openFds(): number {
   let n = 0;

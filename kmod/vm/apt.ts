@@ -28,16 +28,21 @@ export async function which(tool: string): Promise<boolean> {
   return r.success;
 }
 
+/** Serializes this project's apt runs (the lists lock has no wait of its own). */
+const LOCK = "/run/lock/netlink-ts-apt";
+
 /**
  * Installs Debian packages on the host (as root; otherwise throws with the
  * exact command to run). `apt-get update` runs first, once.
  */
 export async function aptInstall(packages: string[], log: (s: string) => void): Promise<void> {
   if (packages.length === 0) return;
-  const cmd = `apt-get update -qq && apt-get install -y --no-install-recommends ${
+  const apt = "apt-get -o DPkg::Lock::Timeout=600";
+  const cmd = `${apt} update -qq && ${apt} install -y --no-install-recommends ${
     packages.join(" ")
   }`;
   if (Deno.uid() !== 0) throw new Error(`missing packages; as root run:\n  ${cmd}`);
   log(`installing ${packages.join(" ")}`);
-  await sh("sh", ["-c", cmd], { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  // one apt at a time across processes (parallel test runs), then apt's own lock wait
+  await sh("flock", [LOCK, "sh", "-c", cmd], { env: { DEBIAN_FRONTEND: "noninteractive" } });
 }

@@ -51,8 +51,10 @@ function describe(e: NlrEntry): string {
 async function listener(): Promise<void> {
   await using table = NlrTable.open();
   const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
+  const first = changes.next(); // the first next() joins the group
   say("listener", `pid ${Deno.pid} joined the change group; ready`);
-  for await (const ch of changes) {
+  for (let r = await first; !r.done; r = await changes.next()) {
+    const ch = r.value;
     if (ch.kind === "overrun") {
       say("listener", "overrun: changes were lost");
       continue;

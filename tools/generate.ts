@@ -19,6 +19,7 @@
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import type {
+  AttrChecks,
   AttrKind,
   AttrSetSpec,
   AttrSpec,
@@ -98,6 +99,59 @@ function structs(y: Yaml): Record<string, StructSpec> {
   return out;
 }
 
+/** The numbers the `-min`/`-max` limits of fixed-width types name (`u32-max`). */
+const TYPE_LIMITS: Record<string, number> = {
+  "u8-min": 0,
+  "u8-max": 0xff,
+  "u16-min": 0,
+  "u16-max": 0xffff,
+  "u32-min": 0,
+  "u32-max": 0xffffffff,
+  "s8-min": -0x80,
+  "s8-max": 0x7f,
+  "s16-min": -0x8000,
+  "s16-max": 0x7fff,
+  "s32-min": -0x80000000,
+  "s32-max": 0x7fffffff,
+};
+
+/** The C name of a const, as ynl-gen-c writes its define. */
+function constName(y: Yaml, d: Yaml): string {
+  return upper(`${d["name-prefix"] ?? (d.header ? "" : `${y.name}-`)}${d.name}`);
+}
+
+/**
+ * A limit of `checks`: a number, a const of the spec (by its name or its C
+ * name, as ynl-gen-c resolves it) or a fixed-width type's limit.
+ */
+function limit(y: Yaml, where: string, v: number | string): number {
+  if (typeof v === "number") return v;
+  for (const d of y.definitions ?? []) {
+    if (d.type !== "const" || typeof d.value !== "number") continue;
+    if (d.name === v || constName(y, d) === upper(v)) return d.value;
+  }
+  const n = TYPE_LIMITS[v];
+  if (n === undefined) throw new Error(`${y.name} ${where}: cannot resolve the limit ${v}`);
+  return n;
+}
+
+const CHECK_KEYS: Record<string, keyof AttrChecks> = {
+  min: "min",
+  max: "max",
+  "min-len": "minLen",
+  "max-len": "maxLen",
+  "exact-len": "exactLen",
+};
+
+function checksOf(y: Yaml, where: string, raw: Yaml): AttrChecks | undefined {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) {
+    const key = CHECK_KEYS[k];
+    if (key) out[key] = limit(y, `${where} ${k}`, v as number | string);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function attrSets(y: Yaml): Record<string, AttrSetSpec> {
   const out: Record<string, AttrSetSpec> = {};
   const raw: Record<string, Yaml> = {};
@@ -139,6 +193,8 @@ function attrSets(y: Yaml): Record<string, AttrSetSpec> {
       if (a["sub-message"]) spec.subMessage = a["sub-message"];
       if (a["display-hint"]) spec.hint = a["display-hint"];
       if (a["type-value"]) spec.levels = a["type-value"].length;
+      const checks = checksOf(y, `${s.name}.${a.name}`, a.checks);
+      if (checks) spec.checks = checks;
       attrs.push(spec as unknown as AttrSpec);
     }
     attrs.sort((p, q) => p.type - q.type);
@@ -217,6 +273,106 @@ function operations(y: Yaml): Record<string, OpSpec> {
   return out;
 }
 
+/** A const of the spec, under the name of its C define. */
+export interface ConstDef {
+  /** The C name, e.g. `NLRT_TEXT_MAX`. */
+  name: string;
+  /** The spec's name, e.g. `text-max`. */
+  spec: string;
+  /** Its value. */
+  value: number | string;
+  /** The spec's doc, if any. */
+  doc?: string;
+}
+
+/** Every const of the spec's definitions, named as ynl-gen-c names its define. */
+export function constsOf(y: Yaml): ConstDef[] {
+  return (y.definitions ?? []).filter((d: Yaml) => d.type === "const").map((d: Yaml) => ({
+    name: constName(y, d),
+    spec: d.name,
+    value: d.value,
+    ...(d.doc ? { doc: String(d.doc).trim() } : {}),
+  }));
+}
+
+/**
+ * One C enum of a UAPI header: the object that holds its members (named
+ * for the members' common prefix, `NLRT_A` for `NLRT_A_DST`, ...), keyed
+ * by the rest of each member's name.
+ */
+export interface UapiEnum {
+  /** The object's name: the members' prefix without its last underscore. */
+  object: string;
+  /** The C enum's name (`enum-name`), if the spec gives one. */
+  cName?: string;
+  /** What it numbers, for its doc. */
+  what: string;
+  /** Member (without the prefix) to value. */
+  entries: Record<string, number>;
+}
+
+/**
+ * The names a UAPI header gives the spec's numbers, by ynl-gen-c's rules
+ * and the spec's `name-prefix`, `enum-name` and `c-define-name`: the
+ * operations' request types, each attribute set, each enum and flags, and
+ * the multicast groups. A part without a prefix of its own is left out.
+ */
+export function uapiOf(y: Yaml): UapiEnum[] {
+  const out: UapiEnum[] = [];
+  const add = (
+    prefix: string,
+    cName: string | null | undefined,
+    what: string,
+    e: Record<string, number>,
+  ) =>
+    out.push({
+      object: upper(prefix).replace(/_$/, ""),
+      ...(cName ? { cName: cName.replace(/-/g, "_") } : {}),
+      what,
+      entries: e,
+    });
+  const ops = y.operations ?? {};
+  if (ops["name-prefix"]) {
+    const f = familyOf(y);
+    const e: Record<string, number> = {};
+    for (const o of ops.list ?? []) {
+      if (o.notify !== undefined || o.event !== undefined) continue;
+      const op = f.ops[o.name];
+      const value = op.do?.request?.value ?? op.dump?.request?.value;
+      if (value !== undefined) e[upper(o.name)] = value;
+    }
+    add(ops["name-prefix"], ops["enum-name"], "message types of the requests", e);
+  }
+  for (const s of y["attribute-sets"] ?? []) {
+    if (!s["name-prefix"] || s["subset-of"]) continue;
+    const e: Record<string, number> = {};
+    let next = 1;
+    for (const a of s.attributes ?? []) {
+      const v = a.value ?? next;
+      next = v + 1;
+      e[upper(a.name)] = v;
+    }
+    add(s["name-prefix"], s["enum-name"], `attribute types of ${s.name}`, e);
+  }
+  const enumTables = enums(y);
+  for (const d of y.definitions ?? []) {
+    if ((d.type !== "enum" && d.type !== "flags") || !d["name-prefix"]) continue;
+    const e: Record<string, number> = {};
+    for (const [k, v] of Object.entries(enumTables[d.name].entries)) e[upper(k)] = v;
+    add(d["name-prefix"], d["enum-name"], `values of ${d.type} ${d.name}`, e);
+  }
+  const groups: Yaml[] = y["mcast-groups"]?.list ?? [];
+  const suffix = (g: Yaml) => `-${g.name}`;
+  const named = groups.filter((g) => g["c-define-name"]?.endsWith(suffix(g)));
+  const prefixes = new Set(named.map((g) => g["c-define-name"].slice(0, -g.name.length)));
+  if (named.length && named.length === groups.length && prefixes.size === 1) {
+    const e: Record<string, number> = {};
+    for (const g of groups) if (typeof g.value === "number") e[upper(g.name)] = g.value;
+    add([...prefixes][0], undefined, "multicast group numbers (not masks)", e);
+  }
+  return out;
+}
+
 /** Reads one spec into the table the codec interprets. */
 export function familyOf(y: Yaml): FamilySpec {
   const mcast: Record<string, number> = {};
@@ -291,8 +447,16 @@ function namesOf(f: FamilySpec): Names {
   return { set: (s) => sets.get(s)!, struct: (s) => structs.get(s)! };
 }
 
+/** What a module carries besides its tables: consts, and for the project's own protocols the UAPI names. */
+export interface EmitExtras {
+  /** The spec's consts. */
+  consts?: ConstDef[];
+  /** The UAPI names of its numbers (for a protocol whose header this project writes). */
+  uapi?: UapiEnum[];
+}
+
 /** Emits the TypeScript module for one family. */
-export function emit(f: FamilySpec, source: string): string {
+export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): string {
   const names = namesOf(f);
   const id = camel(f.name);
   const out: string[] = [
@@ -307,11 +471,30 @@ export function emit(f: FamilySpec, source: string): string {
     `import type { FamilySpec } from "../ynl/schema.ts";`,
     "",
   ];
+  const exported = new Set<string>();
+  const exportName = (n: string): string => {
+    if (exported.has(n)) throw new Error(`${f.name}: two exports named ${n}`);
+    exported.add(n);
+    return n;
+  };
+  for (const c of extras.consts ?? []) {
+    const doc = c.doc ? `: ${c.doc.replace(/\s+/g, " ").replace(/\*\//g, "*\\/")}` : "";
+    out.push(`/** Const \`${c.spec}\` of ${f.name}${doc} */`);
+    out.push(`export const ${exportName(c.name)} = ${JSON.stringify(c.value)};`, "");
+  }
+  for (const u of extras.uapi ?? []) {
+    const c = u.cName ? `\`enum ${u.cName}\`` : `\`${u.object}_*\``;
+    out.push(`/** ${c} of the UAPI header: the ${u.what}. */`);
+    out.push(`export const ${exportName(u.object)} = ${JSON.stringify(u.entries)} as const;`, "");
+  }
   for (const e of Object.values(f.enums)) {
     out.push(`/** ${e.type === "flags" ? "Flags" : "Enum"} \`${e.name}\` of ${f.name}. */`);
     // An enum with no entries needs its type spelt out (doc lint: no inferred `{}`)
     const type = Object.keys(e.entries).length ? "" : ": Readonly<Record<string, never>>";
-    out.push(`export const ${upper(e.name)}${type} = ${JSON.stringify(e.entries)} as const;`, "");
+    out.push(
+      `export const ${exportName(upper(e.name))}${type} = ${JSON.stringify(e.entries)} as const;`,
+      "",
+    );
   }
   for (const s of Object.values(f.structs)) {
     out.push(`/** Struct \`${s.name}\` of ${f.name} (${s.size} bytes). */`);
@@ -372,27 +555,38 @@ export function fileOf(name: string): string {
 export async function generateAll(
   dir: string,
   own: string = OWN_SPECS,
+  modules: string = MODULE_SPECS,
 ): Promise<Map<string, string>> {
   const version = await kernelVersion(`${dir}/../../..`);
   const files = new Map<string, string>();
   const index: [string, string][] = [];
-  const sources: [string, string][] = [
-    ...(await yamlFiles(dir)).map((n): [string, string] => [
+  const sources: [string, string, boolean][] = [
+    ...(await yamlFiles(dir)).map((n): [string, string, boolean] => [
       `${dir}/${n}`,
       `Linux ${version} Documentation/netlink/specs/${n}`,
+      false,
     ]),
     // What no kernel spec describes, in the same schema (a kernel spec wins:
     // two specs for one family are an error).
-    ...(await yamlFiles(own)).map((n): [string, string] => [
+    ...(await yamlFiles(own)).map((n): [string, string, boolean] => [
       `${own}/${n}`,
       `the project's tools/specs/${n} (no spec of Linux ${version} describes it)`,
+      false,
+    ]),
+    // The protocols of the project's kernel modules: this project writes
+    // their UAPI headers too, so their modules also carry the header's names.
+    ...(await yamlFiles(modules)).map((n): [string, string, boolean] => [
+      `${modules}/${n}`,
+      `the project's kmod/${n} (the protocol of the project's kernel module)`,
+      true,
     ]),
   ];
-  for (const [path, origin] of sources) {
-    const f = familyOf(parse(await Deno.readTextFile(path)));
+  for (const [path, origin, uapi] of sources) {
+    const y = parse(await Deno.readTextFile(path));
+    const f = familyOf(y);
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
-    files.set(file, emit(f, origin));
+    files.set(file, emit(f, origin, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y) } : {}) }));
     index.push([file, camel(f.name)]);
   }
   index.sort();
@@ -453,6 +647,8 @@ export async function render(dir: string): Promise<Map<string, string>> {
 export const KERNEL_SPECS = SPECS_DIR;
 /** The project's own specs, for what no kernel spec describes. */
 export const OWN_SPECS = `${ROOT}tools/specs`;
+/** The protocols of the project's kernel modules (kmod/*.yaml). */
+export const MODULE_SPECS = `${ROOT}kmod`;
 /** Where the generated modules go. */
 export const OUT_DIR = `${ROOT}src/families`;
 

@@ -90,8 +90,10 @@ Deno.test("nlrtable entries round trip through the generated codec, events decod
     reason: "expired",
     entry: { dst: "10.0.3.0/24", ipVersion: 4, watchers: 0 },
   });
-  del.bytes[16 + 2] = NLRT_REASON.REQUEST;
-  assert.equal((toEvent(del.decode()) as { reason?: string }).reason, "request");
+  for (const r of [NLRT_REASON.REQUEST, NLRT_REASON.NONE]) {
+    del.bytes[16 + 2] = r;
+    assert.equal((toEvent(del.decode()) as { reason?: string }).reason, "request", `reason ${r}`);
+  }
   assert.equal(toEvent((await roundTrip((c) => c.encode("greet").finish())).decode()), undefined);
 
   assert.throws(() => routeRequest({ dst: "10.0.0.0/8", gateway: "::1" }), TypeError);

@@ -8,6 +8,8 @@ import { AttributeDecoder, Message, MessageWriter, ParseError } from "../mod.ts"
 import { decodeAttrs, encodeAttrs, type FamilySpec } from "../src/ynl/mod.ts";
 import { familyTables } from "../src/families/mod.ts";
 import {
+  constsOf,
+  emit,
   familyOf,
   generateAll,
   MODULE_SPECS,
@@ -59,16 +61,18 @@ definitions:
   - { name: hdr, type: struct, members: [{ name: a, type: u8 }, { name: pad, type: pad, len: 1 }, { name: b, type: u16, byte-order: big-endian }, { name: c, type: u32 }] }
   - { name: color, type: enum, entries: [red, green] }
   - { name: bits, type: flags, entries: [x, y, z] }
+  - { name: name-max, type: const, value: 20 }
+  - { name: key-len, type: const, value: 32, name-prefix: tf- }
 attribute-sets:
   - name: top
     attributes:
-      - { name: kind, type: string }
+      - { name: kind, type: string, checks: { max-len: name-max } }
       - { name: data, type: sub-message, sub-message: data-msg, selector: kind }
-      - { name: port, type: u16, byte-order: big-endian }
+      - { name: port, type: u16, byte-order: big-endian, checks: { min: 1, max: u16-max } }
       - { name: tag, type: u32, multi-attr: true }
       - { name: items, type: indexed-array, sub-type: nest, nested-attributes: item }
       - { name: nums, type: indexed-array, sub-type: u32 }
-      - { name: raw, type: binary, struct: hdr }
+      - { name: raw, type: binary, struct: hdr, checks: { exact-len: tf-key-len } }
       - { name: big, type: u64 }
       - { name: wide, type: uint }
       - { name: neg, type: sint }
@@ -128,6 +132,29 @@ Deno.test("the generator's tables: numbering, enums, flags, structs, operations"
   ]);
   assert.equal(f.ops.get.do?.request?.value, 40);
   assert.equal(f.ops.get.do?.reply?.value, 41);
+  // checks: numbers, consts by their name or C name, a type's limit
+  const checks = Object.fromEntries(f.sets.top.attrs.map((a) => [a.name, a.checks]));
+  assert.deepEqual(checks.kind, { maxLen: 20 });
+  assert.deepEqual(checks.port, { min: 1, max: 0xffff });
+  assert.deepEqual(checks.raw, { exactLen: 32 });
+  assert.equal(checks.tag, undefined);
+  assert.throws(
+    () => familyOf(parse(TEST_SPEC.replace("max-len: name-max", "max-len: no-such"))),
+    /cannot resolve the limit no-such/,
+  );
+  // consts: under the C name of their define, the family's prefix unless they give one
+  const y = parse(TEST_SPEC);
+  assert.deepEqual(constsOf(y).map((c) => [c.name, c.value]), [
+    ["TEST_FAM_NAME_MAX", 20],
+    ["TF_KEY_LEN", 32],
+  ]);
+  const text = emit(f, "a test", { consts: constsOf(y) });
+  assert.match(text, /^export const TEST_FAM_NAME_MAX = 20;$/m);
+  assert.match(text, /^export const TF_KEY_LEN = 32;$/m);
+  assert.throws(
+    () => emit(f, "a test", { consts: [{ name: "COLOR", spec: "color", value: 1 }] }),
+    /two exports named COLOR/,
+  );
   // the kernel's own: rt-link numbering and ethtool's directional commands
   const link = familyTables.rt_link;
   assert.equal(link.sets["link-attrs"].attrs.find((a) => a.name === "ifname")?.type, 3);

@@ -80,6 +80,80 @@ Deno.test({
   },
 });
 
+/** What the kernel's ynl library (pyynl's SpecFamily) reads from a spec, as JSON. */
+const PYYNL = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lib.nlspec import SpecFamily
+f = SpecFamily(sys.argv[2], sys.argv[3])
+print(json.dumps({
+  "protonum": f.yaml.get("protonum"),
+  "msgs": {n: [o.req_value, o.rsp_value] for n, o in f.msgs.items()},
+  "sets": {n: {a.name: [a.value, a.type] for a in s.attrs.values()} for n, s in f.attr_sets.items()},
+  "enums": {n: {e.name: e.value for e in c.entries.values()}
+            for n, c in f.consts.items() if hasattr(c, "entries")},
+  "structs": {n: [[m.name, m.type, m.len] for m in c.members]
+              for n, c in f.consts.items() if hasattr(c, "members")},
+  "consts": {n: c["value"] for n, c in f.consts.items()
+             if isinstance(c, dict) and c.get("type") == "const"},
+  "groups": {g.name: g.value for g in f.mcast_groups.values()},
+}))
+`;
+
+Deno.test({
+  name: "nlrtable spec: the kernel's ynl library (7.2) reads the spec as the generator does",
+  ignore: Deno.uid() !== 0 && Deno.env.get("CI") !== "true",
+  async fn() {
+    const specs = await fetchSpecs();
+    const out = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        PYYNL,
+        `${specs}/../../../tools/net/ynl/pyynl`,
+        `${MODULE_SPECS}/nlrtable.yaml`,
+        `${specs}/../netlink-raw.yaml`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const py = JSON.parse(new TextDecoder().decode(out.stdout));
+    const ours = {
+      protonum: nlrtable.protonum,
+      msgs: Object.fromEntries(
+        Object.values(nlrtable.ops).map((o) => {
+          const mode = o.do ?? o.dump;
+          if (!mode) return [o.name, [null, o.event]];
+          return [o.name, [mode.request!.value, mode.reply?.value ?? null]];
+        }),
+      ),
+      sets: Object.fromEntries(
+        Object.values(nlrtable.sets).map((s) => [
+          s.name,
+          Object.fromEntries(s.attrs.map((a) => [a.name, [a.type, a.kind]])),
+        ]),
+      ),
+      enums: Object.fromEntries(Object.values(nlrtable.enums).map((e) => [e.name, e.entries])),
+      structs: Object.fromEntries(
+        Object.values(nlrtable.structs).map((s) => [
+          s.name,
+          s.members.map((m) => [m.name, m.kind, m.len ?? null]),
+        ]),
+      ),
+      consts: Object.fromEntries(
+        Object.entries(consts).map(([k, v]) => [k.slice(5).toLowerCase().replaceAll("_", "-"), v]),
+      ),
+      groups: nlrtable.mcastGroups,
+    };
+    // the generator's tables leave out unused attributes: the header's NLRT_A_UNSPEC
+    const unused = Object.entries(py.sets["nlrt-attrs"] as Record<string, [number, string]>)
+      .filter(([, [, t]]) => t === "unused");
+    assert.deepEqual(unused, [["unspec", [uapi.NLRT_A.UNSPEC, "unused"]]]);
+    for (const [name] of unused) delete py.sets["nlrt-attrs"][name];
+    assert.deepEqual(ours, py);
+  },
+});
+
 Deno.test("nlrtable spec: the generated module has the UAPI names of every part", () => {
   assert.deepEqual(Object.keys(uapi).sort(), ["NLRT_A", "NLRT_GRP", "NLRT_MSG", "NLRT_REASON"]);
   assert.deepEqual(Object.keys(consts).sort(), [

@@ -19,7 +19,6 @@
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import type {
-  AttrChecks,
   AttrKind,
   AttrSetSpec,
   AttrSpec,
@@ -33,6 +32,9 @@ import type {
 } from "../src/ynl/schema.ts";
 import { SCALAR_SIZES } from "../src/ynl/schema.ts";
 import { kernelVersion, SPECS_DIR } from "./fetch_specs.ts";
+import { checksOf, type ConstDef, constsOf, type UapiEnum, uapiOf, upper } from "./spec_names.ts";
+
+export { constsOf, uapiOf };
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -49,11 +51,6 @@ export function camel(name: string): string {
 function pascal(name: string): string {
   const c = camel(name);
   return c[0].toUpperCase() + c.slice(1);
-}
-
-/** "rtm-type" -> "RTM_TYPE" */
-function upper(name: string): string {
-  return name.replace(/[-. ]/g, "_").toUpperCase().replace(/^([0-9])/, "_$1");
 }
 
 function enums(y: Yaml): Record<string, EnumSpec> {
@@ -97,59 +94,6 @@ function structs(y: Yaml): Record<string, StructSpec> {
     out[d.name] = { name: d.name, members, size };
   }
   return out;
-}
-
-/** The numbers the `-min`/`-max` limits of fixed-width types name (`u32-max`). */
-const TYPE_LIMITS: Record<string, number> = {
-  "u8-min": 0,
-  "u8-max": 0xff,
-  "u16-min": 0,
-  "u16-max": 0xffff,
-  "u32-min": 0,
-  "u32-max": 0xffffffff,
-  "s8-min": -0x80,
-  "s8-max": 0x7f,
-  "s16-min": -0x8000,
-  "s16-max": 0x7fff,
-  "s32-min": -0x80000000,
-  "s32-max": 0x7fffffff,
-};
-
-/** The C name of a const, as ynl-gen-c writes its define. */
-function constName(y: Yaml, d: Yaml): string {
-  return upper(`${d["name-prefix"] ?? (d.header ? "" : `${y.name}-`)}${d.name}`);
-}
-
-/**
- * A limit of `checks`: a number, a const of the spec (by its name or its C
- * name, as ynl-gen-c resolves it) or a fixed-width type's limit.
- */
-function limit(y: Yaml, where: string, v: number | string): number {
-  if (typeof v === "number") return v;
-  for (const d of y.definitions ?? []) {
-    if (d.type !== "const" || typeof d.value !== "number") continue;
-    if (d.name === v || constName(y, d) === upper(v)) return d.value;
-  }
-  const n = TYPE_LIMITS[v];
-  if (n === undefined) throw new Error(`${y.name} ${where}: cannot resolve the limit ${v}`);
-  return n;
-}
-
-const CHECK_KEYS: Record<string, keyof AttrChecks> = {
-  min: "min",
-  max: "max",
-  "min-len": "minLen",
-  "max-len": "maxLen",
-  "exact-len": "exactLen",
-};
-
-function checksOf(y: Yaml, where: string, raw: Yaml): AttrChecks | undefined {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(raw ?? {})) {
-    const key = CHECK_KEYS[k];
-    if (key) out[key] = limit(y, `${where} ${k}`, v as number | string);
-  }
-  return Object.keys(out).length ? out : undefined;
 }
 
 function attrSets(y: Yaml): Record<string, AttrSetSpec> {
@@ -269,106 +213,6 @@ function operations(y: Yaml): Record<string, OpSpec> {
       }
     }
     out[o.name] = op as unknown as OpSpec;
-  }
-  return out;
-}
-
-/** A const of the spec, under the name of its C define. */
-export interface ConstDef {
-  /** The C name, e.g. `NLRT_TEXT_MAX`. */
-  name: string;
-  /** The spec's name, e.g. `text-max`. */
-  spec: string;
-  /** Its value. */
-  value: number | string;
-  /** The spec's doc, if any. */
-  doc?: string;
-}
-
-/** Every const of the spec's definitions, named as ynl-gen-c names its define. */
-export function constsOf(y: Yaml): ConstDef[] {
-  return (y.definitions ?? []).filter((d: Yaml) => d.type === "const").map((d: Yaml) => ({
-    name: constName(y, d),
-    spec: d.name,
-    value: d.value,
-    ...(d.doc ? { doc: String(d.doc).trim() } : {}),
-  }));
-}
-
-/**
- * One C enum of a UAPI header: the object that holds its members (named
- * for the members' common prefix, `NLRT_A` for `NLRT_A_DST`, ...), keyed
- * by the rest of each member's name.
- */
-export interface UapiEnum {
-  /** The object's name: the members' prefix without its last underscore. */
-  object: string;
-  /** The C enum's name (`enum-name`), if the spec gives one. */
-  cName?: string;
-  /** What it numbers, for its doc. */
-  what: string;
-  /** Member (without the prefix) to value. */
-  entries: Record<string, number>;
-}
-
-/**
- * The names a UAPI header gives the spec's numbers, by ynl-gen-c's rules
- * and the spec's `name-prefix`, `enum-name` and `c-define-name`: the
- * operations' request types, each attribute set, each enum and flags, and
- * the multicast groups. A part without a prefix of its own is left out.
- */
-export function uapiOf(y: Yaml): UapiEnum[] {
-  const out: UapiEnum[] = [];
-  const add = (
-    prefix: string,
-    cName: string | null | undefined,
-    what: string,
-    e: Record<string, number>,
-  ) =>
-    out.push({
-      object: upper(prefix).replace(/_$/, ""),
-      ...(cName ? { cName: cName.replace(/-/g, "_") } : {}),
-      what,
-      entries: e,
-    });
-  const ops = y.operations ?? {};
-  if (ops["name-prefix"]) {
-    const f = familyOf(y);
-    const e: Record<string, number> = {};
-    for (const o of ops.list ?? []) {
-      if (o.notify !== undefined || o.event !== undefined) continue;
-      const op = f.ops[o.name];
-      const value = op.do?.request?.value ?? op.dump?.request?.value;
-      if (value !== undefined) e[upper(o.name)] = value;
-    }
-    add(ops["name-prefix"], ops["enum-name"], "message types of the requests", e);
-  }
-  for (const s of y["attribute-sets"] ?? []) {
-    if (!s["name-prefix"] || s["subset-of"]) continue;
-    const e: Record<string, number> = {};
-    let next = 1;
-    for (const a of s.attributes ?? []) {
-      const v = a.value ?? next;
-      next = v + 1;
-      e[upper(a.name)] = v;
-    }
-    add(s["name-prefix"], s["enum-name"], `attribute types of ${s.name}`, e);
-  }
-  const enumTables = enums(y);
-  for (const d of y.definitions ?? []) {
-    if ((d.type !== "enum" && d.type !== "flags") || !d["name-prefix"]) continue;
-    const e: Record<string, number> = {};
-    for (const [k, v] of Object.entries(enumTables[d.name].entries)) e[upper(k)] = v;
-    add(d["name-prefix"], d["enum-name"], `values of ${d.type} ${d.name}`, e);
-  }
-  const groups: Yaml[] = y["mcast-groups"]?.list ?? [];
-  const suffix = (g: Yaml) => `-${g.name}`;
-  const named = groups.filter((g) => g["c-define-name"]?.endsWith(suffix(g)));
-  const prefixes = new Set(named.map((g) => g["c-define-name"].slice(0, -g.name.length)));
-  if (named.length && named.length === groups.length && prefixes.size === 1) {
-    const e: Record<string, number> = {};
-    for (const g of groups) if (typeof g.value === "number") e[upper(g.name)] = g.value;
-    add([...prefixes][0], undefined, "multicast group numbers (not masks)", e);
   }
   return out;
 }
@@ -586,7 +430,10 @@ export async function generateAll(
     const f = familyOf(y);
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
-    files.set(file, emit(f, origin, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y) } : {}) }));
+    files.set(
+      file,
+      emit(f, origin, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y, f) } : {}) }),
+    );
     index.push([file, camel(f.name)]);
   }
   index.sort();

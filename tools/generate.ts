@@ -10,6 +10,10 @@
  *     deno task generate [--specs DIR]   # write src/families/*.ts
  *     deno task generate --check         # fail if they are stale
  *
+ * The project's own specs go through it too: tools/specs/*.yaml (what no
+ * kernel spec describes) and kmod/*.yaml (the kernel module's protocol,
+ * whose module also carries its UAPI header's names; see spec_names.ts).
+ *
  * DIR defaults to .out/linux-7.2/Documentation/netlink/specs, which
  * `deno task specs` fills from Debian's linux-source-7.2 package; the kernel
  * version each module names is read from the tree's top Makefile.

@@ -51,8 +51,10 @@ function describe(e: NlrEntry): string {
 async function listener(): Promise<void> {
   await using table = NlrTable.open();
   const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
+  const first = changes.next(); // the first next() joins the group
   say("listener", `pid ${Deno.pid} joined the change group; ready`);
-  for await (const ch of changes) {
+  for (let r = await first; !r.done; r = await changes.next()) {
+    const ch = r.value;
     if (ch.kind === "overrun") {
       say("listener", "overrun: changes were lost");
       continue;
@@ -64,8 +66,23 @@ async function listener(): Promise<void> {
   throw new Error("the change stream ended before R3 was deleted");
 }
 
+/** Waits for P1's "go" line (R3 exists from then on); P1 closing stdin first is an error. */
+async function go(): Promise<void> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  let got = "";
+  while (!got.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) throw new Error("P1 went away before it added R3");
+    got += r.value;
+  }
+  reader.releaseLock();
+}
+
 async function watcher(name: string): Promise<void> {
+  // Started before R3 exists (see main); watching waits for P1's go.
   await using table = NlrTable.open();
+  say(name, `pid ${Deno.pid} up; waiting for R3`);
+  await go();
   await using watch = await table.watch(R3);
   say(name, `pid ${Deno.pid} watching R3 (${R3}) from port ${watch.portId}; ready`);
   for await (const ev of watch) {
@@ -78,30 +95,47 @@ async function watcher(name: string): Promise<void> {
 function spawn(...role: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-check", "--no-config", import.meta.filename!, ...role, `--t0=${t0}`],
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
 }
 
-/** Relays a child's lines; resolves once it printed "ready". */
-function relay(child: Deno.ChildProcess, lines: string[]): Promise<void> {
-  return new Promise((ready, fail) => {
-    (async () => {
-      let buf = "";
-      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        let nl;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          console.log(line);
-          lines.push(line);
-          if (line.endsWith("ready")) ready();
-        }
+/**
+ * Relays a child's lines; `up` resolves once it printed a line ending with
+ * "waiting for R3" (a watcher), `ready` once one ends with "ready".
+ */
+function relay(
+  child: Deno.ChildProcess,
+  lines: string[],
+): { up: Promise<void>; ready: Promise<void> } {
+  let up!: () => void, ready!: () => void, fail!: (e: Error) => void, failUp!: (e: Error) => void;
+  const out = {
+    up: new Promise<void>((res, rej) => (up = res, failUp = rej)),
+    ready: new Promise<void>((res, rej) => (ready = res, fail = rej)),
+  };
+  // whichever is not awaited must not be an unhandled rejection
+  out.up.catch(() => {});
+  out.ready.catch(() => {});
+  (async () => {
+    let buf = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        console.log(line);
+        lines.push(line);
+        if (line.endsWith("waiting for R3")) up();
+        if (line.endsWith("ready")) ready();
       }
-      fail(new Error("a child exited before it was ready"));
-    })();
-  });
+    }
+    const e = new Error("a child exited before it was ready");
+    failUp(e);
+    fail(e);
+  })();
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -111,7 +145,14 @@ async function main(): Promise<void> {
 
   const lines: string[] = [];
   const listen = spawn("listener");
-  await relay(listen, lines);
+  await relay(listen, lines).ready;
+  await listen.stdin.close();
+  // P2 and P3 start (runtime, modules, socket) before R3 exists: none of
+  // its lifetime goes on a slow machine's process start
+  const p2 = spawn("watch", "P2");
+  const p3 = spawn("watch", "P3");
+  const watchers = [relay(p2, lines), relay(p3, lines)];
+  await Promise.all(watchers.map((w) => w.up));
 
   const lifetimeMs = Number(values.lifetime);
   await table.add({ dst: "10.0.1.0/24", gateway: "192.0.2.1", oif: "eth0" });
@@ -121,9 +162,12 @@ async function main(): Promise<void> {
   await table.add({ dst: R3, gateway: "192.0.2.3", oif: "eth1", lifetimeMs });
   say("P1", `added R3 ${R3} via 192.0.2.3 dev eth1, lifetime ${lifetimeMs / 1000}s`);
 
-  const p2 = spawn("watch", "P2");
-  const p3 = spawn("watch", "P3");
-  await Promise.all([relay(p2, lines), relay(p3, lines)]);
+  for (const p of [p2, p3]) {
+    const w = p.stdin.getWriter();
+    await w.write(new TextEncoder().encode("go\n"));
+    await w.close();
+  }
+  await Promise.all(watchers.map((w) => w.ready));
   for await (const e of table.list()) say("P1", `table: ${describe(e)}`);
   say("P1", "waiting for the kernel's timer to delete R3");
 

@@ -10,7 +10,10 @@
  * an entry also gets its own unicast NLRT_MSG_DELROUTE when that entry goes,
  * whether by request or because its lifetime ran out.
  *
- * The values are written out so that tools can read them from this file.
+ * The protocol is described once, in kmod/nlrtable.yaml (the kernel's YNL
+ * schema, netlink-raw); tests/nlrtable_spec.test.ts holds every name and
+ * value here to what the generator makes of it. The values are written out
+ * so that tools can read them from this file.
  */
 #ifndef _UAPI_LINUX_NLRTABLE_H
 #define _UAPI_LINUX_NLRTABLE_H

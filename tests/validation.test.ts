@@ -13,7 +13,7 @@ import {
 import { type RouteSpec, Rtnl } from "../src/rtnl/mod.ts";
 import { rtLink } from "../src/families/rt_link.ts";
 import { rtRoute } from "../src/families/rt_route.ts";
-import { type NlrRouteSpec, writeEntry } from "../src/nlrtable/codec.ts";
+import { type NlrRouteSpec, routeRequest } from "../src/nlrtable/entry.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
 Deno.test("a writer made with capacity 0 grows (it used to spin forever)", () => {
@@ -291,9 +291,8 @@ Deno.test("Rtnl.events: a misspelt group is a TypeError with the nearest and the
 });
 
 Deno.test("NlrTable entries out of the module's limits are refused before sending", () => {
-  const w = new MessageWriter(64);
   const entry = (spec: Record<string, unknown>) => () =>
-    writeEntry(w.reset().begin(1), spec as unknown as NlrRouteSpec);
+    routeRequest(spec as unknown as NlrRouteSpec);
   assert.throws(entry({ dst: "10.0.0.0/24", lifetimeMs: -1 }), {
     name: "RangeError",
     message: /lifetimeMs: -1 is not an integer number of ms in 0\.\.604800000/,

@@ -10,6 +10,10 @@
  *     deno task generate [--specs DIR]   # write src/families/*.ts
  *     deno task generate --check         # fail if they are stale
  *
+ * The project's own specs go through it too: tools/specs/*.yaml (what no
+ * kernel spec describes) and kmod/*.yaml (the kernel module's protocol,
+ * whose module also carries its UAPI header's names; see spec_names.ts).
+ *
  * DIR defaults to .out/linux-7.2/Documentation/netlink/specs, which
  * `deno task specs` fills from Debian's linux-source-7.2 package; the kernel
  * version each module names is read from the tree's top Makefile.
@@ -32,6 +36,9 @@ import type {
 } from "../src/ynl/schema.ts";
 import { SCALAR_SIZES } from "../src/ynl/schema.ts";
 import { kernelVersion, SPECS_DIR } from "./fetch_specs.ts";
+import { checksOf, type ConstDef, constsOf, type UapiEnum, uapiOf, upper } from "./spec_names.ts";
+
+export { constsOf, uapiOf };
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -48,11 +55,6 @@ export function camel(name: string): string {
 function pascal(name: string): string {
   const c = camel(name);
   return c[0].toUpperCase() + c.slice(1);
-}
-
-/** "rtm-type" -> "RTM_TYPE" */
-function upper(name: string): string {
-  return name.replace(/[-. ]/g, "_").toUpperCase().replace(/^([0-9])/, "_$1");
 }
 
 function enums(y: Yaml): Record<string, EnumSpec> {
@@ -139,6 +141,8 @@ function attrSets(y: Yaml): Record<string, AttrSetSpec> {
       if (a["sub-message"]) spec.subMessage = a["sub-message"];
       if (a["display-hint"]) spec.hint = a["display-hint"];
       if (a["type-value"]) spec.levels = a["type-value"].length;
+      const checks = checksOf(y, `${s.name}.${a.name}`, a.checks);
+      if (checks) spec.checks = checks;
       attrs.push(spec as unknown as AttrSpec);
     }
     attrs.sort((p, q) => p.type - q.type);
@@ -291,8 +295,16 @@ function namesOf(f: FamilySpec): Names {
   return { set: (s) => sets.get(s)!, struct: (s) => structs.get(s)! };
 }
 
+/** What a module carries besides its tables: consts, and for the project's own protocols the UAPI names. */
+export interface EmitExtras {
+  /** The spec's consts. */
+  consts?: ConstDef[];
+  /** The UAPI names of its numbers (for a protocol whose header this project writes). */
+  uapi?: UapiEnum[];
+}
+
 /** Emits the TypeScript module for one family. */
-export function emit(f: FamilySpec, source: string): string {
+export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): string {
   const names = namesOf(f);
   const id = camel(f.name);
   const out: string[] = [
@@ -307,11 +319,30 @@ export function emit(f: FamilySpec, source: string): string {
     `import type { FamilySpec } from "../ynl/schema.ts";`,
     "",
   ];
+  const exported = new Set<string>();
+  const exportName = (n: string): string => {
+    if (exported.has(n)) throw new Error(`${f.name}: two exports named ${n}`);
+    exported.add(n);
+    return n;
+  };
+  for (const c of extras.consts ?? []) {
+    const doc = c.doc ? `: ${c.doc.replace(/\s+/g, " ").replace(/\*\//g, "*\\/")}` : "";
+    out.push(`/** Const \`${c.spec}\` of ${f.name}${doc} */`);
+    out.push(`export const ${exportName(c.name)} = ${JSON.stringify(c.value)};`, "");
+  }
+  for (const u of extras.uapi ?? []) {
+    const c = u.cName ? `\`enum ${u.cName}\`` : `\`${u.object}_*\``;
+    out.push(`/** ${c} of the UAPI header: the ${u.what}. */`);
+    out.push(`export const ${exportName(u.object)} = ${JSON.stringify(u.entries)} as const;`, "");
+  }
   for (const e of Object.values(f.enums)) {
     out.push(`/** ${e.type === "flags" ? "Flags" : "Enum"} \`${e.name}\` of ${f.name}. */`);
     // An enum with no entries needs its type spelt out (doc lint: no inferred `{}`)
     const type = Object.keys(e.entries).length ? "" : ": Readonly<Record<string, never>>";
-    out.push(`export const ${upper(e.name)}${type} = ${JSON.stringify(e.entries)} as const;`, "");
+    out.push(
+      `export const ${exportName(upper(e.name))}${type} = ${JSON.stringify(e.entries)} as const;`,
+      "",
+    );
   }
   for (const s of Object.values(f.structs)) {
     out.push(`/** Struct \`${s.name}\` of ${f.name} (${s.size} bytes). */`);
@@ -372,27 +403,41 @@ export function fileOf(name: string): string {
 export async function generateAll(
   dir: string,
   own: string = OWN_SPECS,
+  modules: string = MODULE_SPECS,
 ): Promise<Map<string, string>> {
   const version = await kernelVersion(`${dir}/../../..`);
   const files = new Map<string, string>();
   const index: [string, string][] = [];
-  const sources: [string, string][] = [
-    ...(await yamlFiles(dir)).map((n): [string, string] => [
+  const sources: [string, string, boolean][] = [
+    ...(await yamlFiles(dir)).map((n): [string, string, boolean] => [
       `${dir}/${n}`,
       `Linux ${version} Documentation/netlink/specs/${n}`,
+      false,
     ]),
     // What no kernel spec describes, in the same schema (a kernel spec wins:
     // two specs for one family are an error).
-    ...(await yamlFiles(own)).map((n): [string, string] => [
+    ...(await yamlFiles(own)).map((n): [string, string, boolean] => [
       `${own}/${n}`,
       `the project's tools/specs/${n} (no spec of Linux ${version} describes it)`,
+      false,
+    ]),
+    // The protocols of the project's kernel modules: this project writes
+    // their UAPI headers too, so their modules also carry the header's names.
+    ...(await yamlFiles(modules)).map((n): [string, string, boolean] => [
+      `${modules}/${n}`,
+      `the project's kmod/${n} (the protocol of the project's kernel module)`,
+      true,
     ]),
   ];
-  for (const [path, origin] of sources) {
-    const f = familyOf(parse(await Deno.readTextFile(path)));
+  for (const [path, origin, uapi] of sources) {
+    const y = parse(await Deno.readTextFile(path));
+    const f = familyOf(y);
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
-    files.set(file, emit(f, origin));
+    files.set(
+      file,
+      emit(f, origin, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y, f) } : {}) }),
+    );
     index.push([file, camel(f.name)]);
   }
   index.sort();
@@ -453,6 +498,8 @@ export async function render(dir: string): Promise<Map<string, string>> {
 export const KERNEL_SPECS = SPECS_DIR;
 /** The project's own specs, for what no kernel spec describes. */
 export const OWN_SPECS = `${ROOT}tools/specs`;
+/** The protocols of the project's kernel modules (kmod/*.yaml). */
+export const MODULE_SPECS = `${ROOT}kmod`;
 /** Where the generated modules go. */
 export const OUT_DIR = `${ROOT}src/families`;
 

@@ -8,6 +8,27 @@
  */
 import type { FamilySpec } from "../ynl/schema.ts";
 
+/** Const `temp-divider` of dpll: temperature divider allowing userspace to calculate the temperature as float with three digit decimal precision. Value of (DPLL_A_TEMP / DPLL_TEMP_DIVIDER) is integer part of temperature value. Value of (DPLL_A_TEMP % DPLL_TEMP_DIVIDER) is fractional part of temperature value. */
+export const DPLL_TEMP_DIVIDER = 1000;
+
+/** Const `pin-frequency-1-hz` of dpll */
+export const DPLL_PIN_FREQUENCY_1_HZ = 1;
+
+/** Const `pin-frequency-10-khz` of dpll */
+export const DPLL_PIN_FREQUENCY_10_KHZ = 10000;
+
+/** Const `pin-frequency-77-5-khz` of dpll */
+export const DPLL_PIN_FREQUENCY_77_5_KHZ = 77500;
+
+/** Const `pin-frequency-10-mhz` of dpll */
+export const DPLL_PIN_FREQUENCY_10_MHZ = 10000000;
+
+/** Const `phase-offset-divider` of dpll: phase offset divider allows userspace to calculate a value of measured signal phase difference between a pin and dpll device as a fractional value with three digit decimal precision. Value of (DPLL_A_PHASE_OFFSET / DPLL_PHASE_OFFSET_DIVIDER) is an integer part of a measured phase offset value. Value of (DPLL_A_PHASE_OFFSET % DPLL_PHASE_OFFSET_DIVIDER) is a fractional part of a measured phase offset value. */
+export const DPLL_PHASE_OFFSET_DIVIDER = 1000;
+
+/** Const `pin-measured-frequency-divider` of dpll: pin measured frequency divider allows userspace to calculate a value of measured input frequency as a fractional value with three digit decimal precision (millihertz). Value of (DPLL_A_PIN_MEASURED_FREQUENCY / DPLL_PIN_MEASURED_FREQUENCY_DIVIDER) is an integer part of a measured frequency value. Value of (DPLL_A_PIN_MEASURED_FREQUENCY % DPLL_PIN_MEASURED_FREQUENCY_DIVIDER) is a fractional part of a measured frequency value. */
+export const DPLL_PIN_MEASURED_FREQUENCY_DIVIDER = 1000;
+
 /** Enum `mode` of dpll. */
 export const MODE = { "manual": 1, "automatic": 2 } as const;
 

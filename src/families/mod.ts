@@ -24,6 +24,7 @@ import { nfsd } from "./nfsd.ts";
 import { nftables } from "./nftables.ts";
 import { nl80211 } from "./nl80211.ts";
 import { nlctrl } from "./nlctrl.ts";
+import { nlrtable } from "./nlrtable.ts";
 import { ovpn } from "./ovpn.ts";
 import { ovsDatapath } from "./ovs_datapath.ts";
 import { ovsFlow } from "./ovs_flow.ts";
@@ -64,6 +65,7 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   nftables: nftables,
   nl80211: nl80211,
   nlctrl: nlctrl,
+  nlrtable: nlrtable,
   ovpn: ovpn,
   ovs_datapath: ovsDatapath,
   ovs_flow: ovsFlow,

@@ -7,19 +7,24 @@
 import { AF, parsePrefix } from "../address.ts";
 import { NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError, OverrunError, ParseError } from "../errors.ts";
-import type { Message } from "../message.ts";
 import { type DumpOptions, NetlinkSocket, type WaitOptions } from "../socket.ts";
-import { MessageWriter } from "../writer.ts";
+import type { Sys } from "../sys.ts";
+import { FamilyClient } from "../ynl/family.ts";
+import { NLRT_GRP, NLRT_MSG, nlrtable, type NlrtableOps } from "../families/nlrtable.ts";
 import {
+  keyRequest,
+  type NlrDecoded,
   type NlrEntry,
   type NlrEvent,
   type NlrRouteSpec,
-  readEntry,
-  readEvent,
-  writeEntry,
-  writeKey,
-} from "./codec.ts";
-import { NLRT_A, NLRT_GRP, NLRT_MSG, NLRT_PROTOCOL_DEFAULT, NLRTMSG_SIZE } from "./constants.ts";
+  routeRequest,
+  toEntry,
+  toEvent,
+} from "./entry.ts";
+import { NLRT_PROTOCOL_DEFAULT } from "./protocol.ts";
+
+type Client = FamilyClient<NlrtableOps>;
+const attach = (sock: NetlinkSocket): Client => FamilyClient.attach<NlrtableOps>(nlrtable, sock);
 
 /** Options of {@linkcode NlrTable.open}. */
 export interface NlrTableOptions {
@@ -29,6 +34,8 @@ export interface NlrTableOptions {
   receiveBufferSize?: number;
   /** Closes the table, its watches and its change streams when aborted. */
   signal?: AbortSignal;
+  /** The system calls to use (e.g. a fake kernel from `./testing`). Default: the runtime's. */
+  sys?: Sys;
 }
 
 /** Options of {@linkcode NlrTable.add}. */
@@ -96,10 +103,11 @@ export class Watch implements AsyncIterable<NlrEvent & { kind: "deleted" }>, Asy
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<NlrEvent & { kind: "deleted" }> {
     try {
+      const client = attach(this.#sock);
       for await (const m of this.#sock.events()) {
         if (m.type === NLMSG.OVERRUN) throw new OverrunError();
         if (m.sender !== 0 || m.group !== 0) continue;
-        const ev = readEvent(m);
+        const ev = toEvent(client.decode(m) as NlrDecoded);
         if (ev?.kind !== "deleted" || canonical(ev.entry.dst) !== this.#key) continue;
         yield ev;
         return;
@@ -126,7 +134,8 @@ const MESSAGE_NAMES = new Map<number, string>(
 
 /**
  * Rethrows `e`; a NetlinkError named by the module's message it answers
- * (NLRT_MSG_NEWROUTE, ...), or `op` when the reply does not echo it (a dump's).
+ * (NLRT_MSG_NEWROUTE, ...; the attribute it points at is already named
+ * by the spec), or `op` when the reply does not echo it (a dump's).
  */
 function named(e: unknown, op?: string): never {
   if (e instanceof NetlinkError) {
@@ -139,16 +148,6 @@ function named(e: unknown, op?: string): never {
 function canonical(dst: string): string {
   const p = parsePrefix(dst);
   return `${p.address.join(",")}/${p.length}`;
-}
-
-function readGreeting(m: Message): Greeting {
-  const out: Greeting = { greeting: "" };
-  const ad = m.attributes(NLRTMSG_SIZE);
-  while (ad.next()) {
-    if (ad.type === NLRT_A.GREETING) out.greeting = ad.string();
-    else if (ad.type === NLRT_A.TEXT) out.text = ad.string();
-  }
-  return out;
 }
 
 /**
@@ -171,12 +170,13 @@ export class NlrTable implements AsyncDisposable {
   /** The protocol number in use. */
   readonly protocol: number;
   readonly #sock: NetlinkSocket;
+  readonly #client: Client;
   readonly #options: NlrTableOptions;
   readonly #children = new Set<NetlinkSocket>();
-  readonly #w = new MessageWriter(256);
 
   private constructor(sock: NetlinkSocket, protocol: number, options: NlrTableOptions) {
     this.#sock = sock;
+    this.#client = attach(sock);
     this.protocol = protocol;
     this.#options = options;
   }
@@ -193,17 +193,13 @@ export class NlrTable implements AsyncDisposable {
    */
   static open(options: NlrTableOptions = {}): NlrTable {
     const protocol = options.protocol ?? NLRT_PROTOCOL_DEFAULT;
-    const sock = NetlinkSocket.open(protocol, { signal: options.signal });
+    const sock = NetlinkSocket.open(protocol, { signal: options.signal, sys: options.sys });
     return new NlrTable(sock, protocol, options);
   }
 
   /** The port id of the request socket. */
   get portId(): number {
     return this.#sock.portId;
-  }
-
-  #begin(type: number, flags = 0): MessageWriter {
-    return this.#w.reset().begin(type, flags);
   }
 
   /**
@@ -217,12 +213,12 @@ export class NlrTable implements AsyncDisposable {
    * ```
    */
   async greet(text?: string, options: WaitOptions = {}): Promise<Greeting> {
-    const w = this.#begin(NLRT_MSG.GREET);
-    w.fixed(NLRTMSG_SIZE);
-    if (text !== undefined) w.string(NLRT_A.TEXT, text);
-    const [reply] = await this.#sock.request(w, { ...options, map: readGreeting }).catch(named);
+    const attrs = text === undefined ? {} : { text };
+    const [reply] = await this.#client.do("greet", { header: {}, attrs }, options).catch(named);
     if (!reply) throw new ParseError("no reply to greet", 0);
-    return reply;
+    const out: Greeting = { greeting: reply.attrs.greeting ?? "" };
+    if (reply.attrs.text !== undefined) out.text = reply.attrs.text;
+    return out;
   }
 
   /**
@@ -236,10 +232,9 @@ export class NlrTable implements AsyncDisposable {
    * ```
    */
   async add(spec: NlrRouteSpec, options: AddOptions = {}): Promise<void> {
-    const flags = NLM_F.CREATE | (options.replace ? NLM_F.REPLACE : NLM_F.EXCL);
-    const w = this.#begin(NLRT_MSG.NEWROUTE, flags);
-    writeEntry(w, spec);
-    await this.#sock.request(w, options).catch(named);
+    const { replace, ...wait } = options;
+    const flags = NLM_F.CREATE | (replace ? NLM_F.REPLACE : NLM_F.EXCL);
+    await this.#client.do("newroute", routeRequest(spec), { ...wait, flags }).catch(named);
   }
 
   /**
@@ -253,9 +248,7 @@ export class NlrTable implements AsyncDisposable {
    * ```
    */
   async delete(dst: string, options: WaitOptions = {}): Promise<void> {
-    const w = this.#begin(NLRT_MSG.DELROUTE);
-    writeKey(w, dst);
-    await this.#sock.request(w, options).catch(named);
+    await this.#client.do("delroute", keyRequest(dst), options).catch(named);
   }
 
   /**
@@ -269,17 +262,15 @@ export class NlrTable implements AsyncDisposable {
    * ```
    */
   async get(dst: string, options: WaitOptions = {}): Promise<NlrEntry> {
-    const w = this.#begin(NLRT_MSG.GETROUTE);
-    writeKey(w, dst);
-    // Decoded where it arrived: the entry keeps strings and numbers only.
-    const [reply] = await this.#sock.request(w, { ...options, map: readEntry }).catch(named);
+    const [reply] = await this.#client.do("getroute", keyRequest(dst), options).catch(named);
     if (!reply) throw new ParseError("no reply to get", 0);
-    return reply;
+    return toEntry(reply);
   }
 
   /**
    * Every entry, from a multi-part dump. With `retries`, a dump that the
-   * table changed under (NLM_F_DUMP_INTR) is run again.
+   * table changed under (NLM_F_DUMP_INTR) is run again. An `ipVersion`
+   * other than 4 or 6 is a RangeError.
    *
    * @example
    * ```ts ignore
@@ -288,19 +279,23 @@ export class NlrTable implements AsyncDisposable {
    * for await (const e of table.list({ ipVersion: 6 })) console.log(e.dst);
    * ```
    */
-  async *list(options: ListOptions = {}): AsyncGenerator<NlrEntry> {
-    const w = new MessageWriter(64).begin(NLRT_MSG.GETROUTE, NLM_F.DUMP);
-    const at = w.fixed(NLRTMSG_SIZE);
-    w.buffer[at] = options.ipVersion === 4
-      ? AF.INET
-      : options.ipVersion === 6
-      ? AF.INET6
-      : AF.UNSPEC;
-    try {
-      yield* this.#sock.dump(w, { ...options, map: readEntry });
-    } catch (e) {
-      named(e, "NLRT_MSG_GETROUTE");
+  list(options: ListOptions = {}): AsyncGenerator<NlrEntry> {
+    const { ipVersion, ...dump } = options;
+    if (ipVersion !== undefined && ipVersion !== 4 && ipVersion !== 6) {
+      throw new RangeError(`NlrTable.list: ipVersion is 4 or 6, not ${ipVersion}`);
     }
+    const nrtFamily = ipVersion === 4 ? AF.INET : ipVersion === 6 ? AF.INET6 : AF.UNSPEC;
+    const client = this.#client;
+    return (async function* () {
+      try {
+        // Each entry is made of the message before the next is read.
+        for await (const d of client.dump("getroute", { header: { nrtFamily } }, dump)) {
+          yield toEntry(d);
+        }
+      } catch (e) {
+        named(e, "NLRT_MSG_GETROUTE");
+      }
+    })();
   }
 
   /**
@@ -318,9 +313,7 @@ export class NlrTable implements AsyncDisposable {
   async watch(dst: string, options: WaitOptions = {}): Promise<Watch> {
     const sock = this.#child([]);
     try {
-      const w = new MessageWriter(64).begin(NLRT_MSG.WATCH);
-      writeKey(w, dst);
-      await sock.request(w, options).catch(named);
+      await attach(sock).do("watch", keyRequest(dst), options).catch(named);
     } catch (e) {
       await sock.close();
       throw e;
@@ -329,23 +322,32 @@ export class NlrTable implements AsyncDisposable {
   }
 
   /**
-   * Every change to the table (the NLRT_GRP_ROUTE multicast group), from
-   * the moment of this call. An overrun arrives as `{ kind: "overrun" }`
-   * and the stream goes on: list again to resynchronise.
+   * Every change to the table (the NLRT_GRP_ROUTE multicast group), on a
+   * socket of its own. The socket opens, and the subscription starts, at
+   * the first `next()` (a `for await` loop calls it at once), so an
+   * iterator that is never started holds nothing; leaving the loop,
+   * `return()`, the signal or closing the table closes it. To hear the
+   * changes you are about to make, start reading first: the first `next()`
+   * has subscribed when it returns its promise. An overrun arrives as
+   * `{ kind: "overrun" }` and the stream goes on: list again to
+   * resynchronise.
    *
    * @example
    * ```ts ignore
    * import { NlrTable } from "./mod.ts";
    * await using table = NlrTable.open();
-   * for await (const ch of table.changes({ signal: AbortSignal.timeout(60_000) })) {
-   *   if (ch.kind === "overrun") console.log("lost changes");
-   *   else console.log(ch.kind, ch.entry.dst);
-   * }
+   * const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
+   * const first = changes.next(); // subscribed from here
+   * await table.add({ dst: "10.0.9.0/24" });
+   * console.log((await first).value); // { kind: "added", entry: { dst: "10.0.9.0/24", ... } }
    * ```
    */
   changes(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<NlrChange> {
-    const sock = this.#child([NLRT_GRP.ROUTE], options.signal);
+    const open = () => this.#child([NLRT_GRP.ROUTE], options.signal);
     return (async function* (): AsyncGenerator<NlrChange> {
+      // Opened here, at the first next(): the generator's body runs then.
+      const sock = open();
+      const client = attach(sock);
       try {
         for await (const m of sock.events()) {
           if (m.type === NLMSG.OVERRUN) {
@@ -353,7 +355,7 @@ export class NlrTable implements AsyncDisposable {
             continue;
           }
           if (m.sender !== 0) continue;
-          const ev = readEvent(m as Message);
+          const ev = toEvent(client.decode(m) as NlrDecoded);
           if (ev) yield ev;
         }
       } finally {
@@ -368,6 +370,7 @@ export class NlrTable implements AsyncDisposable {
       groups,
       receiveBufferSize: this.#options.receiveBufferSize,
       signal: signals.length ? AbortSignal.any(signals) : undefined,
+      sys: this.#options.sys,
     });
     for (const s of this.#children) if (s.closed) this.#children.delete(s);
     this.#children.add(sock);

@@ -1,8 +1,9 @@
 /**
  * The client of the nlrtable kernel module (`kmod/`): {@linkcode NlrTable}
  * adds, deletes, gets and lists entries, watches one until it goes and
- * follows the change group; the protocol's numbers are here too, for
- * callers who build messages themselves. Names that would read like
+ * follows the change group. The protocol's numbers are here too, under
+ * their UAPI names, and its generated tables (`nlrtable`, from the spec
+ * kmod/nlrtable.yaml), for callers who build messages themselves. Names that would read like
  * rtnetlink's (`./rtnl`) carry the module's prefix: `NlrEntry`,
  * `NlrRouteSpec`, `NlrEvent`, `NlrChange`.
  *
@@ -17,8 +18,8 @@
  *
  * @module
  */
-export * from "./constants.ts";
-export { type NlrDeleteReason, type NlrEntry, type NlrEvent, type NlrRouteSpec } from "./codec.ts";
+export * from "./protocol.ts";
+export { type NlrDeleteReason, type NlrEntry, type NlrEvent, type NlrRouteSpec } from "./entry.ts";
 export {
   type AddOptions,
   type Greeting,

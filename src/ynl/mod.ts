@@ -40,6 +40,7 @@ export {
   structBytes,
 } from "./codec.ts";
 export type {
+  AttrChecks,
   AttrKind,
   AttrSetSpec,
   AttrSpec,

@@ -60,6 +60,22 @@ export interface AttrSpec {
   readonly hint?: string;
   /** For nest-type-value: how many levels of type-as-key nesting. */
   readonly levels?: number;
+  /** The limits the spec states for the value (its `checks`), resolved to numbers. */
+  readonly checks?: AttrChecks;
+}
+
+/** An attribute's `checks` in its spec, every named limit resolved to a number. */
+export interface AttrChecks {
+  /** Smallest value. */
+  readonly min?: number;
+  /** Largest value. */
+  readonly max?: number;
+  /** Shortest length in bytes. */
+  readonly minLen?: number;
+  /** Longest length in bytes (for a string, without its NUL). */
+  readonly maxLen?: number;
+  /** The only length allowed. */
+  readonly exactLen?: number;
 }
 
 /** An attribute set: lookups by type number and by key. */

@@ -30,14 +30,14 @@ for await (const e of table.list()) listed.push(e.dst);
 result.list = listed;
 step("read");
 const changes = table.changes({ signal: AbortSignal.timeout(30_000) });
+const change = changes.next(); // the first next() subscribes
 step("changes");
 await using watch = await table.watch(R);
 step("watching");
 console.log("ready");
 for await (const ev of watch) result.watch = `${ev.kind} ${ev.reason} ${ev.entry.dst}`;
 step("notified");
-for await (const ch of changes) {
-  result.change = ch.kind === "deleted" ? `${ch.kind} ${ch.reason} ${ch.entry.dst}` : ch.kind;
-  break;
-}
+const ch = (await change).value;
+if (ch) result.change = ch.kind === "deleted" ? `${ch.kind} ${ch.reason} ${ch.entry.dst}` : ch.kind;
+await changes.return?.();
 console.log(JSON.stringify(result));

@@ -258,3 +258,24 @@ Deno.test("dump.ts: a bad table or argument is a usage error (exit 2)", async ()
     assert.match(new TextDecoder().decode(out.stderr), /^dump\.ts: /);
   }
 });
+
+Deno.test("ip_json ntop writes IPv6 addresses as glibc's inet_ntop does", async () => {
+  const { ntop } = await import("../src/cli/ip_json/format.ts");
+  // addresses with runs of zero groups in every place, and the v4-mapped/compatible forms
+  const cases: Uint8Array[] = [new Uint8Array(16)];
+  for (let i = 0; i < 300; i++) {
+    const b = new Uint8Array(16);
+    for (let g = 0; g < 8; g++) {
+      const r = Math.random();
+      const v = r < 0.5 ? 0 : r < 0.7 ? 1 : Math.floor(Math.random() * 0x10000);
+      b[2 * g] = v >> 8, b[2 * g + 1] = v & 255;
+    }
+    if (i % 10 === 0) b.fill(0, 0, 10), b[10] = b[11] = i % 20 ? 0xff : 0;
+    cases.push(b);
+  }
+  const hexes = cases.map((b) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(""));
+  const py =
+    "import socket,sys\nfor h in sys.argv[1:]: print(socket.inet_ntop(socket.AF_INET6, bytes.fromhex(h)))";
+  const out = await run("python3", "-c", py, ...hexes);
+  assert.deepEqual(cases.map(ntop), out.trim().split("\n"));
+});

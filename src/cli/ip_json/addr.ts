@@ -13,7 +13,15 @@ import { ADDR_FLAG_ORDER, familyName, scopeName } from "./names.ts";
 const INFINITY_LIFE_TIME = 0xffffffff;
 const AF_INET = 2, AF_INET6 = 10;
 
-/** An address message, decoded. */
+/**
+ * An address message, decoded.
+ *
+ * @example
+ * ```ts
+ * import type { AddrMessage } from "./addr.ts";
+ * const m: AddrMessage = { header: { ifaFamily: 2, ifaPrefixlen: 8 }, attrs: {} };
+ * ```
+ */
 export interface AddrMessage {
   /** The fixed header. */
   header: Ifaddrmsg;
@@ -21,14 +29,33 @@ export interface AddrMessage {
   attrs: AddrAttrs;
 }
 
-/** The flags of an address: IFA_FLAGS when present, else ifa_flags (get_ifa_flags). */
+/**
+ * The flags of an address: IFA_FLAGS when present, else ifa_flags (get_ifa_flags).
+ *
+ * @example
+ * ```ts
+ * import { addrFlags } from "./addr.ts";
+ * addrFlags({ header: { ifaFlags: 128 }, attrs: { flags: 640 } }); // 640
+ * ```
+ */
 export function addrFlags(m: AddrMessage): number {
   return m.attrs.flags !== undefined
     ? flagBits(m.attrs.flags, IFA_FLAGS)
     : flagBits(m.header.ifaFlags, IFA_FLAGS);
 }
 
-/** print_addrinfo: one `addr_info` entry. */
+/**
+ * print_addrinfo: one `addr_info` entry.
+ *
+ * @example
+ * ```ts
+ * import { addrJson } from "./addr.ts";
+ * addrJson({
+ *   header: { ifaFamily: 2, ifaPrefixlen: 8, ifaScope: 254, ifaFlags: 128 },
+ *   attrs: { local: new Uint8Array([127, 0, 0, 1]), label: "lo" },
+ * }); // { family: "inet", local: "127.0.0.1", prefixlen: 8, scope: "host", label: "lo" }
+ * ```
+ */
 export function addrJson(m: AddrMessage): Record<string, unknown> {
   const h = m.header, a = m.attrs;
   const family = h.ifaFamily ?? 0;
@@ -82,6 +109,12 @@ function ipv4(v: unknown): string {
 /**
  * ipaddr_filter: with a family filter (-4/-6), only links with an address
  * of that family; without one, every link.
+ *
+ * @example
+ * ```ts
+ * import { keepLink } from "./addr.ts";
+ * keepLink(1, [], 2); // false: no IPv4 address on link 1
+ * ```
  */
 export function keepLink(index: number, addrs: AddrMessage[], family: number): boolean {
   let missing = true;
@@ -94,11 +127,17 @@ export function keepLink(index: number, addrs: AddrMessage[], family: number): b
   return missing && (family === 0 || family === 17);
 }
 
-/** print_selected_addrinfo: a link's addresses (of the family, if one is given). */
+/**
+ * print_selected_addrinfo: a link's addresses (of the family, if one is given).
+ *
+ * @example
+ * ```ts
+ * import { addrInfo } from "./addr.ts";
+ * addrInfo(1, [], 0); // []
+ * ```
+ */
 export function addrInfo(index: number, addrs: AddrMessage[], family: number) {
   return addrs
     .filter((m) => (m.header.ifaIndex ?? 0) === index && (!family || family === m.header.ifaFamily))
     .map(addrJson);
 }
-
-export { AF_INET, AF_INET6 };

@@ -7,7 +7,15 @@
  * @module
  */
 
-/** An IPv4 or IPv6 address as glibc's `inet_ntop` writes it (RFC 5952, with ::ffff:a.b.c.d). */
+/**
+ * An IPv4 or IPv6 address as glibc's `inet_ntop` writes it (RFC 5952, with ::ffff:a.b.c.d).
+ *
+ * @example
+ * ```ts
+ * import { ntop } from "./format.ts";
+ * ntop(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 0, 0, 1])); // "::ffff:10.0.0.1"
+ * ```
+ */
 export function ntop(b: Uint8Array): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (b.length !== 16) return hex(b, ":");
@@ -44,7 +52,15 @@ export function ntop(b: Uint8Array): string {
   return parts.join(":");
 }
 
-/** Bytes as two-digit hex, joined by `sep`. */
+/**
+ * Bytes as two-digit hex, joined by `sep`.
+ *
+ * @example
+ * ```ts
+ * import { hex } from "./format.ts";
+ * hex(new Uint8Array([2, 171]), ":"); // "02:ab"
+ * ```
+ */
 export function hex(b: Uint8Array, sep = ""): string {
   return [...b].map((x) => x.toString(16).padStart(2, "0")).join(sep);
 }
@@ -53,7 +69,15 @@ export function hex(b: Uint8Array, sep = ""): string {
 const ARPHRD_TUNNEL = 768, ARPHRD_TUNNEL6 = 769, ARPHRD_SIT = 776, ARPHRD_IPGRE = 778;
 const ARPHRD_IP6GRE = 823;
 
-/** `ll_addr_n2a`: a link-layer address of a link of type `type`. */
+/**
+ * `ll_addr_n2a`: a link-layer address of a link of type `type`.
+ *
+ * @example
+ * ```ts
+ * import { lladdr } from "./format.ts";
+ * lladdr(new Uint8Array([2, 0, 0, 0, 0, 1]), 1); // "02:00:00:00:00:01"
+ * ```
+ */
 export function lladdr(b: Uint8Array, type: number): string {
   if (b.length === 4 && (type === ARPHRD_TUNNEL || type === ARPHRD_SIT || type === ARPHRD_IPGRE)) {
     return ntop(b);
@@ -129,7 +153,15 @@ const LL_TYPES = new Map<number, string>([
   [0xffff, "void"],
 ]);
 
-/** `ll_type_n2a`: a link type's name ("ether", "loopback", ...), else `[N]`. */
+/**
+ * `ll_type_n2a`: a link type's name ("ether", "loopback", ...), else `[N]`.
+ *
+ * @example
+ * ```ts
+ * import { linkTypeName } from "./format.ts";
+ * linkTypeName(772); // "loopback"
+ * ```
+ */
 export function linkTypeName(type: number): string {
   return LL_TYPES.get(type) ?? `[${type}]`;
 }
@@ -137,6 +169,12 @@ export function linkTypeName(type: number): string {
 /**
  * A decoded enum value as its number, whether the codec gave the number or
  * the spec's name (`table` maps names to numbers).
+ *
+ * @example
+ * ```ts
+ * import { enumValue } from "./format.ts";
+ * enumValue("local", { unicast: 1, local: 2 }); // 2
+ * ```
  */
 export function enumValue(
   v: unknown,
@@ -150,6 +188,12 @@ export function enumValue(
 /**
  * A decoded flag set as its bits, whether the codec gave a number or an
  * array of the spec's names (unknown bits as numbers).
+ *
+ * @example
+ * ```ts
+ * import { flagBits } from "./format.ts";
+ * flagBits(["up", 64], { up: 1 }); // 65
+ * ```
  */
 export function flagBits(v: unknown, table: Readonly<Record<string, number>>): number {
   if (typeof v === "number") return v;
@@ -161,7 +205,15 @@ export function flagBits(v: unknown, table: Readonly<Record<string, number>>): n
   return 0;
 }
 
-/** A JSON object's keys in the order ip writes them, with undefined values left out. */
+/**
+ * A JSON object's keys in the order ip writes them, with undefined values left out.
+ *
+ * @example
+ * ```ts
+ * import { compact } from "./format.ts";
+ * compact({ a: 1, b: undefined }); // { a: 1 }
+ * ```
+ */
 export function compact<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;

@@ -11,7 +11,15 @@ import { compact, flagBits, hex, linkTypeName, lladdr } from "./format.ts";
 import { groupName, IFF, LINK_FLAG_ORDER, LINK_MODES, OPER_STATES } from "./names.ts";
 import { linkinfoJson } from "./link_details.ts";
 
-/** What every formatter needs to know about the namespace's links. */
+/**
+ * What every formatter needs to know about the namespace's links.
+ *
+ * @example
+ * ```ts
+ * import type { LinkIndex } from "./link.ts";
+ * const links: LinkIndex = { names: new Map([[1, "lo"]]), types: new Map([[1, 772]]) };
+ * ```
+ */
 export interface LinkIndex {
   /** Interface names by index (ll_index_to_name). */
   names: Map<number, string>;
@@ -19,12 +27,28 @@ export interface LinkIndex {
   types: Map<number, number>;
 }
 
-/** `ll_index_to_name`: the name, or `if%d` for an index the dump did not hold. */
+/**
+ * `ll_index_to_name`: the name, or `if%d` for an index the dump did not hold.
+ *
+ * @example
+ * ```ts
+ * import { nameOf } from "./link.ts";
+ * nameOf({ names: new Map([[1, "lo"]]), types: new Map() }, 7); // "if7"
+ * ```
+ */
 export function nameOf(links: LinkIndex, index: number): string {
   return links.names.get(index) ?? `if${index}`;
 }
 
-/** How the link is being shown. */
+/**
+ * How the link is being shown.
+ *
+ * @example
+ * ```ts
+ * import type { LinkOptions } from "./link.ts";
+ * const opts: LinkOptions = { details: true, doLink: true, family: 17 };
+ * ```
+ */
 export interface LinkOptions {
   /** `-d`: the details. */
   details?: boolean;
@@ -34,7 +58,15 @@ export interface LinkOptions {
   family?: number;
 }
 
-/** print_link_flags: the flag names ip prints, NO-CARRIER first when up without carrier. */
+/**
+ * print_link_flags: the flag names ip prints, NO-CARRIER first when up without carrier.
+ *
+ * @example
+ * ```ts
+ * import { linkFlags } from "./link.ts";
+ * linkFlags(0x10049); // ["LOOPBACK", "UP", "LOWER_UP"]
+ * ```
+ */
 export function linkFlags(raw: number): (string | number)[] {
   let flags = raw >>> 0;
   const out: (string | number)[] = [];
@@ -51,7 +83,17 @@ export function linkFlags(raw: number): (string | number)[] {
   return out;
 }
 
-/** The JSON object of one link. */
+/**
+ * The JSON object of one link.
+ *
+ * @example
+ * ```ts
+ * import { linkJson } from "./link.ts";
+ * const links = { names: new Map([[1, "lo"]]), types: new Map([[1, 772]]) };
+ * linkJson({ ifiIndex: 1, ifiType: 772, ifiFlags: 0x10049 }, { ifname: "lo", mtu: 65536 }, links);
+ * // { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP", "LOWER_UP"], mtu: 65536, link_type: "loopback" }
+ * ```
+ */
 export function linkJson(
   header: Ifinfomsg,
   a: LinkAttrs,

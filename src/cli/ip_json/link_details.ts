@@ -277,7 +277,15 @@ function vxlanJson(data: Uint8Array, names: (i: number) => string): Obj {
   return o;
 }
 
-/** ipaddress.c print_linktype: the `linkinfo` object. */
+/**
+ * ipaddress.c print_linktype: the `linkinfo` object.
+ *
+ * @example
+ * ```ts
+ * import { linkinfoJson } from "./link_details.ts";
+ * linkinfoJson({ kind: "veth" }, (i) => `if${i}`); // { info_kind: "veth" }
+ * ```
+ */
 export function linkinfoJson(info: LinkinfoAttrs, names: (i: number) => string): Obj {
   const o: Obj = {};
   const li = info as Obj;

@@ -11,7 +11,7 @@ import { IFA_FLAGS } from "../../families/rt_addr.ts";
 import { IFINFO_FLAGS } from "../../families/rt_link.ts";
 
 /** The directory iproute2 reads its name tables from (CONFDIR). */
-export const IPROUTE2_CONFDIR = "/etc/iproute2";
+const IPROUTE2_CONFDIR = "/etc/iproute2";
 
 type Table = Map<number, string>;
 
@@ -102,22 +102,55 @@ const groups = lazyTable(
   (t) => readTable(`${IPROUTE2_CONFDIR}/group`, t, 0x7fffffff),
 );
 
-/** `rtnl_rtprot_n2a`: a route (or neighbour) protocol's name, else its number. */
+/**
+ * `rtnl_rtprot_n2a`: a route (or neighbour) protocol's name, else its number.
+ *
+ * @example
+ * ```ts
+ * import { protocolName } from "./names.ts";
+ * protocolName(4); // "static"
+ * ```
+ */
 export function protocolName(id: number): string {
   return protocols().get(id) ?? String(id);
 }
 
-/** `rtnl_rtscope_n2a`: a scope's name ("global", "link", "host", ...), else its number. */
+/**
+ * `rtnl_rtscope_n2a`: a scope's name ("global", "link", "host", ...), else its number.
+ *
+ * @example
+ * ```ts
+ * import { scopeName } from "./names.ts";
+ * scopeName(253); // "link"
+ * ```
+ */
 export function scopeName(id: number): string {
   return scopes().get(id) ?? String(id);
 }
 
-/** `rtnl_rttable_n2a`: a table's name ("main", "local", ...), else its number as text. */
+/**
+ * `rtnl_rttable_n2a`: a table's name ("main", "local", ...), else its number as text.
+ *
+ * @example
+ * ```ts
+ * import { tableName } from "./names.ts";
+ * tableName(254); // "main"
+ * ```
+ */
 export function tableName(id: number): string {
   return tables().get(id) ?? String(id);
 }
 
-/** A table given by name (as rt_tables names it) or number; undefined if neither. */
+/**
+ * A table given by name (as rt_tables names it) or number; undefined if neither.
+ *
+ * @example
+ * ```ts
+ * import { tableId } from "./names.ts";
+ * tableId("local"); // 255
+ * tableId("100"); // 100
+ * ```
+ */
 export function tableId(text: string): number | undefined {
   for (const [id, name] of tables()) if (name === text) return id;
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
@@ -125,7 +158,15 @@ export function tableId(text: string): number | undefined {
   return n <= 0xffffffff ? n : undefined;
 }
 
-/** `rtnl_group_n2a`: a link group's name, else its number. */
+/**
+ * `rtnl_group_n2a`: a link group's name, else its number.
+ *
+ * @example
+ * ```ts
+ * import { groupName } from "./names.ts";
+ * groupName(0); // "default"
+ * ```
+ */
 export function groupName(id: number): string {
   return groups().get(id) ?? String(id);
 }
@@ -133,6 +174,12 @@ export function groupName(id: number): string {
 /**
  * ip's order and spelling of the link flags (ipaddress.c print_link_flags:
  * the IFF_ macro names); the bits are the rt-link spec's `ifinfo-flags`.
+ *
+ * @example
+ * ```ts
+ * import { LINK_FLAG_ORDER } from "./names.ts";
+ * LINK_FLAG_ORDER[0]; // ["LOOPBACK", 8]
+ * ```
  */
 export const LINK_FLAG_ORDER: readonly [string, number][] = [
   ["LOOPBACK", IFINFO_FLAGS.loopback],
@@ -155,7 +202,15 @@ export const LINK_FLAG_ORDER: readonly [string, number][] = [
   ["ECHO", IFINFO_FLAGS.echo],
 ];
 
-/** IFF_UP, IFF_RUNNING and IFF_POINTOPOINT, from the spec. */
+/**
+ * IFF_UP, IFF_RUNNING and IFF_POINTOPOINT, from the spec.
+ *
+ * @example
+ * ```ts
+ * import { IFF } from "./names.ts";
+ * IFF.UP; // 1
+ * ```
+ */
 export const IFF = {
   UP: IFINFO_FLAGS.up,
   RUNNING: IFINFO_FLAGS.running,
@@ -165,6 +220,12 @@ export const IFF = {
 /**
  * ip's address flags in its order and spelling (ipaddress.c ifa_flag_data);
  * the masks are the rt-addr spec's `ifa-flags`.
+ *
+ * @example
+ * ```ts
+ * import { ADDR_FLAG_ORDER } from "./names.ts";
+ * ADDR_FLAG_ORDER[0]; // ["secondary", 1]
+ * ```
  */
 export const ADDR_FLAG_ORDER: readonly [string, number][] = [
   ["secondary", IFA_FLAGS.secondary],
@@ -182,7 +243,15 @@ export const ADDR_FLAG_ORDER: readonly [string, number][] = [
   ["stable-privacy", IFA_FLAGS["stable-privacy"]],
 ];
 
-/** ipaddress.c oper_states: IF_OPER_* by value. */
+/**
+ * ipaddress.c oper_states: IF_OPER_* by value.
+ *
+ * @example
+ * ```ts
+ * import { OPER_STATES } from "./names.ts";
+ * OPER_STATES[6]; // "UP"
+ * ```
+ */
 export const OPER_STATES = [
   "UNKNOWN",
   "NOTPRESENT",
@@ -193,10 +262,26 @@ export const OPER_STATES = [
   "UP",
 ] as const;
 
-/** ipaddress.c link_modes: IF_LINK_MODE_* by value. */
+/**
+ * ipaddress.c link_modes: IF_LINK_MODE_* by value.
+ *
+ * @example
+ * ```ts
+ * import { LINK_MODES } from "./names.ts";
+ * LINK_MODES[0]; // "DEFAULT"
+ * ```
+ */
 export const LINK_MODES = ["DEFAULT", "DORMANT"] as const;
 
-/** utils.c family_name. */
+/**
+ * utils.c family_name.
+ *
+ * @example
+ * ```ts
+ * import { familyName } from "./names.ts";
+ * familyName(10); // "inet6"
+ * ```
+ */
 export function familyName(family: number): string {
   return family === 2
     ? "inet"

@@ -10,9 +10,15 @@ import { flagBits, lladdr, ntop } from "./format.ts";
 import { type LinkIndex, nameOf } from "./link.ts";
 import { protocolName } from "./names.ts";
 
-const AF_BRIDGE = 7, AF_INET6 = 10;
-
-/** A neighbour message, decoded. */
+/**
+ * A neighbour message, decoded.
+ *
+ * @example
+ * ```ts
+ * import type { NeighMessage } from "./neigh.ts";
+ * const m: NeighMessage = { header: { ndmFamily: 2, ndmIfindex: 2, ndmState: 128 }, attrs: {} };
+ * ```
+ */
 export interface NeighMessage {
   /** The fixed header. */
   header: Ndmsg;
@@ -36,6 +42,12 @@ const STATE_ORDER = [
  * The default filter of `ip neigh show` (do_show_or_flush): every state but
  * NOARP, proxy and externally learned entries always, and a stateless
  * entry only when the filter has bit 0x100 (it has not).
+ *
+ * @example
+ * ```ts
+ * import { neighShown } from "./neigh.ts";
+ * neighShown({ header: { ndmState: 64 }, attrs: {} }); // false: NOARP
+ * ```
  */
 export function neighShown(m: NeighMessage): boolean {
   const filterState = 0xff & ~NUD_STATE.noarp;
@@ -49,7 +61,19 @@ export function neighShown(m: NeighMessage): boolean {
   );
 }
 
-/** print_neigh: one entry's JSON object. */
+/**
+ * print_neigh: one entry's JSON object.
+ *
+ * @example
+ * ```ts
+ * import { neighJson } from "./neigh.ts";
+ * const links = { names: new Map([[2, "eth0"]]), types: new Map([[2, 1]]) };
+ * neighJson({
+ *   header: { ndmIfindex: 2, ndmState: 128 },
+ *   attrs: { dst: new Uint8Array([10, 0, 0, 5]), lladdr: new Uint8Array([2, 0, 0, 0, 0, 5]) },
+ * }, links); // { dst: "10.0.0.5", dev: "eth0", lladdr: "02:00:00:00:00:05", state: ["PERMANENT"] }
+ * ```
+ */
 export function neighJson(m: NeighMessage, links: LinkIndex): Record<string, unknown> {
   const h = m.header, a = m.attrs;
   const o: Record<string, unknown> = {};
@@ -78,5 +102,3 @@ export function neighJson(m: NeighMessage, links: LinkIndex): Record<string, unk
   if (a.protocol) o.protocol = protocolName(a.protocol);
   return o;
 }
-
-export { AF_BRIDGE, AF_INET6 };

@@ -28,7 +28,15 @@ const RTM_F = {
   OFFLOAD_FAILED: 0x20000000,
 } as const;
 
-/** A route message, decoded. */
+/**
+ * A route message, decoded.
+ *
+ * @example
+ * ```ts
+ * import type { RouteMessage } from "./route.ts";
+ * const m: RouteMessage = { header: { rtmFamily: 2, rtmTable: 254 }, attrs: {} };
+ * ```
+ */
 export interface RouteMessage {
   /** The fixed header. */
   header: Rtmsg;
@@ -36,12 +44,29 @@ export interface RouteMessage {
   attrs: RouteAttrs;
 }
 
-/** rtm_get_table: RTA_TABLE when present, else rtm_table. */
+/**
+ * rtm_get_table: RTA_TABLE when present, else rtm_table.
+ *
+ * @example
+ * ```ts
+ * import { routeTable } from "./route.ts";
+ * routeTable({ header: { rtmTable: 252 }, attrs: { table: 1000 } }); // 1000
+ * ```
+ */
 export function routeTable(m: RouteMessage): number {
   return m.attrs.table ?? m.header.rtmTable ?? 0;
 }
 
-/** The filter of `ip route show`: a table (0: all), as filter_nlmsg applies it. */
+/**
+ * The filter of `ip route show`: a table (0: all), as filter_nlmsg applies it.
+ *
+ * @example
+ * ```ts
+ * import { routeFilter } from "./route.ts";
+ * const main = routeFilter(254);
+ * main({ header: { rtmFamily: 2, rtmTable: 255 }, attrs: {} }); // false
+ * ```
+ */
 export function routeFilter(table: number): (m: RouteMessage) => boolean {
   let ip6MultipleTables = false; // a static in ip: set by the first IPv6 route not in main
   return (m) => {
@@ -115,7 +140,19 @@ function metricsJson(mx: Record<string, unknown>): Record<string, unknown> {
   return o;
 }
 
-/** print_route: one route's JSON object. */
+/**
+ * print_route: one route's JSON object.
+ *
+ * @example
+ * ```ts
+ * import { routeJson } from "./route.ts";
+ * const links = { names: new Map([[2, "eth0"]]), types: new Map() };
+ * routeJson({
+ *   header: { rtmFamily: 2, rtmDstLen: 32, rtmTable: 254, rtmProtocol: 3, rtmScope: 253, rtmType: 1 },
+ *   attrs: { dst: new Uint8Array([10, 0, 0, 1]), oif: 2 },
+ * }, links, { table: 254 }); // { dst: "10.0.0.1", dev: "eth0", scope: "link", flags: [] }
+ * ```
+ */
 export function routeJson(
   m: RouteMessage,
   links: LinkIndex,

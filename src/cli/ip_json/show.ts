@@ -11,10 +11,26 @@ import { FamilyClient } from "../../ynl/family.ts";
 import { RTEXT_FILTER, rtLink, type RtLinkOps } from "../../families/rt_link.ts";
 import { type LinkIndex, linkJson } from "./link.ts";
 
-/** What to list. */
+/**
+ * What to list.
+ *
+ * @example
+ * ```ts
+ * import type { IpObject } from "./show.ts";
+ * const what: IpObject = "route";
+ * ```
+ */
 export type IpObject = "link" | "address" | "route" | "neighbour";
 
-/** The options of a listing, as ip's. */
+/**
+ * The options of a listing, as ip's.
+ *
+ * @example
+ * ```ts
+ * import type { ShowOptions } from "./show.ts";
+ * const opts: ShowOptions = { ipVersion: 6, table: 0 };
+ * ```
+ */
 export interface ShowOptions {
   /** -4 / -6. */
   ipVersion?: 4 | 6;
@@ -34,7 +50,15 @@ const AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10, AF_PACKET = 17;
 const RT_TABLE_MAIN = 254;
 const NTF_PROXY = 8;
 
-/** The objects ip would print, in its order. */
+/**
+ * The objects ip would print, in its order.
+ *
+ * @example
+ * ```ts ignore
+ * import { show } from "./show.ts";
+ * console.log(JSON.stringify(await show("route", { ipVersion: 4, netns: "blue" })));
+ * ```
+ */
 export async function show(what: IpObject, opts: ShowOptions = {}): Promise<unknown[]> {
   const family = opts.ipVersion === 4 ? AF_INET : opts.ipVersion === 6 ? AF_INET6 : AF_UNSPEC;
   const dump = { signal: opts.signal };

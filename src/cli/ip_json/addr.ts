@@ -11,7 +11,7 @@ import { flagBits, ntop } from "./format.ts";
 import { ADDR_FLAG_ORDER, familyName, scopeName } from "./names.ts";
 
 const INFINITY_LIFE_TIME = 0xffffffff;
-const AF_INET = 2, AF_INET6 = 10;
+const AF_INET6 = 10;
 
 /**
  * An address message, decoded.

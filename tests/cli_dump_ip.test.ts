@@ -189,6 +189,8 @@ Deno.test({
     assert.equal(await compare(ns, ["link", "-d"], ["-d", "link"]), 5);
     assert.equal(await compare(ns, ["address"], ["address"]), 5);
     assert.equal(await compare(ns, ["address", "-4"], ["-4", "address"]), 3);
+    assert.equal(await compare(ns, ["address", "-d"], ["-d", "address"]), 5);
+    assert.ok(await compare(ns, ["address", "-6", "-d"], ["-6", "-d", "address"]) >= 3);
     assert.ok(await compare(ns, ["address", "-6"], ["-6", "address"]) >= 3);
     assert.ok(await compare(ns, ["route"], ["route"]) >= 10);
     assert.ok(await compare(ns, ["route", "-4"], ["-4", "route"]) >= 10);

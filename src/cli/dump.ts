@@ -11,6 +11,9 @@
  *
  * @module
  */
+// Static: every listing needs the socket, rt-link and the link formatter, and a
+// static graph loads in one go; each object's own family is imported on demand.
+import { show } from "./ip_json/show.ts";
 import { choice, intOption, parseCli, runCli, UsageError } from "./usage.ts";
 
 const HELP = `usage: dump.ts link|address|route|neighbour [show] [ARGS] [options]
@@ -62,7 +65,6 @@ await runCli(cli, async (context) => {
     else throw new UsageError(`${what}: unexpected argument "${word}"`);
   }
   context.netns = values.netns;
-  const { show } = await import("./ip_json/show.ts");
   const table = tableText === undefined ? undefined : await tableArg(tableText);
   const rows = await show(what, {
     ipVersion: values["4"] ? 4 : values["6"] ? 6 : undefined,

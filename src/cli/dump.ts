@@ -57,15 +57,17 @@ await runCli(cli, async (context) => {
   if (values["4"] && values["6"]) throw new UsageError("-4 and -6 exclude each other");
   if (rest[0] === "show" || rest[0] === "list") rest.shift();
   let tableText = values.table;
+  let tableFlag = "--table";
   let proxy = false;
   while (rest.length) {
     const word = rest.shift()!;
-    if (what === "route" && word === "table" && rest.length) tableText = rest.shift();
-    else if (what === "neighbour" && word === "proxy") proxy = true;
+    if (what === "route" && word === "table" && rest.length) {
+      [tableText, tableFlag] = [rest.shift(), "table"];
+    } else if (what === "neighbour" && word === "proxy") proxy = true;
     else throw new UsageError(`${what}: unexpected argument "${word}"`);
   }
   context.netns = values.netns;
-  const table = tableText === undefined ? undefined : await tableArg(tableText);
+  const table = tableText === undefined ? undefined : await tableArg(tableFlag, tableText);
   const rows = await show(what, {
     ipVersion: values["4"] ? 4 : values["6"] ? 6 : undefined,
     details: values.details,
@@ -77,11 +79,18 @@ await runCli(cli, async (context) => {
   else for (const r of rows) console.log(text(r as Record<string, unknown>));
 });
 
-/** A table by name (rt_tables), number, or "all" (0). */
-async function tableArg(word: string): Promise<number> {
+/** A table by name (ip's rt_tables), number, or "all" (0). */
+async function tableArg(flag: string, word: string): Promise<number> {
   if (word === "all") return 0;
   const { tableId } = await import("./ip_json/names.ts");
-  return tableId(word) ?? intOption("table", word, 0, 2 ** 32 - 1);
+  const id = tableId(word);
+  if (id !== undefined) return id;
+  if (/^\d+$/.test(word)) return intOption(flag, word, 0, 2 ** 32 - 1);
+  throw new UsageError(
+    `${flag} takes a whole number from 0 to 4294967295, a name from rt_tables or "all", not ${
+      JSON.stringify(word)
+    }`,
+  );
 }
 
 /** One object as a line of "key value" pairs. */

@@ -90,6 +90,7 @@ async function setUp(ns: Netns): Promise<void> {
     "10.9.0.1",
   );
   await ip("link", "set", "v1", "alias", "the peer");
+  await ip("link", "property", "add", "dev", "v1", "altname", "veth-one-alt");
   for (const d of ["v0", "v1", "br0"]) await ip("link", "set", d, "up");
   await ip("addr", "add", "10.9.0.1/24", "dev", "v1");
   await ip("addr", "add", "10.9.0.7/24", "dev", "v1"); // secondary
@@ -222,6 +223,25 @@ Deno.test({
     assert.equal(await compare(ns, ["neighbour"], ["neigh"]), 4);
     assert.equal(await compare(ns, ["neighbour", "-4"], ["-4", "neigh"]), 3);
     assert.equal(await compare(ns, ["neighbour", "proxy"], ["neigh", "show", "proxy"]), 2);
+  },
+});
+
+Deno.test({
+  name: "dump.ts --json prints what ip -j prints for a veth whose peer is in another netns",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using other = await makeNetns();
+    await ns.ip("link", "add", "x0", "type", "veth", "peer", "name", "x1");
+    await ns.ip("link", "set", "x1", "netns", other.name);
+    await ns.ip("link", "set", "x0", "up");
+    for (const n of [ns, other]) {
+      assert.equal(await compare(n, ["link"], ["link"]), 2);
+      assert.equal(await compare(n, ["link", "-d"], ["-d", "link"]), 2);
+    }
+    const [, x0] = await dump(ns, "link") as Record<string, unknown>[];
+    assert.equal(typeof x0.link_index, "number");
+    assert.equal(typeof x0.link_netnsid, "number");
   },
 });
 

@@ -3,7 +3,8 @@
  * link groups as iproute2's lib/rt_names.c finds them (its built-in table,
  * then /etc/iproute2/FILE and FILE.d/*.conf, read on first use as ip does),
  * and ip's spellings of the kernel's flag bits, whose values come from the
- * generated families.
+ * generated families. Without read permission (`--allow-read`) the files
+ * are skipped as ip skips unreadable ones: the built-in tables stay.
  *
  * @module
  */

@@ -8,7 +8,33 @@
 import type { AddrAttrs, Ifaddrmsg } from "../../families/rt_addr.ts";
 import { IFA_FLAGS } from "../../families/rt_addr.ts";
 import { flagBits, ntop } from "./format.ts";
-import { ADDR_FLAG_ORDER, familyName, scopeName } from "./names.ts";
+import { familyName, scopeName } from "./names.ts";
+
+/**
+ * ip's address flags in its order and spelling (ipaddress.c ifa_flag_data);
+ * the masks are the rt-addr spec's `ifa-flags`.
+ *
+ * @example
+ * ```ts
+ * import { ADDR_FLAG_ORDER } from "./addr.ts";
+ * ADDR_FLAG_ORDER[0]; // ["secondary", 1]
+ * ```
+ */
+export const ADDR_FLAG_ORDER: readonly [string, number][] = [
+  ["secondary", IFA_FLAGS.secondary],
+  ["temporary", IFA_FLAGS.secondary],
+  ["nodad", IFA_FLAGS.nodad],
+  ["optimistic", IFA_FLAGS.optimistic],
+  ["dadfailed", IFA_FLAGS.dadfailed],
+  ["home", IFA_FLAGS.homeaddress],
+  ["deprecated", IFA_FLAGS.deprecated],
+  ["tentative", IFA_FLAGS.tentative],
+  ["permanent", IFA_FLAGS.permanent],
+  ["mngtmpaddr", IFA_FLAGS.managetempaddr],
+  ["noprefixroute", IFA_FLAGS.noprefixroute],
+  ["autojoin", IFA_FLAGS.mcautojoin],
+  ["stable-privacy", IFA_FLAGS["stable-privacy"]],
+];
 
 const INFINITY_LIFE_TIME = 0xffffffff;
 const AF_INET6 = 10;

@@ -5,11 +5,10 @@
  *
  * @module
  */
-import type { Ifinfomsg, LinkAttrs } from "../../families/rt_link.ts";
+import type { Ifinfomsg, LinkAttrs, LinkinfoAttrs } from "../../families/rt_link.ts";
 import { IFINFO_FLAGS } from "../../families/rt_link.ts";
 import { compact, flagBits, hex, linkTypeName, lladdr } from "./format.ts";
 import { groupName, IFF, LINK_FLAG_ORDER, LINK_MODES, OPER_STATES } from "./names.ts";
-import { linkinfoJson } from "./link_details.ts";
 
 /**
  * What every formatter needs to know about the namespace's links.
@@ -56,6 +55,8 @@ export interface LinkOptions {
   doLink?: boolean;
   /** The family filter (0 for none, 17 AF_PACKET for `ip link`, 2/10 for -4/-6). */
   family?: number;
+  /** With `details`: the `linkinfo` formatter (./link_details.ts, loaded only for -d). */
+  linkinfo?: (info: LinkinfoAttrs, names: (index: number) => string) => Record<string, unknown>;
 }
 
 /**
@@ -181,7 +182,7 @@ function details(
   if (a.allmulti !== undefined) o.allmulti = a.allmulti;
   if (a.minMtu !== undefined) o.min_mtu = a.minMtu;
   if (a.maxMtu !== undefined) o.max_mtu = a.maxMtu;
-  if (a.linkinfo) o.linkinfo = linkinfoJson(a.linkinfo, (i) => nameOf(links, i));
+  if (a.linkinfo && opts.linkinfo) o.linkinfo = opts.linkinfo(a.linkinfo, (i) => nameOf(links, i));
   const mode = a.afSpec?.inet6?.addrGenMode;
   if (opts.doLink && mode !== undefined) {
     o.inet6_addr_gen_mode = ADDR_GEN_MODES[mode] ?? `0x${mode.toString(16).padStart(2, "0")}`;

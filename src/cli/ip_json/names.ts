@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { IFA_FLAGS } from "../../families/rt_addr.ts";
 import { IFINFO_FLAGS } from "../../families/rt_link.ts";
 
 /** The directory iproute2 reads its name tables from (CONFDIR). */
@@ -217,32 +216,6 @@ export const IFF = {
   RUNNING: IFINFO_FLAGS.running,
   POINTOPOINT: IFINFO_FLAGS["point-to-point"],
 } as const;
-
-/**
- * ip's address flags in its order and spelling (ipaddress.c ifa_flag_data);
- * the masks are the rt-addr spec's `ifa-flags`.
- *
- * @example
- * ```ts
- * import { ADDR_FLAG_ORDER } from "./names.ts";
- * ADDR_FLAG_ORDER[0]; // ["secondary", 1]
- * ```
- */
-export const ADDR_FLAG_ORDER: readonly [string, number][] = [
-  ["secondary", IFA_FLAGS.secondary],
-  ["temporary", IFA_FLAGS.secondary],
-  ["nodad", IFA_FLAGS.nodad],
-  ["optimistic", IFA_FLAGS.optimistic],
-  ["dadfailed", IFA_FLAGS.dadfailed],
-  ["home", IFA_FLAGS.homeaddress],
-  ["deprecated", IFA_FLAGS.deprecated],
-  ["tentative", IFA_FLAGS.tentative],
-  ["permanent", IFA_FLAGS.permanent],
-  ["mngtmpaddr", IFA_FLAGS.managetempaddr],
-  ["noprefixroute", IFA_FLAGS.noprefixroute],
-  ["autojoin", IFA_FLAGS.mcautojoin],
-  ["stable-privacy", IFA_FLAGS["stable-privacy"]],
-];
 
 /**
  * ipaddress.c oper_states: IF_OPER_* by value.

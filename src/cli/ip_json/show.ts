@@ -88,10 +88,16 @@ export async function show(what: IpObject, opts: ShowOptions = {}): Promise<unkn
     txqlen.set(l.header.ifiIndex ?? 0, l.attrs.txqlen);
   }
   for (const l of links) l.attrs.txqlen ??= txqlen.get(l.header.ifiIndex ?? 0);
+  const linkinfo = opts.details ? (await import("./link_details.ts")).linkinfoJson : undefined;
 
   if (what === "link") {
     return links.map((l) =>
-      linkJson(l.header, l.attrs, index, { details: opts.details, doLink: true, family: AF_PACKET })
+      linkJson(l.header, l.attrs, index, {
+        details: opts.details,
+        doLink: true,
+        family: AF_PACKET,
+        linkinfo,
+      })
     );
   }
   if (what === "address") {
@@ -105,7 +111,7 @@ export async function show(what: IpObject, opts: ShowOptions = {}): Promise<unkn
       addrs.push(d as import("./addr.ts").AddrMessage);
     }
     return links.filter((l) => addr.keepLink(l.header.ifiIndex ?? 0, addrs, family)).map((l) => ({
-      ...linkJson(l.header, l.attrs, index, { details: opts.details, family }),
+      ...linkJson(l.header, l.attrs, index, { details: opts.details, family, linkinfo }),
       addr_info: addr.addrInfo(l.header.ifiIndex ?? 0, addrs, family),
     }));
   }

@@ -1,7 +1,9 @@
 /**
  * What `ip -j link|address|route|neigh show` prints, from the same dumps ip
  * sends, through the generated families; only the families a command needs
- * are loaded (rt-link always: every object names its links).
+ * are loaded (rt-link always: every object names its links). The rules are
+ * iproute2 6.1's (the `ip` of this project's test host); later versions add
+ * keys (gso_ipv4_max_size, ...) that this does not print.
  *
  * @module
  */

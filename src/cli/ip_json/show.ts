@@ -10,6 +10,7 @@
 import { NETLINK } from "../../constants.ts";
 import { NetlinkSocket } from "../../socket.ts";
 import { FamilyClient } from "../../ynl/family.ts";
+import type { FamilySpec } from "../../ynl/schema.ts";
 import { RTEXT_FILTER, rtLink, type RtLinkOps } from "../../families/rt_link.ts";
 import { type LinkIndex, linkJson } from "./link.ts";
 
@@ -52,6 +53,40 @@ const AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10, AF_PACKET = 17;
 const RT_TABLE_MAIN = 254;
 const NTF_PROXY = 8;
 
+// rt-link attributes ip prints nothing of (counters without -s, VF and port
+// data, XDP, which this does not print) and those it prints only with -d
+const UNPRINTED = new Set([
+  "stats",
+  "stats64",
+  "map",
+  "xdp",
+  "vfinfo-list",
+  "vf-ports",
+  "port-self",
+  "devlink-port",
+  "dpll-pin",
+]);
+const DETAILS_ONLY = new Set(["linkinfo", "af-spec"]);
+
+/**
+ * The rt-link spec with the attributes this listing does not print read as
+ * padding: the codec skips them instead of decoding nests of counters.
+ */
+function linkSpec(details: boolean): FamilySpec {
+  const set = rtLink.sets["link-attrs"];
+  const skip = (name: string) => UNPRINTED.has(name) || (!details && DETAILS_ONLY.has(name));
+  return {
+    ...rtLink,
+    sets: {
+      ...rtLink.sets,
+      "link-attrs": {
+        ...set,
+        attrs: set.attrs.map((a) => skip(a.name) ? { ...a, kind: "pad" as const } : a),
+      },
+    },
+  };
+}
+
 /**
  * The objects ip would print, in its order.
  *
@@ -65,7 +100,7 @@ export async function show(what: IpObject, opts: ShowOptions = {}): Promise<unkn
   const family = opts.ipVersion === 4 ? AF_INET : opts.ipVersion === 6 ? AF_INET6 : AF_UNSPEC;
   const dump = { signal: opts.signal };
   await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: opts.netns });
-  const link = FamilyClient.attach<RtLinkOps>(rtLink, sock);
+  const link = FamilyClient.attach<RtLinkOps>(linkSpec(opts.details ?? false), sock);
   const listLinks = async (ifiFamily: number) => {
     const out = [];
     // rtnl_linkdump_req_filter_fn: the mask only for AF_UNSPEC and AF_PACKET

@@ -264,6 +264,31 @@ Deno.test({
     assert.deepEqual(neigh.find((n) => n.dst === "10.9.0.5")?.state, ["PERMANENT"]);
     const links = await dump(ns, "link") as Record<string, unknown>[];
     assert.deepEqual(links[0].flags, ["LOOPBACK", "UP", "LOWER_UP"]);
+    // a table that does not exist: the kernel's error, as ip shows it
+    const missing = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-ffi",
+        "--allow-read",
+        dumpTs,
+        "route",
+        "table",
+        "77",
+        "--netns",
+        ns.name,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(missing.code, 1);
+    assert.match(
+      new TextDecoder().decode(missing.stderr),
+      /ENOENT \(ipv4: FIB table does not exist\)/,
+    );
+    assert.match(
+      await ns.ip("route", "show", "table", "77").catch((e) => String(e)),
+      /FIB table does not exist/,
+    );
   },
 });
 

@@ -163,7 +163,10 @@ export async function show(what: IpObject, opts: ShowOptions = {}): Promise<unkn
     const client = FamilyClient.attach(rtRoute, sock);
     const keep = route.routeFilter(table);
     const out: unknown[] = [];
-    for await (const d of client.dump("getroute", { header: { rtmFamily: dumpFamily } }, dump)) {
+    // iproute_dump_filter: the table goes in the request (the kernel filters,
+    // and answers ENOENT for a table that does not exist, as ip shows)
+    const request = { header: { rtmFamily: dumpFamily }, attrs: table ? { table } : {} };
+    for await (const d of client.dump("getroute", request, dump)) {
       const m = d as import("./route.ts").RouteMessage;
       if (family && m.header.rtmFamily !== family) continue;
       if (keep(m)) out.push(route.routeJson(m, index, { table, details: opts.details }));

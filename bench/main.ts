@@ -4,12 +4,14 @@
  * Prints medians and ratios, and the peers (ip, pyroute2) as context; never
  * asserts a time. Results also go to bench/.out/results.json.
  *
- *     deno task bench [--quick] [--only w1,w2,w3,mem] [--vm]
+ *     deno task bench [--quick] [--only w1,w2,w3,mem,start] [--vm]
  *
  * W1 route dump (10k, 100k routes; steady state and whole process), W2 event
  * burst (100k route adds and deletes; received, lost, CPU per event; drain of
  * a full queue), W3 request round trip, memory while streaming 1M routes.
  * --vm adds the nlrtable round trip in the VM (kmod/vm/harness.ts bench).
+ * "start" (bench/startup.ts): what the library adds to an empty `deno run`
+ * for `dump.ts link --json`.
  *
  * Needs root (the netns) and libmnl-dev; python3-pyroute2 for that peer
  * (both installed with apt when root and missing).
@@ -26,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "w1,w2,w3,mem").split(","));
+const only = new Set((values.only ?? "w1,w2,w3,mem,start").split(","));
 const here = new URL(".", import.meta.url).pathname;
 const out = `${here}.out`;
 await Deno.mkdir(out, { recursive: true });
@@ -155,6 +157,15 @@ try {
   await sh("ip", "-n", ns, "link", "set", "b0", "up");
   await sh("ip", "-n", ns, "link", "set", "b1", "up");
   const rounds = quick ? 2 : 5;
+
+  if (only.has("start")) {
+    const { startupRows } = await import("./startup.ts");
+    const s = await startupRows(ns, out, quick ? 5 : 15);
+    rows.push(...s.rows);
+    for (const c of s.context) {
+      context.push({ workload: "Start-up, added to an empty deno run", ...c, unit: "ms" });
+    }
+  }
 
   if (only.has("w3")) {
     // The C reference as a shared object, called in the library's process:

@@ -46,7 +46,9 @@ Deno.test({
       (await run("dump", "address", "-4", "--netns", ns.name, "--json")).stdout,
     );
     assert.ok(
-      addrs.some((a: { local: string; dev: string }) => a.local === "10.50.0.1" && a.dev === "ca"),
+      addrs.some((l: { ifname: string; addr_info: { local: string }[] }) =>
+        l.ifname === "ca" && l.addr_info.some((a) => a.local === "10.50.0.1")
+      ),
     );
 
     const fams = JSON.parse((await run("genl_list", "--netns", ns.name, "--json")).stdout);

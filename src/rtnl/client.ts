@@ -36,6 +36,7 @@ import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../fa
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
 import { nsidOf } from "./netns.ts";
+import * as rule from "./rules.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
 export type { Address, Link, Neighbour, Route } from "./decoded.ts";
@@ -423,6 +424,21 @@ export class Rtnl implements AsyncDisposable {
   nsid(netns: string, options: WaitOptions = {}): Promise<number | undefined> {
     const client = FamilyClient.attach<RtNsidOps>(rtNsid, this.socket);
     return nsidOf(client, netns, { ...options, sys: this.#options.sys });
+  }
+
+  /** Adds a rule (`ip rule add`); see {@linkcode rule.RuleSpec}. */
+  addRule(spec: rule.RuleSpec, options: WaitOptions = {}): Promise<void> {
+    return rule.addRule(this.socket, spec, options);
+  }
+
+  /** Deletes the first rule matching `spec` (`ip rule del`); fields left out match any. */
+  deleteRule(spec: rule.RuleSpec, options: WaitOptions = {}): Promise<void> {
+    return rule.deleteRule(this.socket, spec, options);
+  }
+
+  /** Every IPv4 and IPv6 rule, or those of one version (`ip rule list`). */
+  rules(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<rule.Rule[]> {
+    return rule.rules(this.socket, opts);
   }
 
   /** Every neighbour entry, or those of one IP version. */

@@ -37,6 +37,15 @@ export {
   type LinkKindSpec,
   type LinkRef,
 } from "./links.ts";
+export {
+  FIB_RULE,
+  RT_TABLE,
+  type Rule,
+  type RuleAction,
+  ruleRequest,
+  type RuleSpec,
+  toRule,
+} from "./rules.ts";
 export { decodeGroup, type Nexthop, type NexthopSpec } from "./nexthops.ts";
 export { BOND_MODE, IPVLAN_MODE, MACVLAN_MODE, OPERSTATE } from "./link_kinds.ts";
 export {

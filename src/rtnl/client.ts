@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
+import { AF, parseAddress, parseMac } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError, SyscallError } from "../errors.ts";
 import { loadSys } from "../sys.ts";
@@ -36,6 +36,7 @@ import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../fa
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
 import { nsidOf } from "./netns.ts";
+import { addressRequest, type AddressSpec } from "./addresses.ts";
 import * as rule from "./rules.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
@@ -250,25 +251,34 @@ export class Rtnl implements AsyncDisposable {
     return out;
   }
 
-  #addrRequest(index: number, prefix: string) {
-    const p = parsePrefix(prefix);
-    return {
-      header: { ifaFamily: p.family, ifaPrefixlen: p.length, ifaIndex: index },
-      attrs: { local: p.address, address: p.address },
-    };
-  }
-
-  /** Adds an address, e.g. `addAddress("eth0", "10.0.0.1/24")`. */
-  async addAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
-    await this.addr.do("newaddr", this.#addrRequest(await this.#index(link), prefix), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
+  /**
+   * Adds an address, e.g. `addAddress("eth0", "10.0.0.1/24")`, or with
+   * flags, lifetimes, peer, broadcast, label ({@linkcode AddressSpec});
+   * `mode: "replace"` changes an existing one (`ip address replace`).
+   */
+  async addAddress(
+    link: string | number,
+    spec: string | AddressSpec,
+    options: WaitOptions & { mode?: "create" | "replace" } = {},
+  ) {
+    const { mode = "create", ...rest } = options;
+    if (mode !== "create" && mode !== "replace") {
+      throw new TypeError(`address mode: "create" or "replace", got ${String(mode)}`);
+    }
+    const r = addressRequest(await this.#index(link), spec);
+    await this.addr.do("newaddr", r, {
+      ...rest,
+      flags: NLM_F.CREATE | (mode === "create" ? NLM_F.EXCL : NLM_F.REPLACE),
     });
   }
 
-  /** Deletes an address. */
-  async deleteAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
-    await this.addr.do("deladdr", this.#addrRequest(await this.#index(link), prefix), options);
+  /** Deletes an address ("ADDRESS/LEN", or its spec with the peer). */
+  async deleteAddress(
+    link: string | number,
+    spec: string | AddressSpec,
+    options: WaitOptions = {},
+  ) {
+    await this.addr.do("deladdr", addressRequest(await this.#index(link), spec), options);
   }
 
   /** Every route of the main table (or `table`), or of one IP version. */

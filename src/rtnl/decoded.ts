@@ -11,6 +11,7 @@ import type { Ifinfomsg, LinkAttrs, RtnlLinkStats64 } from "../families/rt_link.
 import type { Ndmsg, NeighbourAttrs } from "../families/rt_neigh.ts";
 import { type RouteAttrs, RTM_TYPE, type Rtmsg } from "../families/rt_route.ts";
 import { OPERSTATE } from "./link_kinds.ts";
+import { type AddressFlag, addressFlagNames, type Lifetime } from "./addresses.ts";
 import { type LinkInfo, linkInfo } from "./links.ts";
 import {
   decodeMultipath,
@@ -22,6 +23,16 @@ import {
 } from "./routes.ts";
 
 const IFF_UP = 1;
+
+function u32be(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n);
+  return b;
+}
+
+function life(n?: number): Lifetime | undefined {
+  return n === undefined ? undefined : n === 0xffffffff ? "forever" : n;
+}
 
 /** A network interface. */
 export interface Link {
@@ -75,6 +86,18 @@ export interface Address {
   label?: string;
   /** Scope. */
   scope: number;
+  /** IFA_F_* flags (IFA_FLAGS when present, else the header's 8 bits). */
+  flags: number;
+  /** Those flags by the spec's names ("nodad", "noprefixroute", "permanent", ...). */
+  flagNames: AddressFlag[];
+  /** IPv4 broadcast address, bytes. */
+  broadcast?: Uint8Array;
+  /** Seconds of validity left, or "forever". */
+  validLifetime?: Lifetime;
+  /** Seconds of preference left, or "forever". */
+  preferredLifetime?: Lifetime;
+  /** Metric of its prefix route. */
+  metric?: number;
   /** The fixed header. */
   header: Ifaddrmsg;
   /** Every attribute, decoded. */
@@ -175,6 +198,12 @@ export function toAddress(d: Decoded<Ifaddrmsg, AddrAttrs>): Address {
     local: a.local,
     label: a.label,
     scope: h.ifaScope ?? 0,
+    flags: a.flags ?? h.ifaFlags ?? 0,
+    flagNames: addressFlagNames(a.flags ?? h.ifaFlags ?? 0),
+    broadcast: a.broadcast === undefined ? undefined : u32be(a.broadcast),
+    validLifetime: life(a.cacheinfo?.ifaValid),
+    preferredLifetime: life(a.cacheinfo?.ifaPrefered),
+    metric: a.rtPriority,
     header: h,
     attrs: a,
   };

@@ -38,6 +38,13 @@ export {
   type LinkRef,
 } from "./links.ts";
 export {
+  type AddressFlag,
+  addressFlagNames,
+  addressRequest,
+  type AddressSpec,
+  type Lifetime,
+} from "./addresses.ts";
+export {
   FIB_RULE,
   RT_TABLE,
   type Rule,

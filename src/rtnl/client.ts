@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AF, parseAddress, parseMac } from "../address.ts";
+import { AF, parseAddress } from "../address.ts";
 import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { NetlinkError, SyscallError } from "../errors.ts";
 import { loadSys } from "../sys.ts";
@@ -36,6 +36,9 @@ import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../fa
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
 import { nsidOf } from "./netns.ts";
+import * as nb from "./neighbours.ts";
+import * as fdb from "./fdb.ts";
+import * as brv from "./bridge_vlans.ts";
 import { addressRequest, type AddressSpec } from "./addresses.ts";
 import * as rule from "./rules.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
@@ -101,7 +104,6 @@ export type RtnlEvent =
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const NUD_PERMANENT = 0x80;
 const RTM_GETROUTE = 26;
 
 /** A link given by name (1..15 bytes) or index (a positive s32); else a TypeError/RangeError. */
@@ -180,6 +182,8 @@ export class Rtnl implements AsyncDisposable {
     }
     return toLink(d);
   }
+
+  readonly #ix = (link: string | number, what: string) => this.#index(link, what);
 
   async #index(link: string | number, what = "link"): Promise<number> {
     const ref = linkRef(what, link);
@@ -260,7 +264,7 @@ export class Rtnl implements AsyncDisposable {
     link: string | number,
     spec: string | AddressSpec,
     options: WaitOptions & { mode?: "create" | "replace" } = {},
-  ) {
+  ): Promise<void> {
     const { mode = "create", ...rest } = options;
     if (mode !== "create" && mode !== "replace") {
       throw new TypeError(`address mode: "create" or "replace", got ${String(mode)}`);
@@ -277,7 +281,7 @@ export class Rtnl implements AsyncDisposable {
     link: string | number,
     spec: string | AddressSpec,
     options: WaitOptions = {},
-  ) {
+  ): Promise<void> {
     await this.addr.do("deladdr", addressRequest(await this.#index(link), spec), options);
   }
 
@@ -451,44 +455,86 @@ export class Rtnl implements AsyncDisposable {
     return rule.rules(this.socket, opts);
   }
 
-  /** Every neighbour entry, or those of one IP version. */
-  async neighbours(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<Neighbour[]> {
-    const out: Neighbour[] = [];
-    const request = { header: { ndmFamily: familyNumber(opts.ipVersion) } };
-    for await (const d of this.neigh.dump("getneigh", request, opts)) out.push(toNeighbour(d));
-    return out;
+  /** Every neighbour entry, or those of one IP version, or the proxy entries (`proxy: true`). */
+  neighbours(
+    opts: DumpOptions & { ipVersion?: 4 | 6; proxy?: boolean } = {},
+  ): Promise<Neighbour[]> {
+    return nb.listNeighbours(this.neigh, opts);
   }
 
-  #neighRequest(link: number, dst: string, lladdr?: string) {
-    const addr = parseAddress(dst);
-    const attrs: NeighbourAttrs = { dst: addr };
-    if (lladdr) attrs.lladdr = parseMac(lladdr);
-    return {
-      header: {
-        ndmFamily: addr.length === 4 ? AF.INET : AF.INET6,
-        ndmIfindex: link,
-        ndmState: NUD_PERMANENT,
-      },
-      attrs,
-    };
-  }
-
-  /** Adds a permanent neighbour entry, e.g. `addNeighbour("eth0", "10.0.0.9", "02:00:00:00:00:09")`. */
-  async addNeighbour(
+  /**
+   * Adds a neighbour entry: `addNeighbour("eth0", "10.0.0.9", "02:00:00:00:00:09")`
+   * (permanent), or a {@linkcode nb.NeighbourSpec} with a state, router or
+   * proxy flag; `mode: "replace"` as `ip neigh replace`.
+   */
+  addNeighbour(
     link: string | number,
     dst: string,
     lladdr: string,
+    options?: WaitOptions,
+  ): Promise<void>;
+  /** Adds (or with `mode: "replace"` replaces) the neighbour entry `spec`. */
+  addNeighbour(
+    spec: nb.NeighbourSpec,
+    options?: WaitOptions & { mode?: "create" | "replace" },
+  ): Promise<void>;
+  addNeighbour(
+    a: string | number | nb.NeighbourSpec,
+    b?: string | WaitOptions & { mode?: "create" | "replace" },
+    lladdr?: string,
     options: WaitOptions = {},
   ): Promise<void> {
-    await this.neigh.do("newneigh", this.#neighRequest(await this.#index(link), dst, lladdr), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
-    });
+    if (typeof a === "object") return nb.addNeighbour(this.neigh, this.#ix, a, b as WaitOptions);
+    return nb.addNeighbour(this.neigh, this.#ix, { dev: a, dst: b as string, lladdr }, options);
   }
 
-  /** Deletes a neighbour entry. */
-  async deleteNeighbour(link: string | number, dst: string, options: WaitOptions = {}) {
-    await this.neigh.do("delneigh", this.#neighRequest(await this.#index(link), dst), options);
+  /** Deletes a neighbour entry (by link and address, or by its spec, e.g. a proxy one). */
+  deleteNeighbour(link: string | number, dst: string, options?: WaitOptions): Promise<void>;
+  /** Deletes the neighbour entry `spec` (a proxy one with `proxy: true`). */
+  deleteNeighbour(spec: nb.NeighbourSpec, options?: WaitOptions): Promise<void>;
+  async deleteNeighbour(
+    a: string | number | nb.NeighbourSpec,
+    b?: string | WaitOptions,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    const spec = typeof a === "object" ? a : { dev: a, dst: b as string };
+    const r = await nb.neighbourRequest(spec, this.#ix);
+    await this.neigh.do("delneigh", r, typeof a === "object" ? b as WaitOptions : options);
+  }
+
+  /** Deletes what `ip neigh flush` would (see {@linkcode nb.flushNeighbours}); returns how many. */
+  flushNeighbours(opts: Parameters<typeof nb.flushNeighbours>[2] = {}): Promise<number> {
+    return nb.flushNeighbours(this.neigh, this.#ix, opts);
+  }
+
+  /** Adds a bridge FDB entry (`bridge fdb add/append/replace`); see {@linkcode fdb.FdbSpec}. */
+  addFdb(spec: fdb.FdbSpec, options: WaitOptions & { mode?: fdb.FdbMode } = {}): Promise<void> {
+    return fdb.addFdb(this.neigh, this.#ix, spec, options);
+  }
+
+  /** Deletes a bridge FDB entry (`bridge fdb del`). */
+  deleteFdb(spec: fdb.FdbSpec, options: WaitOptions = {}): Promise<void> {
+    return fdb.deleteFdb(this.neigh, this.#ix, spec, options);
+  }
+
+  /** Every bridge FDB entry (`bridge fdb show`), or those of `dev`. */
+  fdb(opts: DumpOptions & { dev?: string | number } = {}): Promise<Neighbour[]> {
+    return fdb.listFdb(this.neigh, this.#ix, opts);
+  }
+
+  /** Adds VLANs to a bridge port or bridge (`bridge vlan add`); see {@linkcode brv.BridgeVlanSpec}. */
+  addBridgeVlan(spec: brv.BridgeVlanSpec, options: WaitOptions = {}): Promise<void> {
+    return brv.changeBridgeVlan(this.socket, this.#ix, spec, false, options);
+  }
+
+  /** Deletes VLANs of a bridge port or bridge (`bridge vlan del`). */
+  deleteBridgeVlan(spec: brv.BridgeVlanSpec, options: WaitOptions = {}): Promise<void> {
+    return brv.changeBridgeVlan(this.socket, this.#ix, spec, true, options);
+  }
+
+  /** The VLANs of every bridge port and bridge (`bridge vlan show`). */
+  bridgeVlans(options: DumpOptions = {}): Promise<brv.LinkVlans[]> {
+    return brv.bridgeVlans(this.socket, options);
   }
 
   /**

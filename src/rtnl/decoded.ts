@@ -8,7 +8,7 @@
 import type { Decoded } from "../ynl/family.ts";
 import type { AddrAttrs, Ifaddrmsg } from "../families/rt_addr.ts";
 import type { Ifinfomsg, LinkAttrs, RtnlLinkStats64 } from "../families/rt_link.ts";
-import type { Ndmsg, NeighbourAttrs } from "../families/rt_neigh.ts";
+import { type Ndmsg, type NeighbourAttrs, NTF_FLAGS, NUD_STATE } from "../families/rt_neigh.ts";
 import { type RouteAttrs, RTM_TYPE, type Rtmsg } from "../families/rt_route.ts";
 import { OPERSTATE } from "./link_kinds.ts";
 import { type AddressFlag, addressFlagNames, type Lifetime } from "./addresses.ts";
@@ -23,6 +23,10 @@ import {
 } from "./routes.ts";
 
 const IFF_UP = 1;
+
+function bitNames(table: Readonly<Record<string, number>>, bits: number): string[] {
+  return Object.entries(table).filter(([, b]) => (bits & b) !== 0).map(([n]) => n);
+}
 
 function u32be(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -158,6 +162,20 @@ export interface Neighbour {
   dst?: Uint8Array;
   /** Its link-layer address, bytes. */
   lladdr?: Uint8Array;
+  /** The state bits by the spec's `nud-state` names ("permanent", "reachable", ...). */
+  stateNames: string[];
+  /** NTF_* flags. */
+  flags: number;
+  /** Those flags by the spec's `ntf-flags` names ("self", "master", "proxy", "router", ...). */
+  flagNames: string[];
+  /** VLAN id (bridge FDB). */
+  vlan?: number;
+  /** VNI (vxlan FDB). */
+  vni?: number;
+  /** Index of the bridge whose FDB holds it (NDA_MASTER). */
+  master?: number;
+  /** Index of the device to reach a vxlan remote through (NDA_IFINDEX, `via`). */
+  via?: number;
   /** The fixed header. */
   header: Ndmsg;
   /** Every attribute, decoded. */
@@ -244,6 +262,13 @@ export function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     state: h.ndmState ?? 0,
     dst: a.dst,
     lladdr: a.lladdr,
+    stateNames: bitNames(NUD_STATE, h.ndmState ?? 0),
+    flags: h.ndmFlags ?? 0,
+    flagNames: bitNames(NTF_FLAGS, h.ndmFlags ?? 0),
+    vlan: a.vlan,
+    vni: a.vni,
+    master: a.master,
+    via: a.ifindex,
     header: h,
     attrs: a,
   };

@@ -45,6 +45,32 @@ export {
   type Lifetime,
 } from "./addresses.ts";
 export {
+  addNeighbour,
+  flushNeighbours,
+  type IndexOf,
+  listNeighbours,
+  neighbourRequest,
+  type NeighbourSpec,
+  type NeighbourState,
+} from "./neighbours.ts";
+export {
+  addFdb,
+  AF_BRIDGE,
+  deleteFdb,
+  type FdbMode,
+  fdbRequest,
+  type FdbSpec,
+  listFdb,
+} from "./fdb.ts";
+export {
+  type BridgeVlan,
+  bridgeVlans,
+  type BridgeVlanSpec,
+  bridgeVlanSpec,
+  changeBridgeVlan,
+  type LinkVlans,
+} from "./bridge_vlans.ts";
+export {
   FIB_RULE,
   RT_TABLE,
   type Rule,

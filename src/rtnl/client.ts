@@ -231,6 +231,24 @@ export class Rtnl implements AsyncDisposable {
     }
   }
 
+  /**
+   * Changes a link's kind data in place (`ip link set DEV type KIND ...`),
+   * e.g. `changeLinkKind("bond0", { kind: "bond", miimon: 200 })`; the kernel
+   * says which fields of a kind can change (EOPNOTSUPP or EINVAL otherwise).
+   */
+  async changeLinkKind(
+    link: string | number,
+    spec: LinkKindSpec,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    const ifiIndex = await this.#index(link);
+    if (spec?.kind === "veth") {
+      throw new TypeError("changeLinkKind: a veth has no kind data to change");
+    }
+    const { linkinfo } = await linkRequest("-", spec, this.#ix);
+    await this.link.do("newlink", { header: { ifiIndex }, attrs: { linkinfo } }, options);
+  }
+
   /** Deletes a link (both ends of a veth pair go). */
   async deleteLink(link: string | number, options: WaitOptions = {}): Promise<void> {
     linkRef("link", link);

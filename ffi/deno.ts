@@ -50,6 +50,8 @@ const symbols = {
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   unlink: { parameters: ["buffer"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  ioctlValue: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -75,6 +77,9 @@ function load(): Sys {
     umount2: (target: string, flags: number) => raw.umount2(cString(target), flags),
     mkdir: (path: string, mode: number) => raw.mkdir(cString(path), mode),
     unlink: (path: string) => raw.unlink(cString(path)),
+    ioctl: (fd: number, request: number, arg: Uint8Array) => raw.ioctl(fd, BigInt(request), arg),
+    ioctlValue: (fd: number, request: number, value: number) =>
+      raw.ioctlValue(fd, BigInt(request), BigInt(value)),
   };
   return buildSys(libc, errno, {
     receiver(capacity, slotSize) {

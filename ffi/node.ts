@@ -56,6 +56,9 @@ const prototypes = {
   umount2: "int umount2(const char *, int)",
   mkdir: "int mkdir(const char *, unsigned int)",
   unlink: "int unlink(const char *)",
+  // variadic in C; on x86_64 and aarch64 Linux the third argument goes as a fixed one would
+  ioctl: "int ioctl(int, unsigned long, void *)",
+  ioctlValue: "int ioctl(int, unsigned long, unsigned long)",
 } as const;
 
 type Fn = (...args: unknown[]) => number;

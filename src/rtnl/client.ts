@@ -41,6 +41,7 @@ import * as fdb from "./fdb.ts";
 import * as brv from "./bridge_vlans.ts";
 import { addressRequest, type AddressSpec } from "./addresses.ts";
 import * as rule from "./rules.ts";
+import { setupTun } from "./tun.ts";
 import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
 export type { Address, Link, Neighbour, Route } from "./decoded.ts";
@@ -196,6 +197,18 @@ export class Rtnl implements AsyncDisposable {
    * `addLink("vx0", { kind: "vxlan", vni: 42, remote: "10.0.0.2", port: 4789 })`.
    */
   async addLink(name: string, spec: LinkKindSpec, options: WaitOptions = {}): Promise<void> {
+    if (spec?.kind === "tun" || spec?.kind === "tap") {
+      // the kernel makes these through /dev/net/tun only, in the opener's namespace
+      await linkRequest(name, { kind: "dummy" }, this.#ix); // the name's checks
+      // TUNSETIFF attaches to an existing device of the name: refuse as RTM_NEWLINK would
+      if ((await this.links(options)).some((l) => l.name === name)) {
+        throw new SyscallError("TUNSETIFF", -17, name);
+      }
+      const ns = this.#options.netns;
+      const path = ns === undefined || ns.includes("/") ? ns : `/var/run/netns/${ns}`;
+      setupTun(this.#options.sys ?? loadSys(), name, spec, true, path);
+      return;
+    }
     const attrs = await linkRequest(name, spec, (ref, what) => this.#index(ref, what));
     await this.link.do("newlink", { attrs }, { ...options, flags: NLM_F.CREATE | NLM_F.EXCL });
   }

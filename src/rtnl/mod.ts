@@ -70,6 +70,7 @@ export {
   changeBridgeVlan,
   type LinkVlans,
 } from "./bridge_vlans.ts";
+export { setupTun, TUN_FLAGS, tunFlags, type TunInfo, tunInfo, type TunSpec } from "./tun.ts";
 export {
   FIB_RULE,
   RT_TABLE,

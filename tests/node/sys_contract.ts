@@ -298,7 +298,8 @@ export const checks: Check[] = [
     },
   },
   {
-    name: "connect: other sockets' unicast refused; a reply read without its address",
+    name:
+      "connect: other sockets' unicast refused; a reply read without its address",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -410,7 +411,8 @@ export const checks: Check[] = [
     },
   },
   {
-    name: "wait resolves with 1 for a datagram from another socket (sender port id)",
+    name:
+      "wait resolves with 1 for a datagram from another socket (sender port id)",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -521,7 +523,8 @@ export const checks: Check[] = [
     },
   },
   {
-    name: "createNetns/deleteNetns: a bound namespace to open sockets in; EEXIST; gone after",
+    name:
+      "createNetns/deleteNetns: a bound namespace to open sockets in; EEXIST; gone after",
     netns: true,
     run(sys, env) {
       assert(
@@ -544,6 +547,81 @@ export const checks: Check[] = [
         "socket in the deleted one",
       );
       return Promise.resolve();
+    },
+  },
+  {
+    name:
+      "tunSetup: a persistent tap made in a namespace is there; persist off removes it",
+    netns: true,
+    async run(sys, env) {
+      assert(sys.tunSetup, "tunSetup is provided");
+      const IFF_TAP = 2, IFF_NO_PI = 0x1000, IFF_TUN = 1;
+      const links = async () => {
+        const { fd, portId } = open(sys, 0, env.netnsPath);
+        try {
+          equal(
+            sys.sendTo(fd, getLink(NLM_F_REQUEST | NLM_F_DUMP, 9), 0, 0),
+            32,
+            "sendTo",
+          );
+          return await receiveDump(sys, fd, sys.receiver(4, 32768), portId, 9);
+        } finally {
+          sys.close(fd);
+        }
+      };
+      equal(
+        sys.tunSetup(
+          "nltstap0",
+          IFF_TAP | IFF_NO_PI,
+          4321,
+          8765,
+          true,
+          env.netnsPath,
+        ),
+        0,
+        "tunSetup",
+      );
+      assert(
+        (await links()).includes("nltstap0"),
+        "the tap is in the namespace",
+      );
+      // a tun of the tap's name: the kernel's EINVAL
+      equal(
+        sys.tunSetup("nltstap0", IFF_TUN, -1, -1, true, env.netnsPath),
+        -22,
+        "tun over tap",
+      );
+      equal(
+        sys.tunSetup("x".repeat(16), IFF_TAP, -1, -1, true, env.netnsPath),
+        -22,
+        "long name",
+      );
+      equal(
+        sys.tunSetup(
+          "nltstap0",
+          IFF_TAP | IFF_NO_PI,
+          -1,
+          -1,
+          false,
+          env.netnsPath,
+        ),
+        0,
+        "off",
+      );
+      assert(!(await links()).includes("nltstap0"), "the tap is gone");
+      // not in the caller's namespace either time
+      equal(
+        sys.tunSetup(
+          "nltstap1",
+          IFF_TAP,
+          -1,
+          -1,
+          true,
+          "/var/run/netns/nlts-missing",
+        ),
+        -ENOENT,
+        "missing ns",
+      );
     },
   },
   {

@@ -7,10 +7,9 @@
  * @module
  */
 import { AF, parseAddress } from "../address.ts";
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
 import { NetlinkError, SyscallError } from "../errors.ts";
 import { loadSys } from "../sys.ts";
-import { unknownName } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
@@ -23,16 +22,15 @@ import {
   type Route,
   toAddress,
   toLink,
-  toNeighbour,
   toRoute,
 } from "./decoded.ts";
 import { changeRequest, type LinkChange, type LinkKindSpec, linkRequest } from "./links.ts";
 import { type Nexthop, nexthopRequest, type NexthopSpec, toNexthop } from "./nexthops.ts";
 import { type RouteMode, routeRequest, type RouteSpec, RT_SCOPE } from "./routes.ts";
-import { type Decoded, FamilyClient } from "../ynl/family.ts";
-import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
-import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
-import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
+import { FamilyClient } from "../ynl/family.ts";
+import { rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
+import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
+import { rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
 import { nsidOf } from "./netns.ts";
@@ -41,67 +39,14 @@ import * as fdb from "./fdb.ts";
 import * as brv from "./bridge_vlans.ts";
 import { addressRequest, type AddressSpec } from "./addresses.ts";
 import * as rule from "./rules.ts";
+import { type EventOptions, type RtnlEvent, type RtnlEventKind, rtnlEvents } from "./events.ts";
 import { setupTun } from "./tun.ts";
-import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
+import { type RouteAttrs, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
 export type { Address, Link, Neighbour, Route } from "./decoded.ts";
 export type { RouteSpec } from "./routes.ts";
 
-/** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
-export const RTNLGRP = {
-  LINK: 1,
-  NEIGH: 3,
-  IPV4_IFADDR: 5,
-  IPV4_ROUTE: 7,
-  IPV6_IFADDR: 9,
-  IPV6_ROUTE: 11,
-} as const;
-
-/**
- * The kinds of event {@linkcode Rtnl.events} takes and yields, named as the
- * objects of `ip monitor` (and the `kind` of each {@linkcode RtnlEvent}),
- * with the groups each joins for IPv4 and for IPv6.
- *
- * @example
- * ```ts
- * import { RTNL_EVENT_GROUPS } from "./client.ts";
- * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour"]
- * ```
- */
-export const RTNL_EVENT_GROUPS = {
-  link: { 4: [RTNLGRP.LINK], 6: [RTNLGRP.LINK] },
-  address: { 4: [RTNLGRP.IPV4_IFADDR], 6: [RTNLGRP.IPV6_IFADDR] },
-  route: { 4: [RTNLGRP.IPV4_ROUTE], 6: [RTNLGRP.IPV6_ROUTE] },
-  neighbour: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
-} as const;
-
-/** A kind of rtnetlink event: `"link"`, `"address"`, `"route"` or `"neighbour"`. */
-export type RtnlEventKind = keyof typeof RTNL_EVENT_GROUPS;
-
-/** The groups of `kinds`; a name that is not a kind is a TypeError naming the valid ones. */
-function eventGroups(kinds: readonly string[], ipVersion?: 4 | 6): number[] {
-  const valid = Object.keys(RTNL_EVENT_GROUPS);
-  const groups = new Set<number>();
-  for (const k of kinds) {
-    if (!Object.hasOwn(RTNL_EVENT_GROUPS, k)) {
-      throw new TypeError(`Rtnl.events: ${unknownName("event kind", k, valid)}`);
-    }
-    const g = RTNL_EVENT_GROUPS[k as RtnlEventKind];
-    for (const n of ipVersion === 6 ? g[6] : ipVersion === 4 ? g[4] : [...g[4], ...g[6]]) {
-      groups.add(n);
-    }
-  }
-  return [...groups];
-}
-
-/** An rtnetlink event, decoded. */
-export type RtnlEvent =
-  | { kind: "link"; action: "new" | "del"; link: Link }
-  | { kind: "address"; action: "new" | "del"; address: Address }
-  | { kind: "route"; action: "new" | "del"; route: Route }
-  | { kind: "neighbour"; action: "new" | "del"; neighbour: Neighbour }
-  | { kind: "overrun" }
-  | { kind: "other"; type: number };
+export { RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind, RTNLGRP } from "./events.ts";
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
@@ -592,68 +537,9 @@ export class Rtnl implements AsyncDisposable {
    */
   events(
     kinds: readonly RtnlEventKind[],
-    options: { ipVersion?: 4 | 6; signal?: AbortSignal; receiveBufferSize?: number } = {},
+    options: EventOptions = {},
   ): AsyncIterableIterator<RtnlEvent> {
-    if (options.ipVersion !== undefined && options.ipVersion !== 4 && options.ipVersion !== 6) {
-      throw new RangeError(`Rtnl.events: ipVersion is 4 or 6, not ${options.ipVersion}`);
-    }
-    const groups = eventGroups(kinds, options.ipVersion);
-    const family = options.ipVersion === undefined ? undefined : familyNumber(options.ipVersion);
-    const open = () =>
-      NetlinkSocket.open(NETLINK.ROUTE, {
-        ...this.#options,
-        groups,
-        receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
-        signal: options.signal,
-      });
-    return (async function* (): AsyncGenerator<RtnlEvent> {
-      // Opened here, at the first next(): the generator's body runs then.
-      const sock = open();
-      const clients = {
-        link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
-        addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
-        route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
-        neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
-      };
-      try {
-        for await (const m of sock.events()) {
-          const t = m.type;
-          if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
-          else if (t === 16 || t === 17) {
-            yield {
-              kind: "link",
-              action: t === 16 ? "new" : "del",
-              link: toLink(clients.link.decode(m) as Decoded<Ifinfomsg, LinkAttrs>),
-            };
-          } else if (t === 20 || t === 21) {
-            yield {
-              kind: "address",
-              action: t === 20 ? "new" : "del",
-              address: toAddress(clients.addr.decode(m) as Decoded<Ifaddrmsg, AddrAttrs>),
-            };
-          } else if (t === 24 || t === 25) {
-            yield {
-              kind: "route",
-              action: t === 24 ? "new" : "del",
-              route: toRoute(clients.route.decode(m) as Decoded<Rtmsg, RouteAttrs>),
-            };
-          } else if (t === 28 || t === 29) {
-            const neighbour = toNeighbour(
-              clients.neigh.decode(m) as Decoded<Ndmsg, NeighbourAttrs>,
-            );
-            // One group carries both families' neighbours.
-            if (family !== undefined && neighbour.family !== family) continue;
-            yield {
-              kind: "neighbour",
-              action: t === 28 ? "new" : "del",
-              neighbour,
-            };
-          } else yield { kind: "other", type: t };
-        }
-      } finally {
-        await sock.close();
-      }
-    })();
+    return rtnlEvents(this.#options, kinds, options);
   }
 
   /** Closes the socket. */

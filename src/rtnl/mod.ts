@@ -29,6 +29,7 @@ export {
   RTNLGRP,
 } from "./client.ts";
 export { RouteView } from "./route_view.ts";
+export { type EventOptions, rtnlEvents } from "./events.ts";
 export { createNetns, deleteNetns, NETNS_DIR } from "./netns.ts";
 export {
   type LinkChange,

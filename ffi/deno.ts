@@ -82,6 +82,17 @@ function load(): Sys {
       raw.ioctlValue(fd, BigInt(request), BigInt(value)),
   };
   return buildSys(libc, errno, {
+    listDir(path) {
+      try {
+        return [...Deno.readDirSync(path)].map((e) => e.name);
+      } catch (e) {
+        return e instanceof Deno.errors.NotFound
+          ? -2
+          : e instanceof Deno.errors.PermissionDenied
+          ? -13
+          : -5;
+      }
+    },
     receiver(capacity, slotSize) {
       return new BlockReceiver(libc, errno, address, capacity, slotSize);
     },

@@ -137,7 +137,7 @@ export interface Libc {
 export function buildSys(
   libc: Libc,
   errno: () => number,
-  runtime: Pick<Sys, "receiver" | "wait">,
+  runtime: Pick<Sys, "receiver" | "wait" | "listDir">,
 ): Sys {
   const { addr, addrView, int, intView, len, lenView, counter, counterView } = scratchBuffers();
   const ok = (r: number) => (r < 0 ? -errno() : r);
@@ -201,6 +201,7 @@ export function buildSys(
   }
 
   return {
+    listDir: runtime.listDir,
     socket(protocol, type, netnsPath) {
       if (netnsPath === undefined) return openSocket(protocol, type);
       const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));

@@ -119,6 +119,11 @@ export interface Sys {
   /** Unmounts (MNT_DETACH) and removes a namespace made by `createNetns`. Optional. */
   deleteNetns?(path: string): number;
   /**
+   * The names in directory `path` (not "." or ".."), for listing named
+   * namespaces; a negated errno (ENOENT) when it cannot be read. Optional.
+   */
+  listDir?(path: string): string[] | number;
+  /**
    * Sets up a tun/tap device as `ip tuntap add/del` does: opens
    * `/dev/net/tun` (inside the namespace at `netnsPath`, if given, the
    * calling thread returning to its own before this returns), TUNSETIFF

@@ -30,7 +30,7 @@ export {
 } from "./client.ts";
 export { RouteView } from "./route_view.ts";
 export { type EventOptions, rtnlEvents } from "./events.ts";
-export { createNetns, deleteNetns, NETNS_DIR } from "./netns.ts";
+export { createNetns, deleteNetns, listNetns, NETNS_DIR } from "./netns.ts";
 export {
   type LinkChange,
   type LinkInfo,

@@ -298,8 +298,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "connect: other sockets' unicast refused; a reply read without its address",
+    name: "connect: other sockets' unicast refused; a reply read without its address",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -411,8 +410,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "wait resolves with 1 for a datagram from another socket (sender port id)",
+    name: "wait resolves with 1 for a datagram from another socket (sender port id)",
     async run(sys) {
       const a = open(sys);
       const b = open(sys);
@@ -523,8 +521,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "createNetns/deleteNetns: a bound namespace to open sockets in; EEXIST; gone after",
+    name: "createNetns/deleteNetns: a bound namespace to open sockets in; EEXIST; gone after",
     netns: true,
     run(sys, env) {
       assert(
@@ -550,8 +547,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name:
-      "tunSetup: a persistent tap made in a namespace is there; persist off removes it",
+    name: "tunSetup: a persistent tap made in a namespace is there; persist off removes it",
     netns: true,
     async run(sys, env) {
       assert(sys.tunSetup, "tunSetup is provided");
@@ -622,6 +618,20 @@ export const checks: Check[] = [
         -ENOENT,
         "missing ns",
       );
+    },
+  },
+  {
+    name: "listDir: the namespace's name under /var/run/netns; -ENOENT for a missing directory",
+    netns: true,
+    run(sys, env) {
+      assert(sys.listDir, "listDir is provided");
+      const names = sys.listDir("/var/run/netns");
+      assert(Array.isArray(names), `listDir: ${names}`);
+      const mine = env.netnsPath!.slice("/var/run/netns/".length);
+      assert(names.includes(mine), `${mine} in ${names}`);
+      assert(!names.includes(".") && !names.includes(".."), "no . or ..");
+      equal(sys.listDir("/var/run/netns/nlts-missing-dir"), -ENOENT, "missing");
+      return Promise.resolve();
     },
   },
   {

@@ -27,7 +27,11 @@ const CASES: [string, string[], TunSpec][] = [
     pi: true,
     vnetHdr: true,
   }],
-  ["tap1", ["mode", "tap", "vnet_hdr", "user", "4242"], { kind: "tap", vnetHdr: true, owner: 4242 }],
+  ["tap1", ["mode", "tap", "vnet_hdr", "user", "4242"], {
+    kind: "tap",
+    vnetHdr: true,
+    owner: 4242,
+  }],
   ["tun1", ["mode", "tun", "group", "4343"], { kind: "tun", group: 4343 }],
 ];
 

@@ -49,6 +49,29 @@ const CASES: [string[], RuleSpec][] = [
   [["pref", "120", "goto", "999"], { priority: 120, action: "goto", goto: 999 }],
   [
     [
+      "pref",
+      "130",
+      "ipproto",
+      "tcp",
+      "sport",
+      "80",
+      "dport",
+      "1000-2000",
+      "uidrange",
+      "100-200",
+      "table",
+      "7",
+    ],
+    { priority: 130, ipProto: 6, sport: 80, dport: [1000, 2000], uidRange: [100, 200], table: 7 },
+  ],
+  [["pref", "131", "ipproto", "udp", "dport", "53", "table", "8"], {
+    priority: 131,
+    ipProto: 17,
+    dport: 53,
+    table: 8,
+  }],
+  [
+    [
       "-6",
       "rule",
       "add",
@@ -77,6 +100,7 @@ async function withLinks(): Promise<Netns> {
 
 const tableName = (t: number) =>
   t === 253 ? "default" : t === 254 ? "main" : t === 255 ? "local" : String(t);
+const IP_PROTO: Record<number, string> = { 6: "tcp", 17: "udp", 132: "sctp" };
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** What `ip -j rule` prints of a rule, from what the library decoded. */
@@ -98,6 +122,13 @@ function asIp(r: Rule): IpRule {
   if (r.oif) o.oif = r.oif;
   if (r.oifDetached) o.oif_detached = null;
   if (r.l3mdev) o.l3mdev = null;
+  if (r.uidRange) [o.uid_start, o.uid_end] = [r.uidRange.start, r.uidRange.end];
+  if (r.ipProto !== undefined) o.ipproto = IP_PROTO[r.ipProto] ?? String(r.ipProto);
+  for (const [k, p] of [["sport", r.sport], ["dport", r.dport]] as const) {
+    if (!p) continue;
+    if (p.start === p.end) o[k] = p.start;
+    else [o[`${k}_start`], o[`${k}_end`]] = [p.start, p.end];
+  }
   if (r.table) {
     o.table = tableName(r.table);
     if (r.suppressPrefixLength !== undefined) o.suppress_prefixlen = r.suppressPrefixLength;
@@ -190,6 +221,9 @@ Deno.test({
     await assert.rejects(rtnl.addRule({ action: "goto" }), /needs a goto/);
     await assert.rejects(rtnl.addRule({ iif: "a-name-longer-than-15" }), /1\.\.15/);
     await assert.rejects(rtnl.rules({ ipVersion: 5 as never }), RangeError);
+    await assert.rejects(rtnl.addRule({ dport: [2000, 1000] }), RangeError);
+    await assert.rejects(rtnl.addRule({ sport: 70000 }), RangeError);
+    await assert.rejects(rtnl.addRule({ uidRange: 5 as never }), /\[start, end\]/);
     assert.deepEqual(await prios(4), [0, 32766, 32767]);
   },
 });

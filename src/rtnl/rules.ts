@@ -73,6 +73,14 @@ export interface RuleSpec {
   l3mdev?: boolean;
   /** Protocol that installed it; default "unspec" (as `ip rule add`). */
   protocol?: RouteProtocol;
+  /** IP protocol number of the packet (`ipproto`, 6 for TCP). */
+  ipProto?: number;
+  /** Source port, or a range `[start, end]` (`sport`). */
+  sport?: number | readonly [number, number];
+  /** Destination port, or a range (`dport`). */
+  dport?: number | readonly [number, number];
+  /** The sending socket's uid range `[start, end]` (`uidrange`). */
+  uidRange?: readonly [number, number];
 }
 
 /** A rule, decoded. */
@@ -121,6 +129,14 @@ export interface Rule {
   oifDetached: boolean;
   /** Protocol by name. */
   protocol: string;
+  /** IP protocol number, when set. */
+  ipProto?: number;
+  /** Source port range, when set. */
+  sport?: { start: number; end: number };
+  /** Destination port range, when set. */
+  dport?: { start: number; end: number };
+  /** Uid range, when set. */
+  uidRange?: { start: number; end: number };
   /** The fixed header. */
   header: FibRuleHdr;
   /** Every attribute, decoded. */
@@ -145,9 +161,25 @@ const KEYS = [
   "not",
   "l3mdev",
   "protocol",
+  "ipProto",
+  "sport",
+  "dport",
+  "uidRange",
 ];
 const ACTIONS = ["to-tbl", "goto", "nop", "blackhole", "unreachable", "prohibit"];
 const U32 = 0xffffffff;
+
+function range(what: string, x: unknown, max: number): { start: number; end: number } {
+  if (typeof x === "number") {
+    const n = integer(what, x, 0, max);
+    return { start: n, end: n };
+  }
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new TypeError(`${what}: takes a number or [start, end], got ${String(x)}`);
+  }
+  const start = integer(`${what} start`, x[0], 0, max);
+  return { start, end: integer(`${what} end`, x[1], start, max) };
+}
 
 function ifname(what: string, x: unknown): string {
   if (typeof x === "string" && x.length > 0 && x.length < 16) return x;
@@ -247,10 +279,21 @@ export function ruleRequest(
     header.table = table < 256 ? table : 0;
     attrs.table = table;
   }
+  if (spec.ipProto !== undefined) attrs.ipProto = integer("rule ipProto", spec.ipProto, 0, 255);
+  if (spec.sport !== undefined) attrs.sportRange = range("rule sport", spec.sport, 0xffff);
+  if (spec.dport !== undefined) attrs.dportRange = range("rule dport", spec.dport, 0xffff);
+  if (spec.uidRange !== undefined) {
+    if (!Array.isArray(spec.uidRange)) throw new TypeError("rule uidRange: takes [start, end]");
+    attrs.uidRange = range("rule uidRange", spec.uidRange, U32 - 1);
+  }
   if (spec.protocol !== undefined) {
     attrs.protocol = named("rule protocol", RTPROT, spec.protocol);
   } else if (!forDelete) attrs.protocol = RTPROT.unspec;
   return { header, attrs };
+}
+
+function pair(r?: { start?: number; end?: number }) {
+  return r === undefined ? undefined : { start: r.start ?? 0, end: r.end ?? 0 };
 }
 
 /** A decoded rt-rule message as a {@linkcode Rule}. */
@@ -281,6 +324,10 @@ export function toRule(d: Decoded<FibRuleHdr, FibRuleAttrs>): Rule {
     iifDetached: (flags & FIB_RULE.iifDetached) !== 0,
     oifDetached: (flags & FIB_RULE.oifDetached) !== 0,
     protocol: nameOf(RTPROT, a.protocol ?? 0),
+    ipProto: a.ipProto,
+    sport: pair(a.sportRange),
+    dport: pair(a.dportRange),
+    uidRange: pair(a.uidRange),
     header: h,
     attrs: a,
   };

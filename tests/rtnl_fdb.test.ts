@@ -47,6 +47,11 @@ const CASES: [string[], FdbSpec, FdbMode?][] = [
     "append",
   ],
   [
+    ["append", "00:00:00:00:00:00", "dev", "vx0", "dst", "10.9.0.6", "port", "4790"],
+    { mac: "00:00:00:00:00:00", dev: "vx0", dst: "10.9.0.6", port: 4790 },
+    "append",
+  ],
+  [
     ["add", "02:00:00:00:00:04", "dev", "vx0", "dst", "10.9.0.4", "dynamic"],
     { mac: "02:00:00:00:00:04", dev: "vx0", dst: "10.9.0.4", state: "dynamic" },
   ],
@@ -87,6 +92,7 @@ function asBridge(e: Neighbour, names: Map<number, string>): Fdb {
   const o: Fdb = { mac: formatMac(e.lladdr!), ifname: names.get(e.index) };
   if (e.vlan !== undefined) o.vlan = e.vlan;
   if (e.dst) o.dst = formatAddress(e.dst);
+  if (e.port !== undefined) o.port = e.port;
   if (e.vni !== undefined) o.vni = e.vni;
   if (e.via !== undefined) o.viaIf = names.get(e.via);
   o.flags = FLAG_NAMES.filter(([f]) => e.flagNames.includes(f)).map(([, b]) => b);
@@ -122,7 +128,7 @@ Deno.test({
     assert.equal(want.length, CASES.length);
     assert.deepEqual(await libFdb(rtnl), want);
     const vx = await rtnl.fdb({ dev: "vx0" });
-    assert.equal(vx.length, 4);
+    assert.equal(vx.length, 5);
   },
 });
 

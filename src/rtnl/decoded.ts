@@ -11,6 +11,7 @@ import type { Ifinfomsg, LinkAttrs, RtnlLinkStats64 } from "../families/rt_link.
 import { type Ndmsg, type NeighbourAttrs, NTF_FLAGS, NUD_STATE } from "../families/rt_neigh.ts";
 import { type RouteAttrs, RTM_TYPE, type Rtmsg } from "../families/rt_route.ts";
 import { OPERSTATE } from "./link_kinds.ts";
+import { swap16 } from "./fdb.ts";
 import { type AddressFlag, addressFlagNames, type Lifetime } from "./addresses.ts";
 import { type LinkInfo, linkInfo } from "./links.ts";
 import {
@@ -176,6 +177,8 @@ export interface Neighbour {
   master?: number;
   /** Index of the device to reach a vxlan remote through (NDA_IFINDEX, `via`). */
   via?: number;
+  /** A vxlan remote's UDP port (NDA_PORT, in host order). */
+  port?: number;
   /** The fixed header. */
   header: Ndmsg;
   /** Every attribute, decoded. */
@@ -269,6 +272,7 @@ export function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     vni: a.vni,
     master: a.master,
     via: a.ifindex,
+    port: a.port === undefined ? undefined : swap16(a.port),
     header: h,
     attrs: a,
   };

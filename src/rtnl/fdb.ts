@@ -45,12 +45,29 @@ export interface FdbSpec {
   vni?: number;
   /** The device to reach a vxlan remote through (`via`). */
   via?: LinkRef;
+  /** A vxlan remote's UDP port (`port`). */
+  port?: number;
   /** "permanent" (the default), "static" or "dynamic", as `bridge fdb add` takes them. */
   state?: "permanent" | "static" | "dynamic";
   /** Learned externally (`extern_learn`). */
   externLearn?: boolean;
   /** Never moves to another port (`sticky`). */
   sticky?: boolean;
+}
+
+/**
+ * NDA_PORT is a `__be16` in the kernel (vxlan's nla_put_be16/nla_get_be16),
+ * but Linux 7.2's rt-neigh spec declares it a u16 without a byte order, so
+ * the generated codec reads it in host order: this swaps it back.
+ *
+ * @example
+ * ```ts
+ * import { swap16 } from "./fdb.ts";
+ * swap16(4789); // 46354
+ * ```
+ */
+export function swap16(n: number): number {
+  return ((n & 0xff) << 8) | (n >> 8 & 0xff);
 }
 
 /** How `Rtnl.addFdb` treats an existing entry. */
@@ -65,6 +82,7 @@ const KEYS = [
   "dst",
   "vni",
   "via",
+  "port",
   "state",
   "externLearn",
   "sticky",
@@ -94,6 +112,7 @@ export async function fdbRequest(
   if (spec.dst !== undefined) attrs.dst = parseAddress(spec.dst);
   if (spec.vni !== undefined) attrs.vni = integer("fdb vni", spec.vni, 0, 0xffffff);
   if (spec.via !== undefined) attrs.ifindex = await index(spec.via, "fdb via");
+  if (spec.port !== undefined) attrs.port = swap16(integer("fdb port", spec.port, 1, 0xffff));
   let flags = 0;
   if (spec.master) flags |= NTF_FLAGS.master;
   if (spec.self || !spec.master) flags |= NTF_FLAGS.self;

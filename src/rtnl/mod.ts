@@ -1,10 +1,14 @@
 /**
- * rtnetlink's common jobs: {@linkcode Rtnl} lists and changes links,
- * addresses, routes and neighbours and follows their events;
- * {@linkcode RouteView} reads a route message in place (no copy), for
- * `map` callbacks over big dumps. The generated tables behind them are
- * `./families/rt_link`, `./families/rt_addr`, `./families/rt_route` and
- * `./families/rt_neigh`.
+ * rtnetlink's common jobs: {@linkcode Rtnl} lists and changes links (by
+ * kind, tun/tap included), addresses (flags, lifetimes, peer), routes
+ * (multipath, nexthop objects), policy rules, neighbours and proxy
+ * entries, the bridge FDB and bridge VLANs, and follows their events;
+ * named namespaces are made, listed and deleted by {@linkcode createNetns},
+ * {@linkcode listNetns} and {@linkcode deleteNetns}. {@linkcode RouteView}
+ * reads a route message in place (no copy), for `map` callbacks over big
+ * dumps. The generated tables behind them are `./families/rt_link`,
+ * `./families/rt_addr`, `./families/rt_route`, `./families/rt_rule`,
+ * `./families/rt_neigh`, `./families/rt_nexthop` and `./families/rt_bridge`.
  *
  * @example
  * ```ts ignore

@@ -275,6 +275,7 @@ Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a
     "neighbour",
     "rule",
     "fdb",
+    "nexthop",
   ]);
   const message = (kind: string) => {
     try {
@@ -287,7 +288,7 @@ Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a
   };
   assert.equal(
     message("adress"),
-    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour, rule, fdb',
+    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour, rule, fdb, nexthop',
   );
   assert.match(message("neigh"), /did you mean "neighbour"\?/);
   assert.match(message("ipv4-route"), /unknown event kind "ipv4-route".*valid: link, address/);

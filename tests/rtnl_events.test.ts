@@ -27,7 +27,8 @@ async function collect(
 }
 
 Deno.test({
-  name: "events: rules, neighbours and fdb entries, typed, as dumps and ip/bridge show them",
+  name:
+    "events: rules, neighbours, fdb entries and nexthops, typed, as dumps and ip/bridge show them",
   ignore: ignoreUnlessRoot,
   async fn() {
     await using ns = await makeNetns();
@@ -36,7 +37,7 @@ Deno.test({
     await ns.ip("link", "set", "va", "master", "br0");
     await ns.ip("addr", "add", "10.8.0.1/24", "dev", "vb");
     await using rtnl = Rtnl.open({ netns: ns.name });
-    const events = rtnl.events(["rule", "fdb", "neighbour"], {
+    const events = rtnl.events(["rule", "fdb", "neighbour", "nexthop"], {
       signal: AbortSignal.timeout(10_000),
     });
     const first = events.next(); // subscribed from here
@@ -45,6 +46,12 @@ Deno.test({
     await ns.ip("-6", "rule", "add", "pref", "501", "fwmark", "0x7", "table", "51");
     await run("bridge", "-n", ns.name, "fdb", "add", "02:00:00:00:00:42", "dev", "va", "master");
     await rtnl.addNeighbour("vb", "10.8.0.2", "02:00:00:00:00:02");
+    await ns.ip("link", "set", "va", "up");
+    await ns.ip("link", "set", "vb", "up");
+    await ns.ip("nexthop", "add", "id", "7", "via", "10.8.0.2", "dev", "vb");
+    await rtnl.addNexthop({ id: 8, blackhole: true });
+    const nexthops = await rtnl.nexthops();
+    await rtnl.deleteNexthop(8);
     const rules = [...await rtnl.rules({ ipVersion: 4 }), ...await rtnl.rules({ ipVersion: 6 })];
     const fdb = await rtnl.fdb({ dev: "va" });
     const neigh = await rtnl.neighbours({ ipVersion: 4 });
@@ -54,6 +61,23 @@ Deno.test({
       (await first).value as RtnlEvent,
       ...await collect(events, (s) => s.some((e) => e.kind === "rule" && e.action === "del")),
     ];
+    // nexthops: as the dump has them, and ip's
+    const nhNew = seen.filter((e) => e.kind === "nexthop" && e.action === "new");
+    assert.deepEqual(nhNew.map((e) => e.kind === "nexthop" && e.nexthop), nexthops);
+    const [ip7] = await ns.ipJson<{ id: number; gateway: string; dev: string }[]>(
+      "nexthop",
+      "show",
+      "id",
+      "7",
+    );
+    const n7 = nexthops.find((n) => n.id === 7)!;
+    assert.deepEqual([n7.id, formatAddress(n7.gateway!), n7.oif], [
+      ip7.id,
+      ip7.gateway,
+      (await rtnl.getLink(ip7.dev)).index,
+    ]);
+    const nhDel = seen.find((e) => e.kind === "nexthop" && e.action === "del");
+    assert.ok(nhDel?.kind === "nexthop" && nhDel.nexthop.id === 8 && nhDel.nexthop.blackhole);
     const ruleNew = seen.filter((e) => e.kind === "rule" && e.action === "new");
     assert.deepEqual(
       ruleNew.map((e) => e.kind === "rule" && e.rule),
@@ -120,6 +144,7 @@ Deno.test("events: the kinds, one naming scheme; a misspelt one is a TypeError n
     "neighbour",
     "rule",
     "fdb",
+    "nexthop",
   ]);
   assert.deepEqual(RTNL_EVENT_GROUPS.rule, { 4: [8], 6: [19] });
   assert.throws(() => rtnlEvents({}, ["rules" as never]), (e: Error) => {

@@ -2,7 +2,7 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [rule] [fdb] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [--netns NS] [--json]
  *
  * @example Run it
  * ```sh
@@ -17,7 +17,8 @@ import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
 import { choice, intOption, parseCli, runCli } from "./usage.ts";
 
-const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [rule] [fdb] [uevent] [options]
+const HELP =
+  `usage: monitor.ts [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [options]
 
   What to follow (default: all of them).
   --netns NAME    the network namespace to watch
@@ -103,6 +104,15 @@ function line(
         ifindex: e.entry.index,
         vlan: e.entry.vlan,
         dst: e.entry.dst ? fmt(e.entry.dst) : undefined,
+      };
+    case "nexthop":
+      return {
+        kind: "nexthop",
+        action: e.action,
+        id: e.nexthop.id,
+        gateway: e.nexthop.gateway ? fmt(e.nexthop.gateway) : undefined,
+        oif: e.nexthop.oif,
+        group: e.nexthop.group?.map((g) => `${g.id}/${g.weight}`).join(","),
       };
     default:
       return { kind: "other", type: e.type };

@@ -25,6 +25,13 @@ import {
   toRoute,
 } from "./decoded.ts";
 import { type Rule, toRule } from "./rules.ts";
+import { type Nexthop, toNexthop } from "./nexthops.ts";
+import {
+  type NexthopAttrs,
+  type Nhmsg,
+  rtNexthop,
+  type RtNexthopOps,
+} from "../families/rt_nexthop.ts";
 import { AF_BRIDGE } from "./fdb.ts";
 
 /** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
@@ -37,6 +44,7 @@ export const RTNLGRP = {
   IPV6_IFADDR: 9,
   IPV6_ROUTE: 11,
   IPV6_RULE: rtRule.mcastGroups["rtnlgrp-ipv6-rule"],
+  NEXTHOP: rtNexthop.mcastGroups["rtnlgrp-nexthop"],
 } as const;
 
 /**
@@ -48,7 +56,7 @@ export const RTNLGRP = {
  * @example
  * ```ts
  * import { RTNL_EVENT_GROUPS } from "./events.ts";
- * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour", "rule", "fdb"]
+ * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour", "rule", "fdb", "nexthop"]
  * ```
  */
 export const RTNL_EVENT_GROUPS = {
@@ -58,6 +66,7 @@ export const RTNL_EVENT_GROUPS = {
   neighbour: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
   rule: { 4: [RTNLGRP.IPV4_RULE], 6: [RTNLGRP.IPV6_RULE] },
   fdb: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
+  nexthop: { 4: [RTNLGRP.NEXTHOP], 6: [RTNLGRP.NEXTHOP] },
 } as const;
 
 /** A kind of rtnetlink event: a key of {@linkcode RTNL_EVENT_GROUPS}. */
@@ -71,6 +80,7 @@ export type RtnlEvent =
   | { kind: "neighbour"; action: "new" | "del"; neighbour: Neighbour }
   | { kind: "rule"; action: "new" | "del"; rule: Rule }
   | { kind: "fdb"; action: "new" | "del"; entry: Neighbour }
+  | { kind: "nexthop"; action: "new" | "del"; nexthop: Nexthop }
   | { kind: "overrun" }
   | { kind: "other"; type: number };
 
@@ -143,6 +153,7 @@ export function rtnlEvents(
       route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
       neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
       rule: FamilyClient.attach<RtRuleOps>(rtRule, sock),
+      nexthop: FamilyClient.attach<RtNexthopOps>(rtNexthop, sock),
     };
     try {
       for await (const m of sock.events()) {
@@ -181,6 +192,12 @@ export function rtnlEvents(
             action,
             rule: toRule(clients.rule.decode(m) as Decoded<FibRuleHdr, FibRuleAttrs>),
           };
+        } else if (t === 104 || t === 105) {
+          const nexthop = toNexthop(clients.nexthop.decode(m) as Decoded<Nhmsg, NexthopAttrs>);
+          // one group for both versions: a group or blackhole has no family
+          if (family === undefined || nexthop.family === family || nexthop.family === 0) {
+            yield { kind: "nexthop", action, nexthop };
+          }
         } else yield { kind: "other", type: t };
       }
     } finally {

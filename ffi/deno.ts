@@ -50,6 +50,8 @@ const symbols = {
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   unlink: { parameters: ["buffer"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  ioctlValue: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -75,8 +77,22 @@ function load(): Sys {
     umount2: (target: string, flags: number) => raw.umount2(cString(target), flags),
     mkdir: (path: string, mode: number) => raw.mkdir(cString(path), mode),
     unlink: (path: string) => raw.unlink(cString(path)),
+    ioctl: (fd: number, request: number, arg: Uint8Array) => raw.ioctl(fd, BigInt(request), arg),
+    ioctlValue: (fd: number, request: number, value: number) =>
+      raw.ioctlValue(fd, BigInt(request), BigInt(value)),
   };
   return buildSys(libc, errno, {
+    listDir(path) {
+      try {
+        return [...Deno.readDirSync(path)].map((e) => e.name);
+      } catch (e) {
+        return e instanceof Deno.errors.NotFound
+          ? -2
+          : e instanceof Deno.errors.PermissionDenied
+          ? -13
+          : -5;
+      }
+    },
     receiver(capacity, slotSize) {
       return new BlockReceiver(libc, errno, address, capacity, slotSize);
     },

@@ -23,6 +23,14 @@ export const EEXIST = 17;
 export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 export const POLLIN = 0x1;
+export const O_RDWR = 2;
+/** `_IOW('T', 202, int)` and its neighbours of `<linux/if_tun.h>`. */
+export const TUNSETIFF = 0x400454ca;
+export const TUNSETPERSIST = 0x400454cb;
+export const TUNSETOWNER = 0x400454cc;
+export const TUNSETGROUP = 0x400454ce;
+/** `struct ifreq`: a 16-byte name, then the union (here `short ifr_flags`). */
+export const IFREQ = 40;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 
@@ -116,6 +124,10 @@ export interface Libc {
   umount2(target: string, flags: number): number;
   mkdir(path: string, mode: number): number;
   unlink(path: string): number;
+  /** `ioctl(fd, request, buffer)`. */
+  ioctl(fd: number, request: number, arg: Uint8Array): number;
+  /** `ioctl(fd, request, value)`: an integer argument, not a pointer. */
+  ioctlValue(fd: number, request: number, value: number): number;
 }
 
 /**
@@ -125,7 +137,7 @@ export interface Libc {
 export function buildSys(
   libc: Libc,
   errno: () => number,
-  runtime: Pick<Sys, "receiver" | "wait">,
+  runtime: Pick<Sys, "receiver" | "wait" | "listDir">,
 ): Sys {
   const { addr, addrView, int, intView, len, lenView, counter, counterView } = scratchBuffers();
   const ok = (r: number) => (r < 0 ? -errno() : r);
@@ -141,11 +153,55 @@ export function buildSys(
     addrView.setUint32(8, groups, true);
   }
 
+  /** `open` into the namespace at `netnsPath`, then the thread back home. */
+  function inNetns(netnsPath: string, body: () => number): number {
+    const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (self < 0) return self;
+    const target = ok(libc.open(netnsPath, O_RDONLY | O_CLOEXEC));
+    if (target < 0) {
+      libc.close(self);
+      return target;
+    }
+    let r = ok(libc.setns(target, CLONE_NEWNET));
+    if (r === 0) {
+      r = body();
+      if (libc.setns(self, CLONE_NEWNET) < 0) {
+        const e = errno();
+        libc.close(target);
+        libc.close(self);
+        throw new Error(`setns back to the original netns failed: errno ${e}`);
+      }
+    }
+    libc.close(target);
+    libc.close(self);
+    return r;
+  }
+
+  function tun(name: string, flags: number, owner: number, group: number, persist: boolean) {
+    const fd = ok(libc.open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (fd < 0) return fd;
+    const ifr = new Uint8Array(new ArrayBuffer(IFREQ));
+    const bytes = new TextEncoder().encode(name);
+    if (bytes.length === 0 || bytes.length > 15) {
+      libc.close(fd);
+      return -22; // EINVAL: what the kernel says of a bad name
+    }
+    ifr.set(bytes);
+    new DataView(ifr.buffer).setInt16(16, flags, true);
+    let r = ok(libc.ioctl(fd, TUNSETIFF, ifr));
+    if (r >= 0 && owner >= 0) r = ok(libc.ioctlValue(fd, TUNSETOWNER, owner));
+    if (r >= 0 && group >= 0) r = ok(libc.ioctlValue(fd, TUNSETGROUP, group));
+    if (r >= 0) r = ok(libc.ioctlValue(fd, TUNSETPERSIST, persist ? 1 : 0));
+    libc.close(fd);
+    return r < 0 ? r : 0;
+  }
+
   function openSocket(protocol: number, type: number): number {
     return ok(libc.socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
   }
 
   return {
+    listDir: runtime.listDir,
     socket(protocol, type, netnsPath) {
       if (netnsPath === undefined) return openSocket(protocol, type);
       const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
@@ -201,6 +257,10 @@ export function buildSys(
       libc.close(self);
       if (r < 0) libc.unlink(path);
       return r;
+    },
+    tunSetup(name, flags, owner, group, persist, netnsPath) {
+      const body = () => tun(name, flags, owner, group, persist);
+      return netnsPath === undefined ? body() : inNetns(netnsPath, body);
     },
     deleteNetns(path) {
       const r = ok(libc.umount2(path, MNT_DETACH));

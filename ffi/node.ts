@@ -20,6 +20,7 @@
  * @module
  */
 import koffi from "koffi";
+import { readdirSync } from "node:fs";
 import type { Sys } from "./sys.ts";
 import { BlockReceiver, buildSys, type Libc as LibcCalls, pollBits, POLLIN } from "./linux.ts";
 
@@ -56,6 +57,9 @@ const prototypes = {
   umount2: "int umount2(const char *, int)",
   mkdir: "int mkdir(const char *, unsigned int)",
   unlink: "int unlink(const char *)",
+  // variadic in C; on x86_64 and aarch64 Linux the third argument goes as a fixed one would
+  ioctl: "int ioctl(int, unsigned long, void *)",
+  ioctlValue: "int ioctl(int, unsigned long, unsigned long)",
 } as const;
 
 type Fn = (...args: unknown[]) => number;
@@ -170,6 +174,14 @@ function load(): Sys {
   }
 
   return buildSys(libc as unknown as LibcCalls, errno, {
+    listDir(path) {
+      try {
+        return readdirSync(path);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        return code === "ENOENT" ? -2 : code === "EACCES" ? -13 : code === "ENOTDIR" ? -20 : -5;
+      }
+    },
     receiver(capacity, slotSize) {
       return new BlockReceiver(
         libc as unknown as LibcCalls,

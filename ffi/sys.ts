@@ -118,4 +118,27 @@ export interface Sys {
   createNetns?(path: string): number;
   /** Unmounts (MNT_DETACH) and removes a namespace made by `createNetns`. Optional. */
   deleteNetns?(path: string): number;
+  /**
+   * The names in directory `path` (not "." or ".."), for listing named
+   * namespaces; a negated errno (ENOENT) when it cannot be read. Optional.
+   */
+  listDir?(path: string): string[] | number;
+  /**
+   * Sets up a tun/tap device as `ip tuntap add/del` does: opens
+   * `/dev/net/tun` (inside the namespace at `netnsPath`, if given, the
+   * calling thread returning to its own before this returns), TUNSETIFF
+   * with `name` and `flags` (IFF_TUN 1 or IFF_TAP 2, IFF_NO_PI 0x1000,
+   * IFF_MULTI_QUEUE 0x100, IFF_VNET_HDR 0x4000), TUNSETOWNER `owner` and
+   * TUNSETGROUP `group` when not negative, TUNSETPERSIST `persist`, and
+   * closes it: with `persist` false a device made persistent before goes
+   * away. 0 or a negated errno. Optional.
+   */
+  tunSetup?(
+    name: string,
+    flags: number,
+    owner: number,
+    group: number,
+    persist: boolean,
+    netnsPath?: string,
+  ): number;
 }

@@ -268,7 +268,15 @@ Deno.test("event iterators never started hold no descriptor: Rtnl.events() and u
 
 Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a TypeError", async () => {
   await using rtnl = Rtnl.open();
-  assert.deepEqual(Object.keys(RTNL_EVENT_GROUPS), ["link", "address", "route", "neighbour"]);
+  assert.deepEqual(Object.keys(RTNL_EVENT_GROUPS), [
+    "link",
+    "address",
+    "route",
+    "neighbour",
+    "rule",
+    "fdb",
+    "nexthop",
+  ]);
   const message = (kind: string) => {
     try {
       rtnl.events([kind as RtnlEventKind]);
@@ -280,7 +288,7 @@ Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a
   };
   assert.equal(
     message("adress"),
-    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour',
+    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour, rule, fdb, nexthop',
   );
   assert.match(message("neigh"), /did you mean "neighbour"\?/);
   assert.match(message("ipv4-route"), /unknown event kind "ipv4-route".*valid: link, address/);

@@ -3,7 +3,7 @@
  * sees them, without the calling thread changing namespace.
  */
 import assert from "node:assert/strict";
-import { createNetns, deleteNetns, Rtnl } from "../src/rtnl/mod.ts";
+import { createNetns, deleteNetns, listNetns, Rtnl } from "../src/rtnl/mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
 
@@ -78,5 +78,31 @@ Deno.test({
     assert.equal(await rtnl.nsid(b.name), 7);
     assert.equal(await rtnl.nsid(c.name), undefined);
     await assert.rejects(rtnl.nsid("nlts-no-such-ns"), /ENOENT/);
+  },
+});
+
+Deno.test({
+  name: "netns: listNetns lists what ip netns list does",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    const prefix = `nlts-l${crypto.randomUUID().slice(0, 6)}`;
+    const mine = [`${prefix}-a`, `${prefix}-b`];
+    const ipList = async () =>
+      (JSON.parse(await run("ip", "-j", "netns", "list") || "[]") as { name: string }[])
+        .map((n) => n.name);
+    const ours = (names: string[]) => names.filter((n) => n.startsWith(prefix)).sort();
+    for (const n of mine) createNetns(n);
+    try {
+      const lib = listNetns(), ip = await ipList();
+      assert.deepEqual(ours(lib), mine);
+      assert.deepEqual(ours(ip), mine);
+      // the others too (other tests may add or remove theirs meanwhile: those made before both)
+      for (const n of lib) if (!n.startsWith("nlts-")) assert.ok(ip.includes(n), n);
+      assert.deepEqual(lib, [...lib].sort());
+    } finally {
+      for (const n of mine) deleteNetns(n);
+    }
+    assert.deepEqual(ours(listNetns()), []);
+    assert.deepEqual(ours(await ipList()), []);
   },
 });

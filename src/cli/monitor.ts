@@ -2,7 +2,7 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [--netns NS] [--json]
  *
  * @example Run it
  * ```sh
@@ -11,13 +11,14 @@
  *
  * @module
  */
-import { formatAddress } from "../address.ts";
+import { formatAddress, formatMac } from "../address.ts";
 import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
 import { choice, intOption, parseCli, runCli } from "./usage.ts";
 
-const HELP = `usage: monitor.ts [link] [address] [route] [neighbour] [uevent] [options]
+const HELP =
+  `usage: monitor.ts [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [options]
 
   What to follow (default: all of them).
   --netns NAME    the network namespace to watch
@@ -85,6 +86,33 @@ function line(
         dst: fmt(e.neighbour.dst),
         ifindex: e.neighbour.index,
         state: e.neighbour.state,
+      };
+    case "rule":
+      return {
+        kind: "rule",
+        action: e.action,
+        priority: e.rule.priority,
+        from: e.rule.srcLength ? `${fmt(e.rule.src)}/${e.rule.srcLength}` : "all",
+        ruleAction: e.rule.action,
+        table: e.rule.table || undefined,
+      };
+    case "fdb":
+      return {
+        kind: "fdb",
+        action: e.action,
+        mac: e.entry.lladdr ? formatMac(e.entry.lladdr) : "",
+        ifindex: e.entry.index,
+        vlan: e.entry.vlan,
+        dst: e.entry.dst ? fmt(e.entry.dst) : undefined,
+      };
+    case "nexthop":
+      return {
+        kind: "nexthop",
+        action: e.action,
+        id: e.nexthop.id,
+        gateway: e.nexthop.gateway ? fmt(e.nexthop.gateway) : undefined,
+        oif: e.nexthop.oif,
+        group: e.nexthop.group?.map((g) => `${g.id}/${g.weight}`).join(","),
       };
     default:
       return { kind: "other", type: e.type };

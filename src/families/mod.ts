@@ -32,6 +32,7 @@ import { ovsPacket } from "./ovs_packet.ts";
 import { ovsVport } from "./ovs_vport.ts";
 import { psp } from "./psp.ts";
 import { rtAddr } from "./rt_addr.ts";
+import { rtBridge } from "./rt_bridge.ts";
 import { rtLink } from "./rt_link.ts";
 import { rtNeigh } from "./rt_neigh.ts";
 import { rtNexthop } from "./rt_nexthop.ts";
@@ -73,6 +74,7 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   ovs_vport: ovsVport,
   psp: psp,
   rt_addr: rtAddr,
+  rt_bridge: rtBridge,
   rt_link: rtLink,
   rt_neigh: rtNeigh,
   rt_nexthop: rtNexthop,

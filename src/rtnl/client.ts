@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
+import { AF, parseAddress } from "../address.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
 import { NetlinkError, SyscallError } from "../errors.ts";
 import { loadSys } from "../sys.ts";
-import { unknownName } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import type { Message } from "../message.ts";
 import { MessageWriter } from "../writer.ts";
@@ -23,83 +22,34 @@ import {
   type Route,
   toAddress,
   toLink,
-  toNeighbour,
   toRoute,
 } from "./decoded.ts";
 import { changeRequest, type LinkChange, type LinkKindSpec, linkRequest } from "./links.ts";
 import { type Nexthop, nexthopRequest, type NexthopSpec, toNexthop } from "./nexthops.ts";
 import { type RouteMode, routeRequest, type RouteSpec, RT_SCOPE } from "./routes.ts";
-import { type Decoded, FamilyClient } from "../ynl/family.ts";
-import { type AddrAttrs, type Ifaddrmsg, rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
-import { type Ifinfomsg, type LinkAttrs, rtLink, type RtLinkOps } from "../families/rt_link.ts";
-import { type Ndmsg, type NeighbourAttrs, rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
+import { FamilyClient } from "../ynl/family.ts";
+import { rtAddr, type RtAddrOps } from "../families/rt_addr.ts";
+import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
+import { rtNeigh, type RtNeighOps } from "../families/rt_neigh.ts";
 import { rtNexthop, type RtNexthopOps } from "../families/rt_nexthop.ts";
 import { rtNsid, type RtNsidOps } from "../families/rt_nsid.ts";
 import { nsidOf } from "./netns.ts";
-import { type RouteAttrs, type Rtmsg, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
+import * as nb from "./neighbours.ts";
+import * as fdb from "./fdb.ts";
+import * as brv from "./bridge_vlans.ts";
+import { addressRequest, type AddressSpec } from "./addresses.ts";
+import * as rule from "./rules.ts";
+import { type EventOptions, type RtnlEvent, type RtnlEventKind, rtnlEvents } from "./events.ts";
+import { setupTun } from "./tun.ts";
+import { type RouteAttrs, rtRoute, type RtRouteOps } from "../families/rt_route.ts";
 
 export type { Address, Link, Neighbour, Route } from "./decoded.ts";
 export type { RouteSpec } from "./routes.ts";
 
-/** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
-export const RTNLGRP = {
-  LINK: 1,
-  NEIGH: 3,
-  IPV4_IFADDR: 5,
-  IPV4_ROUTE: 7,
-  IPV6_IFADDR: 9,
-  IPV6_ROUTE: 11,
-} as const;
-
-/**
- * The kinds of event {@linkcode Rtnl.events} takes and yields, named as the
- * objects of `ip monitor` (and the `kind` of each {@linkcode RtnlEvent}),
- * with the groups each joins for IPv4 and for IPv6.
- *
- * @example
- * ```ts
- * import { RTNL_EVENT_GROUPS } from "./client.ts";
- * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour"]
- * ```
- */
-export const RTNL_EVENT_GROUPS = {
-  link: { 4: [RTNLGRP.LINK], 6: [RTNLGRP.LINK] },
-  address: { 4: [RTNLGRP.IPV4_IFADDR], 6: [RTNLGRP.IPV6_IFADDR] },
-  route: { 4: [RTNLGRP.IPV4_ROUTE], 6: [RTNLGRP.IPV6_ROUTE] },
-  neighbour: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
-} as const;
-
-/** A kind of rtnetlink event: `"link"`, `"address"`, `"route"` or `"neighbour"`. */
-export type RtnlEventKind = keyof typeof RTNL_EVENT_GROUPS;
-
-/** The groups of `kinds`; a name that is not a kind is a TypeError naming the valid ones. */
-function eventGroups(kinds: readonly string[], ipVersion?: 4 | 6): number[] {
-  const valid = Object.keys(RTNL_EVENT_GROUPS);
-  const groups = new Set<number>();
-  for (const k of kinds) {
-    if (!Object.hasOwn(RTNL_EVENT_GROUPS, k)) {
-      throw new TypeError(`Rtnl.events: ${unknownName("event kind", k, valid)}`);
-    }
-    const g = RTNL_EVENT_GROUPS[k as RtnlEventKind];
-    for (const n of ipVersion === 6 ? g[6] : ipVersion === 4 ? g[4] : [...g[4], ...g[6]]) {
-      groups.add(n);
-    }
-  }
-  return [...groups];
-}
-
-/** An rtnetlink event, decoded. */
-export type RtnlEvent =
-  | { kind: "link"; action: "new" | "del"; link: Link }
-  | { kind: "address"; action: "new" | "del"; address: Address }
-  | { kind: "route"; action: "new" | "del"; route: Route }
-  | { kind: "neighbour"; action: "new" | "del"; neighbour: Neighbour }
-  | { kind: "overrun" }
-  | { kind: "other"; type: number };
+export { RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind, RTNLGRP } from "./events.ts";
 
 const IFF_UP = 1;
 const RT_TABLE_MAIN = 254;
-const NUD_PERMANENT = 0x80;
 const RTM_GETROUTE = 26;
 
 /** A link given by name (1..15 bytes) or index (a positive s32); else a TypeError/RangeError. */
@@ -179,6 +129,8 @@ export class Rtnl implements AsyncDisposable {
     return toLink(d);
   }
 
+  readonly #ix = (link: string | number, what: string) => this.#index(link, what);
+
   async #index(link: string | number, what = "link"): Promise<number> {
     const ref = linkRef(what, link);
     return typeof ref === "number" ? ref : (await this.getLink(ref)).index;
@@ -190,6 +142,18 @@ export class Rtnl implements AsyncDisposable {
    * `addLink("vx0", { kind: "vxlan", vni: 42, remote: "10.0.0.2", port: 4789 })`.
    */
   async addLink(name: string, spec: LinkKindSpec, options: WaitOptions = {}): Promise<void> {
+    if (spec?.kind === "tun" || spec?.kind === "tap") {
+      // the kernel makes these through /dev/net/tun only, in the opener's namespace
+      await linkRequest(name, { kind: "dummy" }, this.#ix); // the name's checks
+      // TUNSETIFF attaches to an existing device of the name: refuse as RTM_NEWLINK would
+      if ((await this.links(options)).some((l) => l.name === name)) {
+        throw new SyscallError("TUNSETIFF", -17, name);
+      }
+      const ns = this.#options.netns;
+      const path = ns === undefined || ns.includes("/") ? ns : `/var/run/netns/${ns}`;
+      setupTun(this.#options.sys ?? loadSys(), name, spec, true, path);
+      return;
+    }
     const attrs = await linkRequest(name, spec, (ref, what) => this.#index(ref, what));
     await this.link.do("newlink", { attrs }, { ...options, flags: NLM_F.CREATE | NLM_F.EXCL });
   }
@@ -225,6 +189,24 @@ export class Rtnl implements AsyncDisposable {
     }
   }
 
+  /**
+   * Changes a link's kind data in place (`ip link set DEV type KIND ...`),
+   * e.g. `changeLinkKind("bond0", { kind: "bond", miimon: 200 })`; the kernel
+   * says which fields of a kind can change (EOPNOTSUPP or EINVAL otherwise).
+   */
+  async changeLinkKind(
+    link: string | number,
+    spec: LinkKindSpec,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    const ifiIndex = await this.#index(link);
+    if (spec?.kind === "veth") {
+      throw new TypeError("changeLinkKind: a veth has no kind data to change");
+    }
+    const { linkinfo } = await linkRequest("-", spec, this.#ix);
+    await this.link.do("newlink", { header: { ifiIndex }, attrs: { linkinfo } }, options);
+  }
+
   /** Deletes a link (both ends of a veth pair go). */
   async deleteLink(link: string | number, options: WaitOptions = {}): Promise<void> {
     linkRef("link", link);
@@ -249,25 +231,34 @@ export class Rtnl implements AsyncDisposable {
     return out;
   }
 
-  #addrRequest(index: number, prefix: string) {
-    const p = parsePrefix(prefix);
-    return {
-      header: { ifaFamily: p.family, ifaPrefixlen: p.length, ifaIndex: index },
-      attrs: { local: p.address, address: p.address },
-    };
-  }
-
-  /** Adds an address, e.g. `addAddress("eth0", "10.0.0.1/24")`. */
-  async addAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
-    await this.addr.do("newaddr", this.#addrRequest(await this.#index(link), prefix), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
+  /**
+   * Adds an address, e.g. `addAddress("eth0", "10.0.0.1/24")`, or with
+   * flags, lifetimes, peer, broadcast, label ({@linkcode AddressSpec});
+   * `mode: "replace"` changes an existing one (`ip address replace`).
+   */
+  async addAddress(
+    link: string | number,
+    spec: string | AddressSpec,
+    options: WaitOptions & { mode?: "create" | "replace" } = {},
+  ): Promise<void> {
+    const { mode = "create", ...rest } = options;
+    if (mode !== "create" && mode !== "replace") {
+      throw new TypeError(`address mode: "create" or "replace", got ${String(mode)}`);
+    }
+    const r = addressRequest(await this.#index(link), spec);
+    await this.addr.do("newaddr", r, {
+      ...rest,
+      flags: NLM_F.CREATE | (mode === "create" ? NLM_F.EXCL : NLM_F.REPLACE),
     });
   }
 
-  /** Deletes an address. */
-  async deleteAddress(link: string | number, prefix: string, options: WaitOptions = {}) {
-    await this.addr.do("deladdr", this.#addrRequest(await this.#index(link), prefix), options);
+  /** Deletes an address ("ADDRESS/LEN", or its spec with the peer). */
+  async deleteAddress(
+    link: string | number,
+    spec: string | AddressSpec,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    await this.addr.do("deladdr", addressRequest(await this.#index(link), spec), options);
   }
 
   /** Every route of the main table (or `table`), or of one IP version. */
@@ -425,44 +416,101 @@ export class Rtnl implements AsyncDisposable {
     return nsidOf(client, netns, { ...options, sys: this.#options.sys });
   }
 
-  /** Every neighbour entry, or those of one IP version. */
-  async neighbours(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<Neighbour[]> {
-    const out: Neighbour[] = [];
-    const request = { header: { ndmFamily: familyNumber(opts.ipVersion) } };
-    for await (const d of this.neigh.dump("getneigh", request, opts)) out.push(toNeighbour(d));
-    return out;
+  /** Adds a rule (`ip rule add`); see {@linkcode rule.RuleSpec}. */
+  addRule(spec: rule.RuleSpec, options: WaitOptions = {}): Promise<void> {
+    return rule.addRule(this.socket, spec, options);
   }
 
-  #neighRequest(link: number, dst: string, lladdr?: string) {
-    const addr = parseAddress(dst);
-    const attrs: NeighbourAttrs = { dst: addr };
-    if (lladdr) attrs.lladdr = parseMac(lladdr);
-    return {
-      header: {
-        ndmFamily: addr.length === 4 ? AF.INET : AF.INET6,
-        ndmIfindex: link,
-        ndmState: NUD_PERMANENT,
-      },
-      attrs,
-    };
+  /** Deletes the first rule matching `spec` (`ip rule del`); fields left out match any. */
+  deleteRule(spec: rule.RuleSpec, options: WaitOptions = {}): Promise<void> {
+    return rule.deleteRule(this.socket, spec, options);
   }
 
-  /** Adds a permanent neighbour entry, e.g. `addNeighbour("eth0", "10.0.0.9", "02:00:00:00:00:09")`. */
-  async addNeighbour(
+  /** Every IPv4 and IPv6 rule, or those of one version (`ip rule list`). */
+  rules(opts: DumpOptions & { ipVersion?: 4 | 6 } = {}): Promise<rule.Rule[]> {
+    return rule.rules(this.socket, opts);
+  }
+
+  /** Every neighbour entry, or those of one IP version, or the proxy entries (`proxy: true`). */
+  neighbours(
+    opts: DumpOptions & { ipVersion?: 4 | 6; proxy?: boolean } = {},
+  ): Promise<Neighbour[]> {
+    return nb.listNeighbours(this.neigh, opts);
+  }
+
+  /**
+   * Adds a neighbour entry: `addNeighbour("eth0", "10.0.0.9", "02:00:00:00:00:09")`
+   * (permanent), or a {@linkcode nb.NeighbourSpec} with a state, router or
+   * proxy flag; `mode: "replace"` as `ip neigh replace`.
+   */
+  addNeighbour(
     link: string | number,
     dst: string,
     lladdr: string,
+    options?: WaitOptions,
+  ): Promise<void>;
+  /** Adds (or with `mode: "replace"` replaces) the neighbour entry `spec`. */
+  addNeighbour(
+    spec: nb.NeighbourSpec,
+    options?: WaitOptions & { mode?: "create" | "replace" },
+  ): Promise<void>;
+  addNeighbour(
+    a: string | number | nb.NeighbourSpec,
+    b?: string | WaitOptions & { mode?: "create" | "replace" },
+    lladdr?: string,
     options: WaitOptions = {},
   ): Promise<void> {
-    await this.neigh.do("newneigh", this.#neighRequest(await this.#index(link), dst, lladdr), {
-      ...options,
-      flags: NLM_F.CREATE | NLM_F.EXCL,
-    });
+    if (typeof a === "object") return nb.addNeighbour(this.neigh, this.#ix, a, b as WaitOptions);
+    return nb.addNeighbour(this.neigh, this.#ix, { dev: a, dst: b as string, lladdr }, options);
   }
 
-  /** Deletes a neighbour entry. */
-  async deleteNeighbour(link: string | number, dst: string, options: WaitOptions = {}) {
-    await this.neigh.do("delneigh", this.#neighRequest(await this.#index(link), dst), options);
+  /** Deletes a neighbour entry (by link and address, or by its spec, e.g. a proxy one). */
+  deleteNeighbour(link: string | number, dst: string, options?: WaitOptions): Promise<void>;
+  /** Deletes the neighbour entry `spec` (a proxy one with `proxy: true`). */
+  deleteNeighbour(spec: nb.NeighbourSpec, options?: WaitOptions): Promise<void>;
+  async deleteNeighbour(
+    a: string | number | nb.NeighbourSpec,
+    b?: string | WaitOptions,
+    options: WaitOptions = {},
+  ): Promise<void> {
+    const spec = typeof a === "object" ? a : { dev: a, dst: b as string };
+    const r = await nb.neighbourRequest(spec, this.#ix);
+    await this.neigh.do("delneigh", r, typeof a === "object" ? b as WaitOptions : options);
+  }
+
+  /** Deletes what `ip neigh flush` would (see {@linkcode nb.flushNeighbours}); returns how many. */
+  flushNeighbours(opts: Parameters<typeof nb.flushNeighbours>[2] = {}): Promise<number> {
+    return nb.flushNeighbours(this.neigh, this.#ix, opts);
+  }
+
+  /** Adds a bridge FDB entry (`bridge fdb add/append/replace`); see {@linkcode fdb.FdbSpec}. */
+  addFdb(spec: fdb.FdbSpec, options: WaitOptions & { mode?: fdb.FdbMode } = {}): Promise<void> {
+    return fdb.addFdb(this.neigh, this.#ix, spec, options);
+  }
+
+  /** Deletes a bridge FDB entry (`bridge fdb del`). */
+  deleteFdb(spec: fdb.FdbSpec, options: WaitOptions = {}): Promise<void> {
+    return fdb.deleteFdb(this.neigh, this.#ix, spec, options);
+  }
+
+  /** Every bridge FDB entry (`bridge fdb show`), or those of `dev`. */
+  fdb(opts: DumpOptions & { dev?: string | number } = {}): Promise<Neighbour[]> {
+    return fdb.listFdb(this.neigh, this.#ix, opts);
+  }
+
+  /** Adds VLANs to a bridge port or bridge (`bridge vlan add`); see {@linkcode brv.BridgeVlanSpec}. */
+  addBridgeVlan(spec: brv.BridgeVlanSpec, options: WaitOptions = {}): Promise<void> {
+    return brv.changeBridgeVlan(this.socket, this.#ix, spec, false, options);
+  }
+
+  /** Deletes VLANs of a bridge port or bridge (`bridge vlan del`). */
+  deleteBridgeVlan(spec: brv.BridgeVlanSpec, options: WaitOptions = {}): Promise<void> {
+    return brv.changeBridgeVlan(this.socket, this.#ix, spec, true, options);
+  }
+
+  /** The VLANs of every bridge port and bridge (`bridge vlan show`). */
+  bridgeVlans(options: DumpOptions = {}): Promise<brv.LinkVlans[]> {
+    return brv.bridgeVlans(this.socket, options);
   }
 
   /**
@@ -489,68 +537,9 @@ export class Rtnl implements AsyncDisposable {
    */
   events(
     kinds: readonly RtnlEventKind[],
-    options: { ipVersion?: 4 | 6; signal?: AbortSignal; receiveBufferSize?: number } = {},
+    options: EventOptions = {},
   ): AsyncIterableIterator<RtnlEvent> {
-    if (options.ipVersion !== undefined && options.ipVersion !== 4 && options.ipVersion !== 6) {
-      throw new RangeError(`Rtnl.events: ipVersion is 4 or 6, not ${options.ipVersion}`);
-    }
-    const groups = eventGroups(kinds, options.ipVersion);
-    const family = options.ipVersion === undefined ? undefined : familyNumber(options.ipVersion);
-    const open = () =>
-      NetlinkSocket.open(NETLINK.ROUTE, {
-        ...this.#options,
-        groups,
-        receiveBufferSize: options.receiveBufferSize ?? this.#options.receiveBufferSize,
-        signal: options.signal,
-      });
-    return (async function* (): AsyncGenerator<RtnlEvent> {
-      // Opened here, at the first next(): the generator's body runs then.
-      const sock = open();
-      const clients = {
-        link: FamilyClient.attach<RtLinkOps>(rtLink, sock),
-        addr: FamilyClient.attach<RtAddrOps>(rtAddr, sock),
-        route: FamilyClient.attach<RtRouteOps>(rtRoute, sock),
-        neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
-      };
-      try {
-        for await (const m of sock.events()) {
-          const t = m.type;
-          if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
-          else if (t === 16 || t === 17) {
-            yield {
-              kind: "link",
-              action: t === 16 ? "new" : "del",
-              link: toLink(clients.link.decode(m) as Decoded<Ifinfomsg, LinkAttrs>),
-            };
-          } else if (t === 20 || t === 21) {
-            yield {
-              kind: "address",
-              action: t === 20 ? "new" : "del",
-              address: toAddress(clients.addr.decode(m) as Decoded<Ifaddrmsg, AddrAttrs>),
-            };
-          } else if (t === 24 || t === 25) {
-            yield {
-              kind: "route",
-              action: t === 24 ? "new" : "del",
-              route: toRoute(clients.route.decode(m) as Decoded<Rtmsg, RouteAttrs>),
-            };
-          } else if (t === 28 || t === 29) {
-            const neighbour = toNeighbour(
-              clients.neigh.decode(m) as Decoded<Ndmsg, NeighbourAttrs>,
-            );
-            // One group carries both families' neighbours.
-            if (family !== undefined && neighbour.family !== family) continue;
-            yield {
-              kind: "neighbour",
-              action: t === 28 ? "new" : "del",
-              neighbour,
-            };
-          } else yield { kind: "other", type: t };
-        }
-      } finally {
-        await sock.close();
-      }
-    })();
+    return rtnlEvents(this.#options, kinds, options);
   }
 
   /** Closes the socket. */

@@ -8,9 +8,11 @@
 import type { Decoded } from "../ynl/family.ts";
 import type { AddrAttrs, Ifaddrmsg } from "../families/rt_addr.ts";
 import type { Ifinfomsg, LinkAttrs, RtnlLinkStats64 } from "../families/rt_link.ts";
-import type { Ndmsg, NeighbourAttrs } from "../families/rt_neigh.ts";
+import { type Ndmsg, type NeighbourAttrs, NTF_FLAGS, NUD_STATE } from "../families/rt_neigh.ts";
 import { type RouteAttrs, RTM_TYPE, type Rtmsg } from "../families/rt_route.ts";
 import { OPERSTATE } from "./link_kinds.ts";
+import { swap16 } from "./fdb.ts";
+import { type AddressFlag, addressFlagNames, type Lifetime } from "./addresses.ts";
 import { type LinkInfo, linkInfo } from "./links.ts";
 import {
   decodeMultipath,
@@ -22,6 +24,20 @@ import {
 } from "./routes.ts";
 
 const IFF_UP = 1;
+
+function bitNames(table: Readonly<Record<string, number>>, bits: number): string[] {
+  return Object.entries(table).filter(([, b]) => (bits & b) !== 0).map(([n]) => n);
+}
+
+function u32be(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n);
+  return b;
+}
+
+function life(n?: number): Lifetime | undefined {
+  return n === undefined ? undefined : n === 0xffffffff ? "forever" : n;
+}
 
 /** A network interface. */
 export interface Link {
@@ -75,6 +91,18 @@ export interface Address {
   label?: string;
   /** Scope. */
   scope: number;
+  /** IFA_F_* flags (IFA_FLAGS when present, else the header's 8 bits). */
+  flags: number;
+  /** Those flags by the spec's names ("nodad", "noprefixroute", "permanent", ...). */
+  flagNames: AddressFlag[];
+  /** IPv4 broadcast address, bytes. */
+  broadcast?: Uint8Array;
+  /** Seconds of validity left, or "forever". */
+  validLifetime?: Lifetime;
+  /** Seconds of preference left, or "forever". */
+  preferredLifetime?: Lifetime;
+  /** Metric of its prefix route. */
+  metric?: number;
   /** The fixed header. */
   header: Ifaddrmsg;
   /** Every attribute, decoded. */
@@ -135,6 +163,22 @@ export interface Neighbour {
   dst?: Uint8Array;
   /** Its link-layer address, bytes. */
   lladdr?: Uint8Array;
+  /** The state bits by the spec's `nud-state` names ("permanent", "reachable", ...). */
+  stateNames: string[];
+  /** NTF_* flags. */
+  flags: number;
+  /** Those flags by the spec's `ntf-flags` names ("self", "master", "proxy", "router", ...). */
+  flagNames: string[];
+  /** VLAN id (bridge FDB). */
+  vlan?: number;
+  /** VNI (vxlan FDB). */
+  vni?: number;
+  /** Index of the bridge whose FDB holds it (NDA_MASTER). */
+  master?: number;
+  /** Index of the device to reach a vxlan remote through (NDA_IFINDEX, `via`). */
+  via?: number;
+  /** A vxlan remote's UDP port (NDA_PORT, in host order). */
+  port?: number;
   /** The fixed header. */
   header: Ndmsg;
   /** Every attribute, decoded. */
@@ -175,6 +219,12 @@ export function toAddress(d: Decoded<Ifaddrmsg, AddrAttrs>): Address {
     local: a.local,
     label: a.label,
     scope: h.ifaScope ?? 0,
+    flags: a.flags ?? h.ifaFlags ?? 0,
+    flagNames: addressFlagNames(a.flags ?? h.ifaFlags ?? 0),
+    broadcast: a.broadcast === undefined ? undefined : u32be(a.broadcast),
+    validLifetime: life(a.cacheinfo?.ifaValid),
+    preferredLifetime: life(a.cacheinfo?.ifaPrefered),
+    metric: a.rtPriority,
     header: h,
     attrs: a,
   };
@@ -215,6 +265,14 @@ export function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     state: h.ndmState ?? 0,
     dst: a.dst,
     lladdr: a.lladdr,
+    stateNames: bitNames(NUD_STATE, h.ndmState ?? 0),
+    flags: h.ndmFlags ?? 0,
+    flagNames: bitNames(NTF_FLAGS, h.ndmFlags ?? 0),
+    vlan: a.vlan,
+    vni: a.vni,
+    master: a.master,
+    via: a.ifindex,
+    port: a.port === undefined ? undefined : swap16(a.port),
     header: h,
     attrs: a,
   };

@@ -15,12 +15,14 @@ import {
   type LinkAttrs,
   type LinkinfoBondAttrs,
   type LinkinfoBridgeAttrs,
+  type LinkinfoTunAttrs,
   type LinkinfoVlanAttrs,
   type LinkinfoVrfAttrs,
   rtLink,
   VLAN_PROTOCOLS,
 } from "../families/rt_link.ts";
 import { integer, named } from "./check.ts";
+import { type TunInfo, tunInfo, type TunSpec } from "./tun.ts";
 import {
   BOND_MODE,
   IPVLAN_MODE,
@@ -53,7 +55,8 @@ export type LinkKindSpec =
   | { kind: "ipvlan"; link: LinkRef; mode?: keyof typeof IPVLAN_MODE }
   | { kind: "bond"; mode?: keyof typeof BOND_MODE; miimon?: number }
   | { kind: "vrf"; table: number }
-  | { kind: "dummy" | "ifb" | "wireguard" };
+  | { kind: "dummy" | "ifb" | "wireguard" }
+  | TunSpec;
 
 /** A link's kind and its typed data, decoded from IFLA_LINKINFO. */
 export type LinkInfo =
@@ -73,6 +76,7 @@ export type LinkInfo =
   | { kind: "ipvlan"; mode?: string }
   | { kind: "bond"; mode?: string; miimon?: number }
   | { kind: "vrf"; table?: number }
+  | TunInfo
   | { kind: "other"; name: string };
 
 /** What `Rtnl.setLink` changes; absent fields are left alone. */
@@ -111,6 +115,8 @@ const KINDS = [
   "dummy",
   "ifb",
   "wireguard",
+  "tun",
+  "tap",
 ];
 const CHANGE_KEYS = ["mtu", "address", "name", "alias", "txqueuelen", "up", "master", "netns"];
 const VETH_INFO_PEER = 1;
@@ -255,6 +261,11 @@ export async function linkRequest(
       attrs.linkinfo = { kind: "vrf", data: data as Attrs };
       break;
     }
+    case "tun":
+    case "tap":
+      throw new TypeError(
+        `${spec.kind} link: made through /dev/net/tun (Rtnl.addLink), not rtnetlink`,
+      );
     default:
       keysOf(where, spec, ["kind"]);
       attrs.linkinfo = { kind: spec.kind };
@@ -331,6 +342,8 @@ export function linkInfo(attrs: LinkAttrs): LinkInfo | undefined {
     }
     case "vrf":
       return { kind: "vrf", table: ((d ?? {}) as LinkinfoVrfAttrs).table };
+    case "tun":
+      return tunInfo((d ?? {}) as LinkinfoTunAttrs);
     default:
       return { kind: "other", name: li.kind };
   }

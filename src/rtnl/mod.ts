@@ -1,10 +1,14 @@
 /**
- * rtnetlink's common jobs: {@linkcode Rtnl} lists and changes links,
- * addresses, routes and neighbours and follows their events;
- * {@linkcode RouteView} reads a route message in place (no copy), for
- * `map` callbacks over big dumps. The generated tables behind them are
- * `./families/rt_link`, `./families/rt_addr`, `./families/rt_route` and
- * `./families/rt_neigh`.
+ * rtnetlink's common jobs: {@linkcode Rtnl} lists and changes links (by
+ * kind, tun/tap included), addresses (flags, lifetimes, peer), routes
+ * (multipath, nexthop objects), policy rules, neighbours and proxy
+ * entries, the bridge FDB and bridge VLANs, and follows their events;
+ * named namespaces are made, listed and deleted by {@linkcode createNetns},
+ * {@linkcode listNetns} and {@linkcode deleteNetns}. {@linkcode RouteView}
+ * reads a route message in place (no copy), for `map` callbacks over big
+ * dumps. The generated tables behind them are `./families/rt_link`,
+ * `./families/rt_addr`, `./families/rt_route`, `./families/rt_rule`,
+ * `./families/rt_neigh`, `./families/rt_nexthop` and `./families/rt_bridge`.
  *
  * @example
  * ```ts ignore
@@ -29,7 +33,8 @@ export {
   RTNLGRP,
 } from "./client.ts";
 export { RouteView } from "./route_view.ts";
-export { createNetns, deleteNetns, NETNS_DIR } from "./netns.ts";
+export { type EventOptions, rtnlEvents } from "./events.ts";
+export { createNetns, deleteNetns, listNetns, NETNS_DIR } from "./netns.ts";
 export {
   type LinkChange,
   type LinkInfo,
@@ -37,6 +42,49 @@ export {
   type LinkKindSpec,
   type LinkRef,
 } from "./links.ts";
+export {
+  type AddressFlag,
+  addressFlagNames,
+  addressRequest,
+  type AddressSpec,
+  type Lifetime,
+} from "./addresses.ts";
+export {
+  addNeighbour,
+  flushNeighbours,
+  type IndexOf,
+  listNeighbours,
+  neighbourRequest,
+  type NeighbourSpec,
+  type NeighbourState,
+} from "./neighbours.ts";
+export {
+  addFdb,
+  AF_BRIDGE,
+  deleteFdb,
+  type FdbMode,
+  fdbRequest,
+  type FdbSpec,
+  listFdb,
+} from "./fdb.ts";
+export {
+  type BridgeVlan,
+  bridgeVlans,
+  type BridgeVlanSpec,
+  bridgeVlanSpec,
+  changeBridgeVlan,
+  type LinkVlans,
+} from "./bridge_vlans.ts";
+export { setupTun, TUN_FLAGS, tunFlags, type TunInfo, tunInfo, type TunSpec } from "./tun.ts";
+export {
+  FIB_RULE,
+  RT_TABLE,
+  type Rule,
+  type RuleAction,
+  ruleRequest,
+  type RuleSpec,
+  toRule,
+} from "./rules.ts";
 export { decodeGroup, type Nexthop, type NexthopSpec } from "./nexthops.ts";
 export { BOND_MODE, IPVLAN_MODE, MACVLAN_MODE, OPERSTATE } from "./link_kinds.ts";
 export {

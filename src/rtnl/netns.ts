@@ -66,6 +66,25 @@ export function deleteNetns(name: string, options: { sys?: Sys } = {}): void {
 }
 
 /**
+ * The named network namespaces (`ip netns list`): the names under
+ * /var/run/netns, sorted; none when the directory does not exist.
+ *
+ * @example
+ * ```ts ignore
+ * import { listNetns } from "../../mod.ts";
+ * listNetns(); // ["blue", "lab"]
+ * ```
+ */
+export function listNetns(options: { sys?: Sys } = {}): string[] {
+  const sys = options.sys ?? loadSys();
+  if (!sys.listDir) throw new TypeError("listNetns: this Sys cannot list directories");
+  const r = sys.listDir(NETNS_DIR);
+  if (r === -2) return [];
+  if (typeof r === "number") throw new SyscallError("listNetns", r, NETNS_DIR);
+  return r.sort();
+}
+
+/**
  * The id the namespace of `client`'s socket gives the named namespace (or
  * a path such as `/proc/PID/ns/net`), as `ip netns list-id` shows it;
  * undefined when none is assigned.

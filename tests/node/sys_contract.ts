@@ -547,6 +547,94 @@ export const checks: Check[] = [
     },
   },
   {
+    name: "tunSetup: a persistent tap made in a namespace is there; persist off removes it",
+    netns: true,
+    async run(sys, env) {
+      assert(sys.tunSetup, "tunSetup is provided");
+      const IFF_TAP = 2, IFF_NO_PI = 0x1000, IFF_TUN = 1;
+      const links = async () => {
+        const { fd, portId } = open(sys, 0, env.netnsPath);
+        try {
+          equal(
+            sys.sendTo(fd, getLink(NLM_F_REQUEST | NLM_F_DUMP, 9), 0, 0),
+            32,
+            "sendTo",
+          );
+          return await receiveDump(sys, fd, sys.receiver(4, 32768), portId, 9);
+        } finally {
+          sys.close(fd);
+        }
+      };
+      equal(
+        sys.tunSetup(
+          "nltstap0",
+          IFF_TAP | IFF_NO_PI,
+          4321,
+          8765,
+          true,
+          env.netnsPath,
+        ),
+        0,
+        "tunSetup",
+      );
+      assert(
+        (await links()).includes("nltstap0"),
+        "the tap is in the namespace",
+      );
+      // a tun of the tap's name: the kernel's EINVAL
+      equal(
+        sys.tunSetup("nltstap0", IFF_TUN, -1, -1, true, env.netnsPath),
+        -22,
+        "tun over tap",
+      );
+      equal(
+        sys.tunSetup("x".repeat(16), IFF_TAP, -1, -1, true, env.netnsPath),
+        -22,
+        "long name",
+      );
+      equal(
+        sys.tunSetup(
+          "nltstap0",
+          IFF_TAP | IFF_NO_PI,
+          -1,
+          -1,
+          false,
+          env.netnsPath,
+        ),
+        0,
+        "off",
+      );
+      assert(!(await links()).includes("nltstap0"), "the tap is gone");
+      // not in the caller's namespace either time
+      equal(
+        sys.tunSetup(
+          "nltstap1",
+          IFF_TAP,
+          -1,
+          -1,
+          true,
+          "/var/run/netns/nlts-missing",
+        ),
+        -ENOENT,
+        "missing ns",
+      );
+    },
+  },
+  {
+    name: "listDir: the namespace's name under /var/run/netns; -ENOENT for a missing directory",
+    netns: true,
+    run(sys, env) {
+      assert(sys.listDir, "listDir is provided");
+      const names = sys.listDir("/var/run/netns");
+      assert(Array.isArray(names), `listDir: ${names}`);
+      const mine = env.netnsPath!.slice("/var/run/netns/".length);
+      assert(names.includes(mine), `${mine} in ${names}`);
+      assert(!names.includes(".") && !names.includes(".."), "no . or ..");
+      equal(sys.listDir("/var/run/netns/nlts-missing-dir"), -ENOENT, "missing");
+      return Promise.resolve();
+    },
+  },
+  {
     name: "socket in a missing netns: -ENOENT",
     run(sys) {
       equal(

@@ -161,7 +161,8 @@ export function xmitTicks(rate: number, size: number): number {
  * ```
  */
 export function xmitSize(rate: number, ticks: number): number {
-  return Math.round((rate * ticks * NS_PER_TICK) / 1e9);
+  // as tc: ticks to microseconds (15.625 ticks each), then bytes, truncated
+  return Math.floor((rate * (ticks / (1000 / NS_PER_TICK))) / 1e6);
 }
 
 /** `struct tc_ratespec`, decoded. */

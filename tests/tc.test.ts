@@ -13,6 +13,7 @@ import { requireTools } from "./helpers/tools.ts";
 
 const tc = (ns: Netns, ...args: string[]) => run("tc", "-n", ns.name, ...args);
 /** `tc -j ...`, parsed; u32's repeated "match" keys are numbered so none is lost. */
+// deno-lint-ignore no-explicit-any
 async function tcJson<T = Record<string, any>[]>(ns: Netns, ...args: string[]): Promise<T> {
   let n = 0;
   const text = (await tc(ns, "-j", ...args)).replace(/"match":/g, () => `"match${n++}":`);
@@ -564,7 +565,11 @@ Deno.test({
     const htb = await transfer(a, b, size);
     const cls = (await t.classes("sa")).find((c) => c.handle === "1:10")!;
     assert.ok(Number(cls.stats!.bytes) >= size, `class sent ${cls.stats!.bytes}`);
-    console.log(`free ${Math.round(free)} B/s, tbf ${Math.round(tbf)} B/s, htb ${Math.round(htb)} B/s, set ${rate}`);
+    console.log(
+      `free ${Math.round(free)} B/s, tbf ${Math.round(tbf)} B/s, htb ${
+        Math.round(htb)
+      } B/s, set ${rate}`,
+    );
     // generous: the shaped transfers run near the rate, the free one far above it
     for (const [name, bps] of [["tbf", tbf], ["htb", htb]] as const) {
       assert.ok(bps < rate * 2, `${name}: ${bps} B/s, set ${rate}`);

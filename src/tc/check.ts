@@ -70,7 +70,7 @@ export function probability(what: string, percent: unknown): number {
  * ```
  */
 export function percent(p: number): number {
-  return (p / 0xffffffff) * 100;
+  return Math.round((p / 0xffffffff) * 100 * 1e6) / 1e6; // the u32's precision, no more
 }
 
 /** Optional rate/size/time: undefined stays undefined. */

@@ -249,6 +249,15 @@ export class Tc implements AsyncDisposable {
     return index;
   }
 
+  /** Every link's name, by index (for showing `dev` as tc does). */
+  async linkNames(options: DumpOptions = {}): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for await (const d of this.#link.dump("getlink", {}, options)) {
+      if (d.header.ifiIndex && d.attrs.ifname) out.set(d.header.ifiIndex, d.attrs.ifname);
+    }
+    return out;
+  }
+
   // ---- qdiscs
 
   /** Every qdisc (of one link, when given), with statistics. */

@@ -201,6 +201,12 @@ Deno.test({
         new RegExp(`entering network namespace "${ns.name}" \\(setns\\) needs CAP_SYS_ADMIN`),
       ],
       [
+        "src/cli/tc.ts",
+        ["qdisc", "show", "--netns", ns.name],
+        1,
+        new RegExp(`entering network namespace "${ns.name}" \\(setns\\) needs CAP_SYS_ADMIN`),
+      ],
+      [
         "src/cli/ynl.ts",
         [
           "--family",

@@ -578,3 +578,64 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "tc: the tc-like CLI shows what tc -j -s shows",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("tc");
+    await using ns = await vethNs();
+    for (
+      const c of [
+        "qdisc add dev va root handle 1: htb default 10",
+        "class add dev va parent 1: classid 1:10 htb rate 5mbit",
+        "qdisc add dev va parent 1:10 handle 2: tbf rate 1mbit burst 4k limit 9000",
+        "qdisc add dev vb clsact",
+        "filter add dev vb ingress prio 2 protocol ip u32 match ip sport 22 0xffff " +
+        "action mirred egress redirect dev va",
+      ]
+    ) await tc(ns, ...c.split(" "));
+    const cli = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../src/cli/tc.ts", import.meta.url).pathname,
+          "--netns",
+          ns.name,
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout);
+    };
+    // deno-lint-ignore no-explicit-any
+    const mine: any[] = JSON.parse(await cli("-s", "--json", "qdisc", "show"));
+    const theirs = await tcJson(ns, "-s", "qdisc", "show");
+    assert.deepEqual(
+      mine.map((q) => [q.dev, q.kind, q.handle, q.parent, Number(q.stats.bytes), q.stats.packets]),
+      theirs.map((q) => [q.dev, q.kind, q.handle, q.root ? "root" : q.parent, q.bytes, q.packets]),
+    );
+    const tbf = mine.find((q) => q.kind === "tbf");
+    const tcTbf = theirs.find((q) => q.kind === "tbf")!;
+    assert.deepEqual([tbf.options.rate, tbf.options.burst], [
+      tcTbf.options.rate,
+      tcTbf.options.burst,
+    ]);
+    // deno-lint-ignore no-explicit-any
+    const filters: any[] = JSON.parse(
+      await cli("--json", "filter", "show", "dev", "vb", "ingress"),
+    );
+    const tcFilters = await tcJson(ns, "filter", "show", "dev", "vb", "ingress");
+    assert.deepEqual(
+      filters.map((f) => [f.protocol, f.prio, f.kind, f.handle]),
+      tcFilters.map((f) => [f.protocol, f.pref, f.kind, f.options?.fh ?? ""]),
+    );
+    const text = await cli("-s", "qdisc", "show", "dev", "va");
+    assert.match(text, /^qdisc htb 1: dev va root .*defaultClass 16/m);
+    assert.match(text, /^qdisc tbf 2: dev va parent 1:10 rate 125000 burst 4096 limit 9000/m);
+    assert.match(text, /^ Sent \d+ bytes \d+ pkt \(dropped 0, overlimits 0 requeues 0\)$/m);
+  },
+});

@@ -50,8 +50,12 @@ const symbols = {
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   unlink: { parameters: ["buffer"], result: "i32" },
+  syscall: { parameters: ["i64", "i64", "buffer", "u64"], result: "i64" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
+
+/** `SYS_bpf` by architecture (asm/unistd_64.h; aarch64's generic table). */
+const SYS_BPF = { x86_64: 321n, aarch64: 280n } as const;
 
 function address(bytes: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
@@ -65,6 +69,7 @@ function load(): Sys {
   const raw = Deno.dlopen("libc.so.6", symbols).symbols;
   const errnoView = new Deno.UnsafePointerView(raw.__errno_location()!);
   const errno = () => errnoView.getInt32();
+  const nr = (SYS_BPF as Record<string, bigint>)[Deno.build.arch];
   const libc: Libc = {
     ...raw,
     open: (path: string, flags: number) => raw.open(cString(path), flags),
@@ -75,8 +80,14 @@ function load(): Sys {
     umount2: (target: string, flags: number) => raw.umount2(cString(target), flags),
     mkdir: (path: string, mode: number) => raw.mkdir(cString(path), mode),
     unlink: (path: string) => raw.unlink(cString(path)),
+    // an architecture without a known number: no bpfObjGet
+    bpf: nr === undefined
+      ? undefined
+      : (cmd: number, attr: Uint8Array, size: number) =>
+        Number(raw.syscall(nr, BigInt(cmd), attr, BigInt(size))),
   };
   return buildSys(libc, errno, {
+    address,
     receiver(capacity, slotSize) {
       return new BlockReceiver(libc, errno, address, capacity, slotSize);
     },

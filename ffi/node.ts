@@ -19,6 +19,7 @@
  *
  * @module
  */
+import process from "node:process";
 import koffi from "koffi";
 import type { Sys } from "./sys.ts";
 import { BlockReceiver, buildSys, type Libc as LibcCalls, pollBits, POLLIN } from "./linux.ts";
@@ -56,7 +57,11 @@ const prototypes = {
   umount2: "int umount2(const char *, int)",
   mkdir: "int mkdir(const char *, unsigned int)",
   unlink: "int unlink(const char *)",
+  syscall: "long syscall(long, long, void *, unsigned long)",
 } as const;
+
+/** `SYS_bpf` by architecture (asm/unistd_64.h; aarch64's generic table). */
+const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280 };
 
 type Fn = (...args: unknown[]) => number;
 type AsyncFn = Fn & {
@@ -169,7 +174,16 @@ function load(): Sys {
     });
   }
 
-  return buildSys(libc as unknown as LibcCalls, errno, {
+  const calls = {
+    ...libc,
+    // an architecture without a known number: no bpfObjGet
+    bpf: SYS_BPF[process.arch] === undefined
+      ? undefined
+      : (cmd: number, attr: Uint8Array, size: number) =>
+        Number(libc.syscall(SYS_BPF[process.arch], cmd, attr, size)),
+  } as unknown as LibcCalls;
+  return buildSys(calls, errno, {
+    address: (bytes) => ffi.address(bytes),
     receiver(capacity, slotSize) {
       return new BlockReceiver(
         libc as unknown as LibcCalls,

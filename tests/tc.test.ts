@@ -639,3 +639,62 @@ Deno.test({
     assert.match(text, /^ Sent \d+ bytes \d+ pkt \(dropped 0, overlimits 0 requeues 0\)$/m);
   },
 });
+
+/** Loads `r0 = 0; exit` as a sched_cls program and pins it at `path` (python3's ctypes, bpf(2)). */
+const PIN = `
+import ctypes, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+insns = struct.pack("<BBhi", 0xb7, 0, 0, 0) + struct.pack("<BBhi", 0x95, 0, 0, 0)
+ibuf = ctypes.create_string_buffer(insns, len(insns))
+lic = ctypes.create_string_buffer(b"GPL")
+attr = struct.pack("<IIQQIIQI", 3, 2, ctypes.addressof(ibuf), ctypes.addressof(lic), 0, 0, 0, 0)
+abuf = ctypes.create_string_buffer(attr, 128)
+fd = libc.syscall(321, 5, abuf, 128)
+if fd < 0: raise OSError(ctypes.get_errno(), "BPF_PROG_LOAD")
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+pattr = ctypes.create_string_buffer(struct.pack("<QII", ctypes.addressof(path), fd, 0), 128)
+if libc.syscall(321, 6, pattr, 128) < 0: raise OSError(ctypes.get_errno(), "BPF_OBJ_PIN")`;
+
+Deno.test({
+  name: "tc: a bpf filter from a pinned program (bpf(2) BPF_OBJ_GET), as tc shows it",
+  ignore: ignoreUnlessRoot || Deno.build.arch !== "x86_64",
+  async fn() {
+    await requireTools("tc", "python3");
+    await using ns = await vethNs();
+    const dir = await Deno.makeTempDir();
+    await run("mount", "-t", "bpf", "bpf", dir);
+    try {
+      await run("python3", "-c", PIN, `${dir}/prog`);
+      await using t = Tc.open({ netns: ns.name });
+      await t.addQdisc("vb", { kind: "clsact" });
+      await t.addFilter("vb", {
+        parent: "ingress",
+        prio: 4,
+        protocol: "all",
+        kind: "bpf",
+        pinned: `${dir}/prog`,
+        directAction: true,
+      });
+      const [f] = (await tcJson(ns, "filter", "show", "dev", "vb", "ingress"))
+        .filter((x) => x.options);
+      assert.equal(f.kind, "bpf");
+      assert.equal(f.pref, 4);
+      assert.equal(f.options["direct-action"], true);
+      assert.equal(f.options.bpf_name, "prog");
+      const [mine] = (await t.filters("vb", { parent: "ingress" })).filter((x) => x.options);
+      assert.deepEqual(mine.options!.bpf, {
+        directAction: true,
+        name: "prog",
+        id: f.options.prog.id,
+        tag: f.options.prog.tag,
+      });
+      await assert.rejects(
+        t.addFilter("vb", { parent: "ingress", kind: "bpf", pinned: `${dir}/none` }),
+        /bpf: ENOENT .*BPF_OBJ_GET .*none/,
+      );
+    } finally {
+      await run("umount", dir);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -13,6 +13,7 @@ import type { Attrs } from "../ynl/struct.ts";
 import type { TcOps } from "../families/tc.ts";
 import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
 import { actionAttrs } from "./actions.ts";
+import { closeFd, openPinned } from "./bpf.ts";
 import { classOptions, type ClassSpec, type HtbClassOptions, readClassOptions } from "./classes.ts";
 import { int } from "./check.ts";
 import {
@@ -455,11 +456,30 @@ export class Tc implements AsyncDisposable {
     const h = handle === undefined ? 0 : int("filter handle", handle, 0, 0xffffffff);
     const acts = [];
     for (const a of kindSpec.actions ?? []) acts.push(await actionAttrs(a, (n) => this.ifindex(n)));
-    const attrs: Attrs = { kind: kindSpec.kind, options: filterOptions(kindSpec, acts, proto) };
-    if (chain !== undefined) attrs.chain = int("filter chain", chain, 0, 0xffffffff);
     const ifindex = await this.ifindex(link);
-    const header = { ifindex, parent: p, handle: h, info: ((pr << 16) | htons(proto)) >>> 0 };
-    await this.family.do("newtfilter", { header, attrs }, { ...options, flags });
+    let opened: number | undefined;
+    let kinded: FilterOptionsSpec = kindSpec;
+    if (kindSpec.kind === "bpf" && kindSpec.pinned !== undefined) {
+      const { pinned, ...rest } = kindSpec;
+      if (rest.fd !== undefined || rest.ops !== undefined) {
+        throw new TypeError("bpf: give one of fd, pinned and ops");
+      }
+      filterOptions({ ...rest, fd: 0 }, acts, proto); // every check before the fd is opened
+      opened = openPinned(pinned);
+      kinded = {
+        ...rest,
+        fd: opened,
+        name: rest.name ?? pinned.slice(pinned.lastIndexOf("/") + 1),
+      };
+    }
+    try {
+      const attrs: Attrs = { kind: kinded.kind, options: filterOptions(kinded, acts, proto) };
+      if (chain !== undefined) attrs.chain = int("filter chain", chain, 0, 0xffffffff);
+      const header = { ifindex, parent: p, handle: h, info: ((pr << 16) | htons(proto)) >>> 0 };
+      await this.family.do("newtfilter", { header, attrs }, { ...options, flags });
+    } finally {
+      if (opened !== undefined) closeFd(opened);
+    }
   }
 
   /** Adds a filter. */

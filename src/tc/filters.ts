@@ -71,8 +71,10 @@ export interface MatchallFilter extends FilterBase {
 export interface BpfFilter extends FilterBase {
   /** `"bpf"`. */
   kind: "bpf";
-  /** An eBPF program's file descriptor (see `bpfObjGet` for a pinned one). */
+  /** An eBPF program's file descriptor. */
   fd?: number;
+  /** A program pinned on a bpf filesystem (`/sys/fs/bpf/prog`): opened, sent, closed. */
+  pinned?: string;
   /** The program's name, as tc shows it. */
   name?: string;
   /** The program's return value is the verdict (`direct-action`). */
@@ -205,7 +207,7 @@ export function filterOptions(spec: FilterOptionsSpec, actions: Attrs[], ethType
     case "bpf": {
       onlyKeys("bpf", spec, [...COMMON, "fd", "name", "directAction", "ops"]);
       if ((spec.fd === undefined) === (spec.ops === undefined)) {
-        throw new TypeError("bpf: give one of fd and ops");
+        throw new TypeError("bpf: give one of fd, pinned and ops");
       }
       if (spec.fd !== undefined) {
         o.fd = int("bpf fd", spec.fd, 0, 0x7fffffff);

@@ -133,5 +133,6 @@ const NAMES: Record<number, string> = {
  * ```
  */
 export function verdictName(n: number): string | number {
+  n |= 0; // a u32 attribute (police's result) holds TC_ACT_UNSPEC as 0xffffffff
   return Object.hasOwn(NAMES, n) ? NAMES[n] : n;
 }

@@ -43,6 +43,7 @@ export {
   type MirredAction,
   type PoliceAction,
 } from "./actions.ts";
+export { closeFd, openPinned } from "./bpf.ts";
 export { type ClassSpec, type HtbClass, type HtbClassOptions } from "./classes.ts";
 export {
   type BpfFilter,

@@ -558,8 +558,19 @@ Deno.test({
     const rate = 250_000; // 2mbit
     await t.addQdisc("sa", { kind: "tbf", rate, burst: "10k", latency: "100ms" });
     const tbf = await transfer(a, b, size);
+    // the library's counters, between two readings of tc -s (late ACKs may still pass)
+    const before = (await tcJson(a, "-s", "qdisc", "show", "dev", "sa"))[0];
     const [q] = await t.qdiscs("sa");
+    const after = (await tcJson(a, "-s", "qdisc", "show", "dev", "sa"))[0];
     assert.ok(Number(q.stats!.bytes) >= size, `tbf sent ${q.stats!.bytes}`);
+    for (const k of ["bytes", "packets", "drops", "overlimits", "requeues"] as const) {
+      const mine = Number(q.stats![k]);
+      assert.ok(
+        before[k] <= mine && mine <= after[k],
+        `${k}: ${before[k]} <= ${mine} <= ${after[k]}`,
+      );
+    }
+    assert.ok(q.stats!.packets > 100 && q.stats!.overlimits > 0, `${q.stats!.packets} packets`);
     await t.replaceQdisc("sa", { kind: "htb", defaultClass: 0x10 }, { handle: "1:" });
     await t.addClass("sa", "1:10", { kind: "htb", rate, burst: "10k" });
     const htb = await transfer(a, b, size);

@@ -40,7 +40,7 @@ export const ETH_P = {
 } as const;
 
 /** What qdiscs, classes and filters share. */
-interface TcObject {
+export interface TcObject {
   /** The link's index. */
   ifindex: number;
   /** The kind (`"htb"`, `"u32"`, ...). */

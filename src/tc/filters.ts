@@ -23,8 +23,8 @@ import {
   u32Selector,
 } from "./u32.ts";
 
-/** What every filter takes. */
-interface FilterBase {
+/** What every filter kind takes: a class, actions, where it may run. */
+export interface FilterBase {
   /** The class matching packets go to (`"1:10"`). */
   classid?: Handle;
   /** Actions run on matching packets, in order. */

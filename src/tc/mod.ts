@@ -34,6 +34,7 @@ export {
   Tc,
   type TcClass,
   type TcEvent,
+  type TcObject,
 } from "./client.ts";
 export {
   type Action,
@@ -49,6 +50,7 @@ export {
   type BpfFilter,
   type BpfInsn,
   FILTER_KINDS,
+  type FilterBase,
   type FilterOptions,
   type FilterOptionsSpec,
   type FlowerFilter,

@@ -100,6 +100,8 @@ Deno.test({
       assert.equal(m.stats!.requeues, q.requeues);
       assert.equal(m.stats!.backlog, q.backlog);
       assert.equal(m.stats!.qlen, q.qlen);
+      assert.equal(m.stats!.bps, undefined, "no estimator, no rate");
+      assert.equal(q.rate, undefined);
     }
     const mineTbf = mine.find((x) => x.kind === "tbf" && x.ifindex === index.get("vb"))!;
     assert.deepEqual(mineTbf.options, {
@@ -556,7 +558,9 @@ Deno.test({
     const free = await transfer(a, b, size);
     await using t = Tc.open({ netns: a.name });
     const rate = 250_000; // 2mbit
-    await t.addQdisc("sa", { kind: "tbf", rate, burst: "10k", latency: "100ms" });
+    await t.addQdisc("sa", { kind: "tbf", rate, burst: "10k", latency: "100ms" }, {
+      estimator: { interval: -2, ewmaLog: 2 },
+    });
     const tbf = await transfer(a, b, size);
     // the library's counters, between two readings of tc -s (late ACKs may still pass)
     const before = (await tcJson(a, "-s", "qdisc", "show", "dev", "sa"))[0];
@@ -571,6 +575,9 @@ Deno.test({
       );
     }
     assert.ok(q.stats!.packets > 100 && q.stats!.overlimits > 0, `${q.stats!.packets} packets`);
+    // the estimator ran: a rate in bytes and packets per second, as tc -s shows one
+    assert.ok(q.stats!.bps! > 0n && q.stats!.pps! > 0n, `rate ${q.stats!.bps} ${q.stats!.pps}`);
+    assert.ok(before.rate > 0 && after.pps > 0, `tc: rate ${before.rate} ${before.pps}`);
     await t.replaceQdisc("sa", { kind: "htb", defaultClass: 0x10 }, { handle: "1:" });
     await t.addClass("sa", "1:10", { kind: "htb", rate, burst: "10k" });
     const htb = await transfer(a, b, size);

@@ -87,6 +87,12 @@ export interface QdiscPlace {
   parent?: Handle;
   /** Its handle (`"1:"`); the kernel picks one when absent. */
   handle?: Handle;
+  /**
+   * A rate estimator, so that statistics carry bytes and packets per
+   * second (`tc ... estimator`): `interval` -2..3 is 2^interval seconds
+   * (-2: 250 ms), the average's time constant is interval × 2^`ewmaLog`.
+   */
+  estimator?: { interval: number; ewmaLog: number };
 }
 
 /** A filter: where it sits, which packets, and what happens to them. */
@@ -288,6 +294,13 @@ export class Tc implements AsyncDisposable {
       ? (hook ? 0xffff0000 : 0)
       : parseHandle("qdisc handle", place.handle);
     const attrs: Attrs = spec ? { kind: spec.kind, options: qdiscOptions(spec) } : {};
+    if (spec && place.estimator !== undefined) {
+      const e = place.estimator;
+      attrs.rate = {
+        interval: int("estimator interval", e?.interval, -2, 3),
+        ewmaLog: int("estimator ewmaLog", e?.ewmaLog, 1, 31),
+      };
+    }
     const ifindex = await this.ifindex(link);
     await this.family.do(op, { header: { ifindex, parent, handle }, attrs }, { ...options, flags });
   }

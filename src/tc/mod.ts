@@ -65,10 +65,10 @@ export {
   type NetemQdisc,
   type PrioQdisc,
   QDISC_KINDS,
-  type QdiscOptions,
   type QdiscSpec,
   type TbfQdisc,
 } from "./qdiscs.ts";
+export { type QdiscOptions } from "./qdisc_view.ts";
 export { type TcStatistics } from "./stats.ts";
 export { type U32Key, type U32Match } from "./u32.ts";
 export { parseRate, parseSize, parseTime, type Rate, type Size, type Time } from "./units.ts";

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { Tc } from "../../src/tc/mod.ts";
-import { ignoreUnlessRoot, makeNetns, type Netns, run } from "../helpers/netns.ts";
+import { ignoreUnlessRoot, type Netns } from "../helpers/netns.ts";
+import { tc, tcJson, vethNs } from "../helpers/tc.ts";
 
 /** The modules the VM loads for this file. */
 export const VM_MODULES = [
@@ -20,24 +21,6 @@ export const VM_MODULES = [
   "act_police",
   "veth",
 ];
-
-const tc = (ns: Netns, ...args: string[]) => run("tc", "-n", ns.name, ...args);
-// deno-lint-ignore no-explicit-any
-async function tcJson(ns: Netns, ...args: string[]): Promise<Record<string, any>[]> {
-  return JSON.parse((await tc(ns, "-j", ...args)) || "[]");
-}
-
-async function vethNs(): Promise<Netns> {
-  const ns = await makeNetns();
-  // no IPv6: its neighbour discovery would count in statistics between two reads
-  for (const k of ["all", "default"]) {
-    await run("ip", "netns", "exec", ns.name, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`);
-  }
-  await ns.ip("link", "add", "name", "va", "type", "veth", "peer", "name", "vb");
-  await ns.ip("link", "set", "va", "up");
-  await ns.ip("link", "set", "vb", "up");
-  return ns;
-}
 
 Deno.test({
   name: "vm tc: netem and fq_codel the library adds are what tc -j -s shows, and the reverse",

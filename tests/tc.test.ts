@@ -237,6 +237,15 @@ Deno.test({
       assert.equal(Number(m.stats!.bytes), c.bytes, c.classid);
       assert.equal(m.stats!.packets, c.packets, c.classid);
     }
+    // change and replace: tc shows the new rates
+    await t.changeClass("va", "1:20", { kind: "htb", rate: "4mbit", ceil: "6mbit", prio: 1 }, {
+      parent: "1:1",
+    });
+    let c = (await tcClasses(ns, "va")).find((x) => x.classid === "1:20")!;
+    assert.deepEqual([c.rate, c.ceil, c.prio], ["4Mbit", "6Mbit", 1]);
+    await t.replaceClass("va", "1:20", { kind: "htb", rate: "2mbit" }, { parent: "1:1" });
+    c = (await tcClasses(ns, "va")).find((x) => x.classid === "1:20")!;
+    assert.deepEqual([c.rate, c.ceil, c.prio], ["2Mbit", "2Mbit", 0]);
     await t.deleteClass("va", "1:20");
     assert.equal((await tcClasses(ns, "va")).some((c) => c.classid === "1:20"), false);
   },

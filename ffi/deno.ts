@@ -52,8 +52,12 @@ const symbols = {
   unlink: { parameters: ["buffer"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   ioctlValue: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
+  syscall: { parameters: ["i64", "i64", "buffer", "u64"], result: "i64" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
+
+/** `SYS_bpf` by architecture (asm/unistd_64.h; aarch64's generic table). */
+const SYS_BPF = { x86_64: 321n, aarch64: 280n } as const;
 
 function address(bytes: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
@@ -67,6 +71,7 @@ function load(): Sys {
   const raw = Deno.dlopen("libc.so.6", symbols).symbols;
   const errnoView = new Deno.UnsafePointerView(raw.__errno_location()!);
   const errno = () => errnoView.getInt32();
+  const nr = (SYS_BPF as Record<string, bigint>)[Deno.build.arch];
   const libc: Libc = {
     ...raw,
     open: (path: string, flags: number) => raw.open(cString(path), flags),
@@ -80,6 +85,11 @@ function load(): Sys {
     ioctl: (fd: number, request: number, arg: Uint8Array) => raw.ioctl(fd, BigInt(request), arg),
     ioctlValue: (fd: number, request: number, value: number) =>
       raw.ioctlValue(fd, BigInt(request), BigInt(value)),
+    // an architecture without a known number: no bpfObjGet
+    bpf: nr === undefined
+      ? undefined
+      : (cmd: number, attr: Uint8Array, size: number) =>
+        Number(raw.syscall(nr, BigInt(cmd), attr, BigInt(size))),
   };
   return buildSys(libc, errno, {
     listDir(path) {
@@ -93,6 +103,7 @@ function load(): Sys {
           : -5;
       }
     },
+    address,
     receiver(capacity, slotSize) {
       return new BlockReceiver(libc, errno, address, capacity, slotSize);
     },

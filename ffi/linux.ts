@@ -128,7 +128,14 @@ export interface Libc {
   ioctl(fd: number, request: number, arg: Uint8Array): number;
   /** `ioctl(fd, request, value)`: an integer argument, not a pointer. */
   ioctlValue(fd: number, request: number, value: number): number;
+  /** `syscall(SYS_bpf, cmd, attr, size)`; the backend knows the architecture's number. */
+  bpf?(cmd: number, attr: Uint8Array, size: number): number;
 }
+
+/** BPF_OBJ_GET (include/uapi/linux/bpf.h). */
+const BPF_OBJ_GET = 7;
+/** The part of `union bpf_attr` BPF_OBJ_GET reads: pathname (u64), bpf_fd, file_flags. */
+const BPF_OBJ_ATTR = 16;
 
 /**
  * A {@linkcode Sys} from a backend's libc bindings, its errno reader, and
@@ -137,7 +144,9 @@ export interface Libc {
 export function buildSys(
   libc: Libc,
   errno: () => number,
-  runtime: Pick<Sys, "receiver" | "wait" | "listDir">,
+  runtime: Pick<Sys, "receiver" | "wait" | "listDir"> & {
+    address?: (bytes: Uint8Array) => bigint;
+  },
 ): Sys {
   const { addr, addrView, int, intView, len, lenView, counter, counterView } = scratchBuffers();
   const ok = (r: number) => (r < 0 ? -errno() : r);
@@ -228,6 +237,19 @@ export function buildSys(
       libc.close(self);
       return fd;
     },
+    ...(libc.bpf && runtime.address
+      ? {
+        bpfObjGet(path: string) {
+          const name = new TextEncoder().encode(path + "\0");
+          const attr = new Uint8Array(BPF_OBJ_ATTR);
+          // the path's address: `name` stays referenced until the call returns
+          new DataView(attr.buffer).setBigUint64(0, runtime.address!(name), true);
+          const r = libc.bpf!(BPF_OBJ_GET, attr, BPF_OBJ_ATTR);
+          void name.length;
+          return ok(r);
+        },
+      }
+      : {}),
     openNamespace(path) {
       return ok(libc.open(path, O_RDONLY | O_CLOEXEC));
     },

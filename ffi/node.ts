@@ -19,6 +19,7 @@
  *
  * @module
  */
+import process from "node:process";
 import koffi from "koffi";
 import { readdirSync } from "node:fs";
 import type { Sys } from "./sys.ts";
@@ -60,7 +61,11 @@ const prototypes = {
   // variadic in C; on x86_64 and aarch64 Linux the third argument goes as a fixed one would
   ioctl: "int ioctl(int, unsigned long, void *)",
   ioctlValue: "int ioctl(int, unsigned long, unsigned long)",
+  syscall: "long syscall(long, long, void *, unsigned long)",
 } as const;
+
+/** `SYS_bpf` by architecture (asm/unistd_64.h; aarch64's generic table). */
+const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280 };
 
 type Fn = (...args: unknown[]) => number;
 type AsyncFn = Fn & {
@@ -173,7 +178,15 @@ function load(): Sys {
     });
   }
 
-  return buildSys(libc as unknown as LibcCalls, errno, {
+  const calls = {
+    ...libc,
+    // an architecture without a known number: no bpfObjGet
+    bpf: SYS_BPF[process.arch] === undefined
+      ? undefined
+      : (cmd: number, attr: Uint8Array, size: number) =>
+        Number(libc.syscall(SYS_BPF[process.arch], cmd, attr, size)),
+  } as unknown as LibcCalls;
+  return buildSys(calls, errno, {
     listDir(path) {
       try {
         return readdirSync(path);
@@ -182,6 +195,7 @@ function load(): Sys {
         return code === "ENOENT" ? -2 : code === "EACCES" ? -13 : code === "ENOTDIR" ? -20 : -5;
       }
     },
+    address: (bytes) => ffi.address(bytes),
     receiver(capacity, slotSize) {
       return new BlockReceiver(
         libc as unknown as LibcCalls,

@@ -141,4 +141,11 @@ export interface Sys {
     persist: boolean,
     netnsPath?: string,
   ): number;
+  /**
+   * `bpf(BPF_OBJ_GET)`: a new fd for the BPF object (a program, say)
+   * pinned at `path` on a bpf filesystem, or a negated errno (ENOENT when
+   * nothing is there, EACCES when it is not a BPF object). The caller
+   * closes it. Optional: a backend without it cannot open pinned programs.
+   */
+  bpfObjGet?(path: string): number;
 }

@@ -94,6 +94,20 @@ const usage: Row[] = [
   ],
   ["examples/founding.ts", ["--lifetime", "abc"], 2, /--lifetime takes a whole number/],
   ["examples/founding.ts", ["lisener"], 2, /unknown role "lisener"/],
+  ["src/cli/tc.ts", [], 2, /what to show is missing: qdisc, class or filter/],
+  ["src/cli/tc.ts", ["qdsic", "show"], 2, /unknown object "qdsic" \(did you mean "qdisc"\?\)/],
+  ["src/cli/tc.ts", ["qdisc", "shwo"], 2, /unknown command "shwo" \(did you mean "show"\?\)/],
+  ["src/cli/tc.ts", ["qdisc"], 2, /qdisc: "show" is missing/],
+  ["src/cli/tc.ts", ["class", "show"], 2, /class show needs dev DEV/],
+  ["src/cli/tc.ts", ["filter", "show", "dev"], 2, /dev needs a link name/],
+  ["src/cli/tc.ts", ["qdisc", "show", "ingress"], 2, /unexpected argument "ingress"/],
+  [
+    "src/cli/tc.ts",
+    ["-s", "--jsn", "qdisc", "show"],
+    2,
+    /unknown option --jsn \(did you mean --json\?\)/,
+  ],
+  ["src/cli/tc.ts", ["--netns"], 2, /option --netns needs a value/],
   ["kmod/vm/harness.ts", ["tset"], 2, /unknown mode "tset" \(did you mean "test"\?\)/],
   ["kmod/vm/harness.ts", ["--onyl", "x"], 2, /unknown option --onyl \(did you mean --only\?\)/],
 ];
@@ -103,6 +117,7 @@ const runtime: Row[] = [
   "monitor.ts",
   "genl_list.ts",
   "ynl.ts --family rt-link --dump getlink",
+  "tc.ts qdisc show",
 ]
   .map((c) => {
     const [f, ...a] = c.split(" ");
@@ -182,6 +197,12 @@ Deno.test({
       [
         "src/cli/dump.ts",
         ["link", "--netns", ns.name],
+        1,
+        new RegExp(`entering network namespace "${ns.name}" \\(setns\\) needs CAP_SYS_ADMIN`),
+      ],
+      [
+        "src/cli/tc.ts",
+        ["qdisc", "show", "--netns", ns.name],
         1,
         new RegExp(`entering network namespace "${ns.name}" \\(setns\\) needs CAP_SYS_ADMIN`),
       ],

@@ -38,6 +38,7 @@ const NLM_F_DUMP = 0x300;
 const IFLA_IFNAME = 3;
 const MSG_TRUNC = 0x20;
 const EBADF = 9;
+const EACCES = 13;
 const ENOENT = 2;
 const EEXIST = 17;
 const EAGAIN = 11;
@@ -631,6 +632,15 @@ export const checks: Check[] = [
       assert(names.includes(mine), `${mine} in ${names}`);
       assert(!names.includes(".") && !names.includes(".."), "no . or ..");
       equal(sys.listDir("/var/run/netns/nlts-missing-dir"), -ENOENT, "missing");
+      return Promise.resolve();
+    },
+  },
+  {
+    name: "bpfObjGet: -ENOENT when nothing is pinned, -EACCES for a file that is no BPF object",
+    run(sys) {
+      assert(sys.bpfObjGet, "bpfObjGet is provided");
+      equal(sys.bpfObjGet("/nlts-missing/prog"), -ENOENT, "a missing path");
+      equal(sys.bpfObjGet("/proc/self/stat"), -EACCES, "not a BPF object");
       return Promise.resolve();
     },
   },

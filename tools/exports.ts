@@ -29,6 +29,8 @@ const ROOMS: Record<string, string> = {
   "./diag": "./src/diag/mod.ts",
   "./proc": "./src/connector/proc.ts",
   "./taskstats": "./src/taskstats/client.ts",
+  "./conntrack": "./src/conntrack/mod.ts",
+  "./wireguard": "./src/wireguard/mod.ts",
 };
 
 function modules(dir: string): string[] {

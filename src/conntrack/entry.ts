@@ -95,7 +95,7 @@ export function statusNames(status: number): StatusName[] {
  * @example
  * ```ts
  * import { statusBits } from "./entry.ts";
- * statusBits(["assured", "seen-reply"]); // 6
+ * statusBits("status", ["assured", "seen-reply"]); // 6
  * ```
  */
 export function statusBits(what: string, x: readonly StatusName[] | number): number {

@@ -140,7 +140,15 @@ export function checkFilter(filter: ConntrackFilter = {}): CheckedFilter {
   return out;
 }
 
-/** The nfgen_family of a filter's family (AF_UNSPEC for both). */
+/**
+ * The nfgen_family of a filter's family (AF_UNSPEC for both).
+ *
+ * @example
+ * ```ts
+ * import { familyOf } from "./filter.ts";
+ * familyOf(6); // 10 (AF_INET6)
+ * ```
+ */
 export function familyOf(version: 4 | 6 | undefined): number {
   return version === 4 ? AF.INET : version === 6 ? AF.INET6 : AF.UNSPEC;
 }

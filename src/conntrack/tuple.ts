@@ -13,6 +13,12 @@ import { unknownName } from "../suggest.ts";
 /**
  * IP protocol numbers by the names `conntrack` prints (IANA's numbers, as
  * /etc/protocols has them; no kernel spec lists them).
+ *
+ * @example
+ * ```ts
+ * import { IP_PROTOCOLS } from "./tuple.ts";
+ * IP_PROTOCOLS.udp; // 17
+ * ```
  */
 export const IP_PROTOCOLS: Readonly<Record<string, number>> = {
   icmp: 1,
@@ -56,7 +62,15 @@ export interface TupleInput extends Omit<Tuple, "protocol"> {
   protocol: ProtocolRef;
 }
 
-/** The protocol number of a name or number; else a TypeError/RangeError naming `what`. */
+/**
+ * The protocol number of a name or number; else a TypeError/RangeError naming `what`.
+ *
+ * @example
+ * ```ts
+ * import { protocolNumber } from "./tuple.ts";
+ * protocolNumber("filter", "tcp"); // 6
+ * ```
+ */
 export function protocolNumber(what: string, p: unknown): number {
   if (typeof p === "number") return integer(what, p, 0, 255);
   if (typeof p === "string" && Object.hasOwn(IP_PROTOCOLS, p)) return IP_PROTOCOLS[p];
@@ -65,7 +79,15 @@ export function protocolNumber(what: string, p: unknown): number {
   );
 }
 
-/** 4 or 6: the IP version of an address text; a TypeError when it is not one. */
+/**
+ * 4 or 6: the IP version of an address text; a TypeError when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { ipVersion } from "./tuple.ts";
+ * ipVersion("src", "fd00::1"); // 6
+ * ```
+ */
 export function ipVersion(what: string, address: unknown): 4 | 6 {
   try {
     return parseAddress(address as string).length === 4 ? 4 : 6;
@@ -142,7 +164,15 @@ export function encodeTuple(what: string, t: Partial<TupleInput>): TupleAttrs {
   return out;
 }
 
-/** A whole tuple (both addresses, the protocol, its ports or ICMP fields), as get/create need. */
+/**
+ * A whole tuple (both addresses, the protocol, its ports or ICMP fields), as get/create need.
+ *
+ * @example
+ * ```ts
+ * import { encodeFullTuple } from "./tuple.ts";
+ * encodeFullTuple("get", { src: "10.0.0.1", dst: "10.0.0.2", protocol: "tcp", sport: 1, dport: 80 });
+ * ```
+ */
 export function encodeFullTuple(what: string, t: TupleInput): TupleAttrs {
   if (typeof t !== "object" || t === null) {
     throw new TypeError(`${what}: takes a tuple { src, dst, protocol, ... }, got ${String(t)}`);
@@ -201,7 +231,15 @@ export function decodeTuple(a: TupleAttrs | undefined): Tuple {
   return out;
 }
 
-/** The reply tuple the kernel would make for `t` without NAT: addresses and ports swapped. */
+/**
+ * The reply tuple the kernel would make for `t` without NAT: addresses and ports swapped.
+ *
+ * @example
+ * ```ts
+ * import { inverse } from "./tuple.ts";
+ * inverse({ src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", sport: 1, dport: 2 }).dport; // 1
+ * ```
+ */
 export function inverse(t: TupleInput): TupleInput {
   const out: TupleInput = { ...t, src: t.dst, dst: t.src };
   if (t.sport !== undefined || t.dport !== undefined) {
@@ -211,7 +249,15 @@ export function inverse(t: TupleInput): TupleInput {
   return out;
 }
 
-/** Whether `t` has every field `want` gives (addresses compared as parsed). */
+/**
+ * Whether `t` has every field `want` gives (addresses compared as parsed).
+ *
+ * @example
+ * ```ts
+ * import { tupleMatches } from "./tuple.ts";
+ * tupleMatches({ src: "10.0.0.1", dst: "10.0.0.2", protocol: 17 }, { protocol: "udp" }); // true
+ * ```
+ */
 export function tupleMatches(t: Tuple, want: Partial<TupleInput>): boolean {
   const same = (a: string, b: string) => formatAddress(parseAddress(b)) === a;
   if (want.src !== undefined && !same(t.src, want.src)) return false;

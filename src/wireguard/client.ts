@@ -164,7 +164,15 @@ function encodePeer(what: string, p: WgPeerConfig): WgpeerAttrs {
   return out;
 }
 
-/** A device's `wgdevice` attributes from its configuration (the name or index added by the caller). */
+/**
+ * A device's `wgdevice` attributes from its configuration (the name or index added by the caller).
+ *
+ * @example
+ * ```ts
+ * import { encodeDevice } from "./client.ts";
+ * encodeDevice({ listenPort: 51820, replacePeers: true, peers: [] }); // { listenPort: 51820, flags: 1, peers: [] }
+ * ```
+ */
 export function encodeDevice(config: WgDeviceConfig): WgdeviceAttrs {
   checkKeys("wireguard set", config, DEVICE_KEYS);
   const out: WgdeviceAttrs = {};
@@ -214,6 +222,12 @@ function decodePeer(p: WgpeerAttrs): WgPeer {
  * A device from the messages of one get-device dump: the kernel splits a
  * large device over several, continuing a peer (its allowed IPs) in the
  * next message under the same public key.
+ *
+ * @example
+ * ```ts
+ * import { decodeDevice } from "./client.ts";
+ * decodeDevice([{ ifindex: 3, ifname: "wg0", listenPort: 51820 }]).peers; // []
+ * ```
  */
 export function decodeDevice(parts: readonly WgdeviceAttrs[]): WgDevice {
   const first = parts[0] ?? {};

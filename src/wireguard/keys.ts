@@ -6,7 +6,15 @@
  * @module
  */
 
-/** Bytes of a key. */
+/**
+ * Bytes of a key.
+ *
+ * @example
+ * ```ts
+ * import { KEY_LENGTH } from "./keys.ts";
+ * KEY_LENGTH; // 32
+ * ```
+ */
 export const KEY_LENGTH = 32;
 
 const B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -17,7 +25,7 @@ const B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
  * @example
  * ```ts
  * import { decodeKey } from "./keys.ts";
- * decodeKey("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").length; // 32
+ * decodeKey("key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").length; // 32
  * ```
  */
 export function decodeKey(what: string, key: unknown): Uint8Array {
@@ -49,7 +57,15 @@ export function encodeKey(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** True when every byte is zero (the kernel's "no key"). */
+/**
+ * True when every byte is zero (the kernel's "no key").
+ *
+ * @example
+ * ```ts
+ * import { isZeroKey } from "./keys.ts";
+ * isZeroKey(new Uint8Array(32)); // true
+ * ```
+ */
 export function isZeroKey(bytes: Uint8Array): boolean {
   return bytes.every((b) => b === 0);
 }

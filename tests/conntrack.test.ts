@@ -559,3 +559,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "events: a stream that falls behind reports an overrun and goes on",
+  ignore: ignoreUnlessRoot,
+  sanitizeResources: false,
+  async fn() {
+    await using ns = await makeNetns();
+    // the socket keeps 16 events for a consumer that does not read, then drops and says so
+    await using ct = await Conntrack.open({ netns: ns.name, maxQueuedEvents: 16 });
+    const signal = AbortSignal.timeout(15_000);
+    const events = ct.events(["new"], { signal, receiveBufferSize: 4096 });
+    const first = events.next(); // subscribed; nothing read while the entries are made
+    for (let i = 0; i < 400; i++) {
+      await ct.create({
+        orig: { src: "10.8.0.1", dst: "10.8.0.2", protocol: "udp", sport: 1000 + i, dport: 53 },
+        timeout: 60,
+      });
+    }
+    const kinds: string[] = [(await first).value.kind];
+    while (!kinds.includes("overrun") && kinds.length < 400) {
+      kinds.push((await events.next()).value.kind);
+    }
+    assert.ok(kinds.includes("overrun"), `${kinds.length} events, no overrun`);
+    assert.ok(kinds.length < 400, "some events were lost");
+    // and the stream goes on after it: once what the kernel queued is read (the socket
+    // stays congested, dropping, until then), a new entry's event arrives
+    let seen: ConntrackEvent | undefined;
+    const reader = (async () => {
+      while (seen === undefined) {
+        const ev = (await events.next()).value;
+        if (ev.kind === "new" && ev.entry.orig.dst === "10.8.0.3") seen = ev;
+      }
+    })();
+    for (let i = 0; seen === undefined && i < 100; i++) {
+      await ct.create({
+        orig: { src: "10.8.0.1", dst: "10.8.0.3", protocol: "udp", sport: 1 + i, dport: 53 },
+        timeout: 60,
+      });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await reader;
+    assert.ok(seen, "an event after the overrun");
+    await events.return?.();
+  },
+});

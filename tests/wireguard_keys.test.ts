@@ -16,6 +16,7 @@ import {
   generateKeyPair,
   publicKeyOf,
 } from "../src/wireguard/mod.ts";
+import { ALLOWED_IPS_PER_MESSAGE, batches, PEERS_PER_MESSAGE } from "../src/wireguard/batch.ts";
 import { WGDEVICE_FLAGS, WGPEER_FLAGS } from "../src/families/wireguard.ts";
 import { requireTools } from "./helpers/tools.ts";
 import { ignoreUnlessRoot } from "./helpers/netns.ts";
@@ -94,4 +95,44 @@ Deno.test("a configuration's flags: replace-peers, replace-allowedips, update-on
   );
   assert.throws(() => encodeDevice({ listenPort: 70000 }), RangeError);
   assert.throws(() => encodeDevice({ listenprot: 1 } as never), TypeError);
+});
+
+Deno.test("a large configuration splits as wg splits it: bounded messages, device fields and replace flags once", async () => {
+  const keys = await Promise.all(
+    Array.from({ length: 40 }, async () => (await generateKeyPair()).publicKey),
+  );
+  const big = Array.from({ length: 600 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+  const config = {
+    listenPort: 51820,
+    replacePeers: true,
+    peers: keys.map((publicKey, i) => ({
+      publicKey,
+      replaceAllowedIps: true,
+      allowedIps: i === 3 ? big : [`192.168.${i}.0/24`],
+    })),
+  };
+  const parts = batches(config);
+  assert.ok(parts.length >= 3, `${parts.length} messages`);
+  assert.deepEqual(parts.map((p) => p.listenPort), [51820, ...parts.slice(1).map(() => undefined)]);
+  assert.deepEqual(parts.map((p) => p.replacePeers), [
+    true,
+    ...parts.slice(1).map(() => undefined),
+  ]);
+  const got = new Map<string, string[]>();
+  for (const p of parts) {
+    assert.ok(p.peers!.length <= PEERS_PER_MESSAGE);
+    const ips = p.peers!.reduce((n, q) => n + (q.allowedIps?.length ?? 0), 0);
+    assert.ok(ips <= ALLOWED_IPS_PER_MESSAGE, `${ips} allowed IPs in one message`);
+    for (const q of p.peers!) {
+      const seen = got.get(q.publicKey);
+      if (seen) {
+        assert.equal(q.updateOnly, true, "a continuation never adds a peer");
+        assert.equal(q.replaceAllowedIps, undefined, "nor replaces what its first part set");
+      } else assert.equal(q.replaceAllowedIps, true);
+      got.set(q.publicKey, [...(seen ?? []), ...(q.allowedIps ?? [])]);
+    }
+  }
+  assert.deepEqual([...got.keys()], keys);
+  assert.deepEqual(got.get(keys[3]), big);
+  assert.deepEqual(batches({ listenPort: 1 }), [{ listenPort: 1 }]);
 });

@@ -20,6 +20,7 @@ import { FamilyClient } from "../ynl/family.ts";
 import { integer } from "../rtnl/check.ts";
 import { isRecord } from "../ynl/values.ts";
 import { decodeKey, encodeKey, isZeroKey } from "./keys.ts";
+import { batches } from "./batch.ts";
 import { decodeAllowedIp, decodeEndpoint, encodeAllowedIp, encodeEndpoint } from "./endpoint.ts";
 
 /** A peer as the kernel reports it (`wg show`). */
@@ -312,15 +313,20 @@ export class WireGuard implements AsyncDisposable {
   /**
    * Changes a device: what `config` gives, with `replacePeers` and each
    * peer's `replaceAllowedIps`/`remove`/`updateOnly` as `wg set` and
-   * `wg setconf` use them. The kernel applies one message as a whole.
+   * `wg setconf` use them. The whole configuration is checked before
+   * anything is sent. A large one goes in several messages (see
+   * src/wireguard/batch.ts): the kernel applies each as a whole, so one
+   * that fails part way leaves the parts before it applied.
    */
   async set(
     device: string | number,
     config: WgDeviceConfig,
     options: WaitOptions = {},
   ): Promise<void> {
-    const attrs = { ...deviceRef("wireguard set", device), ...encodeDevice(config) };
-    await this.#client.do("set-device", { attrs }, options);
+    const ref = deviceRef("wireguard set", device);
+    encodeDevice(config); // every field checked, by the names the caller used
+    const messages = batches(config).map((c) => ({ ...ref, ...encodeDevice(c) }));
+    for (const attrs of messages) await this.#client.do("set-device", { attrs }, options);
   }
 
   /** Removes one peer. */

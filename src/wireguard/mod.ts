@@ -34,4 +34,5 @@ export {
   type KeyPair,
   publicKeyOf,
 } from "./keys.ts";
+export { ALLOWED_IPS_PER_MESSAGE, batches, PEERS_PER_MESSAGE } from "./batch.ts";
 export { decodeAllowedIp, decodeEndpoint, encodeAllowedIp, encodeEndpoint } from "./endpoint.ts";

@@ -298,3 +298,39 @@ Deno.test({
     assert.deepEqual(sorted(libraryDump(d)), sorted(await wgDump(a)));
   },
 });
+
+Deno.test({
+  name:
+    "a configuration larger than one message (40 peers, 600 allowed IPs on one): wg show agrees",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using a = await makeNetns();
+    await a.ip("link", "add", "wg0", "type", "wireguard");
+    await using wa = await WireGuard.open({ netns: a.name });
+    const keys: string[] = [];
+    for (let i = 0; i < 40; i++) keys.push((await generateKeyPair()).publicKey);
+    const big = Array.from({ length: 600 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    const peers = keys.map((publicKey, i) => ({
+      publicKey,
+      allowedIps: i === 3 ? big : [`192.168.${i}.0/24`],
+      endpoint: `192.0.2.${i + 1}:${1000 + i}`,
+    }));
+    await wa.set("wg0", {
+      privateKey: (await generateKeyPair()).privateKey,
+      replacePeers: true,
+      peers,
+    });
+    const d = await wa.get("wg0");
+    assert.equal(d.peers.length, 40);
+    assert.deepEqual(d.peers.find((p) => p.publicKey === keys[3])?.allowedIps, big);
+    assert.deepEqual(sorted(libraryDump(d)), sorted(await wgDump(a)));
+    // again, replacing: the same device, every allowed IP of peer 3 replaced
+    await wa.set("wg0", {
+      replacePeers: true,
+      peers: peers.map((p, i) => i === 3 ? { ...p, allowedIps: big.slice(300) } : p),
+    });
+    const again = await wa.get("wg0");
+    assert.deepEqual(again.peers.find((p) => p.publicKey === keys[3])?.allowedIps, big.slice(300));
+    assert.deepEqual(sorted(libraryDump(again)), sorted(await wgDump(a)));
+  },
+});

@@ -611,3 +611,29 @@ Deno.test({
     await events.return?.();
   },
 });
+
+Deno.test({
+  name: "under source NAT the reply tuple is the translated one, as conntrack -L shows",
+  ignore: ignoreUnlessRoot,
+  sanitizeResources: false,
+  async fn() {
+    await using p = await pair();
+    await sh(p.a, "nft", "add table ip nat");
+    await sh(p.a, "nft", "add chain ip nat post { type nat hook postrouting priority 100 ; }");
+    await sh(p.a, "nft", `add rule ip nat post udp dport 5000 snat to ${A}:41000`);
+    await traffic(p.a, p.b);
+    await using ct = await Conntrack.open({ netns: p.a.name });
+    const [e] = await ct.list({ orig: { protocol: "udp", dport: 5000 } });
+    assert.deepEqual(e.orig, { src: A, dst: B, protocol: 17, sport: 40000, dport: 5000 });
+    assert.deepEqual(e.reply, { src: B, dst: A, protocol: 17, sport: 5000, dport: 41000 });
+    assert.ok(e.statusNames.includes("src-nat") && e.statusNames.includes("src-nat-done"));
+    assert.deepEqual(rows(await ct.list()), await conntrackList(p.a));
+    // a filter on the reply's translated port, kernel-side with the family known
+    const byReply = await ct.list({ family: 4, reply: { protocol: "udp", dport: 41000 } });
+    assert.deepEqual(
+      rows(byReply),
+      await conntrackList(p.a, "-p", "udp", "--reply-port-dst", "41000"),
+    );
+    assert.equal(byReply.length, 1);
+  },
+});

@@ -13,16 +13,14 @@ import {
   type ConntrackAttrs,
   type ConntrackOps,
   type ConntrackStatsAttrs,
+  NF_CT_STATUS,
+  NF_CT_TCP_STATE,
   type Nfgenmsg,
 } from "../families/conntrack.ts";
 import type { DumpOptions, OpenOptions, WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
-import { integer } from "../rtnl/check.ts";
+import { integer, named } from "../rtnl/check.ts";
 import { isRecord } from "../ynl/values.ts";
-
-/** A plain object (no narrowing: the caller keeps its type). */
-const plain = (x: unknown): boolean => isRecord(x);
-import { NF_CT_STATUS, NF_CT_TCP_STATE } from "../families/conntrack.ts";
 import {
   type ConntrackEntry,
   statusBits,
@@ -33,7 +31,9 @@ import {
 import { checkFilter, type ConntrackFilter, familyOf, kernelFilter, matches } from "./filter.ts";
 import { encodeFullTuple, inverse, ipVersion, type TupleInput } from "./tuple.ts";
 import { type ConntrackEvent, type ConntrackEventKind, conntrackEvents } from "./events.ts";
-import { named } from "../rtnl/check.ts";
+
+/** A plain object (no narrowing: the caller keeps its type). */
+const plain = (x: unknown): boolean => isRecord(x);
 
 /** What {@linkcode Conntrack.create} makes. */
 export interface ConntrackCreate {

@@ -20,12 +20,12 @@ import { AF } from "../address.ts";
 import { type ConntrackAttrs, NF_CT_FILTER_FLAGS, type TupleAttrs } from "../families/conntrack.ts";
 import { integer } from "../rtnl/check.ts";
 import { isRecord } from "../ynl/values.ts";
-
-/** A plain object (no narrowing: the caller keeps its type). */
-const plain = (x: unknown): boolean => isRecord(x);
 import { hint } from "../suggest.ts";
 import { type ConntrackEntry, statusBits, type StatusName } from "./entry.ts";
 import { encodeTuple, ipVersion, protocolNumber, type TupleInput, tupleMatches } from "./tuple.ts";
+
+/** A plain object (no narrowing: the caller keeps its type). */
+const plain = (x: unknown): boolean => isRecord(x);
 
 /** Which entries to take; every field given must match. */
 export interface ConntrackFilter {

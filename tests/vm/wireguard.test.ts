@@ -301,7 +301,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a configuration larger than one message (40 peers, 600 allowed IPs on one): wg show agrees",
+    "a configuration larger than one message (40 peers, 3000 allowed IPs on one): wg show agrees",
   ignore: ignoreUnlessRoot,
   async fn() {
     await using a = await makeNetns();
@@ -309,7 +309,8 @@ Deno.test({
     await using wa = await WireGuard.open({ netns: a.name });
     const keys: string[] = [];
     for (let i = 0; i < 40; i++) keys.push((await generateKeyPair()).publicKey);
-    const big = Array.from({ length: 600 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    // 3000 allowed IPs: more than one dump message holds, so the kernel continues the peer
+    const big = Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
     const peers = keys.map((publicKey, i) => ({
       publicKey,
       allowedIps: i === 3 ? big : [`192.168.${i}.0/24`],
@@ -327,10 +328,10 @@ Deno.test({
     // again, replacing: the same device, every allowed IP of peer 3 replaced
     await wa.set("wg0", {
       replacePeers: true,
-      peers: peers.map((p, i) => i === 3 ? { ...p, allowedIps: big.slice(300) } : p),
+      peers: peers.map((p, i) => i === 3 ? { ...p, allowedIps: big.slice(1500) } : p),
     });
     const again = await wa.get("wg0");
-    assert.deepEqual(again.peers.find((p) => p.publicKey === keys[3])?.allowedIps, big.slice(300));
+    assert.deepEqual(again.peers.find((p) => p.publicKey === keys[3])?.allowedIps, big.slice(1500));
     assert.deepEqual(sorted(libraryDump(again)), sorted(await wgDump(a)));
   },
 });

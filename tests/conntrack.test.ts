@@ -183,7 +183,6 @@ const ids = (rs: { id: string }[]) => rs.map((r) => r.id).sort();
 Deno.test({
   name: "the entries UDP and TCP traffic makes: conntrack -L -o extended,id agrees field by field",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await traffic(p.a, p.b);
@@ -282,7 +281,6 @@ Deno.test({
   name:
     "filters (zone, mark/mask, status, tuple, family) select what conntrack -L's filters select",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -322,7 +320,6 @@ Deno.test({
   name:
     "the kernel's part of a filter is filtered in the kernel (CTA_FILTER, mark, status, family)",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -356,7 +353,6 @@ Deno.test({
 Deno.test({
   name: "delete by filter removes exactly the matching entries, as conntrack -L shows",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -384,7 +380,6 @@ Deno.test({
 Deno.test({
   name: "create and update show in conntrack -L; conntrack -I's entry the library gets",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -459,7 +454,6 @@ Deno.test({
   name:
     "flush by mark and flush all in the kernel; count and per-CPU stats agree with conntrack -C and -S",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -504,7 +498,6 @@ Deno.test({
 Deno.test({
   name: "events: new for a flow's first packet, update for a mark, destroy for a deletion",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await using ct = await Conntrack.open({ netns: p.a.name });
@@ -570,7 +563,6 @@ Deno.test({
 Deno.test({
   name: "events: a stream that falls behind reports an overrun and goes on",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using ns = await makeNetns();
     // the socket keeps 16 events for a consumer that does not read, then drops and says so
@@ -615,7 +607,6 @@ Deno.test({
 Deno.test({
   name: "under source NAT the reply tuple is the translated one, as conntrack -L shows",
   ignore: ignoreUnlessRoot,
-  sanitizeResources: false,
   async fn() {
     await using p = await pair();
     await sh(p.a, "nft", "add table ip nat");

@@ -25,9 +25,9 @@ const A = "wg-a", B = "wg-b";
 const ECHO = `
 import dgram from "node:dgram";
 const s = dgram.createSocket("udp4");
-s.on("message", (m, r) => s.send(m, r.port, r.address, () => Deno.exit(0)));
-s.bind(6000, Deno.args[0]);
-setTimeout(() => Deno.exit(1), 10000);
+s.on("message", (m, r) => s.send(m, r.port, r.address));
+s.bind(6000, Deno.args[0], () => console.log("ready"));
+setTimeout(() => Deno.exit(1), 15000);
 `;
 const SEND = `
 import dgram from "node:dgram";
@@ -92,17 +92,27 @@ try {
   console.log(`${A} wg0: public key ${a.publicKey}, listening on 51820`);
   console.log(`${B} wg0: public key ${b.publicKey}, listening on 51821`);
 
-  // one datagram through the tunnel and back
-  const echo = await new Deno.Command("ip", {
-    args: ["netns", "exec", B, Deno.execPath(), "eval", ECHO, "10.99.0.2"],
-    stdout: "piped",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 500));
-  const client = await new Deno.Command("ip", {
-    args: ["netns", "exec", A, Deno.execPath(), "eval", SEND, "10.99.0.2"],
-    stdout: "piped",
-  }).output();
-  await echo.status;
+  // one datagram through the tunnel and back (the echo answers each one it gets: an answer
+  // sent while the first handshake completes may be lost, and the sender tries again)
+  const child = (ns: string, code: string) =>
+    new Deno.Command("ip", {
+      args: ["netns", "exec", ns, Deno.execPath(), "eval", code, "10.99.0.2"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    });
+  const echo = child(B, ECHO).spawn();
+  const reader = echo.stdout.getReader();
+  await reader.read(); // "ready": bound
+  reader.releaseLock();
+  const client = await child(A, SEND).output();
+  try {
+    echo.kill();
+  } catch {
+    // it had already gone (its own time limit)
+  }
+  await echo.output();
   console.log(`through the tunnel: ${new TextDecoder().decode(client.stdout).trim() || "nothing"}`);
 
   for (const [ns, wg] of [[A, wa], [B, wb]] as const) {

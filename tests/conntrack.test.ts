@@ -414,6 +414,37 @@ Deno.test({
       ct.update({ orig: { ...orig, dport: 10 }, mark: 1 }),
       (e) => e instanceof NetlinkError && e.code === "ENOENT",
     );
+    // with NAT set up at creation, the kernel translates the reply tuple
+    const natted = {
+      src: "10.9.2.1",
+      dst: "10.9.2.2",
+      protocol: "udp" as const,
+      sport: 7,
+      dport: 9,
+    };
+    await ct.create({ orig: natted, timeout: 100, snat: { address: "10.9.2.99", port: 6000 } });
+    const n = (await ct.get(natted))!;
+    assert.deepEqual(n.reply, {
+      src: "10.9.2.2",
+      dst: "10.9.2.99",
+      protocol: 17,
+      sport: 9,
+      dport: 6000,
+    });
+    assert.ok(n.statusNames.includes("src-nat"), n.statusNames.join());
+    const nt = await conntrackList(p.a, "-s", "10.9.2.1");
+    assert.deepEqual(nt[0].reply, {
+      src: "10.9.2.2",
+      dst: "10.9.2.99",
+      sport: "9",
+      dport: "6000",
+      packets: "0",
+      bytes: "0",
+    });
+    await assert.rejects(
+      ct.create({ orig: { ...natted, sport: 8 }, timeout: 100, snat: { address: "fd00::1" } }),
+      TypeError,
+    );
     await sh(
       p.a,
       "conntrack",

@@ -204,7 +204,8 @@ export async function runSuite(options: {
   // iproute2's tables (rt_tables, netem's distributions), the names nft prints
   for (const d of ["/etc/iproute2", "/usr/share/iproute2", "/usr/lib/tc"]) await g.tree(d);
   for (const f of ["/etc/protocols", "/etc/services"]) await g.file(f).catch(() => {});
-  await g.project(["src", "ffi", "tests/vm", "tests/helpers"]);
+  // examples too: a VM test may run one (examples/wg_tunnel.ts needs WireGuard)
+  await g.project(["src", "ffi", "tests/vm", "tests/helpers", "examples"]);
   await g.write("/suite", files.join("\n") + "\n");
   await g.init(INIT);
   const initrd = await g.pack(`${OUT}suite-initramfs.cpio.gz`);

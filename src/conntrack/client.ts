@@ -13,6 +13,7 @@ import {
   type ConntrackAttrs,
   type ConntrackOps,
   type ConntrackStatsAttrs,
+  type NatAttrs,
   NF_CT_STATUS,
   NF_CT_TCP_STATE,
   type Nfgenmsg,
@@ -29,7 +30,7 @@ import {
   toEntry,
 } from "./entry.ts";
 import { checkFilter, type ConntrackFilter, familyOf, kernelFilter, matches } from "./filter.ts";
-import { encodeFullTuple, inverse, ipVersion, type TupleInput } from "./tuple.ts";
+import { encodeFullTuple, encodeTuple, inverse, ipVersion, type TupleInput } from "./tuple.ts";
 import { type ConntrackEvent, type ConntrackEventKind, conntrackEvents } from "./events.ts";
 
 /** A plain object (no narrowing: the caller keeps its type). */
@@ -53,6 +54,18 @@ export interface ConntrackCreate {
   tcpState?: TcpStateName;
   /** Connection labels. */
   labels?: Uint8Array;
+  /** Source NAT: the entry's reply comes back to this address (and port). */
+  snat?: NatTarget;
+  /** Destination NAT: the original direction goes to this address (and port). */
+  dnat?: NatTarget;
+}
+
+/** Where a NAT of a created entry maps to. */
+export interface NatTarget {
+  /** The address, of the entry's family. */
+  address: string;
+  /** The port (tcp, udp). */
+  port?: number;
 }
 
 /** What {@linkcode Conntrack.update} changes of the entry whose `orig` tuple it names. */
@@ -113,7 +126,35 @@ const UPDATE_KEYS = [
   "labels",
   "labelsMask",
 ];
-const CREATE_KEYS = ["orig", "reply", "timeout", "mark", "zone", "status", "tcpState", "labels"];
+const CREATE_KEYS = [
+  "orig",
+  "reply",
+  "timeout",
+  "mark",
+  "zone",
+  "status",
+  "tcpState",
+  "labels",
+  "snat",
+  "dnat",
+];
+
+/** The `nat-attrs` of a NAT target, for an entry of IP version `v`. */
+function natAttrs(what: string, t: NatTarget, v: 4 | 6): NatAttrs {
+  keys(what, t, ["address", "port"]);
+  if (ipVersion(`${what}.address`, t.address) !== v) {
+    throw new TypeError(`${what}.address: not an IPv${v} address, as the entry is`);
+  }
+  const ip = encodeTuple(what, { src: t.address }).tupleIp!;
+  const out: NatAttrs = v === 4
+    ? { natV4Minip: ip.ipV4Src, natV4Maxip: ip.ipV4Src }
+    : { natV6Minip: ip.ipV6Src, natV6Maxip: ip.ipV6Src };
+  if (t.port !== undefined) {
+    const port = integer(`${what}.port`, t.port, 1, 0xffff);
+    out.natProto = { natPortMin: port, natPortMax: port };
+  }
+  return out;
+}
 
 function keys(what: string, x: unknown, valid: readonly string[]): Record<string, unknown> {
   if (!isRecord(x)) throw new TypeError(`${what}: takes an object, got ${typeof x}`);
@@ -237,7 +278,10 @@ export class Conntrack implements AsyncDisposable {
       tupleReply: encodeFullTuple("conntrack create reply", c.reply ?? inverse(c.orig)),
       ...changes("conntrack create", c),
     };
-    const header = { nfgenFamily: familyOf(ipVersion("conntrack create orig.src", c.orig.src)) };
+    const v = ipVersion("conntrack create orig.src", c.orig.src);
+    if (c.snat !== undefined) attrs.natSrc = natAttrs("conntrack create snat", c.snat, v);
+    if (c.dnat !== undefined) attrs.natDst = natAttrs("conntrack create dnat", c.dnat, v);
+    const header = { nfgenFamily: familyOf(v) };
     await this.#client.do("new", { header, attrs }, {
       ...options,
       flags: NLM_F.CREATE | NLM_F.EXCL,

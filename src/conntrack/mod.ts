@@ -26,6 +26,7 @@ export {
   type ConntrackCreate,
   type ConntrackDumpOptions,
   type ConntrackUpdate,
+  type NatTarget,
 } from "./client.ts";
 export {
   type ConntrackEntry,

@@ -253,6 +253,17 @@ Deno.test({
     await assert.rejects(wa.get("d0"), (e) => e instanceof NetlinkError);
     await assert.rejects(wa.get("nope0"), (e) => e instanceof NetlinkError && e.code === "ENODEV");
     await assert.rejects(wa.set("wg0", { privateKey: "short" }), TypeError);
+
+    // null removes a key: the private key, a peer's preshared key
+    await wa.set("wg0", {
+      privateKey: (await generateKeyPair()).privateKey,
+      peers: [{ publicKey: p2, presharedKey: generatePresharedKey() }],
+    });
+    assert.notEqual((await wgDump(a))[0][1], "(none)");
+    await wa.set("wg0", { privateKey: null, peers: [{ publicKey: p2, presharedKey: null }] });
+    const cleared = await wgDump(a);
+    assert.deepEqual([cleared[0][1], cleared[0][2], cleared[1][2]], ["(none)", "(none)", "(none)"]);
+    assert.deepEqual(sorted(libraryDump(await wa.get("wg0"))), sorted(cleared));
   },
 });
 
@@ -333,5 +344,28 @@ Deno.test({
     const again = await wa.get("wg0");
     assert.deepEqual(again.peers.find((p) => p.publicKey === keys[3])?.allowedIps, big.slice(1500));
     assert.deepEqual(sorted(libraryDump(again)), sorted(await wgDump(a)));
+  },
+});
+
+Deno.test({
+  name: "examples/wg_tunnel.ts: a tunnel from TypeScript, a datagram through it, handshakes read",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    const example = new URL("../../examples/wg_tunnel.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", example],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const t = new TextDecoder();
+    const text = t.decode(out.stdout);
+    assert.equal(out.code, 0, text + t.decode(out.stderr));
+    assert.match(text, /^through the tunnel: hello from wg-a$/m);
+    for (const ns of ["wg-a", "wg-b"]) {
+      const line = text.split("\n").find((l) => l.startsWith(`${ns} peer `)) ?? "";
+      assert.match(line, /handshake \d{4}-\d\d-\d\dT[^ ]+Z, rx [1-9]\d* B, tx [1-9]\d* B$/, line);
+    }
   },
 });

@@ -659,3 +659,20 @@ Deno.test({
     assert.equal(byReply.length, 1);
   },
 });
+
+Deno.test({
+  name: "events: the signal ends a waiting stream with its reason, and the socket goes",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using ct = await Conntrack.open({ netns: ns.name });
+    const stop = new AbortController();
+    const events = ct.events(["new", "destroy"], { signal: stop.signal });
+    const waiting = events.next();
+    const reason = new Error("enough");
+    stop.abort(reason);
+    await assert.rejects(waiting, (e) => e === reason);
+    assert.deepEqual(await events.next(), { value: undefined, done: true });
+    // the resource sanitizer checks that the event socket was closed
+  },
+});

@@ -21,6 +21,7 @@ import { integer } from "../rtnl/check.ts";
 import { isRecord } from "../ynl/values.ts";
 import { decodeKey, encodeKey, isZeroKey } from "./keys.ts";
 import { batches } from "./batch.ts";
+import { Rtnl } from "../rtnl/client.ts";
 import { decodeAllowedIp, decodeEndpoint, encodeAllowedIp, encodeEndpoint } from "./endpoint.ts";
 
 /** A peer as the kernel reports it (`wg show`). */
@@ -283,9 +284,11 @@ function deviceRef(what: string, device: unknown): WgdeviceAttrs {
  */
 export class WireGuard implements AsyncDisposable {
   readonly #client: FamilyClient<WireguardOps>;
+  readonly #options: OpenOptions;
 
-  private constructor(client: FamilyClient<WireguardOps>) {
+  private constructor(client: FamilyClient<WireguardOps>, options: OpenOptions) {
     this.#client = client;
+    this.#options = options;
   }
 
   /**
@@ -294,7 +297,7 @@ export class WireGuard implements AsyncDisposable {
    * `FamilyUnavailableError`.
    */
   static async open(options: OpenOptions = {}): Promise<WireGuard> {
-    return new WireGuard(await FamilyClient.open<WireguardOps>(wireguard, options));
+    return new WireGuard(await FamilyClient.open<WireguardOps>(wireguard, options), options);
   }
 
   /** The generated family's client underneath. */
@@ -327,6 +330,22 @@ export class WireGuard implements AsyncDisposable {
     encodeDevice(config); // every field checked, by the names the caller used
     const messages = batches(config).map((c) => ({ ...ref, ...encodeDevice(c) }));
     for (const attrs of messages) await this.#client.do("set-device", { attrs }, options);
+  }
+
+  /**
+   * Every WireGuard device of the namespace, as `wg show all` lists them:
+   * the links of kind wireguard (from rtnetlink), each read in full.
+   */
+  async devices(options: WaitOptions = {}): Promise<WgDevice[]> {
+    await using rtnl = Rtnl.open(this.#options);
+    const out: WgDevice[] = [];
+    for (const l of await rtnl.links(options)) {
+      const info = l.info;
+      if (info?.kind === "other" && info.name === "wireguard") {
+        out.push(await this.get(l.index, options));
+      }
+    }
+    return out;
   }
 
   /** Removes one peer. */

@@ -188,6 +188,12 @@ Deno.test({
     // the same numbers wg reads (keepalive is 25 s: nothing moves between the two reads)
     assert.deepEqual(sorted(libraryDump(after)), sorted(await wgDump(a)));
     const pb = (await wb.get("wg0")).peers[0];
+    // every device of the namespace, as wg show all lists them
+    await a.ip("link", "add", "wg7", "type", "wireguard");
+    const all = await wa.devices();
+    assert.deepEqual(all.map((d) => d.ifname).sort(), ["wg0", "wg7"]);
+    const dumpAll = (await wgDump(a)).map((r) => r[0]);
+    assert.deepEqual([...new Set(dumpAll)].sort(), ["wg0", "wg7"]);
     assert.ok(pb.rxBytes > 0n && pb.endpoint === "192.168.77.1:51820", JSON.stringify(pb.endpoint));
   },
 });

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { NetlinkError } from "../mod.ts";
 import { Conntrack, type ConntrackEntry, type ConntrackEvent } from "../src/conntrack/mod.ts";
-import { checkFilter, kernelFilter, matches } from "../src/conntrack/filter.ts";
+import { checkFilter, filterPlacement, kernelFilter, matches } from "../src/conntrack/filter.ts";
 import { toEntry } from "../src/conntrack/entry.ts";
 import { ignoreUnlessRoot, makeNetns, type Netns, run, waitOperUp } from "./helpers/netns.ts";
 import { requireTools } from "./helpers/tools.ts";
@@ -347,6 +347,19 @@ Deno.test({
     }
     // the zone is checked on this side: nothing of it goes to the kernel
     assert.deepEqual(kernelFilter(checkFilter({ zone: 3 })), { family: 0, attrs: {} });
+    // and the library says where each field goes
+    assert.deepEqual(filterPlacement({ zone: 3, mark: 1, orig: { dst: "10.9.0.2", dport: 53 } }), {
+      kernel: ["family", "mark", "orig.dst"],
+      client: ["zone", "orig.dport"],
+    });
+    assert.deepEqual(filterPlacement({ orig: { protocol: "udp", dport: 53 } }), {
+      kernel: [],
+      client: ["orig.protocol", "orig.dport"],
+    });
+    assert.deepEqual(filterPlacement({ family: 4, reply: { protocol: "udp", dport: 53 } }), {
+      kernel: ["family", "reply.protocol", "reply.dport"],
+      client: [],
+    });
   },
 });
 

@@ -154,7 +154,10 @@ export function familyOf(version: 4 | 6 | undefined): number {
 }
 
 /** The CTA_FILTER flags and tuple a kernel can compare of `t`, when the family is known. */
-function kernelTuple(t: Partial<TupleInput>, dir: string): { flags: number; tuple: TupleAttrs } {
+function kernelTuple(
+  t: Partial<TupleInput>,
+  dir: string,
+): { flags: number; tuple: TupleAttrs; part: Partial<TupleInput> } {
   const F = NF_CT_FILTER_FLAGS;
   const part: Partial<TupleInput> = {};
   let flags = 0;
@@ -183,7 +186,39 @@ function kernelTuple(t: Partial<TupleInput>, dir: string): { flags: number; tupl
       }
     }
   }
-  return { flags, tuple: encodeTuple(dir, part) };
+  return { flags, tuple: encodeTuple(dir, part), part };
+}
+
+/**
+ * Where each field of a filter is compared: `kernel` (sent with the dump
+ * request; the kernel skips what fails) or `client` (only here). Every
+ * entry is checked here against the whole filter as well.
+ *
+ * @example
+ * ```ts
+ * import { filterPlacement } from "./filter.ts";
+ * filterPlacement({ zone: 3, orig: { dst: "10.0.0.2", dport: 53 } });
+ * // { kernel: ["family", "orig.dst"], client: ["zone", "orig.dport"] }
+ * ```
+ */
+export function filterPlacement(filter: ConntrackFilter): { kernel: string[]; client: string[] } {
+  const f = checkFilter(filter);
+  const kernel: string[] = [], client: string[] = [];
+  if (f.family !== undefined) kernel.push("family");
+  for (const k of ["mark", "markMask", "status", "statusMask"] as const) {
+    if (filter[k] !== undefined) kernel.push(k);
+  }
+  if (filter.zone !== undefined) client.push("zone");
+  for (const dir of ["orig", "reply"] as const) {
+    const t = filter[dir];
+    if (t === undefined) continue;
+    const sent = f.family === undefined ? {} : kernelTuple(t, `conntrack filter.${dir}`).part;
+    for (const k of Object.keys(t) as (keyof TupleInput)[]) {
+      if (t[k] === undefined) continue;
+      (k in sent ? kernel : client).push(`${dir}.${k}`);
+    }
+  }
+  return { kernel, client };
 }
 
 /**

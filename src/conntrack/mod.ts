@@ -36,6 +36,6 @@ export {
   statusNames,
   type TcpStateName,
 } from "./entry.ts";
-export { type ConntrackFilter } from "./filter.ts";
+export { type ConntrackFilter, filterPlacement } from "./filter.ts";
 export { type ConntrackEvent, type ConntrackEventKind, type ConntrackOverrun } from "./events.ts";
 export { IP_PROTOCOLS, type ProtocolRef, type Tuple, type TupleInput } from "./tuple.ts";

@@ -63,9 +63,17 @@ u.sendto(b"hello", ("${B}", 5000)); u.recvfrom(100)
 u.sendto(b"nobody", ("${B}", 5002))
 t = socket.create_connection(("${B}", 5001), timeout=5, source_address=("${A}", 40001))
 t.sendall(b"x"); t.recv(100); t.close()
+import struct
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+echo = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + b"ping"
+echo = echo[:2] + struct.pack("!H", csum(echo)) + echo[4:]
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); r.settimeout(5)
+r.sendto(echo, ("${B}", 0)); r.recvfrom(100)
 `;
 
-/** One UDP exchange (a reply), one UDP datagram nobody answers, one TCP connection: a to b. */
+/** One UDP exchange (a reply), one UDP datagram nobody answers, one TCP connection, one ICMP echo: a to b. */
 async function traffic(a: Netns, b: Netns): Promise<void> {
   const server = new Deno.Command("ip", {
     args: ["netns", "exec", b.name, "timeout", "20", "python3", "-c", SERVER],
@@ -196,6 +204,16 @@ Deno.test({
     assert.ok(udp.statusNames.includes("seen-reply"));
     assert.ok(udp.countersOrig!.packets >= 1n && udp.countersReply!.packets >= 1n);
     assert.ok(!mine.find((e) => e.orig.dport === 5002)!.statusNames.includes("seen-reply"));
+    const icmp = mine.find((e) => e.orig.protocol === 1)!;
+    assert.deepEqual(icmp.orig, {
+      src: A,
+      dst: B,
+      protocol: 1,
+      icmpId: 0x1234,
+      icmpType: 8,
+      icmpCode: 0,
+    });
+    assert.deepEqual([icmp.reply.icmpType, icmp.reply.icmpId], [0, 0x1234]);
     const tcp = mine.find((e) => e.orig.dport === 5001)!;
     assert.equal(tcp.orig.sport, 40001);
     assert.ok(tcp.tcpState !== undefined && tcp.statusNames.includes("assured"), tcp.tcpState);

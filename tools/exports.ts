@@ -30,6 +30,8 @@ const ROOMS: Record<string, string> = {
   "./proc": "./src/connector/proc.ts",
   "./taskstats": "./src/taskstats/client.ts",
   "./tc": "./src/tc/mod.ts",
+  "./conntrack": "./src/conntrack/mod.ts",
+  "./wireguard": "./src/wireguard/mod.ts",
 };
 
 function modules(dir: string): string[] {

@@ -39,6 +39,7 @@ import { kernelVersion, SPECS_DIR } from "./fetch_specs.ts";
 import { checksOf, type ConstDef, constsOf, type UapiEnum, uapiOf, upper } from "./spec_names.ts";
 
 export { constsOf, uapiOf };
+import { supplement } from "./supplement.ts";
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -429,16 +430,26 @@ export async function generateAll(
       true,
     ]),
   ];
+  const extras = await supplements(own);
   for (const [path, origin, uapi] of sources) {
-    const y = parse(await Deno.readTextFile(path));
+    let y = parse(await Deno.readTextFile(path));
+    const extra = extras.get(y.name);
+    if (extra) {
+      y = supplement(y, extra.yaml);
+      extras.delete(y.name);
+    }
     const f = familyOf(y);
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
+    const also = extra ? ` and the project's tools/specs/${extra.file}` : "";
     files.set(
       file,
-      emit(f, origin, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y, f) } : {}) }),
+      emit(f, origin + also, { consts: constsOf(y), ...(uapi ? { uapi: uapiOf(y, f) } : {}) }),
     );
     index.push([file, camel(f.name)]);
+  }
+  for (const [name, { file }] of extras) {
+    throw new Error(`tools/specs/${file} supplements ${name}, which no spec describes`);
   }
   index.sort();
   files.set(
@@ -465,15 +476,34 @@ export async function generateAll(
   return files;
 }
 
-/** The .yaml files of a folder, sorted (none when it does not exist). */
-async function yamlFiles(dir: string): Promise<string[]> {
+/** How the project's supplements to a kernel spec are named: `conntrack.supplement.yaml`. */
+export const SUPPLEMENT = ".supplement.yaml";
+
+/** The .yaml files of a folder, sorted (none when it does not exist); supplements apart. */
+async function yamlFiles(dir: string, suffix = ".yaml"): Promise<string[]> {
   const names = [];
   try {
-    for await (const e of Deno.readDir(dir)) if (e.name.endsWith(".yaml")) names.push(e.name);
+    for await (const e of Deno.readDir(dir)) {
+      const supplement = e.name.endsWith(SUPPLEMENT);
+      if (e.name.endsWith(suffix) && (suffix === SUPPLEMENT || !supplement)) names.push(e.name);
+    }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   return names.sort();
+}
+
+/** The project's supplements in `dir`, by the family each names. */
+async function supplements(dir: string): Promise<Map<string, { file: string; yaml: Yaml }>> {
+  const out = new Map<string, { file: string; yaml: Yaml }>();
+  for (const file of await yamlFiles(dir, SUPPLEMENT)) {
+    const yaml = parse(await Deno.readTextFile(`${dir}/${file}`));
+    if (out.has(yaml.name)) {
+      throw new Error(`tools/specs/${file}: a second supplement of ${yaml.name}`);
+    }
+    out.set(yaml.name, { file, yaml });
+  }
+  return out;
 }
 
 /** Generates every module and formats it as `deno fmt` would: file name -> text. */

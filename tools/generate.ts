@@ -32,6 +32,7 @@ import type {
 } from "../src/ynl/schema.ts";
 import { SCALAR_SIZES } from "../src/ynl/schema.ts";
 import { kernelVersion, SPECS_DIR } from "./fetch_specs.ts";
+import { supplement } from "./supplement.ts";
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -388,12 +389,28 @@ export async function generateAll(
       `the project's tools/specs/${n} (no spec of Linux ${version} describes it)`,
     ]),
   ];
-  for (const [path, origin] of sources) {
-    const f = familyOf(parse(await Deno.readTextFile(path)));
+  const extras = new Map<string, [string, Yaml]>();
+  for (const n of await yamlFiles(`${own}/supplements`)) {
+    const y = parse(await Deno.readTextFile(`${own}/supplements/${n}`));
+    extras.set(y.name, [n, y]);
+  }
+  for (const [path, origin0] of sources) {
+    let y = parse(await Deno.readTextFile(path));
+    let origin = origin0;
+    const extra = extras.get(y.name);
+    if (extra) {
+      y = supplement(y, extra[1], `tools/specs/supplements/${extra[0]}`);
+      origin += `, with what it leaves out from the project's tools/specs/supplements/${extra[0]}`;
+      extras.delete(y.name);
+    }
+    const f = familyOf(y);
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
     files.set(file, emit(f, origin));
     index.push([file, camel(f.name)]);
+  }
+  for (const [name, [n]] of extras) {
+    throw new Error(`tools/specs/supplements/${n}: no spec of family ${name} to supplement`);
   }
   index.sort();
   files.set(

@@ -4,11 +4,13 @@
  * Prints medians and ratios, and the peers (ip, pyroute2) as context; never
  * asserts a time. Results also go to bench/.out/results.json.
  *
- *     deno task bench [--quick] [--only w1,w2,w3,mem] [--vm]
+ *     deno task bench [--quick] [--only w1,w2,w3,w4,mem] [--vm]
  *
  * W1 route dump (10k, 100k routes; steady state and whole process), W2 event
  * burst (100k route adds and deletes; received, lost, CPU per event; drain of
- * a full queue), W3 request round trip, memory while streaming 1M routes.
+ * a full queue), W3 request round trip, W4 2,000 links fully decoded against
+ * vishvananda/netlink, pyroute2 and ip (bench/w4.ts), memory while
+ * streaming 1M routes.
  * --vm adds the nlrtable round trip in the VM (kmod/vm/harness.ts bench).
  *
  * Needs root (the netns) and libmnl-dev; python3-pyroute2 for that peer
@@ -16,6 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildNpm } from "../tools/npm.ts";
+import { benchLinks } from "./w4.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "w1,w2,w3,mem").split(","));
+const only = new Set((values.only ?? "w1,w2,w3,w4,mem").split(","));
 const here = new URL(".", import.meta.url).pathname;
 const out = `${here}.out`;
 await Deno.mkdir(out, { recursive: true });
@@ -431,6 +434,27 @@ try {
       target: ">= 1.0x",
       met: median(dl) >= median(dc),
     });
+  }
+  if (only.has("w4")) {
+    // last: it leaves 2,000 links in the netns
+    const node = await sh("node", "--version").then(() => true, () => false);
+    if (node) {
+      await buildNpm();
+      await Deno.symlink(`${here}../tests/node/node_modules`, `${here}../npm/node_modules`)
+        .catch(() => {});
+    }
+    const w4 = await benchLinks({
+      ns,
+      inNs,
+      wall,
+      sh,
+      rounds,
+      out,
+      here,
+      npm: node ? `${here}../npm` : undefined,
+    });
+    rows.push(...w4.rows);
+    context.push(...w4.context);
   }
 } finally {
   await sh("ip", "netns", "del", ns);

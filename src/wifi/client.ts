@@ -242,7 +242,9 @@ export class Wifi implements AsyncDisposable {
       if (b.beaconInterval !== undefined) bss.beaconInterval = b.beaconInterval;
       if (b.capability !== undefined) bss.capability = b.capability;
       if (b.seenMsAgo !== undefined) bss.seenMsAgo = b.seenMsAgo;
-      if (b.status !== undefined) bss.status = nameOf(BSS_STATUS, b.status, "status");
+      if (b.status !== undefined) {
+        bss.status = nameOf<NonNullable<Bss["status"]>>(BSS_STATUS, b.status, "status");
+      }
       out.push(bss);
     }
     return out;
@@ -277,7 +279,7 @@ export class Wifi implements AsyncDisposable {
     const a = r?.attrs ?? {};
     return {
       alpha2: a.regAlpha2 ?? "",
-      dfsRegion: nameOf(DFS_REGIONS, a.dfsRegion ?? 0, "dfs"),
+      dfsRegion: nameOf<RegDomain["dfsRegion"]>(DFS_REGIONS, a.dfsRegion ?? 0, "dfs"),
       rules: (a.regRules ?? []).map((x) => ({
         startKhz: x.freqRangeStart ?? 0,
         endKhz: x.freqRangeEnd ?? 0,

@@ -111,7 +111,8 @@ export async function benchLinks(
   const go = await goPeer(ctx);
   const py = `${ctx.here}peers/get_links.py`;
   const deno = Deno.execPath();
-  const lib = () => ctx.inNs(deno, "run", "--allow-ffi", "--allow-read", `${ctx.here}links.mjs`, "25");
+  const lib = () =>
+    ctx.inNs(deno, "run", "--allow-ffi", "--allow-read", `${ctx.here}links.mjs`, "25");
   const dumps = "25", warm = 5;
   const steady: Record<string, number[]> = { lib: [], go: [], py: [], node: [] };
   const whole: Record<string, number[]> = { lib: [], go: [], py: [], ip: [], node: [] };
@@ -132,7 +133,9 @@ export async function benchLinks(
         ),
       );
     }
-    whole.lib.push(await ctx.wall(deno, "run", "--allow-ffi", "--allow-read", `${ctx.here}links.mjs`, "1"));
+    whole.lib.push(
+      await ctx.wall(deno, "run", "--allow-ffi", "--allow-read", `${ctx.here}links.mjs`, "1"),
+    );
     whole.go.push(await ctx.wall(go, "1"));
     whole.py.push(await ctx.wall("/usr/bin/python3", py, "1"));
     whole.ip.push(await ctx.wall("ip", "-j", "-d", "-s", "link", "show"));

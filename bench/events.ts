@@ -2,7 +2,8 @@
  * W2, the library's side, on RTNLGRP_IPV4_ROUTE with the library's
  * defaults (a socket that joins groups asks for a 32 MiB buffer):
  *   listen <expected> <idle-ms>   prints "got lost overruns cpu_us"
- *   drain <settle-ms>             prints "got ms overruns"
+ *   drain <settle-ms>             once stdin says the burst is queued (a line),
+ *                                 and settle-ms later: prints "got ms overruns"
  *
  *     deno run --allow-ffi bench/events.ts listen 100000 2000
  */
@@ -13,6 +14,14 @@ const [mode = "listen", a = "100000", b = "2000"] = Deno.args;
 await using sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [7 /* RTNLGRP_IPV4_ROUTE */] });
 console.log("ready");
 let got = 0, overruns = 0, lastAt = 0;
+
+/** Waits for a line on stdin: the bench writes one once the whole burst is queued. */
+async function waitForGo(): Promise<void> {
+  const buf = new Uint8Array(16);
+  while (!new TextDecoder().decode(buf).includes("\n")) {
+    if (await Deno.stdin.read(buf) === null) return;
+  }
+}
 
 /** Ends the stream once `idleMs` pass without an event: one timer, not one per event. */
 function idleStop(idleMs: number): AbortSignal {
@@ -41,6 +50,7 @@ async function consume(signal: AbortSignal, limit: number, stamp: boolean): Prom
 }
 
 if (mode === "drain") {
+  await waitForGo();
   await new Promise((r) => setTimeout(r, Number(a)));
   const t0 = performance.now();
   await consume(idleStop(20), Infinity, true);

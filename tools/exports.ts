@@ -32,6 +32,7 @@ const ROOMS: Record<string, string> = {
   "./tc": "./src/tc/mod.ts",
   "./conntrack": "./src/conntrack/mod.ts",
   "./wireguard": "./src/wireguard/mod.ts",
+  "./wifi": "./src/wifi/mod.ts",
 };
 
 function modules(dir: string): string[] {

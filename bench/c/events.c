@@ -4,7 +4,8 @@
  * a 64 MiB buffer (SO_RCVBUFFORCE):
  *   events listen <expected> <idle-ms>   receive until expected or idle;
  *                                        prints "got lost enobufs cpu_us"
- *   events drain <settle-ms>             let the queue fill, then drain it;
+ *   events drain <settle-ms>             let the queue fill (until a line on
+ *                                        stdin, then settle-ms), then drain it;
  *                                        prints "got ms"
  */
 #include <errno.h>
@@ -52,6 +53,11 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	if (drain) {
+		char go[16];
+
+		/* once the bench says the whole burst is queued, and arg ms later */
+		if (!fgets(go, sizeof(go), stdin))
+			go[0] = 0;
 		usleep(arg * 1000);
 		t0 = now_ms();
 		for (;;) {

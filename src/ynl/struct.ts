@@ -22,6 +22,33 @@ export function structOf(f: FamilySpec, name: string): StructSpec {
 const utf8 = new TextDecoder();
 const utf8enc = new TextEncoder();
 
+/** A struct member laid out once: where it is, how big, how to read it. */
+interface Field {
+  key: string;
+  kind: string;
+  at: number;
+  size: number;
+  le: boolean;
+}
+
+const layouts = new WeakMap<StructSpec, Field[]>();
+
+/** The members of `s` with their offsets, computed once per struct. */
+function layoutOf(s: StructSpec): Field[] {
+  let fields = layouts.get(s);
+  if (!fields) {
+    fields = [];
+    let at = 0;
+    for (const m of s.members) {
+      const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
+      fields.push({ key: m.key, kind: m.kind, at, size, le: !m.bigEndian });
+      at += size;
+    }
+    layouts.set(s, fields);
+  }
+  return fields;
+}
+
 /**
  * Decodes a struct from `bytes[offset..]`. Members past the end of the
  * bytes (an older kernel's shorter struct) are left out.
@@ -34,50 +61,47 @@ export function decodeStruct(
   length?: number,
 ): Attrs {
   length ??= bytes.length - offset;
-  const s = structOf(f, name);
+  const fields = layoutOf(structOf(f, name));
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
   const out: Attrs = {};
-  let at = 0;
-  for (const m of s.members) {
-    const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
+  for (let i = 0; i < fields.length; i++) {
+    const { key, kind, at, size, le } = fields[i];
     if (at + size > length) break;
-    const le = !m.bigEndian;
-    switch (m.kind) {
+    switch (kind) {
       case "u8":
-        out[m.key] = v.getUint8(at);
+        out[key] = v.getUint8(at);
         break;
       case "s8":
-        out[m.key] = v.getInt8(at);
+        out[key] = v.getInt8(at);
         break;
       case "u16":
-        out[m.key] = v.getUint16(at, le);
+        out[key] = v.getUint16(at, le);
         break;
       case "s16":
-        out[m.key] = v.getInt16(at, le);
+        out[key] = v.getInt16(at, le);
         break;
       case "u32":
-        out[m.key] = v.getUint32(at, le);
+        out[key] = v.getUint32(at, le);
         break;
       case "s32":
-        out[m.key] = v.getInt32(at, le);
+        out[key] = v.getInt32(at, le);
         break;
       case "u64":
-        out[m.key] = v.getBigUint64(at, le);
+        out[key] = v.getBigUint64(at, le);
         break;
       case "s64":
-        out[m.key] = v.getBigInt64(at, le);
+        out[key] = v.getBigInt64(at, le);
         break;
       case "string": {
         const b = bytes.subarray(offset + at, offset + at + size);
         const nul = b.indexOf(0);
-        out[m.key] = utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+        out[key] = utf8.decode(nul < 0 ? b : b.subarray(0, nul));
         break;
       }
       case "binary":
-        out[m.key] = bytes.subarray(offset + at, offset + at + size);
+        out[key] = bytes.subarray(offset + at, offset + at + size);
         break;
     }
-    at += size;
   }
   return out;
 }

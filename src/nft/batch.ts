@@ -1,0 +1,457 @@
+/**
+ * {@linkcode NftBatch}: one nf_tables transaction. Operations are added in
+ * order and sent between NFNL_MSG_BATCH_BEGIN and NFNL_MSG_BATCH_END in a
+ * single datagram; the kernel applies all of them or none. Every message
+ * asks for its ACK, so a refused batch reports each operation that failed
+ * ({@linkcode NftBatchError}), with the kernel's extended ACK.
+ *
+ * @module
+ */
+import { parseAck } from "../ack.ts";
+import { AttributeDecoder } from "../attribute.ts";
+import { NLM_F, NLMSG } from "../constants.ts";
+import { NetlinkError } from "../errors.ts";
+import type { NetlinkSocket } from "../socket.ts";
+import { MessageWriter } from "../writer.ts";
+import { A, MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
+import * as enc from "./encode.ts";
+import { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
+import type {
+  NftChain,
+  NftElement,
+  NftFamily,
+  NftFlowtable,
+  NftRule,
+  NftSet,
+  NftTable,
+} from "./types.ts";
+
+interface Op {
+  op: string;
+  object: unknown;
+  label: string;
+  write(w: MessageWriter, seq: number, index: number): void;
+}
+
+/** Options of {@linkcode NftBatch.commit}. */
+export interface CommitOptions {
+  /** Ends the wait for the kernel's answers. */
+  signal?: AbortSignal;
+  /** Bound on the wait for the answers, in ms. Default 10000. */
+  timeoutMs?: number;
+}
+
+// Batch sequence numbers live above the socket's own (which stay below 2^30).
+let nextSeq = 0x40000000 + Math.floor(Math.random() * 0x10000000);
+function seqs(n: number): number {
+  if (nextSeq + n + 2 > 0x7fffffff) nextSeq = 0x40000000;
+  const s = nextSeq;
+  nextSeq += n + 2;
+  return s;
+}
+
+function setLabel(s: { family?: unknown; table?: unknown; name?: unknown }): string {
+  return `set ${s.family} ${s.table} ${s.name}`;
+}
+
+/**
+ * A transaction: tables, chains, rules, sets, elements and flowtables to
+ * add, replace, delete or flush, applied together by
+ * {@linkcode NftBatch.commit}.
+ *
+ * @example
+ * ```ts ignore
+ * import { NftClient } from "./mod.ts";
+ * await using nft = await NftClient.open({ netns: "blue" });
+ * const b = nft.batch();
+ * b.addTable({ family: "inet", name: "filter" });
+ * b.addChain({ family: "inet", table: "filter", name: "input", hook: "input", policy: "drop" });
+ * b.addRule({ family: "inet", table: "filter", chain: "input", exprs: [{ type: "verdict", verdict: "accept" }] });
+ * await b.commit();
+ * ```
+ */
+export class NftBatch {
+  readonly #ops: Op[] = [];
+  readonly #socket: NetlinkSocket | undefined;
+  #setId = 1;
+
+  /** A batch that commits over `socket` (an `NETLINK_NETFILTER` socket), if given. */
+  constructor(socket?: NetlinkSocket) {
+    this.#socket = socket;
+  }
+
+  /** How many operations the batch holds. */
+  get length(): number {
+    return this.#ops.length;
+  }
+
+  #push(op: string, object: unknown, label: string, write: Op["write"]): this {
+    this.#ops.push({ op, object, label, write });
+    return this;
+  }
+
+  /** Adds a table (no error when it exists; `create` makes that an error). */
+  addTable(t: NftTable, create = false): this {
+    return this.#push(
+      "add table",
+      t,
+      `table ${t?.family} ${t?.name}`,
+      (w, s) => enc.newTable(w, t, s, create),
+    );
+  }
+
+  /** Deletes a table and everything in it. */
+  deleteTable(t: Pick<NftTable, "family" | "name" | "handle">): this {
+    return this.#push(
+      "delete table",
+      t,
+      `table ${t?.family} ${t?.name}`,
+      (w, s) => enc.delTable(w, t, s),
+    );
+  }
+
+  /** Deletes every rule of a table (`nft flush table`). */
+  flushTable(t: Pick<NftTable, "family" | "name">): this {
+    return this.#push(
+      "flush table",
+      t,
+      `table ${t?.family} ${t?.name}`,
+      (w, s) => enc.flushRules(w, t.family, t.name, undefined, s),
+    );
+  }
+
+  /** Deletes every table (of `family`, or of all families): `nft flush ruleset`. */
+  flushRuleset(family?: NftFamily): this {
+    return this.#push(
+      "flush ruleset",
+      { family },
+      `ruleset ${family ?? "all"}`,
+      (w, s) => enc.flushRuleset(w, s, family),
+    );
+  }
+
+  /** Adds a chain (a base chain when it has a hook). */
+  addChain(c: NftChain, create = false): this {
+    return this.#push(
+      "add chain",
+      c,
+      `chain ${c?.family} ${c?.table} ${c?.name}`,
+      (w, s) => enc.newChain(w, c, s, create),
+    );
+  }
+
+  /** Deletes a chain (it must be empty and unreferenced). */
+  deleteChain(c: Pick<NftChain, "family" | "table" | "name" | "handle">): this {
+    return this.#push(
+      "delete chain",
+      c,
+      `chain ${c?.family} ${c?.table} ${c?.name}`,
+      (w, s) => enc.delChain(w, c, s),
+    );
+  }
+
+  /** Deletes every rule of a chain (`nft flush chain`). */
+  flushChain(c: Pick<NftChain, "family" | "table" | "name">): this {
+    return this.#push(
+      "flush chain",
+      c,
+      `chain ${c?.family} ${c?.table} ${c?.name}`,
+      (w, s) => enc.flushRules(w, c.family, c.table, c.name, s),
+    );
+  }
+
+  #rule(op: string, r: NftRule, mode: enc.RuleMode): this {
+    const n = this.#ops.filter((o) => o.op.endsWith(" rule")).length;
+    const label = `rule ${r?.family} ${r?.table} ${r?.chain} #${n}${
+      r?.comment ? ` "${r.comment}"` : ""
+    }`;
+    return this.#push(
+      op,
+      r,
+      label,
+      (w, s, i) => enc.newRule(w, r, s, mode, `operation ${i} (rule)`),
+    );
+  }
+
+  /** Appends a rule to its chain (after `position`, a rule's handle, when given). */
+  addRule(r: NftRule): this {
+    return this.#rule("add rule", r, "append");
+  }
+
+  /** Inserts a rule at the top of its chain (before `position`, when given). */
+  insertRule(r: NftRule): this {
+    return this.#rule("insert rule", r, "insert");
+  }
+
+  /** Replaces the rule whose handle `r.handle` is. */
+  replaceRule(r: NftRule & { handle: bigint }): this {
+    return this.#rule("replace rule", r, "replace");
+  }
+
+  /** Deletes the rule with `handle`. */
+  deleteRule(r: Pick<NftRule, "family" | "table" | "chain" | "handle">): this {
+    return this.#push(
+      "delete rule",
+      r,
+      `rule ${r?.family} ${r?.table} ${r?.chain} handle ${r?.handle}`,
+      (w, s) => enc.delRule(w, r, s),
+    );
+  }
+
+  /** Adds a set or map, and its `elements` when given. */
+  addSet(set: NftSet, create = false): this {
+    const id = this.#setId++;
+    this.#push("add set", set, setLabel(set), (w, s) => enc.newSet(w, set, s, id, create));
+    if (set?.elements?.length) this.addElements(set, set.elements);
+    return this;
+  }
+
+  /** Deletes a set or map. */
+  deleteSet(set: Pick<NftSet, "family" | "table" | "name" | "handle">): this {
+    return this.#push("delete set", set, setLabel(set), (w, s) => enc.delSet(w, set, s));
+  }
+
+  /** Adds elements to a set or map. */
+  addElements(
+    set: Pick<NftSet, "family" | "table" | "name">,
+    elements: readonly NftElement[],
+  ): this {
+    return this.#push(
+      "add elements",
+      { set, elements },
+      `elements of ${setLabel(set)}`,
+      (w, s) => enc.setElements(w, set, elements, s, false),
+    );
+  }
+
+  /** Deletes elements (by key) from a set or map. */
+  deleteElements(
+    set: Pick<NftSet, "family" | "table" | "name">,
+    elements: readonly NftElement[],
+  ): this {
+    if (Array.isArray(elements) && elements.length === 0) {
+      throw new NftInputError("elements", "name at least one element (flushSet empties a set)");
+    }
+    return this.#push(
+      "delete elements",
+      { set, elements },
+      `elements of ${setLabel(set)}`,
+      (w, s) => enc.setElements(w, set, elements, s, true),
+    );
+  }
+
+  /** Deletes every element of a set or map (`nft flush set`). */
+  flushSet(set: Pick<NftSet, "family" | "table" | "name">): this {
+    return this.#push(
+      "flush set",
+      set,
+      setLabel(set),
+      (w, s) => enc.setElements(w, set, [], s, true),
+    );
+  }
+
+  /** Adds a flowtable. */
+  addFlowtable(f: NftFlowtable, create = false): this {
+    return this.#push(
+      "add flowtable",
+      f,
+      `flowtable ${f?.family} ${f?.table} ${f?.name}`,
+      (w, s) => enc.newFlowtable(w, f, s, create),
+    );
+  }
+
+  /** Deletes a flowtable. */
+  deleteFlowtable(f: Pick<NftFlowtable, "family" | "table" | "name" | "handle">): this {
+    return this.#push(
+      "delete flowtable",
+      f,
+      `flowtable ${f?.family} ${f?.table} ${f?.name}`,
+      (w, s) => enc.delFlowtable(w, f, s),
+    );
+  }
+
+  /**
+   * The batch's bytes (BEGIN, each operation with NLM_F_ACK, END) from
+   * sequence number `seq` on, and where each operation's message lies.
+   * Throws {@linkcode NftInputError} (naming the operation) for input that
+   * cannot be encoded.
+   */
+  encode(seq: number): { bytes: Uint8Array; ranges: [number, number][] } {
+    const w = new MessageWriter(4096);
+    enc.header(w, MSG.batchBegin, NFPROTO.unspec, 0, seq, SUBSYS_NFTABLES);
+    const ranges: [number, number][] = [];
+    w.end();
+    this.#ops.forEach((op, i) => {
+      const start = w.length;
+      try {
+        op.write(w, seq + 1 + i, i);
+      } catch (e) {
+        if (e instanceof NftInputError) {
+          const path = e.path.startsWith("operation ")
+            ? e.path
+            : `operation ${i} (${op.label}) ${e.path}`;
+          throw new NftInputError(path, e.problem);
+        }
+        throw e;
+      }
+      w.end();
+      // every operation asks for its ACK: success is counted, not assumed
+      const flags = w.view.getUint16(start + 6, true);
+      w.view.setUint16(start + 6, flags | NLM_F.ACK, true);
+      ranges.push([start, w.length]);
+    });
+    enc.header(w, MSG.batchEnd, NFPROTO.unspec, 0, seq + 1 + this.#ops.length, SUBSYS_NFTABLES);
+    return { bytes: w.finish().slice(), ranges };
+  }
+
+  /**
+   * Sends the batch and waits for the kernel's verdict on each operation.
+   * Resolves when every one was applied; rejects with
+   * {@linkcode NftBatchError} (nothing applied) naming each failed
+   * operation, with {@linkcode NftInputError} before sending anything for
+   * input that cannot be encoded, or with the signal's reason / a
+   * `TimeoutError`. An empty batch resolves at once.
+   */
+  async commit(options: CommitOptions = {}): Promise<void> {
+    const socket = this.#socket;
+    if (!socket) throw new TypeError("this batch has no socket: make it with NftClient.batch()");
+    await commitOn(socket, this, options);
+  }
+
+  /** @internal the operations, for {@linkcode commitOn}. */
+  get ops(): readonly { op: string; object: unknown; label: string }[] {
+    return this.#ops;
+  }
+}
+
+/** Sends `batch` over `socket` and collects its answers (see {@linkcode NftBatch.commit}). */
+export async function commitOn(
+  socket: NetlinkSocket,
+  batch: NftBatch,
+  options: CommitOptions = {},
+): Promise<void> {
+  options.signal?.throwIfAborted();
+  const n = batch.length;
+  if (n === 0) return;
+  const base = seqs(n);
+  const { bytes, ranges } = batch.encode(base);
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
+  if (options.signal) signals.push(options.signal);
+  const signal = AbortSignal.any(signals);
+  socket.send(bytes);
+  const answered = new Set<number>();
+  const failures: NftFailure[] = [];
+  let whole: NetlinkError | undefined;
+  for await (const m of socket.events({ signal })) {
+    if (m.type !== NLMSG.ERROR) continue;
+    const i = m.seq - base - 1;
+    if (i === -1) {
+      const { errno, extAck } = parseAck(m);
+      if (errno) {
+        whole = new NetlinkError(errno, extAck, { operation: "nftables batch", seq: m.seq });
+        break;
+      }
+      continue;
+    }
+    if (i < 0 || i >= n || answered.has(i)) continue;
+    answered.add(i);
+    const { errno, extAck } = parseAck(m);
+    if (errno) {
+      const op = batch.ops[i];
+      const [start, end] = ranges[i];
+      const where = extAck.offset === undefined
+        ? undefined
+        : locate(bytes, start, end, extAck.offset);
+      const error = new NetlinkError(errno, extAck, {
+        operation: `nftables ${op.op}`,
+        seq: m.seq,
+        type: bytes[start + 4] | (bytes[start + 5] << 8),
+        attribute: where?.attribute,
+      });
+      failures.push({ index: i, op: op.op, object: op.object, label: op.label, error, ...where });
+    }
+    if (answered.size === n) break;
+  }
+  signal.throwIfAborted();
+  if (whole) {
+    const op = batch.ops[0];
+    failures.unshift({
+      index: -1,
+      op: "commit",
+      object: undefined,
+      label: `batch of ${n} (first: ${op.label})`,
+      error: whole,
+    });
+  }
+  if (failures.length) {
+    failures.sort((a, b) => a.index - b.index);
+    throw new NftBatchError(failures);
+  }
+  if (answered.size < n) {
+    throw new Error(`nftables batch: ${n - answered.size} operations unanswered`);
+  }
+}
+
+/** Names the attribute at `offset` (from the message's start) of the message in [start, end). */
+function locate(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  offset: number,
+): { attribute?: string; expr?: number } {
+  const at = start + offset;
+  if (at < start + 20 || at >= end) return {};
+  const type = bytes[start + 4] | (bytes[start + 5] << 8);
+  const names = setOf(type);
+  try {
+    const ad = new AttributeDecoder(bytes, start + 20, end);
+    while (ad.next()) {
+      const begin = ad.offset - 4, stop = ad.offset + ad.length;
+      if (at < begin || at >= stop) continue;
+      const name = names ? nameIn(names, ad.type) : `type ${ad.type}`;
+      if (type === MSG.newRule && ad.type === A.rule.expressions && at > begin) {
+        const list = ad.nested();
+        let i = 0;
+        while (list.next()) {
+          if (at >= list.offset - 4 && at < list.offset + list.length) {
+            return { attribute: `expressions.elem[${i}]`, expr: i };
+          }
+          i++;
+        }
+      }
+      return { attribute: name };
+    }
+  } catch {
+    // a message the kernel could not parse: the offset is all there is
+  }
+  return {};
+}
+
+function nameIn(set: Readonly<Record<string, number>>, type: number): string {
+  for (const [k, v] of Object.entries(set)) if (v === type) return k;
+  return `type ${type}`;
+}
+
+function setOf(type: number): Readonly<Record<string, number>> | undefined {
+  switch (type) {
+    case MSG.newTable:
+    case MSG.delTable:
+      return A.table;
+    case MSG.newChain:
+    case MSG.delChain:
+      return A.chain;
+    case MSG.newRule:
+    case MSG.delRule:
+      return A.rule;
+    case MSG.newSet:
+    case MSG.delSet:
+      return A.set;
+    case MSG.newSetElem:
+    case MSG.delSetElem:
+      return A.elemList;
+    case MSG.newFlowtable:
+    case MSG.delFlowtable:
+      return A.flowtable;
+  }
+  return undefined;
+}

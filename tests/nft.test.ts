@@ -459,3 +459,330 @@ Deno.test({
     }
   },
 });
+
+/** Prints the source address of the first UDP datagram on argv[1], or "timeout" after argv[2] s. */
+const RECV = "import socket,sys\n" +
+  "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',int(sys.argv[1])))\n" +
+  "s.settimeout(float(sys.argv[2]))\n" +
+  "try:\n  d,a=s.recvfrom(100); print(a[0])\nexcept socket.timeout: print('timeout')\n";
+/** Sends argv[3] datagrams to argv[1]:argv[2], 50 ms apart. */
+const SEND = "import socket,sys,time\n" +
+  "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n" +
+  "for i in range(int(sys.argv[3])):\n" +
+  "  try: s.sendto(b'x',(sys.argv[1],int(sys.argv[2])))\n  except OSError: pass\n  time.sleep(0.05)\n";
+
+/** The source `to` sees of UDP sent from `from` to addr:port, or "timeout" (bounded: ~1.5 s). */
+async function udpSource(from: Netns, to: Netns, addr: string, port: number): Promise<string> {
+  const recv = new Deno.Command("ip", {
+    args: ["netns", "exec", to.name, "python3", "-c", RECV, String(port), "1.5"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await run("ip", "netns", "exec", from.name, "python3", "-c", SEND, addr, String(port), "20");
+  const out = await recv.output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+async function vethPair(a: Netns, an: string, aAddr: string, b: Netns, bn: string, bAddr: string) {
+  await a.ip("link", "add", an, "type", "veth", "peer", "name", bn, "netns", b.name);
+  await a.ip("addr", "add", aAddr, "dev", an);
+  await b.ip("addr", "add", bAddr, "dev", bn);
+  await a.ip("link", "set", an, "up");
+  await b.ip("link", "set", bn, "up");
+  await waitOperUp(a, an);
+  await waitOperUp(b, bn);
+}
+
+Deno.test({
+  name: "nft: a rule the library installs drops UDP between two namespaces, and counts it",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft", "python3");
+    await using a = await makeNetns();
+    await using b = await makeNetns();
+    await vethPair(a, "va", "10.7.0.1/24", b, "vb", "10.7.0.2/24");
+    assert.equal(await udpSource(a, b, "10.7.0.2", 5555), "10.7.0.1", "no rule yet: delivered");
+    await using nft = await NftClient.open({ netns: b.name });
+    await nft.batch()
+      .addTable({ family: "inet", name: T })
+      .addChain({ family: "inet", table: T, name: "in", hook: "input", priority: 0 })
+      .addRule({
+        family: "inet",
+        table: T,
+        chain: "in",
+        comment: "no 5555",
+        exprs: [...match.dport("udp", 5555), { type: "counter" }, verdict("drop")],
+      })
+      .commit();
+    assert.equal(await udpSource(a, b, "10.7.0.2", 5555), "timeout", "dropped");
+    assert.equal(await udpSource(a, b, "10.7.0.2", 5556), "10.7.0.1", "another port passes");
+    // the counter the library reads is the one nft shows, and it counted the drops
+    const [rule] = await nft.listRules({ family: "inet", table: T });
+    const counter = rule.exprs.find((e) => e.type === "counter");
+    assert.ok(counter?.type === "counter" && counter.packets! > 0n, "drops counted");
+    const j = await nftJson(b);
+    const shown = j.rule[0].expr.find((e: Json) => e.counter).counter;
+    assert.deepEqual(shown, { packets: Number(counter.packets), bytes: Number(counter.bytes) });
+    // deleting the rule by its handle lets the traffic through again
+    await nft.batch().deleteRule(rule).commit();
+    assert.equal((await nftJson(b)).rule.length, 0);
+    assert.equal(await udpSource(a, b, "10.7.0.2", 5555), "10.7.0.1", "rule deleted: delivered");
+  },
+});
+
+Deno.test({
+  name: "nft: masquerade in a gateway namespace rewrites the source the far side sees",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft", "python3");
+    await using client = await makeNetns();
+    await using gw = await makeNetns();
+    await using server = await makeNetns();
+    await vethPair(client, "cg", "10.1.0.2/24", gw, "gc", "10.1.0.1/24");
+    await vethPair(gw, "gs", "10.2.0.1/24", server, "sg", "10.2.0.2/24");
+    await client.ip("route", "add", "default", "via", "10.1.0.1");
+    await server.ip("route", "add", "default", "via", "10.2.0.1");
+    await run("ip", "netns", "exec", gw.name, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    assert.equal(
+      await udpSource(client, server, "10.2.0.2", 7000),
+      "10.1.0.2",
+      "routed, not NATed",
+    );
+    await using nft = await NftClient.open({ netns: gw.name });
+    await nft.batch()
+      .addTable({ family: "ip", name: "nat" })
+      .addChain({
+        family: "ip",
+        table: "nat",
+        name: "post",
+        hook: "postrouting",
+        type: "nat",
+        priority: 100,
+      })
+      .addRule({
+        family: "ip",
+        table: "nat",
+        chain: "post",
+        exprs: [...match.oifname("gs"), { type: "masq" }],
+      })
+      .commit();
+    assert.equal(await udpSource(client, server, "10.2.0.2", 7001), "10.2.0.1", "masqueraded");
+    // flushing the chain ends the NAT
+    await nft.batch().flushChain({ family: "ip", table: "nat", name: "post" }).commit();
+    assert.equal((await nftJson(gw)).rule.length, 0);
+    assert.equal(
+      await udpSource(client, server, "10.2.0.2", 7002),
+      "10.1.0.2",
+      "flushed: not NATed",
+    );
+  },
+});
+
+Deno.test({
+  name: "nft: a batch with one bad rule changes nothing and names the rule",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await nftFile(ns, "table inet keep {\n chain c {\n accept\n }\n}\n");
+    const before = await nftJson(ns);
+    await using nft = await NftClient.open({ netns: ns.name });
+    const gen = await nft.generation();
+    const b = nft.batch()
+      .addTable({ family: "inet", name: T })
+      .addChain({ family: "inet", table: T, name: "in", hook: "input", priority: 0 })
+      .addRule({
+        family: F,
+        table: T,
+        chain: "in",
+        exprs: [...match.iifname("lo"), verdict("accept")],
+      })
+      .addRule({
+        family: F,
+        table: T,
+        chain: "in",
+        comment: "the bad one",
+        exprs: [{ type: "verdict", verdict: "jump", chain: "nowhere" }],
+      })
+      .addRule({ family: F, table: T, chain: "in", exprs: [verdict("drop")] })
+      .flushChain({ family: "inet", table: "keep", name: "c" });
+    const e = await b.commit().then(() => undefined, (e) => e);
+    assert.ok(e instanceof NftBatchError, String(e));
+    assert.equal(e.failures.length, 1);
+    const f = e.first;
+    assert.equal(f.index, 3);
+    assert.equal(f.op, "add rule");
+    assert.match(f.label, /rule inet fw in #1 "the bad one"/);
+    assert.equal((f.object as NftRule).comment, "the bad one");
+    assert.equal(f.error.code, "ENOENT");
+    assert.equal(f.expr, 0, "the extended ACK points at the jump");
+    assert.match(e.message, /operation 3 \(add rule inet fw in #1 "the bad one"\): ENOENT/);
+    // nothing applied: not the new table, not the flush of the old chain
+    assert.deepEqual(await nftJson(ns), before);
+    assert.equal(await nft.generation(), gen);
+    // two bad operations: both named, in batch order
+    const two = await nft.batch()
+      .addRule({ family: F, table: "keep", chain: "missing", exprs: [] })
+      .addRule({
+        family: F,
+        table: "keep",
+        chain: "c",
+        exprs: [{ type: "lookup", set: "nope", sreg: 1 }],
+      })
+      .commit().then(() => undefined, (e) => e);
+    assert.ok(two instanceof NftBatchError);
+    assert.deepEqual(two.failures.map((x) => [x.index, x.error.code]), [[0, "ENOENT"], [
+      1,
+      "ENOENT",
+    ]]);
+    assert.equal(two.failures[1].expr, 0);
+    assert.deepEqual(await nftJson(ns), before);
+  },
+});
+
+Deno.test({
+  name: "nft: bad input is a typed error naming the field, and nothing is sent",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const gen = await nft.generation();
+    const rule = (exprs: unknown[]) =>
+      nft.batch().addTable({ family: "inet", name: T }).addRule({
+        family: F,
+        table: T,
+        chain: "c",
+        exprs: exprs as Expr[],
+      }).commit();
+    const cases: [() => Promise<void>, RegExp][] = [
+      [
+        () => nft.batch().addTable({ family: "ipx" as "ip", name: T }).commit(),
+        /table\.family: unknown family "ipx"/,
+      ],
+      [
+        () => nft.batch().addTable({ family: "ip", name: "" }).commit(),
+        /table\.name: must be a name/,
+      ],
+      [
+        () =>
+          nft.batch().addChain({ family: "ip", table: T, name: "c", hook: "inptu" as "input" })
+            .commit(),
+        /chain\.hook: unknown hook "inptu"/,
+      ],
+      [
+        () =>
+          nft.batch().addChain({
+            family: "ip",
+            table: T,
+            name: "c",
+            hook: "input",
+            policy: "allow" as "accept",
+          }).commit(),
+        /chain\.policy: must be "accept" or "drop"/,
+      ],
+      [
+        () => nft.batch().addChain({ family: "ip", table: T, name: "c", priority: 5 }).commit(),
+        /only a base chain/,
+      ],
+      [
+        () => rule([{ type: "meta", key: "iiffname", dreg: 1 }]),
+        /operation 1 \(rule\) expr 0 \(meta\)\.key: unknown "iiffname"/,
+      ],
+      [
+        () => rule([{ type: "cmp", op: "eq", sreg: 5, data: new Uint8Array(1) }]),
+        /expr 0 \(cmp\)\.sreg: a register is 1-4 or 8-23/,
+      ],
+      [
+        () => rule([{ type: "cmp", op: "eq", sreg: 1, data: [1] }]),
+        /expr 0 \(cmp\)\.data: must be a Uint8Array/,
+      ],
+      [() => rule([{ type: "verdict", verdict: "jump" }]), /jump needs a chain/],
+      [() => rule([{ type: "verdict", verdict: "allow" }]), /unknown verdict "allow"/],
+      [() => rule([{ type: "frobnicate" }]), /unknown expression "frobnicate"/],
+      [() => rule([{ type: "limit", rate: 0, unit: 1 }]), /rate and unit must be above 0/],
+      [
+        () => rule([{ type: "nat", nat: "snat", family: "ip" }]),
+        /family: must be "ipv4" or "ipv6"/,
+      ],
+      [() => rule(["accept"]), /an expression is an object/],
+      [
+        () =>
+          nft.batch().addSet({ family: "ip", table: T, name: "s", keyType: 7, keyLen: 0 }).commit(),
+        /set\.keyLen: must be an integer 1-64/,
+      ],
+      [
+        () => nft.batch().deleteRule({ family: "ip", table: T, chain: "c", handle: 0n }).commit(),
+        /rule\.handle: must be a handle/,
+      ],
+      [() => Promise.resolve().then(() => void match.ipv4("10.0.0.256")), /not an IPv4 address/],
+      [
+        () => Promise.resolve().then(() => void match.ifname("a-very-long-ifname")),
+        /ifname: must be 1-15 bytes/,
+      ],
+    ];
+    for (const [f, re] of cases) {
+      const e = await f().then(() => undefined, (e) => e);
+      assert.ok(e instanceof NftInputError, `${re}: got ${e}`);
+      assert.match(e.message, re);
+    }
+    assert.equal(await nft.generation(), gen, "nothing was committed");
+    // an empty batch is no transaction at all
+    await nft.batch().commit();
+    assert.equal(await nft.generation(), gen);
+  },
+});
+
+Deno.test({
+  name: "nft: ruleset changes arrive as typed events, and the stream ends with its signal",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 5000);
+    const events = nft.monitor({ signal: ac.signal });
+    const got: NftEvent[] = [];
+    const reading = (async () => {
+      for await (const ev of events) {
+        got.push(ev);
+        if (got.filter((e) => e.type === "gen").length === 2) break;
+      }
+    })();
+    await nft.batch()
+      .addTable({ family: "ip", name: "mon" })
+      .addChain({ family: "ip", table: "mon", name: "c" })
+      .addRule({
+        family: "ip",
+        table: "mon",
+        chain: "c",
+        comment: "watched",
+        exprs: [verdict("accept")],
+      })
+      .addSet({ family: "ip", table: "mon", name: "s", keyType: SET_TYPES.ipv4_addr, keyLen: 4 })
+      .commit();
+    // and one change made by nft itself
+    await run("ip", "netns", "exec", ns.name, "nft", "delete", "table", "ip", "mon");
+    await reading;
+    clearTimeout(timer);
+    const summary = got.map((e) =>
+      e.type === "gen"
+        ? "gen"
+        : e.type === "other" || e.type === "overrun"
+        ? e.type
+        : `${e.action} ${e.type}`
+    );
+    assert.deepEqual(summary.slice(0, 5), ["new table", "new chain", "new rule", "new set", "gen"]);
+    const rule = got.find((e) => e.type === "rule");
+    assert.ok(rule?.type === "rule");
+    assert.equal(rule.rule.comment, "watched");
+    assert.deepEqual(rule.rule.exprs, [verdict("accept")]);
+    assert.ok(summary.slice(5).includes("del table"), summary.join(", "));
+    const gens = got.filter((e) => e.type === "gen");
+    assert.ok(gens[0].type === "gen" && gens[0].id === (await nft.generation()) - 1);
+    assert.ok(gens[1].type === "gen" && gens[1].name === "nft", JSON.stringify(gens[1]));
+    // a stream whose signal aborts ends (no hang, no error)
+    const quiet = nft.monitor({ signal: AbortSignal.timeout(100) });
+    for await (const _ of quiet) assert.fail("no changes were made");
+  },
+});

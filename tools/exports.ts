@@ -29,6 +29,7 @@ const ROOMS: Record<string, string> = {
   "./diag": "./src/diag/mod.ts",
   "./proc": "./src/connector/proc.ts",
   "./taskstats": "./src/taskstats/client.ts",
+  "./nft": "./src/nft/mod.ts",
 };
 
 function modules(dir: string): string[] {

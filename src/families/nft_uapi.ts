@@ -262,7 +262,7 @@ export interface SetelemListAttrs {
 }
 
 /** Request and reply types of each operation of nft-uapi. */
-export type NftUapiOps = {};
+export type NftUapiOps = Record<string, never>;
 
 /** The tables of nft-uapi, for src/ynl/codec.ts. */
 export const nftUapi: FamilySpec = JSON.parse(

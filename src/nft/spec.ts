@@ -7,7 +7,7 @@
  * @module
  */
 import { nftables } from "../families/nftables.ts";
-import { nftUapi } from "../families/nft_uapi.ts";
+import { NFNL_SUBSYS, nftUapi } from "../families/nft_uapi.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
 
 /** Attribute types of one set, by the spec's attribute names. */
@@ -17,12 +17,6 @@ function numbers(f: FamilySpec, set: string): AttrNumbers {
   const s = f.sets[set];
   if (!s) throw new Error(`${f.name} has no attribute set ${set}`);
   return Object.fromEntries(s.attrs.map((a) => [a.name, a.type]));
-}
-
-function entries(f: FamilySpec, e: string): Readonly<Record<string, number>> {
-  const d = f.enums[e];
-  if (!d) throw new Error(`${f.name} has no enum ${e}`);
-  return d.entries;
 }
 
 /** The request type of an operation: `(NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_*`. */
@@ -99,28 +93,21 @@ export const MSG = {
   delFlowtable: msg("delflowtable"),
 } as const;
 
-/** `NFPROTO_*` by name. */
-export const NFPROTO = entries(nftUapi, "nfproto");
-/** `NF_INET_*` hooks by name. */
-export const INET_HOOKS = entries(nftUapi, "nf-inet-hooks");
-/** `NF_NETDEV_*` hooks by name. */
-export const NETDEV_HOOKS = entries(nftUapi, "nf-netdev-hooks");
+export {
+  CT_STATE,
+  DATA_TYPES,
+  LIMIT_FLAGS,
+  LIMIT_TYPES,
+  NAT_TYPES,
+  NF_INET_HOOKS as INET_HOOKS,
+  NF_NETDEV_HOOKS as NETDEV_HOOKS,
+  NFPROTO,
+  SET_POLICIES,
+} from "../families/nft_uapi.ts";
 /** `NFNL_SUBSYS_NFTABLES`. */
-export const SUBSYS_NFTABLES: number = entries(nftUapi, "nfnl-subsys").nftables;
+export const SUBSYS_NFTABLES: number = NFNL_SUBSYS.nftables;
 /** `NFNLGRP_NFTABLES`: the group ruleset changes are announced on. */
 export const GROUP_NFTABLES: number = nftUapi.mcastGroups.nftables;
-/** `NFT_NAT_*`. */
-export const NAT_TYPES = entries(nftUapi, "nat-types");
-/** `NFT_LIMIT_*`. */
-export const LIMIT_TYPES = entries(nftUapi, "limit-types");
-/** `NFT_LIMIT_F_*`. */
-export const LIMIT_FLAGS = entries(nftUapi, "limit-flags");
-/** `NFT_DATA_VALUE`, `NFT_DATA_VERDICT`. */
-export const DATA_TYPES = entries(nftUapi, "data-types");
-/** `NF_CT_STATE_*` bits, as `ct state` loads them. */
-export const CT_STATE = entries(nftUapi, "ct-state");
-/** `NFT_SET_POL_*`. */
-export const SET_POLICIES = entries(nftUapi, "set-policies");
 export {
   BITWISE_OPS,
   CHAIN_FLAGS,

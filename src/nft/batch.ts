@@ -324,7 +324,17 @@ export class NftBatch {
   }
 }
 
-/** Sends `batch` over `socket` and collects its answers (see {@linkcode NftBatch.commit}). */
+/**
+ * Sends `batch` over `socket` and collects its answers (see {@linkcode NftBatch.commit}).
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { commitOn, NftBatch } from "./batch.ts";
+ * await using sock = NetlinkSocket.open(NETLINK.NETFILTER);
+ * await commitOn(sock, new NftBatch().addTable({ family: "inet", name: "fw" }));
+ * ```
+ */
 export async function commitOn(
   socket: NetlinkSocket,
   batch: NftBatch,

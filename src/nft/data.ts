@@ -20,7 +20,15 @@ const FAMILIES: Record<NftFamily, number> = {
   netdev: NFPROTO.netdev,
 };
 
-/** `NFPROTO_*` of a family name; NftInputError for anything else. */
+/**
+ * `NFPROTO_*` of a family name; NftInputError for anything else.
+ *
+ * @example
+ * ```ts
+ * import { familyNumber } from "./data.ts";
+ * familyNumber("family", "ip6"); // 10
+ * ```
+ */
 export function familyNumber(path: string, f: unknown): number {
   if (typeof f === "string" && Object.hasOwn(FAMILIES, f)) return FAMILIES[f as NftFamily];
   throw new NftInputError(
@@ -29,13 +37,29 @@ export function familyNumber(path: string, f: unknown): number {
   );
 }
 
-/** The family name of an `NFPROTO_*` number. */
+/**
+ * The family name of an `NFPROTO_*` number.
+ *
+ * @example
+ * ```ts
+ * import { familyName } from "./data.ts";
+ * familyName(1); // "inet"
+ * ```
+ */
 export function familyName(n: number): NftFamily {
   for (const [k, v] of Object.entries(FAMILIES)) if (v === n) return k as NftFamily;
   return `${n}` as NftFamily;
 }
 
-/** The hook number of a hook name in a family. */
+/**
+ * The hook number of a hook name in a family.
+ *
+ * @example
+ * ```ts
+ * import { hookNumber } from "./data.ts";
+ * hookNumber("hook", "inet", "postrouting"); // 4
+ * ```
+ */
 export function hookNumber(path: string, family: NftFamily, hook: unknown): number {
   const table: Readonly<Record<string, number>> = family === "netdev" ? NETDEV_HOOKS : INET_HOOKS;
   if (typeof hook === "string" && Object.hasOwn(table, hook)) return table[hook];
@@ -47,7 +71,15 @@ export function hookNumber(path: string, family: NftFamily, hook: unknown): numb
   );
 }
 
-/** The hook name of a number in a family. */
+/**
+ * The hook name of a number in a family.
+ *
+ * @example
+ * ```ts
+ * import { hookName } from "./data.ts";
+ * hookName("netdev", 0); // "ingress"
+ * ```
+ */
 export function hookName(family: NftFamily, n: number): NftHook {
   const table = family === "netdev" ? NETDEV_HOOKS : INET_HOOKS;
   return (nameOf(table, n) ?? `${n}`) as NftHook;
@@ -63,7 +95,16 @@ const VERDICTS: Record<VerdictName, number> = {
   queue: VERDICT_CODE.queue,
 };
 
-/** Writes the attributes of an `NFTA_DATA_VERDICT` nest (opened by the caller's `data` nest). */
+/**
+ * Writes the attributes of an `NFTA_DATA_VERDICT` nest (opened by the caller's `data` nest).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { encodeVerdict } from "./data.ts";
+ * encodeVerdict(new MessageWriter().begin(0), { verdict: "jump", chain: "sub" }, "verdict");
+ * ```
+ */
 export function encodeVerdict(w: MessageWriter, v: Verdict, path: string): void {
   if (typeof v.verdict !== "string" || !Object.hasOwn(VERDICTS, v.verdict)) {
     throw new NftInputError(
@@ -89,7 +130,16 @@ export function encodeVerdict(w: MessageWriter, v: Verdict, path: string): void 
   w.nestEnd(n);
 }
 
-/** Decodes the attributes of an `NFTA_DATA_VERDICT` nest. */
+/**
+ * Decodes the attributes of an `NFTA_DATA_VERDICT` nest.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeVerdict } from "./data.ts";
+ * declare const nest: import("../attribute.ts").AttributeDecoder;
+ * console.log(decodeVerdict(nest).verdict);
+ * ```
+ */
 export function decodeVerdict(ad: AttributeDecoder): Verdict {
   let code = 0;
   let chain: string | undefined;
@@ -106,7 +156,15 @@ export function decodeVerdict(ad: AttributeDecoder): Verdict {
 const UDATA_COMMENT = 0;
 const utf8 = new TextEncoder();
 
-/** Userdata holding `comment`, as `nft` writes it. */
+/**
+ * Userdata holding `comment`, as `nft` writes it.
+ *
+ * @example
+ * ```ts
+ * import { commentUserdata } from "./data.ts";
+ * commentUserdata("comment", "hi"); // Uint8Array [0, 3, 104, 105, 0]
+ * ```
+ */
 export function commentUserdata(path: string, comment: unknown): Uint8Array {
   if (typeof comment !== "string") throw new NftInputError(path, "must be a string");
   const text = utf8.encode(comment);
@@ -118,7 +176,15 @@ export function commentUserdata(path: string, comment: unknown): Uint8Array {
   return out;
 }
 
-/** The comment in `nft`-style userdata, if any. */
+/**
+ * The comment in `nft`-style userdata, if any.
+ *
+ * @example
+ * ```ts
+ * import { userdataComment } from "./data.ts";
+ * userdataComment(new Uint8Array([0, 3, 104, 105, 0])); // "hi"
+ * ```
+ */
 export function userdataComment(u: Uint8Array): string | undefined {
   for (let i = 0; i + 2 <= u.length;) {
     const type = u[i], len = u[i + 1];

@@ -29,13 +29,31 @@ import type {
   NftTable,
 } from "./types.ts";
 
-/** The message's family (`struct nfgenmsg`) and a decoder over its attributes. */
+/**
+ * The message's family (`struct nfgenmsg`) and a decoder over its attributes.
+ *
+ * @example
+ * ```ts ignore
+ * import { body } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * const { family, ad } = body(m);
+ * ```
+ */
 export function body(m: Message): { family: NftFamily; ad: AttributeDecoder } {
   if (m.length - m.headerSize < 4) throw new ParseError("shorter than struct nfgenmsg", m.offset);
   return { family: familyName(m.data[m.offset + m.headerSize]), ad: m.attributes(4) };
 }
 
-/** A table message (NFT_MSG_NEWTABLE / DELTABLE). */
+/**
+ * A table message (NFT_MSG_NEWTABLE / DELTABLE).
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeTable } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeTable(m).name);
+ * ```
+ */
 export function decodeTable(m: Message): NftTable {
   const { family, ad } = body(m);
   const t: NftTable = { family, name: "" };
@@ -66,7 +84,16 @@ export function decodeTable(m: Message): NftTable {
   return t;
 }
 
-/** A chain message. */
+/**
+ * A chain message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeChain } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeChain(m).hook);
+ * ```
+ */
 export function decodeChain(m: Message): NftChain {
   const { family, ad } = body(m);
   const c: NftChain = { family, table: "", name: "" };
@@ -108,7 +135,16 @@ export function decodeChain(m: Message): NftChain {
   return c;
 }
 
-/** A rule message. */
+/**
+ * A rule message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeRule } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeRule(m).exprs);
+ * ```
+ */
 export function decodeRule(m: Message): NftRule {
   const { family, ad } = body(m);
   const r: NftRule = { family, table: "", chain: "", exprs: [] };
@@ -159,7 +195,16 @@ function setComment(u: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** A set message. */
+/**
+ * A set message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeSet } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeSet(m).keyType);
+ * ```
+ */
 export function decodeSet(m: Message): NftSet {
   const { family, ad } = body(m);
   const s: NftSet = { family, table: "", name: "", keyType: 0, keyLen: 0 };
@@ -219,7 +264,16 @@ function dataBytes(ad: AttributeDecoder): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** A set element message: the set it belongs to and its elements. */
+/**
+ * A set element message: the set it belongs to and its elements.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeElements } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeElements(m).elements.length);
+ * ```
+ */
 export function decodeElements(
   m: Message,
 ): { family: NftFamily; table: string; set: string; elements: NftElement[] } {
@@ -275,7 +329,16 @@ export function decodeElements(
   return out;
 }
 
-/** A flowtable message. */
+/**
+ * A flowtable message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeFlowtable } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeFlowtable(m).devices);
+ * ```
+ */
 export function decodeFlowtable(m: Message): NftFlowtable {
   const { family, ad } = body(m);
   const f: NftFlowtable = { family, table: "", name: "" };
@@ -311,7 +374,16 @@ export function decodeFlowtable(m: Message): NftFlowtable {
   return f;
 }
 
-/** The generation id of an NFT_MSG_NEWGEN message. */
+/**
+ * The generation id of an NFT_MSG_NEWGEN message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeGen } from "./decode.ts";
+ * declare const m: import("../message.ts").Message;
+ * console.log(decodeGen(m).id);
+ * ```
+ */
 export function decodeGen(m: Message): { id: number; pid?: number; name?: string } {
   const { ad } = body(m);
   const g: { id: number; pid?: number; name?: string } = { id: 0 };
@@ -323,7 +395,16 @@ export function decodeGen(m: Message): { id: number; pid?: number; name?: string
   return g;
 }
 
-/** The name of a message type (`newrule`, `delset`, ...), for events. */
+/**
+ * The name of a message type (`newrule`, `delset`, ...), for events.
+ *
+ * @example
+ * ```ts
+ * import { messageName } from "./decode.ts";
+ * import { MSG } from "./spec.ts";
+ * messageName(MSG.newRule); // "newRule"
+ * ```
+ */
 export function messageName(type: number): string | undefined {
   const n = nameOf(MSG, type);
   return n;

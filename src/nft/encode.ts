@@ -26,7 +26,18 @@ import type { NftChain, NftElement, NftFlowtable, NftRule, NftSet, NftTable } fr
 /** `nft`'s userdata type of a set's comment (`NFTNL_UDATA_SET_COMMENT`); 0 for the rest. */
 const SET_UDATA_COMMENT = 7;
 
-/** Starts a message: header and `struct nfgenmsg` (family, version 0, res_id 0). */
+/**
+ * Starts a message: header and `struct nfgenmsg` (family, version 0, res_id 0).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { header } from "./encode.ts";
+ * import { MSG, NFPROTO } from "./spec.ts";
+ * const w = new MessageWriter();
+ * header(w, MSG.getTable, NFPROTO.inet, 0, 1);
+ * ```
+ */
 export function header(
   w: MessageWriter,
   type: number,
@@ -69,7 +80,17 @@ function object(path: string, v: unknown): void {
   }
 }
 
-/** NFT_MSG_NEWTABLE. `create` fails when it exists (NLM_F_EXCL). */
+/**
+ * NFT_MSG_NEWTABLE. `create` fails when it exists (NLM_F_EXCL).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { newTable } from "./encode.ts";
+ * const w = new MessageWriter();
+ * newTable(w, { family: "inet", name: "fw" }, 1);
+ * ```
+ */
 export function newTable(w: MessageWriter, t: NftTable, seq: number, create = false): void {
   object("table", t);
   header(
@@ -85,7 +106,16 @@ export function newTable(w: MessageWriter, t: NftTable, seq: number, create = fa
   if (t.comment !== undefined) w.put(A.table.userdata, commentUserdata("table.comment", t.comment));
 }
 
-/** NFT_MSG_DELTABLE (by name, else by handle). */
+/**
+ * NFT_MSG_DELTABLE (by name, else by handle).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { delTable } from "./encode.ts";
+ * delTable(new MessageWriter(), { family: "inet", name: "fw" }, 1);
+ * ```
+ */
 export function delTable(
   w: MessageWriter,
   t: Pick<NftTable, "family" | "name" | "handle">,
@@ -97,7 +127,16 @@ export function delTable(
   else w.string(A.table.name, name("table.name", t.name));
 }
 
-/** NFT_MSG_DELTABLE with no name and no family: every table goes (`nft flush ruleset`). */
+/**
+ * NFT_MSG_DELTABLE with no name and no family: every table goes (`nft flush ruleset`).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { flushRuleset } from "./encode.ts";
+ * flushRuleset(new MessageWriter(), 1); // every family
+ * ```
+ */
 export function flushRuleset(w: MessageWriter, seq: number, family?: NftTable["family"]): void {
   header(
     w,
@@ -108,7 +147,18 @@ export function flushRuleset(w: MessageWriter, seq: number, family?: NftTable["f
   );
 }
 
-/** NFT_MSG_NEWCHAIN: a base chain when `hook` is set. */
+/**
+ * NFT_MSG_NEWCHAIN: a base chain when `hook` is set.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { newChain } from "./encode.ts";
+ * newChain(new MessageWriter(), {
+ *   family: "inet", table: "fw", name: "in", hook: "input", priority: 0, policy: "drop",
+ * }, 1);
+ * ```
+ */
 export function newChain(w: MessageWriter, c: NftChain, seq: number, create = false): void {
   object("chain", c);
   const fam = familyNumber("chain.family", c.family);
@@ -144,7 +194,16 @@ export function newChain(w: MessageWriter, c: NftChain, seq: number, create = fa
   if (c.comment !== undefined) w.put(A.chain.userdata, commentUserdata("chain.comment", c.comment));
 }
 
-/** NFT_MSG_DELCHAIN. */
+/**
+ * NFT_MSG_DELCHAIN.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { delChain } from "./encode.ts";
+ * delChain(new MessageWriter(), { family: "inet", table: "fw", name: "in" }, 1);
+ * ```
+ */
 export function delChain(
   w: MessageWriter,
   c: Pick<NftChain, "family" | "table" | "name" | "handle">,
@@ -160,7 +219,18 @@ export function delChain(
 /** How a rule is placed: appended (default), inserted first, or replacing `handle`. */
 export type RuleMode = "append" | "insert" | "replace";
 
-/** NFT_MSG_NEWRULE. `path` names the rule in errors. */
+/**
+ * NFT_MSG_NEWRULE. `path` names the rule in errors.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { newRule } from "./encode.ts";
+ * newRule(new MessageWriter(), {
+ *   family: "inet", table: "fw", chain: "in", exprs: [{ type: "verdict", verdict: "accept" }],
+ * }, 1, "append");
+ * ```
+ */
 export function newRule(
   w: MessageWriter,
   r: NftRule,
@@ -188,7 +258,16 @@ export function newRule(
   }
 }
 
-/** NFT_MSG_DELRULE of one rule, by handle. */
+/**
+ * NFT_MSG_DELRULE of one rule, by handle.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { delRule } from "./encode.ts";
+ * delRule(new MessageWriter(), { family: "inet", table: "fw", chain: "in", handle: 4n }, 1);
+ * ```
+ */
 export function delRule(
   w: MessageWriter,
   r: Pick<NftRule, "family" | "table" | "chain" | "handle">,
@@ -201,7 +280,16 @@ export function delRule(
   w.u64be(A.rule.handle, handle("rule.handle", r.handle));
 }
 
-/** NFT_MSG_DELRULE without a handle: every rule of a chain, or of a whole table. */
+/**
+ * NFT_MSG_DELRULE without a handle: every rule of a chain, or of a whole table.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { flushRules } from "./encode.ts";
+ * flushRules(new MessageWriter(), "inet", "fw", "in", 1); // nft flush chain inet fw in
+ * ```
+ */
 export function flushRules(
   w: MessageWriter,
   family: NftTable["family"],
@@ -214,7 +302,16 @@ export function flushRules(
   if (chain !== undefined) w.string(A.rule.chain, name("chain", chain));
 }
 
-/** NFT_MSG_NEWSET; `id` is its transaction id (the kernel asks for one). */
+/**
+ * NFT_MSG_NEWSET; `id` is its transaction id (the kernel asks for one).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { newSet } from "./encode.ts";
+ * newSet(new MessageWriter(), { family: "inet", table: "fw", name: "s", keyType: 7, keyLen: 4 }, 1, 1);
+ * ```
+ */
 export function newSet(w: MessageWriter, s: NftSet, seq: number, id: number, create = false): void {
   object("set", s);
   header(
@@ -260,7 +357,16 @@ export function newSet(w: MessageWriter, s: NftSet, seq: number, id: number, cre
   }
 }
 
-/** NFT_MSG_DELSET. */
+/**
+ * NFT_MSG_DELSET.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { delSet } from "./encode.ts";
+ * delSet(new MessageWriter(), { family: "inet", table: "fw", name: "s" }, 1);
+ * ```
+ */
 export function delSet(
   w: MessageWriter,
   s: Pick<NftSet, "family" | "table" | "name" | "handle">,
@@ -289,6 +395,14 @@ function data(w: MessageWriter, type: number, value: Uint8Array): void {
 /**
  * NFT_MSG_NEWSETELEM (or, with `del`, NFT_MSG_DELSETELEM) of `elements`
  * of one set; with no elements and `del`, the set is flushed.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { setElements } from "./encode.ts";
+ * const set = { family: "inet", table: "fw", name: "s" } as const;
+ * setElements(new MessageWriter(), set, [{ key: new Uint8Array([10, 0, 0, 1]) }], 1);
+ * ```
  */
 export function setElements(
   w: MessageWriter,
@@ -339,7 +453,18 @@ export function setElements(
   w.nestEnd(list);
 }
 
-/** NFT_MSG_NEWFLOWTABLE. */
+/**
+ * NFT_MSG_NEWFLOWTABLE.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { newFlowtable } from "./encode.ts";
+ * newFlowtable(new MessageWriter(), {
+ *   family: "inet", table: "fw", name: "ft", hook: "ingress", devices: ["eth0"],
+ * }, 1);
+ * ```
+ */
 export function newFlowtable(w: MessageWriter, f: NftFlowtable, seq: number, create = false): void {
   object("flowtable", f);
   const fam = familyNumber("flowtable.family", f.family);
@@ -366,7 +491,16 @@ export function newFlowtable(w: MessageWriter, f: NftFlowtable, seq: number, cre
   }
 }
 
-/** NFT_MSG_DELFLOWTABLE. */
+/**
+ * NFT_MSG_DELFLOWTABLE.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { delFlowtable } from "./encode.ts";
+ * delFlowtable(new MessageWriter(), { family: "inet", table: "fw", name: "ft" }, 1);
+ * ```
+ */
 export function delFlowtable(
   w: MessageWriter,
   f: Pick<NftFlowtable, "family" | "table" | "name" | "handle">,

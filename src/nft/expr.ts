@@ -309,7 +309,16 @@ function bytes(path: string, v: unknown, max = 64): Uint8Array {
   return v;
 }
 
-/** The value of `name` in `table`, or an NftInputError listing the names. */
+/**
+ * The value of `name` in `table`, or an NftInputError listing the names.
+ *
+ * @example
+ * ```ts
+ * import { pick } from "./expr.ts";
+ * import { META_KEYS } from "./spec.ts";
+ * pick("meta.key", META_KEYS, "mark"); // 3
+ * ```
+ */
 export function pick<T extends Readonly<Record<string, number>>>(
   path: string,
   table: T,
@@ -325,7 +334,16 @@ export function pick<T extends Readonly<Record<string, number>>>(
   );
 }
 
-/** The bits of `names` in a flags `table`. */
+/**
+ * The bits of `names` in a flags `table`.
+ *
+ * @example
+ * ```ts
+ * import { bits } from "./expr.ts";
+ * import { NAT_RANGE_FLAGS } from "./spec.ts";
+ * bits("flags", NAT_RANGE_FLAGS, ["persistent"]); // 8
+ * ```
+ */
 export function bits<T extends Readonly<Record<string, number>>>(
   path: string,
   table: T,
@@ -338,7 +356,15 @@ export function bits<T extends Readonly<Record<string, number>>>(
   return v >>> 0;
 }
 
-/** A short text for a value in an error message. */
+/**
+ * A short text for a value in an error message.
+ *
+ * @example
+ * ```ts
+ * import { show } from "./expr.ts";
+ * show("x"); // '"x"'
+ * ```
+ */
 export function show(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v instanceof Uint8Array) return `${v.length} bytes`;
@@ -370,6 +396,13 @@ function kernelName(e: Expr): string {
 /**
  * Appends one `NFTA_LIST_ELEM` expression to `w`. `path` names it in
  * errors (`rule 0 expr 2`).
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "../writer.ts";
+ * import { encodeExpr } from "./expr.ts";
+ * encodeExpr(new MessageWriter().begin(0), { type: "counter" }, "expr 0");
+ * ```
  */
 export function encodeExpr(w: MessageWriter, e: Expr, path: string): void {
   if (e === null || typeof e !== "object" || typeof (e as { type?: unknown }).type !== "string") {
@@ -564,7 +597,16 @@ function regNames<T extends Readonly<Record<string, number>>>(
   return name;
 }
 
-/** Decodes one `NFTA_LIST_ELEM` (the decoder on its nested attributes). */
+/**
+ * Decodes one `NFTA_LIST_ELEM` (the decoder on its nested attributes).
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeExpr } from "./expr.ts";
+ * declare const elem: import("../attribute.ts").AttributeDecoder;
+ * console.log(decodeExpr(elem).type);
+ * ```
+ */
 export function decodeExpr(ad: AttributeDecoder): Expr {
   let name = "";
   let data: AttributeDecoder | undefined;

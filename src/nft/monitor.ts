@@ -59,7 +59,17 @@ export interface MonitorOptions extends Pick<OpenOptions, "netns" | "sys" | "rec
   signal?: AbortSignal;
 }
 
-/** Decodes one event message. */
+/**
+ * Decodes one event message.
+ *
+ * @example
+ * ```ts ignore
+ * import { decodeEvent } from "./monitor.ts";
+ * declare const m: import("../message.ts").Message;
+ * const ev = decodeEvent(m);
+ * if (ev.type === "rule") console.log(ev.action, ev.rule.handle);
+ * ```
+ */
 export function decodeEvent(m: Message): NftEvent {
   switch (m.type) {
     case MSG.newTable:

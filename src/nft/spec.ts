@@ -26,7 +26,15 @@ function msg(op: string): number {
   return v;
 }
 
-/** Attribute numbers of each nf_tables set, by the spec's names. */
+/**
+ * Attribute numbers of each nf_tables set, by the spec's names.
+ *
+ * @example
+ * ```ts
+ * import { A } from "./spec.ts";
+ * A.rule.expressions; // NFTA_RULE_EXPRESSIONS, 4
+ * ```
+ */
 export const A = {
   table: numbers(nftables, "table-attrs"),
   // nftables.yaml leaves out NFTA_CHAIN_PAD, NFTA_RULE_PAD and
@@ -65,7 +73,15 @@ export const A = {
   redir: numbers(nftUapi, "expr-redir-attrs"),
 } as const;
 
-/** Message types (nfnetlink: the subsystem in the high byte). */
+/**
+ * Message types (nfnetlink: the subsystem in the high byte).
+ *
+ * @example
+ * ```ts
+ * import { MSG } from "./spec.ts";
+ * MSG.newRule; // (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE = 0xa06
+ * ```
+ */
 export const MSG = {
   batchBegin: msg("batch-begin"),
   batchEnd: msg("batch-end"),
@@ -104,9 +120,25 @@ export {
   NFPROTO,
   SET_POLICIES,
 } from "../families/nft_uapi.ts";
-/** `NFNL_SUBSYS_NFTABLES`. */
+/**
+ * `NFNL_SUBSYS_NFTABLES`.
+ *
+ * @example
+ * ```ts
+ * import { SUBSYS_NFTABLES } from "./spec.ts";
+ * SUBSYS_NFTABLES; // 10
+ * ```
+ */
 export const SUBSYS_NFTABLES: number = NFNL_SUBSYS.nftables;
-/** `NFNLGRP_NFTABLES`: the group ruleset changes are announced on. */
+/**
+ * `NFNLGRP_NFTABLES`: the group ruleset changes are announced on.
+ *
+ * @example
+ * ```ts
+ * import { GROUP_NFTABLES } from "./spec.ts";
+ * GROUP_NFTABLES; // 7
+ * ```
+ */
 export const GROUP_NFTABLES: number = nftUapi.mcastGroups.nftables;
 export {
   BITWISE_OPS,
@@ -128,7 +160,15 @@ export {
   VERDICT_CODE,
 } from "../families/nftables.ts";
 
-/** The name of `value` in `table`, or undefined. */
+/**
+ * The name of `value` in `table`, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { CMP_OPS, nameOf } from "./spec.ts";
+ * nameOf(CMP_OPS, 1); // "neq"
+ * ```
+ */
 export function nameOf<T extends Readonly<Record<string, number>>>(
   table: T,
   value: number,
@@ -137,7 +177,15 @@ export function nameOf<T extends Readonly<Record<string, number>>>(
   return undefined;
 }
 
-/** The names of the bits set in `value` (flags tables); unknown bits as numbers. */
+/**
+ * The names of the bits set in `value` (flags tables); unknown bits as numbers.
+ *
+ * @example
+ * ```ts
+ * import { flagNames, SET_FLAGS } from "./spec.ts";
+ * flagNames(SET_FLAGS, 0x14); // ["interval", "timeout"]
+ * ```
+ */
 export function flagNames<T extends Readonly<Record<string, number>>>(
   table: T,
   value: number,

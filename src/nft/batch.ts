@@ -7,15 +7,14 @@
  *
  * @module
  */
-import { parseAck } from "../ack.ts";
-import { AttributeDecoder } from "../attribute.ts";
-import { NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError } from "../errors.ts";
+import { NLM_F } from "../constants.ts";
 import type { NetlinkSocket } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
-import { A, MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
-import * as enc from "./encode.ts";
-import { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
+import { MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
+import { commitOn } from "./commit.ts";
+import * as tables from "./encode.ts";
+import * as sets from "./encode_sets.ts";
+import { NftInputError } from "./errors.ts";
 import type {
   NftChain,
   NftElement,
@@ -39,15 +38,6 @@ export interface CommitOptions {
   signal?: AbortSignal;
   /** Bound on the wait for the answers, in ms. Default 10000. */
   timeoutMs?: number;
-}
-
-// Batch sequence numbers live above the socket's own (which stay below 2^30).
-let nextSeq = 0x40000000 + Math.floor(Math.random() * 0x10000000);
-function seqs(n: number): number {
-  if (nextSeq + n + 2 > 0x7fffffff) nextSeq = 0x40000000;
-  const s = nextSeq;
-  nextSeq += n + 2;
-  return s;
 }
 
 function setLabel(s: { family?: unknown; table?: unknown; name?: unknown }): string {
@@ -96,7 +86,7 @@ export class NftBatch {
       "add table",
       t,
       `table ${t?.family} ${t?.name}`,
-      (w, s) => enc.newTable(w, t, s, create),
+      (w, s) => tables.newTable(w, t, s, create),
     );
   }
 
@@ -106,7 +96,7 @@ export class NftBatch {
       "delete table",
       t,
       `table ${t?.family} ${t?.name}`,
-      (w, s) => enc.delTable(w, t, s),
+      (w, s) => tables.delTable(w, t, s),
     );
   }
 
@@ -116,7 +106,7 @@ export class NftBatch {
       "flush table",
       t,
       `table ${t?.family} ${t?.name}`,
-      (w, s) => enc.flushRules(w, t.family, t.name, undefined, s),
+      (w, s) => tables.flushRules(w, t.family, t.name, undefined, s),
     );
   }
 
@@ -126,7 +116,7 @@ export class NftBatch {
       "flush ruleset",
       { family },
       `ruleset ${family ?? "all"}`,
-      (w, s) => enc.flushRuleset(w, s, family),
+      (w, s) => tables.flushRuleset(w, s, family),
     );
   }
 
@@ -136,7 +126,7 @@ export class NftBatch {
       "add chain",
       c,
       `chain ${c?.family} ${c?.table} ${c?.name}`,
-      (w, s) => enc.newChain(w, c, s, create),
+      (w, s) => tables.newChain(w, c, s, create),
     );
   }
 
@@ -146,7 +136,7 @@ export class NftBatch {
       "delete chain",
       c,
       `chain ${c?.family} ${c?.table} ${c?.name}`,
-      (w, s) => enc.delChain(w, c, s),
+      (w, s) => tables.delChain(w, c, s),
     );
   }
 
@@ -156,11 +146,11 @@ export class NftBatch {
       "flush chain",
       c,
       `chain ${c?.family} ${c?.table} ${c?.name}`,
-      (w, s) => enc.flushRules(w, c.family, c.table, c.name, s),
+      (w, s) => tables.flushRules(w, c.family, c.table, c.name, s),
     );
   }
 
-  #rule(op: string, r: NftRule, mode: enc.RuleMode): this {
+  #rule(op: string, r: NftRule, mode: tables.RuleMode): this {
     const n = this.#ops.filter((o) => o.op.endsWith(" rule")).length;
     const label = `rule ${r?.family} ${r?.table} ${r?.chain} #${n}${
       r?.comment ? ` "${r.comment}"` : ""
@@ -169,7 +159,7 @@ export class NftBatch {
       op,
       r,
       label,
-      (w, s, i) => enc.newRule(w, r, s, mode, `operation ${i} (rule)`),
+      (w, s, i) => tables.newRule(w, r, s, mode, `operation ${i} (rule)`),
     );
   }
 
@@ -194,21 +184,21 @@ export class NftBatch {
       "delete rule",
       r,
       `rule ${r?.family} ${r?.table} ${r?.chain} handle ${r?.handle}`,
-      (w, s) => enc.delRule(w, r, s),
+      (w, s) => tables.delRule(w, r, s),
     );
   }
 
   /** Adds a set or map, and its `elements` when given. */
   addSet(set: NftSet, create = false): this {
     const id = this.#setId++;
-    this.#push("add set", set, setLabel(set), (w, s) => enc.newSet(w, set, s, id, create));
+    this.#push("add set", set, setLabel(set), (w, s) => sets.newSet(w, set, s, id, create));
     if (set?.elements?.length) this.addElements(set, set.elements);
     return this;
   }
 
   /** Deletes a set or map. */
   deleteSet(set: Pick<NftSet, "family" | "table" | "name" | "handle">): this {
-    return this.#push("delete set", set, setLabel(set), (w, s) => enc.delSet(w, set, s));
+    return this.#push("delete set", set, setLabel(set), (w, s) => sets.delSet(w, set, s));
   }
 
   /** Adds elements to a set or map. */
@@ -220,7 +210,7 @@ export class NftBatch {
       "add elements",
       { set, elements },
       `elements of ${setLabel(set)}`,
-      (w, s) => enc.setElements(w, set, elements, s, false),
+      (w, s) => sets.setElements(w, set, elements, s, false),
     );
   }
 
@@ -236,7 +226,7 @@ export class NftBatch {
       "delete elements",
       { set, elements },
       `elements of ${setLabel(set)}`,
-      (w, s) => enc.setElements(w, set, elements, s, true),
+      (w, s) => sets.setElements(w, set, elements, s, true),
     );
   }
 
@@ -246,7 +236,7 @@ export class NftBatch {
       "flush set",
       set,
       setLabel(set),
-      (w, s) => enc.setElements(w, set, [], s, true),
+      (w, s) => sets.setElements(w, set, [], s, true),
     );
   }
 
@@ -256,7 +246,7 @@ export class NftBatch {
       "add flowtable",
       f,
       `flowtable ${f?.family} ${f?.table} ${f?.name}`,
-      (w, s) => enc.newFlowtable(w, f, s, create),
+      (w, s) => sets.newFlowtable(w, f, s, create),
     );
   }
 
@@ -266,7 +256,7 @@ export class NftBatch {
       "delete flowtable",
       f,
       `flowtable ${f?.family} ${f?.table} ${f?.name}`,
-      (w, s) => enc.delFlowtable(w, f, s),
+      (w, s) => sets.delFlowtable(w, f, s),
     );
   }
 
@@ -278,7 +268,7 @@ export class NftBatch {
    */
   encode(seq: number): { bytes: Uint8Array; ranges: [number, number][] } {
     const w = new MessageWriter(4096);
-    enc.header(w, MSG.batchBegin, NFPROTO.unspec, 0, seq, SUBSYS_NFTABLES);
+    tables.header(w, MSG.batchBegin, NFPROTO.unspec, 0, seq, SUBSYS_NFTABLES);
     const ranges: [number, number][] = [];
     w.end();
     this.#ops.forEach((op, i) => {
@@ -300,7 +290,7 @@ export class NftBatch {
       w.view.setUint16(start + 6, flags | NLM_F.ACK, true);
       ranges.push([start, w.length]);
     });
-    enc.header(w, MSG.batchEnd, NFPROTO.unspec, 0, seq + 1 + this.#ops.length, SUBSYS_NFTABLES);
+    tables.header(w, MSG.batchEnd, NFPROTO.unspec, 0, seq + 1 + this.#ops.length, SUBSYS_NFTABLES);
     return { bytes: w.finish().slice(), ranges };
   }
 
@@ -322,146 +312,4 @@ export class NftBatch {
   get ops(): readonly { op: string; object: unknown; label: string }[] {
     return this.#ops;
   }
-}
-
-/**
- * Sends `batch` over `socket` and collects its answers (see {@linkcode NftBatch.commit}).
- *
- * @example
- * ```ts ignore
- * import { NETLINK, NetlinkSocket } from "../../mod.ts";
- * import { commitOn, NftBatch } from "./batch.ts";
- * await using sock = NetlinkSocket.open(NETLINK.NETFILTER);
- * await commitOn(sock, new NftBatch().addTable({ family: "inet", name: "fw" }));
- * ```
- */
-export async function commitOn(
-  socket: NetlinkSocket,
-  batch: NftBatch,
-  options: CommitOptions = {},
-): Promise<void> {
-  options.signal?.throwIfAborted();
-  const n = batch.length;
-  if (n === 0) return;
-  const base = seqs(n);
-  const { bytes, ranges } = batch.encode(base);
-  const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
-  if (options.signal) signals.push(options.signal);
-  const signal = AbortSignal.any(signals);
-  socket.send(bytes);
-  const answered = new Set<number>();
-  const failures: NftFailure[] = [];
-  let whole: NetlinkError | undefined;
-  for await (const m of socket.events({ signal })) {
-    if (m.type !== NLMSG.ERROR) continue;
-    const i = m.seq - base - 1;
-    if (i === -1) {
-      const { errno, extAck } = parseAck(m);
-      if (errno) {
-        whole = new NetlinkError(errno, extAck, { operation: "nftables batch", seq: m.seq });
-        break;
-      }
-      continue;
-    }
-    if (i < 0 || i >= n || answered.has(i)) continue;
-    answered.add(i);
-    const { errno, extAck } = parseAck(m);
-    if (errno) {
-      const op = batch.ops[i];
-      const [start, end] = ranges[i];
-      const where = extAck.offset === undefined
-        ? undefined
-        : locate(bytes, start, end, extAck.offset);
-      const error = new NetlinkError(errno, extAck, {
-        operation: `nftables ${op.op}`,
-        seq: m.seq,
-        type: bytes[start + 4] | (bytes[start + 5] << 8),
-        attribute: where?.attribute,
-      });
-      failures.push({ index: i, op: op.op, object: op.object, label: op.label, error, ...where });
-    }
-    if (answered.size === n) break;
-  }
-  signal.throwIfAborted();
-  if (whole) {
-    const op = batch.ops[0];
-    failures.unshift({
-      index: -1,
-      op: "commit",
-      object: undefined,
-      label: `batch of ${n} (first: ${op.label})`,
-      error: whole,
-    });
-  }
-  if (failures.length) {
-    failures.sort((a, b) => a.index - b.index);
-    throw new NftBatchError(failures);
-  }
-  if (answered.size < n) {
-    throw new Error(`nftables batch: ${n - answered.size} operations unanswered`);
-  }
-}
-
-/** Names the attribute at `offset` (from the message's start) of the message in [start, end). */
-function locate(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  offset: number,
-): { attribute?: string; expr?: number } {
-  const at = start + offset;
-  if (at < start + 20 || at >= end) return {};
-  const type = bytes[start + 4] | (bytes[start + 5] << 8);
-  const names = setOf(type);
-  try {
-    const ad = new AttributeDecoder(bytes, start + 20, end);
-    while (ad.next()) {
-      const begin = ad.offset - 4, stop = ad.offset + ad.length;
-      if (at < begin || at >= stop) continue;
-      const name = names ? nameIn(names, ad.type) : `type ${ad.type}`;
-      if (type === MSG.newRule && ad.type === A.rule.expressions && at > begin) {
-        const list = ad.nested();
-        let i = 0;
-        while (list.next()) {
-          if (at >= list.offset - 4 && at < list.offset + list.length) {
-            return { attribute: `expressions.elem[${i}]`, expr: i };
-          }
-          i++;
-        }
-      }
-      return { attribute: name };
-    }
-  } catch {
-    // a message the kernel could not parse: the offset is all there is
-  }
-  return {};
-}
-
-function nameIn(set: Readonly<Record<string, number>>, type: number): string {
-  for (const [k, v] of Object.entries(set)) if (v === type) return k;
-  return `type ${type}`;
-}
-
-function setOf(type: number): Readonly<Record<string, number>> | undefined {
-  switch (type) {
-    case MSG.newTable:
-    case MSG.delTable:
-      return A.table;
-    case MSG.newChain:
-    case MSG.delChain:
-      return A.chain;
-    case MSG.newRule:
-    case MSG.delRule:
-      return A.rule;
-    case MSG.newSet:
-    case MSG.delSet:
-      return A.set;
-    case MSG.newSetElem:
-    case MSG.delSetElem:
-      return A.elemList;
-    case MSG.newFlowtable:
-    case MSG.delFlowtable:
-      return A.flowtable;
-  }
-  return undefined;
 }

@@ -22,7 +22,8 @@ import {
   decodeSet,
   decodeTable,
 } from "./decode.ts";
-import { commitOn, type CommitOptions, NftBatch } from "./batch.ts";
+import { type CommitOptions, NftBatch } from "./batch.ts";
+import { commitOn } from "./commit.ts";
 import { monitor, type MonitorOptions, type NftEvent } from "./monitor.ts";
 import type {
   NftChain,

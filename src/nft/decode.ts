@@ -17,7 +17,8 @@ import {
   TABLE_FLAGS,
   VERDICT_CODE,
 } from "./spec.ts";
-import { decodeExpr, type Expr } from "./expr.ts";
+import { decodeExpr } from "./expr_decode.ts";
+import type { Expr } from "./expr_types.ts";
 import { decodeVerdict, familyName, hookName, userdataComment } from "./data.ts";
 import type {
   NftChain,

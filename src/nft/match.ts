@@ -7,7 +7,7 @@
  * @module
  */
 import { CT_STATE, type META_KEYS } from "./spec.ts";
-import type { CmpOp, Expr, NatExpr } from "./expr.ts";
+import type { CmpOp, Expr, NatExpr } from "./expr_types.ts";
 import { NftInputError } from "./errors.ts";
 
 /** `NFT_REG_1`: the register these helpers load into. */

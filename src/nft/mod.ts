@@ -17,7 +17,8 @@
  * @module
  */
 export { type ListOptions, NftClient, type NftOpenOptions } from "./client.ts";
-export { commitOn, type CommitOptions, NftBatch } from "./batch.ts";
+export { type CommitOptions, NftBatch } from "./batch.ts";
+export { commitOn } from "./commit.ts";
 export { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
 export {
   decodeEvent,
@@ -50,7 +51,7 @@ export type {
   RedirExpr,
   RejectExpr,
   VerdictExpr,
-} from "./expr.ts";
+} from "./expr_types.ts";
 export type {
   NftChain,
   NftElement,

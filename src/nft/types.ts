@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Expr } from "./expr.ts";
+import type { Expr } from "./expr_types.ts";
 import type { SET_ELEM_FLAGS, SET_FLAGS, TABLE_FLAGS } from "../families/nftables.ts";
 
 /** An nftables address family, as `nft` names it. */

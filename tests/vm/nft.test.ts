@@ -10,7 +10,7 @@ import { match, NftClient } from "../../src/nft/mod.ts";
 import { ignoreUnlessRoot, makeNetns, type Netns, run } from "../helpers/netns.ts";
 
 /** The modules the VM loads for this file. */
-export const VM_MODULES = ["veth", "nf_tables", "nf_flow_table", "nf_flow_table_inet"];
+export const VM_MODULES = ["veth", "nf_tables", "nft_ct", "nf_flow_table", "nf_flow_table_inet"];
 
 // deno-lint-ignore no-explicit-any
 type Json = any;

@@ -1,0 +1,168 @@
+/**
+ * Sending a batch and reading the kernel's answer to each of its
+ * messages: the transaction applied, or an {@linkcode NftBatchError}
+ * naming each operation that failed and the attribute (for rules, the
+ * expression) the extended ACK points at.
+ *
+ * @module
+ */
+import { parseAck } from "../ack.ts";
+import { AttributeDecoder } from "../attribute.ts";
+import { NLMSG } from "../constants.ts";
+import { NetlinkError } from "../errors.ts";
+import type { NetlinkSocket } from "../socket.ts";
+import { A, MSG } from "./spec.ts";
+import { NftBatchError, type NftFailure } from "./errors.ts";
+import type { CommitOptions, NftBatch } from "./batch.ts";
+
+// Batch sequence numbers live above the socket's own (which stay below 2^30).
+let nextSeq = 0x40000000 + Math.floor(Math.random() * 0x10000000);
+function seqs(n: number): number {
+  if (nextSeq + n + 2 > 0x7fffffff) nextSeq = 0x40000000;
+  const s = nextSeq;
+  nextSeq += n + 2;
+  return s;
+}
+
+/**
+ * Sends `batch` over `socket` and collects its answers (see {@linkcode NftBatch.commit}).
+ *
+ * @example
+ * ```ts ignore
+ * import { NETLINK, NetlinkSocket } from "../../mod.ts";
+ * import { NftBatch } from "./batch.ts";
+ * import { commitOn } from "./commit.ts";
+ * await using sock = NetlinkSocket.open(NETLINK.NETFILTER);
+ * await commitOn(sock, new NftBatch().addTable({ family: "inet", name: "fw" }));
+ * ```
+ */
+export async function commitOn(
+  socket: NetlinkSocket,
+  batch: NftBatch,
+  options: CommitOptions = {},
+): Promise<void> {
+  options.signal?.throwIfAborted();
+  const n = batch.length;
+  if (n === 0) return;
+  const base = seqs(n);
+  const { bytes, ranges } = batch.encode(base);
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
+  if (options.signal) signals.push(options.signal);
+  const signal = AbortSignal.any(signals);
+  socket.send(bytes);
+  const answered = new Set<number>();
+  const failures: NftFailure[] = [];
+  let whole: NetlinkError | undefined;
+  for await (const m of socket.events({ signal })) {
+    if (m.type !== NLMSG.ERROR) continue;
+    const i = m.seq - base - 1;
+    if (i === -1) {
+      const { errno, extAck } = parseAck(m);
+      if (errno) {
+        whole = new NetlinkError(errno, extAck, { operation: "nftables batch", seq: m.seq });
+        break;
+      }
+      continue;
+    }
+    if (i < 0 || i >= n || answered.has(i)) continue;
+    answered.add(i);
+    const { errno, extAck } = parseAck(m);
+    if (errno) {
+      const op = batch.ops[i];
+      const [start, end] = ranges[i];
+      const where = extAck.offset === undefined
+        ? undefined
+        : locate(bytes, start, end, extAck.offset);
+      const error = new NetlinkError(errno, extAck, {
+        operation: `nftables ${op.op}`,
+        seq: m.seq,
+        type: bytes[start + 4] | (bytes[start + 5] << 8),
+        attribute: where?.attribute,
+      });
+      failures.push({ index: i, op: op.op, object: op.object, label: op.label, error, ...where });
+    }
+    if (answered.size === n) break;
+  }
+  signal.throwIfAborted();
+  if (whole) {
+    const op = batch.ops[0];
+    failures.unshift({
+      index: -1,
+      op: "commit",
+      object: undefined,
+      label: `batch of ${n} (first: ${op.label})`,
+      error: whole,
+    });
+  }
+  if (failures.length) {
+    failures.sort((a, b) => a.index - b.index);
+    throw new NftBatchError(failures);
+  }
+  if (answered.size < n) {
+    throw new Error(`nftables batch: ${n - answered.size} operations unanswered`);
+  }
+}
+
+/** Names the attribute at `offset` (from the message's start) of the message in [start, end). */
+function locate(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  offset: number,
+): { attribute?: string; expr?: number } {
+  const at = start + offset;
+  if (at < start + 20 || at >= end) return {};
+  const type = bytes[start + 4] | (bytes[start + 5] << 8);
+  const names = setOf(type);
+  try {
+    const ad = new AttributeDecoder(bytes, start + 20, end);
+    while (ad.next()) {
+      const begin = ad.offset - 4, stop = ad.offset + ad.length;
+      if (at < begin || at >= stop) continue;
+      const name = names ? nameIn(names, ad.type) : `type ${ad.type}`;
+      if (type === MSG.newRule && ad.type === A.rule.expressions && at > begin) {
+        const list = ad.nested();
+        let i = 0;
+        while (list.next()) {
+          if (at >= list.offset - 4 && at < list.offset + list.length) {
+            return { attribute: `expressions.elem[${i}]`, expr: i };
+          }
+          i++;
+        }
+      }
+      return { attribute: name };
+    }
+  } catch {
+    // a message the kernel could not parse: the offset is all there is
+  }
+  return {};
+}
+
+function nameIn(set: Readonly<Record<string, number>>, type: number): string {
+  for (const [k, v] of Object.entries(set)) if (v === type) return k;
+  return `type ${type}`;
+}
+
+function setOf(type: number): Readonly<Record<string, number>> | undefined {
+  switch (type) {
+    case MSG.newTable:
+    case MSG.delTable:
+      return A.table;
+    case MSG.newChain:
+    case MSG.delChain:
+      return A.chain;
+    case MSG.newRule:
+    case MSG.delRule:
+      return A.rule;
+    case MSG.newSet:
+    case MSG.delSet:
+      return A.set;
+    case MSG.newSetElem:
+    case MSG.delSetElem:
+      return A.elemList;
+    case MSG.newFlowtable:
+    case MSG.delFlowtable:
+      return A.flowtable;
+  }
+  return undefined;
+}

@@ -1,0 +1,231 @@
+/**
+ * nftables objects beyond a plain ruleset, compared with `nft -j`: rules
+ * placed by position and replaced by handle, maps with element timeouts
+ * and comments, set flushes, flowtables (refused alike by nft and the
+ * library where the kernel has none; tests/vm/nft.test.ts has them on
+ * 7.2), and ruleset changes as typed events.
+ */
+import assert from "node:assert/strict";
+import {
+  type Expr,
+  match,
+  NftBatchError,
+  NftClient,
+  type NftEvent,
+  type NftRule,
+  SET_TYPES,
+} from "../src/nft/mod.ts";
+import { loadSys } from "../src/sys.ts";
+import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
+import { type Json, nftJson } from "./helpers/nft.ts";
+import { requireTools } from "./helpers/tools.ts";
+
+loadSys();
+
+const F = "inet", T = "fw";
+const verdict = (v: "accept" | "drop"): Expr => ({ type: "verdict", verdict: v });
+
+Deno.test({
+  name: "nft: rules placed by position and replaced by handle, map elements deleted, sets flushed",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await ns.ip("link", "add", "fa", "type", "veth", "peer", "name", "fb");
+    await using nft = await NftClient.open({ netns: ns.name });
+    const mark = (n: number): Expr[] => [
+      { type: "immediate", dreg: 1, data: match.host32(n) },
+      { type: "meta", key: "mark", sreg: 1 },
+    ];
+    const r = (n: number): NftRule => ({
+      family: F,
+      table: T,
+      chain: "c",
+      comment: `r${n}`,
+      exprs: mark(n),
+    });
+    await nft.batch()
+      .addTable({ family: F, name: T })
+      .addChain({ family: F, table: T, name: "c" })
+      .addRule(r(1))
+      .addRule(r(2))
+      .addSet({
+        family: F,
+        table: T,
+        name: "m",
+        keyType: SET_TYPES.ipv4_addr,
+        keyLen: 4,
+        dataType: SET_TYPES.ipv4_addr,
+        dataLen: 4,
+        flags: ["timeout"],
+        elements: [
+          { key: match.ipv4("10.0.0.1"), data: match.ipv4("192.168.0.7"), comment: "one" },
+          { key: match.ipv4("10.0.0.2"), data: match.ipv4("192.168.0.8"), timeout: 3_600_000 },
+          { key: match.ipv4("10.0.0.3"), data: match.ipv4("192.168.0.9") },
+        ],
+      })
+      .commit();
+    const [one, two] = await nft.listRules({ family: F, table: T, chain: "c" });
+    await nft.batch()
+      .insertRule(r(0)) // at the top
+      .addRule({ ...r(15), position: one.handle }) // after r1
+      .insertRule({ ...r(5), position: two.handle }) // before r2
+      .replaceRule({ ...r(20), handle: two.handle! })
+      .deleteElements({ family: F, table: T, name: "m" }, [{ key: match.ipv4("10.0.0.3") }])
+      .commit();
+    let j = await nftJson(ns);
+    assert.deepEqual(j.rule.map((x: Json) => x.comment), ["r0", "r1", "r15", "r5", "r20"]);
+    assert.equal(j.rule[4].handle, Number(two.handle), "replaced in place, same handle");
+    assert.deepEqual(j.rule[0].expr, [{ mangle: { key: { meta: { key: "mark" } }, value: 0 } }]);
+    assert.deepEqual(j.rule[4].expr, [{ mangle: { key: { meta: { key: "mark" } }, value: 20 } }]);
+    const m = j.map.find((x: Json) => x.name === "m");
+    assert.equal(m.type, "ipv4_addr");
+    assert.equal(m.map, "ipv4_addr");
+    assert.deepEqual(m.flags, ["timeout"]);
+    const elems = Object.fromEntries(
+      m.elem.map(([k, v]: Json) => [typeof k === "string" ? k : k.elem.val, v]),
+    );
+    assert.deepEqual(Object.keys(elems).sort(), ["10.0.0.1", "10.0.0.2"], "10.0.0.3 deleted");
+    assert.equal(elems["10.0.0.1"], "192.168.0.7");
+    assert.equal(elems["10.0.0.2"], "192.168.0.8");
+    const meta = (ip: string) => m.elem.find(([k]: Json) => k.elem?.val === ip)?.[0].elem;
+    assert.equal(meta("10.0.0.1").comment, "one");
+    assert.equal(meta("10.0.0.2").timeout, 3600);
+    // the library reads the same elements back, timeouts and comments included
+    const mine = await nft.listElements({ family: F, table: T, name: "m" });
+    const byKey = new Map(mine.map((e) => [e.key.join("."), e]));
+    assert.deepEqual(byKey.get("10.0.0.1")?.data, match.ipv4("192.168.0.7"));
+    assert.equal(byKey.get("10.0.0.1")?.comment, "one");
+    assert.equal(byKey.get("10.0.0.2")?.timeout, 3_600_000);
+    assert.ok((byKey.get("10.0.0.2")?.expiration ?? 0) > 0);
+    // flush the map, then delete the whole table
+    await nft.batch().flushSet({ family: F, table: T, name: "m" }).commit();
+    j = await nftJson(ns);
+    assert.equal(j.map[0].elem, undefined, "flushed");
+    await nft.batch().deleteTable({ family: F, name: T }).commit();
+    assert.deepEqual((await nftJson(ns)).table, []);
+    assert.deepEqual(await nft.listTables(), []);
+  },
+});
+
+Deno.test({
+  name: "nft: flowtables as nft shows them (or refused alike where the kernel has none)",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await ns.ip("link", "add", "fa", "type", "veth", "peer", "name", "fb");
+    await using nft = await NftClient.open({ netns: ns.name });
+    await nft.batch().addTable({ family: F, name: T }).commit();
+    const ftb = () =>
+      nft.batch().addFlowtable({
+        family: F,
+        table: T,
+        name: "ft",
+        hook: "ingress",
+        priority: 0,
+        devices: ["fa", "fb"],
+      });
+    // this host's kernel is built without flowtables (nf_flow_table): nft
+    // itself is refused, and the library must be refused the same way
+    const probe = await run("ip", "netns", "exec", ns.name, "nft", "add", "table", "inet", "probe")
+      .then(() =>
+        run(
+          "ip",
+          "netns",
+          "exec",
+          ns.name,
+          "nft",
+          "add flowtable inet probe x { hook ingress priority 0; devices = { fa }; }",
+        )
+      )
+      .then(() => true, () => false);
+    await run("ip", "netns", "exec", ns.name, "nft", "delete", "table", "inet", "probe");
+    if (!probe) {
+      const e = await ftb().commit().then(() => undefined, (e) => e);
+      assert.ok(e instanceof NftBatchError, String(e));
+      assert.equal(e.first.op, "add flowtable");
+      assert.equal(e.first.error.code, "ENOENT");
+      assert.deepEqual((await nftJson(ns)).flowtable, []);
+      return;
+    }
+    await ftb().commit();
+    const j = await nftJson(ns);
+    const ft = j.flowtable[0];
+    assert.deepEqual(
+      { name: ft.name, table: ft.table, hook: ft.hook, prio: ft.prio, dev: [...ft.dev].sort() },
+      { name: "ft", table: T, hook: "ingress", prio: 0, dev: ["fa", "fb"] },
+    );
+    const [mineFt] = await nft.listFlowtables();
+    assert.deepEqual(
+      { ...mineFt, devices: [...mineFt.devices!].sort() },
+      {
+        family: F,
+        table: T,
+        name: "ft",
+        handle: BigInt(ft.handle),
+        hook: "ingress",
+        priority: 0,
+        devices: ["fa", "fb"],
+        flags: mineFt.flags,
+      },
+    );
+    await nft.batch().deleteFlowtable({ family: F, table: T, name: "ft" }).commit();
+    assert.deepEqual((await nftJson(ns)).flowtable, []);
+  },
+});
+
+Deno.test({
+  name: "nft: ruleset changes arrive as typed events, and the stream ends with its signal",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 5000);
+    const events = nft.monitor({ signal: ac.signal });
+    const got: NftEvent[] = [];
+    const reading = (async () => {
+      for await (const ev of events) {
+        got.push(ev);
+        if (got.filter((e) => e.type === "gen").length === 2) break;
+      }
+    })();
+    await nft.batch()
+      .addTable({ family: "ip", name: "mon" })
+      .addChain({ family: "ip", table: "mon", name: "c" })
+      .addRule({
+        family: "ip",
+        table: "mon",
+        chain: "c",
+        comment: "watched",
+        exprs: [verdict("accept")],
+      })
+      .addSet({ family: "ip", table: "mon", name: "s", keyType: SET_TYPES.ipv4_addr, keyLen: 4 })
+      .commit();
+    // and one change made by nft itself
+    await run("ip", "netns", "exec", ns.name, "nft", "delete", "table", "ip", "mon");
+    await reading;
+    clearTimeout(timer);
+    const summary = got.map((e) =>
+      e.type === "gen"
+        ? "gen"
+        : e.type === "other" || e.type === "overrun"
+        ? e.type
+        : `${e.action} ${e.type}`
+    );
+    assert.deepEqual(summary.slice(0, 5), ["new table", "new chain", "new rule", "new set", "gen"]);
+    const rule = got.find((e) => e.type === "rule");
+    assert.ok(rule?.type === "rule");
+    assert.equal(rule.rule.comment, "watched");
+    assert.deepEqual(rule.rule.exprs, [verdict("accept")]);
+    assert.ok(summary.slice(5).includes("del table"), summary.join(", "));
+    const gens = got.filter((e) => e.type === "gen");
+    assert.ok(gens[0].type === "gen" && gens[0].id === (await nft.generation()) - 1);
+    assert.ok(gens[1].type === "gen" && gens[1].name === "nft", JSON.stringify(gens[1]));
+    // a stream whose signal aborts ends (no hang, no error)
+    const quiet = nft.monitor({ signal: AbortSignal.timeout(100) });
+    for await (const _ of quiet) assert.fail("no changes were made");
+  },
+});

@@ -176,3 +176,30 @@ Deno.test({
     assert.equal(await nft.generation(), gen);
   },
 });
+
+Deno.test({
+  name: "nft: a batch pinned to a generation is refused once the ruleset moved on",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const gen = await nft.generation();
+    await nftFile(ns, "table ip other {\n}\n"); // someone else commits meanwhile
+    const before = await nftJson(ns);
+    const e = await nft.batch().addTable({ family: "ip", name: "mine" }).commit({ generation: gen })
+      .then(() => undefined, (e) => e);
+    assert.ok(e instanceof NftBatchError, String(e));
+    assert.equal(e.first.op, "commit");
+    assert.equal(e.first.error.code, "ERESTART");
+    assert.deepEqual(await nftJson(ns), before, "nothing applied");
+    // at the current generation it applies
+    await nft.batch().addTable({ family: "ip", name: "mine" }).commit({
+      generation: await nft.generation(),
+    });
+    assert.deepEqual((await nftJson(ns)).table.map((t: { name: string }) => t.name), [
+      "other",
+      "mine",
+    ]);
+  },
+});

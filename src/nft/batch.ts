@@ -10,7 +10,7 @@
 import { NLM_F } from "../constants.ts";
 import type { NetlinkSocket } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
-import { MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
+import { A, MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
 import { commitOn } from "./commit.ts";
 import * as tables from "./encode.ts";
 import * as sets from "./encode_sets.ts";
@@ -38,6 +38,13 @@ export interface CommitOptions {
   signal?: AbortSignal;
   /** Bound on the wait for the answers, in ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * Apply only if the ruleset is still at this generation
+   * (`NftClient.generation()`): another change in between makes the
+   * kernel refuse the whole batch (`ERESTART`), so a read-modify-write
+   * never overwrites a change it did not see.
+   */
+  generation?: number;
 }
 
 function setLabel(s: { family?: unknown; table?: unknown; name?: unknown }): string {
@@ -266,9 +273,15 @@ export class NftBatch {
    * Throws {@linkcode NftInputError} (naming the operation) for input that
    * cannot be encoded.
    */
-  encode(seq: number): { bytes: Uint8Array; ranges: [number, number][] } {
+  encode(seq: number, generation?: number): { bytes: Uint8Array; ranges: [number, number][] } {
     const w = new MessageWriter(4096);
     tables.header(w, MSG.batchBegin, NFPROTO.unspec, 0, seq, SUBSYS_NFTABLES);
+    if (generation !== undefined) {
+      if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
+        throw new NftInputError("generation", `must be a generation id, not ${generation}`);
+      }
+      w.u32be(A.batch.genid, generation);
+    }
     const ranges: [number, number][] = [];
     w.end();
     this.#ops.forEach((op, i) => {

@@ -45,7 +45,7 @@ export async function commitOn(
   const n = batch.length;
   if (n === 0) return;
   const base = seqs(n);
-  const { bytes, ranges } = batch.encode(base);
+  const { bytes, ranges } = batch.encode(base, options.generation);
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);

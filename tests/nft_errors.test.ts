@@ -92,14 +92,14 @@ Deno.test({
     await using ns = await makeNetns();
     await using nft = await NftClient.open({ netns: ns.name });
     const gen = await nft.generation();
-    const rule = (exprs: unknown[]) =>
+    const rule = (exprs: unknown[]): Promise<unknown> =>
       nft.batch().addTable({ family: "inet", name: T }).addRule({
         family: F,
         table: T,
         chain: "c",
         exprs: exprs as Expr[],
       }).commit();
-    const cases: [() => Promise<void>, RegExp][] = [
+    const cases: [() => Promise<unknown>, RegExp][] = [
       [
         () => nft.batch().addTable({ family: "ipx" as "ip", name: T }).commit(),
         /table\.family: unknown family "ipx"/,

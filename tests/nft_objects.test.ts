@@ -10,9 +10,12 @@ import {
   type Expr,
   match,
   NftBatchError,
+  type NftChain,
   NftClient,
   type NftEvent,
   type NftRule,
+  type NftSet,
+  type NftTable,
   SET_TYPES,
 } from "../src/nft/mod.ts";
 import { loadSys } from "../src/sys.ts";
@@ -227,5 +230,38 @@ Deno.test({
     // a stream whose signal aborts ends (no hang, no error)
     const quiet = nft.monitor({ signal: AbortSignal.timeout(100) });
     for await (const _ of quiet) assert.fail("no changes were made");
+  },
+});
+
+Deno.test({
+  name: "nft: with echo, a commit returns what it created, handles as nft shows them",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const got = await nft.batch()
+      .addTable({ family: F, name: T })
+      .addChain({ family: F, table: T, name: "c" })
+      .addRule({ family: F, table: T, chain: "c", comment: "a", exprs: [verdict("accept")] })
+      .addSet({ family: F, table: T, name: "s", keyType: SET_TYPES.ipv4_addr, keyLen: 4 })
+      .addRule({ family: F, table: T, chain: "c", comment: "b", exprs: [verdict("drop")] })
+      .commit({ echo: true });
+    const j = await nftJson(ns);
+    assert.equal(got.length, 5);
+    const [table, chain, a, set, b] = got as [NftTable, NftChain, NftRule, NftSet, NftRule];
+    assert.equal(Number(table.handle), j.table[0].handle);
+    assert.equal(Number(chain.handle), j.chain[0].handle);
+    assert.equal(Number(set.handle), j.set[0].handle);
+    assert.deepEqual(
+      [a, b].map((r) => [r.comment, Number(r.handle)]),
+      j.rule.map((r: Json) => [r.comment, r.handle]),
+    );
+    // the echoed handle names the rule for a later delete
+    await nft.batch().deleteRule(a).commit();
+    assert.deepEqual((await nftJson(ns)).rule.map((r: Json) => r.comment), ["b"]);
+    // without echo nothing comes back
+    const none = await nft.batch().addTable({ family: F, name: "t2" }).commit();
+    assert.deepEqual(none, [undefined]);
   },
 });

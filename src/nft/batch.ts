@@ -11,7 +11,7 @@ import { NLM_F } from "../constants.ts";
 import type { NetlinkSocket } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
 import { A, MSG, NFPROTO, SUBSYS_NFTABLES } from "./spec.ts";
-import { commitOn } from "./commit.ts";
+import { commitOn, type NftObject } from "./commit.ts";
 import * as tables from "./encode.ts";
 import * as sets from "./encode_sets.ts";
 import { NftInputError } from "./errors.ts";
@@ -45,6 +45,12 @@ export interface CommitOptions {
    * never overwrites a change it did not see.
    */
   generation?: number;
+  /**
+   * Ask the kernel to send back each object it creates (NLM_F_ECHO):
+   * `commit()` then resolves with them, by operation index, handles
+   * included (a rule's handle names it for a later replace or delete).
+   */
+  echo?: boolean;
 }
 
 function setLabel(s: { family?: unknown; table?: unknown; name?: unknown }): string {
@@ -273,7 +279,11 @@ export class NftBatch {
    * Throws {@linkcode NftInputError} (naming the operation) for input that
    * cannot be encoded.
    */
-  encode(seq: number, generation?: number): { bytes: Uint8Array; ranges: [number, number][] } {
+  encode(
+    seq: number,
+    generation?: number,
+    echo = false,
+  ): { bytes: Uint8Array; ranges: [number, number][] } {
     const w = new MessageWriter(4096);
     tables.header(w, MSG.batchBegin, NFPROTO.unspec, 0, seq, SUBSYS_NFTABLES);
     if (generation !== undefined) {
@@ -300,7 +310,7 @@ export class NftBatch {
       w.end();
       // every operation asks for its ACK: success is counted, not assumed
       const flags = w.view.getUint16(start + 6, true);
-      w.view.setUint16(start + 6, flags | NLM_F.ACK, true);
+      w.view.setUint16(start + 6, flags | NLM_F.ACK | (echo ? NLM_F.ECHO : 0), true);
       ranges.push([start, w.length]);
     });
     tables.header(w, MSG.batchEnd, NFPROTO.unspec, 0, seq + 1 + this.#ops.length, SUBSYS_NFTABLES);
@@ -313,12 +323,17 @@ export class NftBatch {
    * {@linkcode NftBatchError} (nothing applied) naming each failed
    * operation, with {@linkcode NftInputError} before sending anything for
    * input that cannot be encoded, or with the signal's reason / a
-   * `TimeoutError`. An empty batch resolves at once.
+   * `TimeoutError`. An empty batch resolves at once. With `echo`, it
+   * resolves with the objects created, by operation index.
    */
-  async commit(options: CommitOptions = {}): Promise<void> {
+  commit(options: CommitOptions = {}): Promise<(NftObject | undefined)[]> {
     const socket = this.#socket;
-    if (!socket) throw new TypeError("this batch has no socket: make it with NftClient.batch()");
-    await commitOn(socket, this, options);
+    if (!socket) {
+      return Promise.reject(
+        new TypeError("this batch has no socket: make it with NftClient.batch()"),
+      );
+    }
+    return commitOn(socket, this, options);
   }
 
   /** @internal the operations, for {@linkcode commitOn}. */

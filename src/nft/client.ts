@@ -23,7 +23,7 @@ import {
   decodeTable,
 } from "./decode.ts";
 import { type CommitOptions, NftBatch } from "./batch.ts";
-import { commitOn } from "./commit.ts";
+import { commitOn, type NftObject } from "./commit.ts";
 import { monitor, type MonitorOptions, type NftEvent } from "./monitor.ts";
 import type {
   NftChain,
@@ -92,7 +92,7 @@ export class NftClient implements AsyncDisposable {
   }
 
   /** Commits `batch` (made elsewhere) over this client's socket. */
-  commit(batch: NftBatch, options?: CommitOptions): Promise<void> {
+  commit(batch: NftBatch, options?: CommitOptions): Promise<(NftObject | undefined)[]> {
     return commitOn(this.socket, batch, options);
   }
 

@@ -14,6 +14,8 @@ import type { NetlinkSocket } from "../socket.ts";
 import { A, MSG } from "./spec.ts";
 import { NftBatchError, type NftFailure } from "./errors.ts";
 import type { CommitOptions, NftBatch } from "./batch.ts";
+import { decodeEvent, type NftEvent } from "./monitor.ts";
+import type { NftChain, NftFlowtable, NftRule, NftSet, NftTable } from "./types.ts";
 
 // Batch sequence numbers live above the socket's own (which stay below 2^30).
 let nextSeq = 0x40000000 + Math.floor(Math.random() * 0x10000000);
@@ -40,12 +42,13 @@ export async function commitOn(
   socket: NetlinkSocket,
   batch: NftBatch,
   options: CommitOptions = {},
-): Promise<void> {
+): Promise<(NftObject | undefined)[]> {
   options.signal?.throwIfAborted();
   const n = batch.length;
-  if (n === 0) return;
+  if (n === 0) return [];
   const base = seqs(n);
-  const { bytes, ranges } = batch.encode(base, options.generation);
+  const { bytes, ranges } = batch.encode(base, options.generation, options.echo);
+  const echoed: (NftObject | undefined)[] = new Array(n).fill(undefined);
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
@@ -54,7 +57,15 @@ export async function commitOn(
   const failures: NftFailure[] = [];
   let whole: NetlinkError | undefined;
   for await (const m of socket.events({ signal })) {
-    if (m.type !== NLMSG.ERROR) continue;
+    if (m.type !== NLMSG.ERROR) {
+      // with echo, the kernel sends each object as committed, under its message's seq
+      const at = m.seq - base - 1;
+      if (options.echo && at >= 0 && at < n && m.type !== NLMSG.OVERRUN) {
+        const ev = decodeEvent(m);
+        if ("action" in ev && ev.action === "new") echoed[at] = objectOf(ev);
+      }
+      continue;
+    }
     const i = m.seq - base - 1;
     if (i === -1) {
       const { errno, extAck } = parseAck(m);
@@ -101,6 +112,26 @@ export async function commitOn(
   if (answered.size < n) {
     throw new Error(`nftables batch: ${n - answered.size} operations unanswered`);
   }
+  return echoed;
+}
+
+/** An object the kernel echoes back: what a batch operation created. */
+export type NftObject = NftTable | NftChain | NftRule | NftSet | NftFlowtable;
+
+function objectOf(ev: NftEvent): NftObject | undefined {
+  switch (ev.type) {
+    case "table":
+      return ev.table;
+    case "chain":
+      return ev.chain;
+    case "rule":
+      return ev.rule;
+    case "set":
+      return ev.set;
+    case "flowtable":
+      return ev.flowtable;
+  }
+  return undefined;
 }
 
 /** Names the attribute at `offset` (from the message's start) of the message in [start, end). */

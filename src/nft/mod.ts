@@ -18,7 +18,7 @@
  */
 export { type ListOptions, NftClient, type NftOpenOptions } from "./client.ts";
 export { type CommitOptions, NftBatch } from "./batch.ts";
-export { commitOn } from "./commit.ts";
+export { commitOn, type NftObject } from "./commit.ts";
 export { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
 export {
   decodeEvent,

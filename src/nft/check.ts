@@ -65,7 +65,7 @@ export function bytes(path: string, v: unknown, max = 64): Uint8Array {
  *
  * @example
  * ```ts
- * import { pick } from "./expr.ts";
+ * import { pick } from "./check.ts";
  * import { META_KEYS } from "./spec.ts";
  * pick("meta.key", META_KEYS, "mark"); // 3
  * ```
@@ -90,7 +90,7 @@ export function pick<T extends Readonly<Record<string, number>>>(
  *
  * @example
  * ```ts
- * import { bits } from "./expr.ts";
+ * import { bits } from "./check.ts";
  * import { NAT_RANGE_FLAGS } from "./spec.ts";
  * bits("flags", NAT_RANGE_FLAGS, ["persistent"]); // 8
  * ```
@@ -112,7 +112,7 @@ export function bits<T extends Readonly<Record<string, number>>>(
  *
  * @example
  * ```ts
- * import { show } from "./expr.ts";
+ * import { show } from "./check.ts";
  * show("x"); // '"x"'
  * ```
  */

@@ -28,8 +28,6 @@ import { NftInputError } from "./errors.ts";
 import { big, bits, bytes, pick, reg, show, u32 } from "./check.ts";
 import type { Expr } from "./expr_types.ts";
 
-export type * from "./expr_types.ts";
-export { bits, pick, show } from "./check.ts";
 
 function dataNest(w: MessageWriter, type: number, value: Uint8Array): void {
   const n = w.nestStart(type);

@@ -54,7 +54,7 @@ function regNames<T extends Readonly<Record<string, number>>>(
  *
  * @example
  * ```ts ignore
- * import { decodeExpr } from "./expr.ts";
+ * import { decodeExpr } from "./expr_decode.ts";
  * declare const elem: import("../attribute.ts").AttributeDecoder;
  * console.log(decodeExpr(elem).type);
  * ```

@@ -265,3 +265,39 @@ Deno.test({
     assert.deepEqual(none, [undefined]);
   },
 });
+
+Deno.test({
+  name: "nft: commits over one client at once take turns, each with its own answer",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    await nft.batch().addTable({ family: F, name: T }).commit();
+    const results = await Promise.allSettled(
+      Array.from(
+        { length: 8 },
+        (_, i) =>
+          nft.batch().addChain({ family: F, table: i === 5 ? "missing" : T, name: `c${i}` })
+            .commit(),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status), [
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const bad = results[5] as PromiseRejectedResult;
+    assert.ok(bad.reason instanceof NftBatchError);
+    assert.match(bad.reason.first.label, /chain inet missing c5/);
+    assert.deepEqual(
+      (await nftJson(ns)).chain.map((c: Json) => c.name).sort(),
+      ["c0", "c1", "c2", "c3", "c4", "c6", "c7"],
+    );
+  },
+});

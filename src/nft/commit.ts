@@ -38,10 +38,26 @@ function seqs(n: number): number {
  * await commitOn(sock, new NftBatch().addTable({ family: "inet", name: "fw" }));
  * ```
  */
-export async function commitOn(
+export function commitOn(
   socket: NetlinkSocket,
   batch: NftBatch,
   options: CommitOptions = {},
+): Promise<(NftObject | undefined)[]> {
+  // The answers arrive on the socket's event stream, which has one reader:
+  // commits over one socket take turns.
+  const turn = (turns.get(socket) ?? Promise.resolve()).then(() =>
+    commitNow(socket, batch, options)
+  );
+  turns.set(socket, turn.catch(() => {}));
+  return turn;
+}
+
+const turns = new WeakMap<NetlinkSocket, Promise<unknown>>();
+
+async function commitNow(
+  socket: NetlinkSocket,
+  batch: NftBatch,
+  options: CommitOptions,
 ): Promise<(NftObject | undefined)[]> {
   options.signal?.throwIfAborted();
   const n = batch.length;

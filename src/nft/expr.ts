@@ -28,7 +28,6 @@ import { NftInputError } from "./errors.ts";
 import { big, bits, bytes, pick, reg, show, u32 } from "./check.ts";
 import type { Expr } from "./expr_types.ts";
 
-
 function dataNest(w: MessageWriter, type: number, value: Uint8Array): void {
   const n = w.nestStart(type);
   w.put(A.data.value, value);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { type Expr, match, NftClient, SET_TYPES } from "../src/nft/mod.ts";
 import { loadSys } from "../src/sys.ts";
-import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
+import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
 import { type Json, nftFile, nftJson } from "./helpers/nft.ts";
 import { requireTools } from "./helpers/tools.ts";
 
@@ -297,6 +297,7 @@ table ip nat {
   }
 }
 table inet filter {
+  comment "the filter"
   set blocked {
     type ipv4_addr
     flags interval
@@ -307,6 +308,7 @@ table inet filter {
     elements = { 22 : accept, 80 : jump web }
   }
   chain input {
+    comment "way in"
     type filter hook input priority filter; policy drop;
     ct state established,related accept comment "stateful"
     ct state invalid drop
@@ -345,6 +347,9 @@ Deno.test({
       j.chain.map((c: Json) => [c.table, c.name, c.handle, c.type, c.hook, c.prio, c.policy]),
     );
     const filter = rs.tables.find((t) => t.name === "filter")!;
+    // comments, in the userdata nft keeps them in
+    assert.equal(filter.comment, "the filter");
+    assert.equal(filter.chains.find((c) => c.name === "input")?.comment, "way in");
     const blocked = filter.sets.find((s) => s.name === "blocked")!;
     assert.equal(blocked.keyType, SET_TYPES.ipv4_addr);
     assert.deepEqual(blocked.flags, ["interval"]);
@@ -416,5 +421,9 @@ Deno.test({
     for (const kind of ["table", "chain", "set", "map", "rule"]) {
       assert.deepEqual(strip(again[kind]), strip(j[kind]), kind);
     }
+    // and as text (no handles; table and chain comments included)
+    const listed = (n: typeof ns) => run("ip", "netns", "exec", n.name, "nft", "list", "ruleset");
+    assert.equal(await listed(other), await listed(ns));
+    assert.match(await listed(other), /comment "the filter"/);
   },
 });

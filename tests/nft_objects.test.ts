@@ -13,6 +13,7 @@ import {
   type NftChain,
   NftClient,
   type NftEvent,
+  NftInputError,
   type NftRule,
   type NftSet,
   type NftTable,
@@ -300,5 +301,72 @@ Deno.test({
     const names = (await nftJson(ns)).chain.map((c: Json) => c.name);
     assert.equal(names.length, 7 * 20);
     assert.ok(!names.some((n: string) => n.startsWith("c5_")), "the refused batch left nothing");
+  },
+});
+
+Deno.test({
+  name: "nft: a monitor that overran says so, and goes on",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const ac = new AbortController();
+    // a tiny receive buffer, and nobody reading while 300 chains are announced
+    const events = nft.monitor({ signal: ac.signal, receiveBufferSize: 4096 });
+    const b = nft.batch().addTable({ family: F, name: T });
+    for (let i = 0; i < 300; i++) b.addChain({ family: F, table: T, name: `c${i}` });
+    await b.commit();
+    const seen: string[] = [];
+    const timer = setTimeout(() => ac.abort(), 3000);
+    let after = false;
+    for await (const ev of events) {
+      seen.push(ev.type);
+      if (ev.type === "overrun") {
+        // the stream goes on: a change made once the queue is drained still arrives
+        if (!after) {
+          after = true;
+          setTimeout(() => nft.batch().addTable({ family: F, name: "later" }).commit(), 100);
+        }
+      }
+      if (ev.type === "table" && ev.table.name === "later") break;
+    }
+    clearTimeout(timer);
+    assert.ok(seen.includes("overrun"), seen.slice(0, 10).join(","));
+    assert.ok(seen.length < 302, `${seen.length} events: some were lost`);
+    assert.equal(seen.at(-1), "table");
+  },
+});
+
+Deno.test({
+  name: "nft: a batch of 3000 rules commits; one too large for the send buffer is a typed error",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await using nft = await NftClient.open({ netns: ns.name });
+    const b = nft.batch().addTable({ family: F, name: T }).addChain({
+      family: F,
+      table: T,
+      name: "c",
+    });
+    for (let i = 0; i < 3000; i++) {
+      b.addRule({
+        family: F,
+        table: T,
+        chain: "c",
+        exprs: [...match.dport("tcp", 1 + i), verdict("accept")],
+      });
+    }
+    await b.commit();
+    assert.equal((await nftJson(ns)).rule.length, 3000);
+    assert.equal((await nft.listRules({ family: F, table: T })).length, 3000);
+    // a socket whose send buffer is small: the batch cannot go as one datagram
+    await using small = await NftClient.open({ netns: ns.name, sendBufferSize: 65536 });
+    const huge = small.batch();
+    for (let i = 0; i < 20000; i++) huge.addChain({ family: F, table: T, name: `x${i}` });
+    const e = await huge.commit().then(() => undefined, (e) => e);
+    assert.ok(e instanceof NftInputError, String(e));
+    assert.match(e.message, /20000 operations \(\d+ bytes\) do not fit in one datagram/);
+    assert.equal((await nftJson(ns)).chain.length, 1);
   },
 });

@@ -308,9 +308,13 @@ export class NftBatch {
         throw e;
       }
       w.end();
-      // every operation asks for its ACK: success is counted, not assumed
+      // The kernel answers every failed message; the last one also asks
+      // for its ACK, which comes after every error of the batch: it marks
+      // the end of the answer. (An ACK for each of thousands of messages
+      // would overrun the receive buffer.)
       const flags = w.view.getUint16(start + 6, true);
-      w.view.setUint16(start + 6, flags | NLM_F.ACK | (echo ? NLM_F.ECHO : 0), true);
+      const last = i === this.#ops.length - 1;
+      w.view.setUint16(start + 6, flags | (last ? NLM_F.ACK : 0) | (echo ? NLM_F.ECHO : 0), true);
       ranges.push([start, w.length]);
     });
     tables.header(w, MSG.batchEnd, NFPROTO.unspec, 0, seq + 1 + this.#ops.length, SUBSYS_NFTABLES);

@@ -37,7 +37,10 @@ import type {
 } from "./types.ts";
 
 /** Options of {@linkcode NftClient.open}. */
-export type NftOpenOptions = Pick<OpenOptions, "netns" | "signal" | "receiveBufferSize" | "sys">;
+export type NftOpenOptions = Pick<
+  OpenOptions,
+  "netns" | "signal" | "receiveBufferSize" | "sendBufferSize" | "sys"
+>;
 
 /** Options of the listings. */
 export interface ListOptions {
@@ -75,12 +78,20 @@ export class NftClient implements AsyncDisposable {
     this.#options = options;
   }
 
-  /** Opens a client (in `netns` when given). */
+  /**
+   * Opens a client (in `netns` when given). Its socket asks for 16 MiB to
+   * send and 4 MiB to receive: a batch is one datagram and must fit.
+   */
   static open(options: NftOpenOptions = {}): Promise<NftClient> {
     try {
-      return Promise.resolve(
-        new NftClient(NetlinkSocket.open(NETLINK.NETFILTER, options), options),
-      );
+      // room for a large batch (it goes as one datagram) and its echo; the
+      // memory is only used while a batch is in flight
+      const socket = NetlinkSocket.open(NETLINK.NETFILTER, {
+        receiveBufferSize: 4 << 20,
+        sendBufferSize: 16 << 20,
+        ...options,
+      });
+      return Promise.resolve(new NftClient(socket, options));
     } catch (e) {
       return Promise.reject(e);
     }

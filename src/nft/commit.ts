@@ -9,10 +9,10 @@
 import { parseAck } from "../ack.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { NLMSG } from "../constants.ts";
-import { NetlinkError } from "../errors.ts";
+import { NetlinkError, SyscallError } from "../errors.ts";
 import type { NetlinkSocket } from "../socket.ts";
 import { A, MSG } from "./spec.ts";
-import { NftBatchError, type NftFailure } from "./errors.ts";
+import { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
 import type { CommitOptions, NftBatch } from "./batch.ts";
 import { decodeEvent, type NftEvent } from "./monitor.ts";
 import type { NftChain, NftFlowtable, NftRule, NftSet, NftTable } from "./types.ts";
@@ -68,8 +68,19 @@ async function commitNow(
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 10000)];
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
-  socket.send(bytes);
+  try {
+    socket.send(bytes);
+  } catch (e) {
+    if (e instanceof SyscallError && e.code === "EMSGSIZE") {
+      throw new NftInputError(
+        "batch",
+        `${n} operations (${bytes.length} bytes) do not fit in one datagram, and a transaction is one: the socket's send buffer limits it`,
+      );
+    }
+    throw e;
+  }
   const answered = new Set<number>();
+  let done = false;
   const failures: NftFailure[] = [];
   let whole: NetlinkError | undefined;
   for await (const m of socket.events({ signal })) {
@@ -108,7 +119,10 @@ async function commitNow(
       });
       failures.push({ index: i, op: op.op, object: op.object, label: op.label, error, ...where });
     }
-    if (answered.size === n) break;
+    if (i === n - 1) {
+      done = true;
+      break;
+    }
   }
   signal.throwIfAborted();
   if (whole) {
@@ -125,9 +139,7 @@ async function commitNow(
     failures.sort((a, b) => a.index - b.index);
     throw new NftBatchError(failures);
   }
-  if (answered.size < n) {
-    throw new Error(`nftables batch: ${n - answered.size} operations unanswered`);
-  }
+  if (!done) throw new Error("nftables batch: the kernel's answer ended early");
   return echoed;
 }
 

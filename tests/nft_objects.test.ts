@@ -21,7 +21,7 @@ import {
 } from "../src/nft/mod.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
-import { type Json, nftJson } from "./helpers/nft.ts";
+import { type Json, nftFile, nftJson } from "./helpers/nft.ts";
 import { requireTools } from "./helpers/tools.ts";
 
 loadSys();
@@ -368,5 +368,35 @@ Deno.test({
     assert.ok(e instanceof NftInputError, String(e));
     assert.match(e.message, /20000 operations \(\d+ bytes\) do not fit in one datagram/);
     assert.equal((await nftJson(ns)).chain.length, 1);
+  },
+});
+
+Deno.test({
+  name: "nft: a concatenated range set nft -f writes decodes with its key ends",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft");
+    await using ns = await makeNetns();
+    await nftFile(
+      ns,
+      "table inet t {\n set s {\n  type ipv4_addr . inet_service\n  flags interval\n" +
+        "  elements = { 10.0.0.0/8 . 80-90, 192.168.1.1 . 22 }\n }\n}\n",
+    );
+    await using nft = await NftClient.open({ netns: ns.name });
+    const [set] = await nft.listSets();
+    const [shown] = (await nftJson(ns)).set;
+    assert.deepEqual(shown.type, ["ipv4_addr", "inet_service"]);
+    assert.deepEqual([set.name, Number(set.handle), set.keyLen], [shown.name, shown.handle, 8]);
+    assert.deepEqual(set.flags, ["interval", "concat"]);
+    // each field padded to 4 bytes: address, then port in network order
+    const elems = await nft.listElements(set);
+    const view = (b: Uint8Array) => `${[...b.subarray(0, 4)].join(".")} . ${b[4] << 8 | b[5]}`;
+    assert.deepEqual(
+      elems.map((e) => [view(e.key), view(e.keyEnd!)]),
+      [["10.0.0.0 . 80", "10.255.255.255 . 90"], ["192.168.1.1 . 22", "192.168.1.1 . 22"]],
+    );
+    assert.deepEqual(shown.elem[0], {
+      concat: [{ prefix: { addr: "10.0.0.0", len: 8 } }, { range: [80, 90] }],
+    });
   },
 });

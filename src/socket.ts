@@ -32,6 +32,8 @@ const SOCK_RAW = 3;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
+const SO_SNDBUF = 7;
+const SO_SNDBUFFORCE = 32;
 const EINTR = 4;
 const EAGAIN = 11;
 const ENOBUFS = 105;
@@ -61,6 +63,12 @@ export interface OpenOptions {
    * kernel's default.
    */
   receiveBufferSize?: number;
+  /**
+   * Send buffer to ask for, in bytes (`SO_SNDBUFFORCE` with CAP_NET_ADMIN,
+   * else `SO_SNDBUF`, capped by `wmem_max`). A netlink message, or a batch
+   * sent as one datagram, must fit in it. Default: the kernel's.
+   */
+  sendBufferSize?: number;
   /** Ask for extended ACKs (error text and offsets). Default true. */
   extAck?: boolean;
   /** Do not echo the request's payload in errors (`NETLINK_CAP_ACK`). Default true. */
@@ -367,6 +375,15 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
       const rcvbuf = options.receiveBufferSize ??
         (options.groups?.length ? DEFAULT_EVENT_BUFFER : undefined);
       if (rcvbuf !== undefined) setReceiveBuffer(sys, fd, rcvbuf);
+      if (options.sendBufferSize !== undefined) {
+        if (sys.setInt(fd, SOL_SOCKET, SO_SNDBUFFORCE, options.sendBufferSize) < 0) {
+          check(
+            "setsockopt",
+            sys.setInt(fd, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize),
+            "SO_SNDBUF",
+          );
+        }
+      }
       // Best effort: older kernels lack some of these, and they only refine errors.
       if (options.extAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.EXT_ACK, 1);
       if (options.capAck ?? true) sys.setInt(fd, SOL_NETLINK, NETLINK_OPT.CAP_ACK, 1);

@@ -1,6 +1,8 @@
 /** The README's main command (the demo) runs and shows the whole timeline. */
 import assert from "node:assert/strict";
-import { ignoreUnlessRoot } from "./helpers/netns.ts";
+import { ignoreUnlessRoot, makeNetns, run } from "./helpers/netns.ts";
+import { requireTools } from "./helpers/tools.ts";
+import { udpSource, vethPair } from "./helpers/traffic.ts";
 
 Deno.test({
   name: "examples/veth_events.ts: requests acknowledged, events seen, errors typed",
@@ -50,5 +52,74 @@ Deno.test({
         /^1 entries left$/m,
       ]
     ) assert.match(text, line);
+  },
+});
+
+Deno.test({
+  name: "examples/nat_gateway.ts: the gateway masquerades LAN traffic and drops new WAN traffic",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await requireTools("nft", "python3");
+    await using client = await makeNetns();
+    await using gw = await makeNetns();
+    await using server = await makeNetns();
+    await vethPair(client, "cg", "10.1.0.2/24", gw, "lan0", "10.1.0.1/24");
+    await vethPair(gw, "wan0", "10.2.0.1/24", server, "sg", "10.2.0.2/24");
+    await client.ip("route", "add", "default", "via", "10.1.0.1");
+    await server.ip("route", "add", "10.1.0.0/24", "via", "10.2.0.1");
+    await run("ip", "netns", "exec", gw.name, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    // before: routed as is, both ways
+    assert.equal(await udpSource(client, server, "10.2.0.2", 7100), "10.1.0.2");
+    assert.equal(await udpSource(server, client, "10.1.0.2", 7101), "10.2.0.2");
+    const example = new URL("../examples/nat_gateway.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-ffi",
+        "--allow-read",
+        example,
+        "--netns",
+        gw.name,
+        "--lan",
+        "lan0",
+        "--wan",
+        "wan0",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
+    assert.match(text, /table inet nat_gateway: 4 rules/);
+    assert.match(text, /postrouting #\d+: masquerade/);
+    // after: the server sees the gateway, and the WAN cannot open flows in
+    assert.equal(await udpSource(client, server, "10.2.0.2", 7102), "10.2.0.1", "masqueraded");
+    assert.equal(
+      await udpSource(server, client, "10.1.0.2", 7103),
+      "timeout",
+      "forward policy drop",
+    );
+    const listed = JSON.parse(
+      await run(
+        "ip",
+        "netns",
+        "exec",
+        gw.name,
+        "nft",
+        "-j",
+        "list",
+        "table",
+        "inet",
+        "nat_gateway",
+      ),
+    );
+    const rules = listed.nftables.filter((o: { rule?: unknown }) => o.rule).map((
+      o: { rule: { comment: string; expr: unknown[] } },
+    ) => o.rule);
+    const lanToWan = rules.find((r: { comment: string }) => r.comment === "lan to wan");
+    assert.ok(
+      lanToWan.expr.some((e: { counter?: { packets: number } }) => (e.counter?.packets ?? 0) > 0),
+      "LAN traffic counted",
+    );
   },
 });

@@ -33,6 +33,7 @@ const ROOMS: Record<string, string> = {
   "./conntrack": "./src/conntrack/mod.ts",
   "./wireguard": "./src/wireguard/mod.ts",
   "./wifi": "./src/wifi/mod.ts",
+  "./nft": "./src/nft/mod.ts",
 };
 
 function modules(dir: string): string[] {

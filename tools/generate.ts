@@ -373,7 +373,9 @@ export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): st
     out.push("}", "");
   }
   out.push(`/** Request and reply types of each operation of ${f.name}. */`);
-  out.push(`export type ${pascal(f.name)}Ops = {`);
+  // a spec of definitions only (no operations) has an empty table of them
+  const noOps = Object.keys(f.ops).length === 0;
+  out.push(`export type ${pascal(f.name)}Ops = ${noOps ? "Record<string, never>;" : "{"}`);
   for (const op of Object.values(f.ops)) {
     const set = op.set && f.sets[op.set] ? names.set(op.set) : "Record<string, unknown>";
     const header = op.fixedHeader && f.structs[op.fixedHeader]
@@ -382,7 +384,8 @@ export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): st
     out.push(`  /** \`${op.name}\` */`);
     out.push(`  ${JSON.stringify(op.name)}: { header: ${header}; attrs: ${set} };`);
   }
-  out.push("};", "");
+  if (!noOps) out.push("};");
+  out.push("");
   out.push(`/** The tables of ${f.name}, for src/ynl/codec.ts. */`);
   // one JSON string: compact, and parsed faster than an object literal
   out.push(`export const ${id}: FamilySpec = JSON.parse(`);

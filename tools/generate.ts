@@ -138,7 +138,10 @@ function attrSets(y: Yaml): Record<string, AttrSetSpec> {
       if (a.selector) spec.selector = a.selector;
       if (a["sub-message"]) spec.subMessage = a["sub-message"];
       if (a["display-hint"]) spec.hint = a["display-hint"];
-      if (a["type-value"]) spec.levels = a["type-value"].length;
+      if (a["type-value"]) {
+        spec.levels = a["type-value"].length;
+        spec.typeValue = a["type-value"];
+      }
       attrs.push(spec as unknown as AttrSpec);
     }
     attrs.sort((p, q) => p.type - q.type);
@@ -205,6 +208,7 @@ function operations(y: Yaml): Record<string, OpSpec> {
     }
     if (o.notify !== undefined || o.event !== undefined) {
       op.event = rspVal;
+      if (o.notify) op.notify = o.notify;
       if (o.mcgrp) op.mcgrp = o.mcgrp;
       if (o.notify && !o["attribute-set"]) {
         const target = (ops.list as Yaml[]).find((t) => t.name === o.notify);
@@ -389,7 +393,11 @@ export async function generateAll(
     ]),
   ];
   for (const [path, origin] of sources) {
-    const f = familyOf(parse(await Deno.readTextFile(path)));
+    const parsed = familyOf(parse(await Deno.readTextFile(path)));
+    // the kernel's file name is what its cli.py's --family takes ("sunrpc_cache")
+    const f: FamilySpec = path.startsWith(own)
+      ? parsed
+      : { ...parsed, kernelSpec: path.slice(path.lastIndexOf("/") + 1, -".yaml".length) };
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
     files.set(file, emit(f, origin));

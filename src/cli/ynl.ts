@@ -91,7 +91,6 @@ async function main(): Promise<void> {
   if (args.validate) return;
   const processUnknown = args.processUnknown ?? (args.family !== undefined);
 
-  const listing = args.listOps || args.listMsgs || args.listAttrs !== undefined;
   const opOf = (name: string): OpSpec => {
     const op = own(f.ops, name);
     if (!op || op.event !== undefined) {
@@ -104,8 +103,9 @@ async function main(): Promise<void> {
   if (args.do) opOf(args.do);
   if (args.dump) opOf(args.dump);
 
+  // cli.py resolves the family before anything else, listings included
   let client: FamilyClient | undefined;
-  if (!listing || args.subscribe) {
+  {
     try {
       client = await FamilyClient.open(f, { netns: args.netns });
     } catch (e) {

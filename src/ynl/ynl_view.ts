@@ -178,7 +178,6 @@ class View {
       } else {
         value = readScalar(data, at, m.kind, !!m.bigEndian);
         at += SIZES[m.kind];
-        if (typeof value === "bigint") value = value;
       }
       if (m.enum) value = this.decodeEnum(value as number, m);
       else if (m.hint) value = this.formatted(value, m.hint);

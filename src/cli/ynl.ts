@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { NetlinkError } from "../errors.ts";
+import { type ExtAck, NetlinkError } from "../errors.ts";
 import { familyTables } from "../families/mod.ts";
 import { FamilyClient } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/codec.ts";
@@ -39,7 +39,7 @@ import { pyJson, pyPrettyPrint } from "../ynl/pyvalue.ts";
 import { ynlReply } from "../ynl/ynl_view.ts";
 import { ynlRequest } from "./ynl_input.ts";
 import { argError, parseYnlArgs, type YnlArgs } from "./ynl_args.ts";
-import { netlinkErrorText, opModes, printAttrs } from "./ynl_text.ts";
+import { netlinkErrorText, opModes, printAttrs, warningText } from "./ynl_text.ts";
 import type { Message } from "../message.ts";
 
 const families = Object.values(familyTables);
@@ -173,7 +173,8 @@ async function main(): Promise<void> {
       if (args.dump) {
         const op = opOf(args.dump);
         const all: unknown[] = [];
-        for await (const m of client.dumpMessages(args.dump, request(op, json))) {
+        const onWarning = (x: ExtAck, m: Message) => console.log(warningText(x, m));
+        for await (const m of client.dumpMessages(args.dump, request(op, json), { onWarning })) {
           if (mine(op, "dump", m)) all.push(view(op, m));
         }
         out(all);

@@ -13,7 +13,8 @@
  * @module
  */
 import { AttributeDecoder } from "../attribute.ts";
-import { errnoText, type NetlinkError } from "../errors.ts";
+import { errnoText, type ExtAck, type NetlinkError } from "../errors.ts";
+import type { Message } from "../message.ts";
 import type { AttrSetSpec, AttrSpec, FamilySpec, OpSpec } from "../ynl/schema.ts";
 import { own } from "../ynl/schema.ts";
 import { pyRepr } from "../ynl/pyvalue.ts";
@@ -113,6 +114,27 @@ export function netlinkErrorText(e: NetlinkError, set?: AttrSetSpec): string {
   if (x.offset !== undefined && e.attrPath !== undefined) extack["bad-attr"] = e.attrPath;
   if (Object.keys(extack).length) msg += ` ${pyRepr(extack)}`;
   return msg;
+}
+
+/**
+ * The "Netlink warning:" cli.py prints when a dump's NLMSG_DONE carries an
+ * extended ACK: the message's header as its `NlMsg` repr, then the ACK.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(warningText({ message: "failed to retrieve link settings" }, done));
+ * ```
+ */
+export function warningText(x: ExtAck, m: Message): string {
+  const extack: Record<string, unknown> = {};
+  if (x.message !== undefined) extack.msg = x.message;
+  if (x.missingType !== undefined) extack["miss-type"] = x.missingType;
+  if (x.missingNest !== undefined) extack["miss-nest"] = x.missingNest;
+  if (x.offset !== undefined) extack["bad-attr-offs"] = x.offset;
+  if (x.policy) extack.policy = policyOf(x.policy);
+  return `Netlink warning:\nnl_len = ${m.length} (${m.length - 16}) nl_flags = 0x${
+    m.flags.toString(16)
+  } nl_type = ${m.type}\n\textack: ${pyRepr(extack)}`;
 }
 
 function attrLine(f: FamilySpec, a: AttrSpec, indent: number, seen: Set<string>): void {

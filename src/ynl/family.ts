@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { NETLINK, NLMSG } from "../constants.ts";
+import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { NetlinkError, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
@@ -284,7 +284,9 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
   ): AsyncGenerator<Message> {
-    const bytes = this.encode(op, request, "dump").finish().slice();
+    // NLM_F_ACK as ynl sends it: a kernel that answers a dump-less op as a
+    // do then ends it with its ACK instead of leaving the dump waiting
+    const bytes = this.encode(op, request, "dump", NLM_F.ACK).finish().slice();
     try {
       yield* this.socket.dump(bytes, options);
     } catch (e) {

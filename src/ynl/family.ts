@@ -66,6 +66,17 @@ export type AnyOps = Record<string, { header: Attrs; attrs: Attrs }>;
 /**
  * A client for one family.
  *
+ * Where names apply: the decoded objects it returns hold raw values, as
+ * the generated interfaces type them (an enum or flag set is its number,
+ * an address its bytes, a binary without a struct a view of the
+ * message), so the decoding, the zero-copy `map` paths and RouteView pay
+ * nothing for names. `named(spec, set, attrs)` / `namedStruct()` (from
+ * src/ynl/names.ts) give the same object with ynl's names and display
+ * hints; `ynlReply()` (src/ynl/ynl_view.ts) re-reads a message exactly as
+ * the kernel's ynl library shows it. Requests take either: a number or a
+ * name for an enum, a mask or an array of names for flags, bytes or the
+ * hinted text (address, MAC, hex) for a hinted value.
+ *
  * @example
  * ```ts ignore
  * import { FamilyClient } from "./mod.ts";

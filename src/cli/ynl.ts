@@ -38,6 +38,8 @@ import { own } from "../ynl/schema.ts";
 import { pyJson, pyPrettyPrint } from "../ynl/pyvalue.ts";
 import { ynlReply } from "../ynl/ynl_view.ts";
 import { ynlRequest } from "./ynl_input.ts";
+import { explain } from "./usage.ts";
+import { unknownName } from "../suggest.ts";
 import { argError, parseYnlArgs, type YnlArgs } from "./ynl_args.ts";
 import { netlinkErrorText, opModes, printAttrs, warningText } from "./ynl_text.ts";
 import type { Message } from "../message.ts";
@@ -48,7 +50,14 @@ function findFamily(args: YnlArgs): FamilySpec {
   if (args.family !== undefined) {
     const f = families.find((x) => x.kernelSpec === args.family) ??
       families.find((x) => x.name === args.family);
-    if (!f) fatal(`Spec file ${args.family}.yaml does not exist`);
+    if (!f) {
+      const names = families.map((x) => x.kernelSpec ?? x.name);
+      fatal(
+        `Spec file ${args.family}.yaml does not exist: ${
+          unknownName("family", args.family, names)
+        }`,
+      );
+    }
     return f;
   }
   const path = args.spec!;
@@ -62,9 +71,9 @@ function findFamily(args: YnlArgs): FamilySpec {
     fatal(`Spec file ${path}: no generated family has this spec`);
 }
 
-/** cli.py's unhandled YnlException: a traceback there, its last line here; exit 1. */
+/** What cli.py fails on with a traceback (exit 1): one line here, same status. */
 function fatal(message: string): never {
-  console.error(`lib.ynl.YnlException: ${message}`);
+  console.error(`ynl.ts: ${message}`);
   Deno.exit(1);
 }
 
@@ -83,8 +92,10 @@ async function main(): Promise<void> {
     try {
       json = JSON.parse(args.json);
     } catch (e) {
-      console.error(`json.decoder.JSONDecodeError: ${(e as Error).message}`);
-      Deno.exit(1);
+      fatal(`--json is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      fatal("--json takes a JSON object");
     }
   }
   const f = findFamily(args);
@@ -94,8 +105,8 @@ async function main(): Promise<void> {
   const opOf = (name: string): OpSpec => {
     const op = own(f.ops, name);
     if (!op || op.event !== undefined) {
-      console.error(`KeyError: '${name}'`);
-      Deno.exit(1);
+      const names = Object.values(f.ops).filter((o) => o.event === undefined).map((o) => o.name);
+      fatal(unknownName(`operation of ${f.name}`, name, names));
     }
     return op;
   };
@@ -110,7 +121,7 @@ async function main(): Promise<void> {
       client = await FamilyClient.open(f, { netns: args.netns });
     } catch (e) {
       if (e instanceof NetlinkError && e.code === "ENOENT") {
-        fatal(`Family '${f.name}' not supported by the kernel (is its module loaded?)`);
+        fatal(`family ${f.name} is not available in this kernel (is its module loaded?)`);
       }
       throw e;
     }
@@ -207,7 +218,9 @@ async function main(): Promise<void> {
     } catch (e) {
       if (e instanceof NetlinkError) {
         const op = own(f.ops, args.do ?? args.dump ?? "");
+        // stdout as cli.py prints it; stderr says it the project's way (errno name, the fix)
         console.log(netlinkErrorText(e, op ? f.sets[op.set] : undefined));
+        console.error(`ynl.ts: ${explain(e, { netns: args.netns })}`);
         Deno.exit(1);
       }
       throw e;
@@ -217,11 +230,15 @@ async function main(): Promise<void> {
   }
 }
 
+function netnsOf(argv: string[]): string | undefined {
+  const i = argv.indexOf("--netns");
+  return i < 0 ? argv.find((a) => a.startsWith("--netns="))?.slice(8) : argv[i + 1];
+}
+
 try {
   await main();
 } catch (e) {
   if (e instanceof Error && e.name === "YnlArgsError") argError(e.message);
   if (e instanceof Error && e.name === "YnlException") fatal(e.message);
-  console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  Deno.exit(1);
+  fatal(explain(e, { netns: netnsOf(Deno.args) }));
 }

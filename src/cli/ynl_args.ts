@@ -106,7 +106,8 @@ class YnlArgsError extends Error {
  * ```
  */
 export function argError(message: string): never {
-  console.error(`${USAGE}\nynl.ts: error: ${message}`);
+  // argparse prints its usage first; the status (2) is what scripts see
+  console.error(`ynl.ts: error: ${message}\nTry 'ynl.ts --help'.`);
   Deno.exit(2);
 }
 

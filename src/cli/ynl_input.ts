@@ -21,6 +21,7 @@ import type { Attrs } from "../ynl/codec.ts";
 import type { AttrSpec, FamilySpec, OpSpec } from "../ynl/schema.ts";
 import { own } from "../ynl/schema.ts";
 import { YnlViewError } from "../ynl/ynl_view.ts";
+import { hint } from "../suggest.ts";
 
 const SIZES: Record<string, number> = {
   u8: 1,
@@ -197,7 +198,10 @@ class Input {
     const scope = [o, ...parents];
     for (const [k, v] of Object.entries(o)) {
       const a = s?.attrs.find((x) => x.name === k);
-      if (!a) throw new YnlViewError(`Space '${set}' has no attribute '${k}'`);
+      if (!a) {
+        const names = s?.attrs.map((x) => x.name) ?? [];
+        throw new YnlViewError(`Space '${set}' has no attribute '${k}'${hint(k, names)}`);
+      }
       const x = a.multi && Array.isArray(v) && a.kind !== "indexed-array"
         ? v.map((e) => this.value(a, e, scope))
         : this.value(a, v, scope);

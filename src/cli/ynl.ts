@@ -38,6 +38,7 @@ import { own } from "../ynl/schema.ts";
 import { pyJson, pyPrettyPrint } from "../ynl/pyvalue.ts";
 import { ynlReply } from "../ynl/ynl_view.ts";
 import { ynlRequest } from "./ynl_input.ts";
+import { opPolicy } from "./ynl_policy.ts";
 import { explain } from "./usage.ts";
 import { unknownName } from "../suggest.ts";
 import { argError, parseYnlArgs, type YnlArgs } from "./ynl_args.ts";
@@ -155,6 +156,13 @@ async function main(): Promise<void> {
       printAttrs(f, op);
     }
     if (!client) return;
+    let doOp = args.do, dumpOp = args.dump;
+    if (args.policy) {
+      for (const [name, mode] of [[doOp, "do"], [dumpOp, "dump"]] as const) {
+        if (name) out(await opPolicy(f, client.familyId, name, mode, args.netns));
+      }
+      doOp = dumpOp = undefined;
+    }
     const view = (op: OpSpec, m: Message) => {
       const genl = f.protocol !== "netlink-raw" ? 4 : 0;
       const payload = m.data.subarray(m.offset + m.headerSize + genl, m.offset + m.length);
@@ -180,12 +188,12 @@ async function main(): Promise<void> {
       return decoded.length === 0 ? null : decoded.length === 1 ? decoded[0] : decoded;
     };
     try {
-      if (args.do) out(await doOne(args.do, json));
-      if (args.dump) {
-        const op = opOf(args.dump);
+      if (doOp) out(await doOne(doOp, json));
+      if (dumpOp) {
+        const op = opOf(dumpOp);
         const all: unknown[] = [];
         const onWarning = (x: ExtAck, m: Message) => console.log(warningText(x, m));
-        for await (const m of client.dumpMessages(args.dump, request(op, json), { onWarning })) {
+        for await (const m of client.dumpMessages(dumpOp, request(op, json), { onWarning })) {
           if (mine(op, "dump", m)) all.push(view(op, m));
         }
         out(all);

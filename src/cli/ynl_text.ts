@@ -54,8 +54,17 @@ const POLICY_TYPES = [
   "uint",
 ];
 
-/** An extended ACK's policy as ynl's `_genl_decode_policy` gives it. */
-function policyOf(raw: Uint8Array): Record<string, unknown> {
+/**
+ * A policy's attributes (an extended ACK's, or one of CTRL_CMD_GETPOLICY's)
+ * as ynl's `_genl_decode_policy` gives them: `type` by name, `min-value`,
+ * `max-value`, lengths, `policy-idx`, masks.
+ *
+ * @example
+ * ```ts ignore
+ * policyOf(extAck.policy); // { type: "u32", "max-value": 5 }
+ * ```
+ */
+export function policyOf(raw: Uint8Array): Record<string, unknown> {
   const p: Record<string, unknown> = {};
   const ad = new AttributeDecoder(raw);
   const names = [
@@ -68,7 +77,7 @@ function policyOf(raw: Uint8Array): Record<string, unknown> {
     "min-length",
     "max-length",
     "policy-idx",
-    "policy-maxtype",
+    "",
     "bitfield32-mask",
     "",
     "mask",
@@ -78,7 +87,7 @@ function policyOf(raw: Uint8Array): Record<string, unknown> {
     if (t === 1) p.type = POLICY_TYPES[ad.u32()] ?? ad.u32();
     else if (t === 2 || t === 3) p[names[t]] = ad.s64();
     else if (t === 4 || t === 5 || t === 12) p[names[t]] = ad.u64();
-    else if (t >= 6 && t <= 10) p[names[t]] = ad.u32();
+    else if (t >= 6 && t <= 10 && t !== 9) p[names[t]] = ad.u32();
   }
   return p;
 }

@@ -156,9 +156,10 @@ const isDict = (v: unknown) =>
 /**
  * `pprint.pprint(value, width=width, compact=True)` as cli.py prints
  * without `--output-json`: dicts with sorted keys, one entry a line when
- * the whole does not fit, lists packed. Long strings and bytes are not
- * split into pieces as Python does, and a set keeps the order given
- * (Python's is its hash order, which changes from run to run).
+ * the whole does not fit, lists packed, long strings and bytes split into
+ * pieces, as Python's pprint module does. One difference: a set that fits
+ * on its line keeps the order given (Python's is its hash order, which
+ * changes from run to run).
  *
  * @example
  * ```ts
@@ -167,55 +168,136 @@ const isDict = (v: unknown) =>
  * ```
  */
 export function pyPrettyPrint(v: unknown, width = 80): string {
-  return format(v, 0, 0, width);
+  return new Pretty(width).format(v, 0, 0, 0);
 }
 
-function format(v: unknown, indent: number, allowance: number, width: number): string {
-  const rep = pyRepr(v, true);
-  if (rep.length <= width - indent - allowance) return rep;
-  if (isDict(v)) {
-    const entries = dictEntries(v, true);
-    if (!entries.length) return rep;
-    const inner = indent + 1;
-    const parts = entries.map(([k, x], i) => {
+class Pretty {
+  constructor(readonly width: number) {}
+
+  format(v: unknown, indent: number, allowance: number, level: number): string {
+    const rep = pyRepr(v, true);
+    if (rep.length <= this.width - indent - allowance) return rep;
+    const lvl = level + 1;
+    if (isDict(v)) {
+      const entries = dictEntries(v, true);
+      if (!entries.length) return rep;
+      return `{${this.dictItems(entries, indent, allowance + 1, lvl)}}`;
+    }
+    if (Array.isArray(v)) {
+      return v.length ? `[${this.items(v, indent, allowance + 1, lvl)}]` : rep;
+    }
+    if (v instanceof PySet) {
+      return v.items.length
+        ? `{${this.items([...v.items].sort(), indent, allowance + 1, lvl)}}`
+        : rep;
+    }
+    if (typeof v === "string") return this.str(v, indent, allowance, lvl);
+    if (v instanceof Uint8Array) return this.bytes(v, indent, allowance, lvl);
+    return rep;
+  }
+
+  dictItems(
+    entries: [string | number, unknown][],
+    indent: number,
+    allowance: number,
+    level: number,
+  ) {
+    indent += 1;
+    return entries.map(([k, x], i) => {
       const key = pyRepr(k, true);
       const last = i === entries.length - 1;
-      return `${key}: ${format(x, inner + key.length + 2, last ? allowance + 1 : 1, width)}`;
-    });
-    return `{${parts.join(`,\n${" ".repeat(inner)}`)}}`;
+      return `${key}: ${this.format(x, indent + key.length + 2, last ? allowance : 1, level)}`;
+    }).join(`,\n${" ".repeat(indent)}`);
   }
-  if (Array.isArray(v) && v.length) {
-    const inner = indent + 1;
-    const lines: string[] = [];
-    let line = "";
-    let room = width - inner;
-    v.forEach((x, i) => {
-      const last = i === v.length - 1;
-      const extra = last ? allowance + 1 : 1;
-      const r = pyRepr(x, true);
-      if (r.length + extra <= width - inner) {
-        // compact: pack items that fit whole
-        const need = r.length + (line ? 2 : 0);
-        if (line && need + extra > room) {
-          lines.push(line);
-          line = "";
-          room = width - inner;
-        }
-        if (line) {
-          line += ", ";
-          room -= 2;
-        }
-        line += r;
-        room -= r.length;
+
+  items(list: readonly unknown[], indent: number, allowance: number, level: number): string {
+    indent += 1;
+    const delimnl = `,\n${" ".repeat(indent)}`;
+    let out = "", delim = "";
+    let maxWidth = this.width - indent + 1, width = maxWidth;
+    list.forEach((ent, i) => {
+      const last = i === list.length - 1;
+      if (last) {
+        maxWidth -= allowance;
+        width -= allowance;
+      }
+      const rep = pyRepr(ent, true);
+      const w = rep.length + 2;
+      if (width < w) {
+        width = maxWidth;
+        if (delim) delim = delimnl;
+      }
+      if (width >= w) {
+        width -= w;
+        out += delim + rep;
+        delim = ", ";
         return;
       }
-      if (line) lines.push(line);
-      line = "";
-      room = width - inner;
-      lines.push(format(x, inner, extra, width));
+      out += delim;
+      delim = delimnl;
+      out += this.format(ent, indent, last ? allowance : 1, level);
     });
-    if (line) lines.push(line);
-    return `[${lines.join(`,\n${" ".repeat(inner)}`)}]`;
+    return out;
   }
-  return rep;
+
+  str(s: string, indent: number, allowance: number, level: number): string {
+    if (!s.length) return pyRepr(s);
+    const chunks: string[] = [];
+    const lines = s.match(/[^\n]*\n|[^\n]+$/g) ?? [s];
+    if (level === 1) {
+      indent += 1;
+      allowance += 1;
+    }
+    let maxWidth1 = this.width - indent;
+    const maxWidth = maxWidth1;
+    let rep = "";
+    lines.forEach((line, i) => {
+      rep = pyRepr(line);
+      if (i === lines.length - 1) maxWidth1 -= allowance;
+      if (rep.length <= maxWidth1) {
+        chunks.push(rep);
+        return;
+      }
+      const parts = line.match(/\S*\s*/g) ?? [];
+      parts.pop();
+      let maxWidth2 = maxWidth, current = "";
+      parts.forEach((part, j) => {
+        const candidate = current + part;
+        if (j === parts.length - 1 && i === lines.length - 1) maxWidth2 -= allowance;
+        if (pyRepr(candidate).length > maxWidth2) {
+          if (current) chunks.push(pyRepr(current));
+          current = part;
+        } else current = candidate;
+      });
+      if (current) chunks.push(pyRepr(current));
+    });
+    if (chunks.length === 1) return rep;
+    const body = chunks.join(`\n${" ".repeat(indent)}`);
+    return level === 1 ? `(${body})` : body;
+  }
+
+  bytes(b: Uint8Array, indent: number, allowance: number, level: number): string {
+    if (b.length <= 4) return pyRepr(b);
+    const parens = level === 1;
+    if (parens) {
+      indent += 1;
+      allowance += 1;
+    }
+    const reps: string[] = [];
+    let width = this.width - indent;
+    let current: Uint8Array = new Uint8Array();
+    const last = Math.floor(b.length / 4) * 4;
+    for (let i = 0; i < b.length; i += 4) {
+      const part = b.subarray(i, i + 4);
+      const candidate = new Uint8Array([...current, ...part]);
+      if (i === last) width -= allowance;
+      if (pyRepr(candidate).length > width) {
+        if (current.length) reps.push(pyRepr(current));
+        current = part;
+      } else current = candidate;
+    }
+    if (current.length) reps.push(pyRepr(current));
+    const body = reps.join(`\n${" ".repeat(indent)}`);
+    return parens ? `(${body})` : body;
+  }
 }

@@ -231,7 +231,9 @@ Deno.test({
       s.replace(/\[ (.*) \]/g, (_, m: string) => `[ ${m.split(", ").sort().join(", ")} ]`);
 
     const present: string[] = [];
-    for (const family of pyFamilies) {
+    // YNL_COMPARE_ONLY=rt-addr,nlctrl narrows the run (by hand; CI runs all)
+    const only = Deno.env.get("YNL_COMPARE_ONLY")?.split(",");
+    for (const family of pyFamilies.filter((f) => !only || only.includes(f))) {
       const spec = Object.values(familyTables).find((f) => f.kernelSpec === family)!;
       // cli.py resolves the family first: one the kernel lacks is "not supported by the kernel"
       const probe = await py(["--family", family, "--list-ops"], ns.name);
@@ -362,6 +364,6 @@ Deno.test({
     for (const [f, what, v] of rows) console.log(`  ${v.padEnd(9)} ${f.padEnd(12)} ${what}`);
     console.log(`${equal} of ${rows.length} equal; families present: ${present.join(" ")}`);
     assert.deepEqual(failures, [], failures.join("\n\n"));
-    assert.ok(present.length >= 8, `only ${present.join(" ")} answered`);
+    if (!only) assert.ok(present.length >= 8, `only ${present.join(" ")} answered`);
   },
 });

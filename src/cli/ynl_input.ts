@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { rtLink } from "../../mod.ts";
+ * import { rtLink } from "../families/rt_link.ts";
  * import { ynlRequest } from "./ynl_input.ts";
  * ynlRequest(rtLink, rtLink.ops.getlink, { ifname: "lo", "ifi-index": 1 });
  * // { header: { "ifi-index": 1 }, attrs: { ifname: "lo" } }

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { rtLink } from "../../mod.ts";
+ * import { rtLink } from "../families/rt_link.ts";
  * import { opModes } from "./ynl_text.ts";
  * opModes(rtLink.ops.getlink); // ["do", "dump"]
  * ```

@@ -81,7 +81,8 @@ function scalarNamed(f: FamilySpec, spec: Hinted, v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { namedStruct, rtRoute } from "../../mod.ts";
+ * import { namedStruct } from "./names.ts";
+ * import { rtRoute } from "../families/rt_route.ts";
  * namedStruct(rtRoute, "rtmsg", { rtmType: 1 }); // { rtmType: "unicast" }
  * ```
  */
@@ -135,7 +136,8 @@ function valueNamed(f: FamilySpec, a: AttrSpec, v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { named, rtAddr } from "../../mod.ts";
+ * import { named } from "./names.ts";
+ * import { rtAddr } from "../families/rt_addr.ts";
  * named(rtAddr, "addr-attrs", { flags: 0x80 }); // { flags: ["permanent"] }
  * ```
  */

@@ -33,7 +33,7 @@ export interface Nameable {
  *
  * @example
  * ```ts
- * import { rtRoute } from "../../mod.ts";
+ * import { rtRoute } from "../families/rt_route.ts";
  * import { fromNames } from "./names_in.ts";
  * fromNames(rtRoute, { kind: "u8", enum: "rtm-type" }, "unicast", "rtmsg.rtmType"); // 1
  * ```

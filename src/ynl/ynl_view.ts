@@ -370,7 +370,7 @@ class View {
  *
  * @example
  * ```ts
- * import { rtAddr } from "../../mod.ts";
+ * import { rtAddr } from "../families/rt_addr.ts";
  * import { ynlReply } from "./ynl_view.ts";
  * // ifaddrmsg: family 2, prefixlen 8, flags 0x80, scope 254 (host), index 1
  * const payload = new Uint8Array([2, 8, 0x80, 254, 1, 0, 0, 0]);

@@ -349,6 +349,51 @@ Deno.test({
       "dev-get",
       "--policy",
     ]);
+    // --multi (several do operations), --spec (a file; unknown attributes are then errors)
+    await compare("rt-link", "--multi getlink v0 + getlink lo", [
+      "--family",
+      "rt-link",
+      "--multi",
+      "getlink",
+      '{"ifname": "v0"}',
+      "--multi",
+      "getlink",
+      '{"ifname": "lo"}',
+      "--output-json",
+    ]);
+    for (const family of ["netdev", "rt-addr", "rt-link"].filter((f) => present.includes(f))) {
+      const spec = Object.values(familyTables).find((f) => f.kernelSpec === family)!;
+      const op = Object.values(spec.ops).find((o) => o.dump)!;
+      await compare(family, `--spec ${family}.yaml --dump ${op.name}`, [
+        "--spec",
+        `${YNL_DIR}/../../../Documentation/netlink/specs/${family}.yaml`,
+        "--dump",
+        op.name,
+        "--output-json",
+      ]);
+    }
+    // --subscribe: both listen (started together, given time to join), one link is made
+    {
+      const args = [
+        "--family",
+        "rt-link",
+        "--subscribe",
+        "rtnlgrp-link",
+        "--duration",
+        "8",
+        "--output-json",
+      ];
+      const listening = [py(args, ns.name), ts(args, ns.name)];
+      await new Promise((r) => setTimeout(r, 3000));
+      await ns.ip("link", "add", "s0", "type", "veth", "peer", "name", "s1");
+      const [a, mine] = await Promise.all(listening);
+      const lines = a.stdout.trim().split("\n").length;
+      record(
+        "rt-link",
+        `--subscribe rtnlgrp-link (${lines} notifications)`,
+        lines >= 2 ? sameOutput(a, a, mine) : `cli.py saw ${lines}: ${a.stderr}`,
+      );
+    }
     // bad arguments: argparse's exit status
     const bad = await ts(["--family", "rt-link", "--dump"]);
     const badPy = await py(["--family", "rt-link", "--dump"]);

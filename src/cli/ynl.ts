@@ -7,16 +7,22 @@
  *     ynl.ts --family ethtool --do linkinfo-get --json '{"header":{"dev-name":"eth0"}}'
  *     ynl.ts --list-families
  *
- * `--output-json` prints what cli.py prints, byte for byte. Without it
- * cli.py prints Python's `pprint`; this prints the same layout (sorted
- * keys, wrapped at 80 columns) except that long strings are not split
- * and flag sets keep the kernel's bit order (Python's order is its hash
- * order, which changes between runs). `--spec FILE` takes a kernel spec
- * whose family is generated (matched by its file name). `--list-attrs`
- * prints types without the spec's doc texts, which the tables do not
- * keep. `--multi` sends its operations one after the other, not in one
- * payload. `--netns NAME` (not in cli.py) runs in a named network
- * namespace.
+ * `--output-json` prints what cli.py prints, byte for byte (checked op by
+ * op against cli.py 7.2 in tests/ynl_cli_compare.test.ts). Without it
+ * cli.py prints Python's `pprint`, and so does this (the layout ported),
+ * except that a set short enough for its line keeps the kernel's bit order
+ * where Python's is its hash order, which changes from run to run.
+ *
+ * Where it differs, knowingly: `--spec FILE` takes a kernel spec whose
+ * family is generated (matched by its file name); `--validate`, `--schema`
+ * and `--dbg-small-recv` are accepted and do nothing (the tables are
+ * checked when generated); `--list-attrs` prints types without the spec's
+ * doc texts, which the tables do not keep; `--multi` sends its operations
+ * one after the other, not in one payload; a do's ACK that carries a
+ * warning is not printed (a dump's is, as cli.py's "Netlink warning");
+ * what cli.py fails on with a Python traceback is one line on stderr here,
+ * with the same exit status. `--netns NAME` (not in cli.py) runs in a named
+ * network namespace.
  *
  * Exit status: 0, 1 for a netlink error (printed on stdout as
  * `Netlink error: ...`, as cli.py does) or a failure, 2 for bad

@@ -23,6 +23,7 @@ import { rtAddr } from "../src/families/rt_addr.ts";
 import { rtRoute } from "../src/families/rt_route.ts";
 import { nlctrl } from "../src/families/nlctrl.ts";
 import { netdev } from "../src/families/netdev.ts";
+import { psp as pspFamily } from "../src/families/psp.ts";
 
 /** The payload after nlmsghdr of what `build` writes. */
 function payload(build: (w: MessageWriter) => void): Uint8Array {
@@ -67,6 +68,19 @@ Deno.test("encoders take names or numbers, and the hinted text", () => {
     hdr({ rtmType: "unicast", rtmScope: 253 }),
     hdr({ rtmType: 1, rtmScope: 253 }),
   );
+  // an enum used as flags holds bit numbers: psp's versions
+  const psp = (attrs: Record<string, unknown>) => {
+    const w = new MessageWriter().begin(0);
+    encodeAttrs(pspFamily, "dev", w, attrs);
+    return w.finish();
+  };
+  assert.deepEqual(
+    psp({ "psp-versions-ena": ["hdr0-aes-gcm-256", "hdr0-aes-gmac-256"] }),
+    psp({ "psp-versions-ena": 0b1010 }),
+  );
+  assert.deepEqual(named(pspFamily, "dev", { pspVersionsEna: 0b1010 | 2 ** 9 }), {
+    pspVersionsEna: ["hdr0-aes-gcm-256", "hdr0-aes-gmac-256", 2 ** 9],
+  });
   // and decoding gives the raw numbers back
   const bytes = enc({ flags: ["permanent"] });
   const ad = new AttributeDecoder(bytes, 16);

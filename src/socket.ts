@@ -18,6 +18,7 @@ import { NETLINK_OPT, NLM_F, NLMSG, NLMSG_HDRLEN, SOL_NETLINK } from "./constant
 import {
   ClosedError,
   DumpInterruptedError,
+  type ExtAck,
   type ParseError,
   SyscallError,
   TruncatedError,
@@ -153,6 +154,12 @@ export interface DumpOptions extends WaitOptions {
    * interruption throws {@linkcode DumpInterruptedError} at the end.
    */
   retries?: number;
+  /**
+   * Called with the NLMSG_DONE (or final ACK) when the kernel attached an
+   * extended ACK to a dump that succeeded: a warning, such as ethtool's
+   * "failed to retrieve link settings". The message is valid during the call.
+   */
+  onWarning?: (extAck: ExtAck, message: Message) => void;
 }
 
 /** Options of a dump whose messages go through a {@linkcode ReplyMapper}. */
@@ -767,7 +774,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   async *#buffered<T>(
     bytes: Uint8Array,
-    options: WaitOptions,
+    options: DumpOptions,
     retries: number,
     map: ReplyMapper<T> | undefined,
   ): AsyncGenerator<T | Message> {
@@ -787,7 +794,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
 
   #stream<T>(
     bytes: Uint8Array,
-    options: WaitOptions,
+    options: DumpOptions,
     map: ReplyMapper<T> | undefined,
   ): AsyncIterableIterator<T | Message> {
     let inbox: Inbox | undefined;
@@ -836,6 +843,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
               end(true);
               const { errno, extAck } = m.type === NLMSG.DONE ? parseDone(m) : parseAck(m);
               if (errno !== 0) throw errorOf(m, errno, extAck);
+              if (Object.keys(extAck).length) options.onWarning?.(extAck, m);
               if (interrupted) throw new DumpInterruptedError([], 1);
               return done;
             }

@@ -141,7 +141,10 @@ function attrSets(y: Yaml): Record<string, AttrSetSpec> {
       if (a.selector) spec.selector = a.selector;
       if (a["sub-message"]) spec.subMessage = a["sub-message"];
       if (a["display-hint"]) spec.hint = a["display-hint"];
-      if (a["type-value"]) spec.levels = a["type-value"].length;
+      if (a["type-value"]) {
+        spec.levels = a["type-value"].length;
+        spec.typeValue = a["type-value"];
+      }
       const checks = checksOf(y, `${s.name}.${a.name}`, a.checks);
       if (checks) spec.checks = checks;
       attrs.push(spec as unknown as AttrSpec);
@@ -210,6 +213,7 @@ function operations(y: Yaml): Record<string, OpSpec> {
     }
     if (o.notify !== undefined || o.event !== undefined) {
       op.event = rspVal;
+      if (o.notify) op.notify = o.notify;
       if (o.mcgrp) op.mcgrp = o.mcgrp;
       if (o.notify && !o["attribute-set"]) {
         const target = (ops.list as Yaml[]).find((t) => t.name === o.notify);
@@ -441,7 +445,11 @@ export async function generateAll(
       y = supplement(y, extra.yaml);
       extras.delete(y.name);
     }
-    const f = familyOf(y);
+    const parsed = familyOf(y);
+    // the kernel's file name is what its cli.py's --family takes ("sunrpc_cache")
+    const f: FamilySpec = path.startsWith(dir)
+      ? { ...parsed, kernelSpec: path.slice(path.lastIndexOf("/") + 1, -".yaml".length) }
+      : parsed;
     const file = fileOf(f.name);
     if (files.has(file)) throw new Error(`${path}: a second spec for family ${f.name}`);
     const also = extra ? ` and the project's tools/specs/${extra.file}` : "";

@@ -28,6 +28,7 @@ import {
   structOf,
 } from "./struct.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
+import { fromNames } from "./names_in.ts";
 
 export { type Attrs, decodeStruct, encodeStruct, structBytes };
 
@@ -253,6 +254,7 @@ function encodeValue(
   parent: Attrs,
 ) {
   const where = `${set}.${a.key}`;
+  if (a.enum !== undefined || a.hint !== undefined) x = fromNames(f, a, x, where);
   switch (a.kind) {
     case "nest": {
       if (!isRecord(x)) {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { NETLINK, NLMSG } from "../constants.ts";
+import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { NetlinkError, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
@@ -65,6 +65,17 @@ export type AnyOps = Record<string, { header: Attrs; attrs: Attrs }>;
 
 /**
  * A client for one family.
+ *
+ * Where names apply: the decoded objects it returns hold raw values, as
+ * the generated interfaces type them (an enum or flag set is its number,
+ * an address its bytes, a binary without a struct a view of the
+ * message), so the decoding, the zero-copy `map` paths and RouteView pay
+ * nothing for names. `named(spec, set, attrs)` / `namedStruct()` (from
+ * src/ynl/names.ts) give the same object with ynl's names and display
+ * hints; `ynlReply()` (src/ynl/ynl_view.ts) re-reads a message exactly as
+ * the kernel's ynl library shows it. Requests take either: a number or a
+ * name for an enum, a mask or an array of names for flags, bytes or the
+ * hinted text (address, MAC, hex) for a hinted value.
  *
  * @example
  * ```ts ignore
@@ -173,8 +184,9 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   ): MessageWriter {
     const spec = own(this.spec.ops, op);
     if (!spec) throw new TypeError(`${this.spec.name} has no operation ${op}`);
-    const msg = spec[kind]?.request;
-    if (!msg) throw new TypeError(`${this.spec.name} ${op} has no ${kind} request`);
+    // ynl sends a do or dump of any operation with its request type: the kernel decides
+    const msg = spec[kind]?.request ?? spec.do?.request ?? spec.dump?.request;
+    if (!msg) throw new TypeError(`${this.spec.name} ${op} is a notification: it has no request`);
     for (const key of Object.keys(request ?? {})) {
       if (key !== "header" && key !== "attrs") {
         throw new TypeError(
@@ -230,22 +242,36 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
 
   /**
    * Runs the do of `op` and resolves with its decoded replies (none for
-   * most changes; the ACK is awaited).
+   * most changes; the ACK is awaited). Decoded objects hold raw numbers
+   * (enums, flags, addresses as bytes), as the generated interfaces type
+   * them; `named()` from src/ynl/names.ts shows them as ynl names them.
    */
   async do<K extends keyof Ops & string>(
     op: K,
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DoOptions = {},
   ): Promise<Decoded<Ops[K]["header"], Ops[K]["attrs"]>[]> {
+    const replies = await this.doMessages(op, request, options);
+    return replies.map((m) => this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>);
+  }
+
+  /**
+   * The do of `op`, its replies undecoded (for a decoder of one's own,
+   * such as ynl's view in src/ynl/ynl_view.ts). An op the spec gives no do
+   * is sent with its dump's request type, as ynl sends it.
+   */
+  async doMessages<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    options: DoOptions = {},
+  ): Promise<Message[]> {
     // a copy: the writer is shared, and the bytes name the attribute an error points at
     const bytes = this.encode(op, request, "do", options.flags ?? 0).finish().slice();
-    let replies: Message[];
     try {
-      replies = await this.socket.request(bytes, options);
+      return await this.socket.request(bytes, options);
     } catch (e) {
       throw this.#named(e, op, bytes);
     }
-    return replies.map((m) => this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>);
   }
 
   /** Runs the dump of `op`: its decoded replies as they come. */
@@ -254,11 +280,26 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
   ): AsyncGenerator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
-    const bytes = this.encode(op, request, "dump").finish().slice();
+    for await (const m of this.dumpMessages(op, request, options)) {
+      yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
+    }
+  }
+
+  /**
+   * The dump of `op`, its replies undecoded as they come (each valid until
+   * the next). An op the spec gives no dump is sent with its do's request
+   * type and `NLM_F_DUMP`, as ynl sends it.
+   */
+  async *dumpMessages<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    options: DumpOptions = {},
+  ): AsyncGenerator<Message> {
+    // NLM_F_ACK as ynl sends it: a kernel that answers a dump-less op as a
+    // do then ends it with its ACK instead of leaving the dump waiting
+    const bytes = this.encode(op, request, "dump", NLM_F.ACK).finish().slice();
     try {
-      for await (const m of this.socket.dump(bytes, options)) {
-        yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
-      }
+      yield* this.socket.dump(bytes, options);
     } catch (e) {
       throw this.#named(e, op, bytes);
     }

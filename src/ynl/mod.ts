@@ -53,3 +53,6 @@ export type {
   SubMessageFormat,
 } from "./schema.ts";
 export { named, namedStruct } from "./names.ts";
+export { fromNames, type Nameable } from "./names_in.ts";
+export { pyJson, pyPrettyPrint, pyRepr, PySet } from "./pyvalue.ts";
+export { ynlReply, YnlViewError, type YnlViewOptions } from "./ynl_view.ts";

@@ -6,6 +6,15 @@
  * `decodeAttrs` returned, so the decoder and the zero-copy paths pay nothing
  * for it.
  *
+ * Where names apply: not by default. `FamilyClient`'s decoded objects, the
+ * `map` paths and RouteView hold the raw numbers and bytes (as the
+ * generated interfaces type them): that is how to get raw values. Pass
+ * them through `named()` / `namedStruct()` for names in the library's
+ * shape (camelCase keys, indexed arrays as arrays), or read a message with
+ * `ynlReply()` (./ynl_view.ts) for exactly what the kernel's ynl shows
+ * (spec names, `{index: ...}` entries, `Unknown(N)`). The encoders take
+ * names and numbers alike (./names_in.ts).
+ *
  * @module
  */
 import { formatAddress, formatMac } from "../address.ts";
@@ -81,7 +90,8 @@ function scalarNamed(f: FamilySpec, spec: Hinted, v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { namedStruct, rtRoute } from "../../mod.ts";
+ * import { namedStruct } from "./names.ts";
+ * import { rtRoute } from "../families/rt_route.ts";
  * namedStruct(rtRoute, "rtmsg", { rtmType: 1 }); // { rtmType: "unicast" }
  * ```
  */
@@ -135,7 +145,8 @@ function valueNamed(f: FamilySpec, a: AttrSpec, v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { named, rtAddr } from "../../mod.ts";
+ * import { named } from "./names.ts";
+ * import { rtAddr } from "../families/rt_addr.ts";
  * named(rtAddr, "addr-attrs", { flags: 0x80 }); // { flags: ["permanent"] }
  * ```
  */

@@ -60,6 +60,8 @@ export interface AttrSpec {
   readonly hint?: string;
   /** For nest-type-value: how many levels of type-as-key nesting. */
   readonly levels?: number;
+  /** For nest-type-value: the spec's names of the levels' types, outermost first. */
+  readonly typeValue?: readonly string[];
   /** The limits the spec states for the value (its `checks`), resolved to numbers. */
   readonly checks?: AttrChecks;
 }
@@ -148,6 +150,8 @@ export interface OpSpec {
   readonly dump?: { readonly request?: OpMessage; readonly reply?: OpMessage };
   /** For notifications: the message type or command of the event. */
   readonly event?: number;
+  /** For notifications: the operation whose reply it looks like (the spec's `notify`). */
+  readonly notify?: string;
   /** For notifications: the multicast group names it arrives on. */
   readonly mcgrp?: string;
 }
@@ -184,6 +188,12 @@ export interface FamilySpec {
   readonly mcastGroups: Readonly<Record<string, number>>;
   /** A fixed header every operation of the family shares. */
   readonly fixedHeader?: string;
+  /**
+   * The kernel spec's file name without `.yaml` (`"rt-link"`,
+   * `"sunrpc_cache"`): what the kernel's ynl CLI takes as `--family`.
+   * Absent for the project's own specs (tools/specs).
+   */
+  readonly kernelSpec?: string;
 }
 
 /** Sizes of the fixed-width scalar kinds, in bytes. */

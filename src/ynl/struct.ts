@@ -9,6 +9,7 @@ import { hint } from "../suggest.ts";
 import type { MessageWriter } from "../writer.ts";
 import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
+import { fromNames } from "./names_in.ts";
 
 /** A decoded attribute set or struct: keys as in the generated interfaces. */
 export type Attrs = Record<string, unknown>;
@@ -168,10 +169,11 @@ function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, v
   let at = base;
   for (const m of s.members) {
     const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
-    const x = value[m.key] ?? value[m.name];
+    const given = value[m.key] ?? value[m.name];
     const le = !m.bigEndian;
-    if (x !== undefined && m.kind !== "pad") {
+    if (given !== undefined && m.kind !== "pad") {
       const where = `${name}.${m.key}`;
+      const x = fromNames(f, m, given, where);
       switch (m.kind) {
         case "u8":
         case "s8":

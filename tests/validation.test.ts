@@ -183,7 +183,9 @@ Deno.test("codec: out-of-range, fractional and wrongly typed values are refused,
   refuses({ attrs: { table: 2 ** 32 + 7 } }, RangeError, /table/);
   refuses({ attrs: { oif: "eth0" } }, TypeError, /oif: takes an integer.*string "eth0"/);
   refuses({ attrs: { oif: {} } }, TypeError, /oif: takes an integer.*Object/);
-  refuses({ attrs: { dst: "10.0.0.0" } }, TypeError, /dst: takes bytes/);
+  // a binary with a display hint takes its text as ynl does; text that is no address is refused
+  refuses({ attrs: { dst: "10.0.0" } }, TypeError, /not an IP address: "10.0.0"/);
+  refuses({ attrs: { dst: 7 } }, TypeError, /dst/);
   refuses({ header: { rtmTable: 256 } }, RangeError, /rtmsg\.rtmTable: 256 .* 0\.\.255 \(u8\)/);
   refuses({ header: { rtmDstLen: -1 } }, RangeError, /rtmDstLen/);
   refuses({ header: { rtmFlags: "1" } }, TypeError, /rtmFlags: takes an integer/);

@@ -19,6 +19,7 @@ import {
   SUPPLEMENT,
 } from "../tools/generate.ts";
 import { fetchSpecs } from "../tools/fetch_specs.ts";
+import { supplement } from "../tools/supplement.ts";
 import { parse } from "yaml";
 import { FamilyClient, named, namedStruct } from "../src/ynl/mod.ts";
 import { loadSys } from "../src/sys.ts";
@@ -333,4 +334,38 @@ Deno.test({
     }
     assert.deepEqual([...types].sort(), ["nul-string", "u16", "u32"]);
   },
+});
+
+Deno.test("a supplement inserts a left-out attribute by its value and merges sub-messages by selector", () => {
+  const kernel = {
+    name: "demo",
+    protocol: "netlink-raw",
+    "attribute-sets": [
+      { name: "a", attributes: [{ name: "x", type: "u32" }, { name: "y", type: "u32" }] },
+      { name: "b", attributes: [{ name: "z", type: "u8" }] },
+    ],
+    "sub-messages": [{ name: "ops", formats: [{ value: "one", "attribute-set": "a" }] }],
+  };
+  const f = familyOf(supplement(kernel, {
+    name: "demo",
+    "attribute-sets": [{
+      name: "a",
+      attributes: [{ name: "y", value: 3, "byte-order": "big-endian" }, {
+        name: "pad",
+        type: "pad",
+        value: 2,
+      }],
+    }],
+    "sub-messages": [{ name: "ops", formats: [{ value: "two", "attribute-set": "b" }] }],
+  }));
+  assert.deepEqual(
+    f.sets.a.attrs.map((a) => [a.name, a.type, a.bigEndian ?? false]),
+    [["x", 1, false], ["pad", 2, false], ["y", 3, true]],
+  );
+  assert.deepEqual(f.subMessages.ops, { one: { set: "a" }, two: { set: "b" } });
+  assert.equal(
+    kernel["attribute-sets"][0].attributes.length,
+    2,
+    "the kernel's spec is not changed",
+  );
 });

@@ -110,30 +110,76 @@ export async function fetchSpecs(): Promise<string> {
   } catch {
     // fetch below
   }
+  const deb = await sourceDeb();
+  await Deno.remove(KERNEL_DIR, { recursive: true }).catch(() => {});
+  await Deno.mkdir(KERNEL_DIR, { recursive: true });
+  await unpack(deb, [
+    "Makefile",
+    "--wildcards",
+    "Documentation/netlink/*",
+    "tools/net/ynl/*",
+  ]);
+  return SPECS_DIR;
+}
+
+/** Where the kernel's netfilter uapi headers land (nf_tables.h and its neighbours). */
+export const UAPI_DIR = `${KERNEL_DIR}/include/uapi/linux`;
+
+/**
+ * Unpacks the kernel's netfilter uapi headers (include/uapi/linux/netfilter.h
+ * and netfilter/*.h) from the same package unless they are there; returns
+ * the include/uapi/linux directory. The tests compare the generated
+ * nftables family with nf_tables.h.
+ */
+export async function fetchUapiHeaders(): Promise<string> {
+  try {
+    await Deno.stat(`${UAPI_DIR}/netfilter/nf_tables.h`);
+    await Deno.stat(`${UAPI_DIR}/netfilter.h`);
+    return UAPI_DIR;
+  } catch {
+    // fetch below
+  }
+  const deb = await sourceDeb();
+  await Deno.mkdir(KERNEL_DIR, { recursive: true });
+  await unpack(deb, [
+    "include/uapi/linux/netfilter.h",
+    "--wildcards",
+    "include/uapi/linux/netfilter/*.h",
+  ]);
+  return UAPI_DIR;
+}
+
+/** The linux-source .deb: one in `.out/backports-7.2/`, or downloaded there. */
+async function sourceDeb(): Promise<string> {
   const dir = `${ROOT}.out/backports-7.2`;
   const pkg = KERNEL_PACKAGE;
   await Deno.mkdir(dir, { recursive: true });
-  let deb = "";
-  for await (const e of Deno.readDir(dir)) {
-    if (e.name.startsWith(`${pkg}_`) && e.name.endsWith(".deb")) deb = e.name;
-  }
-  if (!deb) {
-    const env = await privateApt(`${dir}/apt`, SPECS_SUITE);
-    await sh("apt-get", ["download", pkg], { cwd: dir, env });
+  const find = async () => {
+    let deb = "";
     for await (const e of Deno.readDir(dir)) {
       if (e.name.startsWith(`${pkg}_`) && e.name.endsWith(".deb")) deb = e.name;
     }
+    return deb;
+  };
+  let deb = await find();
+  if (!deb) {
+    const env = await privateApt(`${dir}/apt`, SPECS_SUITE);
+    await sh("apt-get", ["download", pkg], { cwd: dir, env });
+    deb = await find();
     if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${dir}`);
   }
-  await Deno.remove(KERNEL_DIR, { recursive: true }).catch(() => {});
-  await Deno.mkdir(KERNEL_DIR, { recursive: true });
+  return `${dir}/${deb}`;
+}
+
+/** Unpacks `paths` (relative to the source tree; "--wildcards" before patterns) into KERNEL_DIR. */
+async function unpack(deb: string, paths: string[]): Promise<void> {
+  const pkg = KERNEL_PACKAGE;
+  const args = paths.map((p) => p.startsWith("--") ? p : `'${pkg}/${p}'`).join(" ");
   await sh("sh", [
     "-c",
-    `dpkg-deb --fsys-tarfile '${dir}/${deb}' | tar -xO './usr/src/${pkg}.tar.xz' | ` +
-    `tar -xJ --strip-components=1 '${pkg}/Makefile' --wildcards ` +
-    `'${pkg}/Documentation/netlink/*' '${pkg}/tools/net/ynl/*'`,
+    `dpkg-deb --fsys-tarfile '${deb}' | tar -xO './usr/src/${pkg}.tar.xz' | ` +
+    `tar -xJ --strip-components=1 ${args}`,
   ], { cwd: KERNEL_DIR });
-  return SPECS_DIR;
 }
 
 if (import.meta.main) console.log(await fetchSpecs());

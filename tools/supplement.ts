@@ -11,7 +11,11 @@
  * field by field (the supplement's fields win, the others stay), one it
  * lacks is appended. An attribute of an existing set is merged the same
  * way, so a new one is numbered after the kernel's last (or by its
- * `value`). Dev-time only, like tools/generate.ts.
+ * `value`): an attribute the kernel's spec leaves out in the middle of a
+ * set (a PAD) is appended with its `value`, and the first attribute after
+ * the gap given its `value`. A sub-message is merged by name too, its
+ * formats by their `value` (the selector: a new expression's attribute
+ * set). Dev-time only, like tools/generate.ts.
  *
  * @module
  */
@@ -20,10 +24,15 @@
 type Yaml = any;
 
 /** Merges lists of named objects: same name merged field by field, new ones appended. */
-function byName(base: Yaml[] | undefined, extra: Yaml[] | undefined, merge = shallow): Yaml[] {
+function byName(
+  base: Yaml[] | undefined,
+  extra: Yaml[] | undefined,
+  merge = shallow,
+  key = "name",
+): Yaml[] {
   const out = [...(base ?? [])];
   for (const e of extra ?? []) {
-    const at = out.findIndex((b) => b.name === e.name);
+    const at = out.findIndex((b) => b[key] === e[key]);
     if (at < 0) out.push(e);
     else out[at] = merge(out[at], e);
   }
@@ -36,6 +45,10 @@ function shallow(b: Yaml, e: Yaml): Yaml {
 
 function attrSet(b: Yaml, e: Yaml): Yaml {
   return { ...b, ...e, attributes: byName(b.attributes, e.attributes) };
+}
+
+function subMessage(b: Yaml, e: Yaml): Yaml {
+  return { ...b, ...e, formats: byName(b.formats, e.formats, shallow, "value") };
 }
 
 /**
@@ -55,6 +68,9 @@ export function supplement(base: Yaml, extra: Yaml): Yaml {
   if (extra.definitions) out.definitions = byName(base.definitions, extra.definitions);
   if (extra["attribute-sets"]) {
     out["attribute-sets"] = byName(base["attribute-sets"], extra["attribute-sets"], attrSet);
+  }
+  if (extra["sub-messages"]) {
+    out["sub-messages"] = byName(base["sub-messages"], extra["sub-messages"], subMessage);
   }
   if (extra.operations) {
     out.operations = {

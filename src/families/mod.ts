@@ -21,7 +21,6 @@ import { mptcpPm } from "./mptcp_pm.ts";
 import { netShaper } from "./net_shaper.ts";
 import { netdev } from "./netdev.ts";
 import { nfsd } from "./nfsd.ts";
-import { nftUapi } from "./nft_uapi.ts";
 import { nftables } from "./nftables.ts";
 import { nl80211 } from "./nl80211.ts";
 import { nlctrl } from "./nlctrl.ts";
@@ -64,7 +63,6 @@ export const familyTables: Readonly<Record<string, FamilySpec>> = {
   net_shaper: netShaper,
   netdev: netdev,
   nfsd: nfsd,
-  nft_uapi: nftUapi,
   nftables: nftables,
   nl80211: nl80211,
   nlctrl: nlctrl,

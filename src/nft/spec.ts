@@ -1,13 +1,14 @@
 /**
- * The numbers src/nft/ speaks, read from the generated tables by the
- * spec's names: attribute types from Linux 7.2's nftables.yaml
- * (src/families/nftables.ts), and what it leaves out from the project's
- * nft-uapi spec (tools/specs/nft_uapi.yaml). Nothing here is typed by hand.
+ * The numbers src/nft/ speaks, read by the spec's names from the generated
+ * nftables family (src/families/nftables.ts): Linux 7.2's nftables.yaml
+ * with the project's tools/specs/nftables.supplement.yaml merged in, which
+ * corrects its numbering (the PADs it leaves out, lookup's order) and adds
+ * what it lacks (limit, redir, hooks, families, ct state bits, the group).
+ * Nothing here is typed by hand.
  *
  * @module
  */
-import { nftables } from "../families/nftables.ts";
-import { NFNL_SUBSYS, nftUapi } from "../families/nft_uapi.ts";
+import { NFNL_SUBSYS, nftables } from "../families/nftables.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
 
 /** Attribute types of one set, by the spec's attribute names. */
@@ -37,20 +38,18 @@ function msg(op: string): number {
  */
 export const A = {
   table: numbers(nftables, "table-attrs"),
-  // nftables.yaml leaves out NFTA_CHAIN_PAD, NFTA_RULE_PAD and
-  // NFTA_SET_ELEM_PAD and misorders lookup: these come from nft-uapi
-  chain: numbers(nftUapi, "chain-attrs"),
+  chain: numbers(nftables, "chain-attrs"),
   hook: numbers(nftables, "nft-hook-attrs"),
   hookDevs: numbers(nftables, "hook-dev-attrs"),
   counters: numbers(nftables, "nft-counter-attrs"),
-  rule: numbers(nftUapi, "rule-attrs"),
+  rule: numbers(nftables, "rule-attrs"),
   exprList: numbers(nftables, "expr-list-attrs"),
   expr: numbers(nftables, "expr-attrs"),
-  set: numbers(nftUapi, "set-attrs"),
+  set: numbers(nftables, "set-attrs"),
   setDesc: numbers(nftables, "set-desc-attrs"),
-  elemList: numbers(nftUapi, "setelem-list-attrs"),
+  elemList: numbers(nftables, "setelem-list-attrs"),
   elemListElem: numbers(nftables, "setelem-list-elem-attrs"),
-  elem: numbers(nftUapi, "setelem-attrs"),
+  elem: numbers(nftables, "setelem-attrs"),
   data: numbers(nftables, "data-attrs"),
   verdict: numbers(nftables, "verdict-attrs"),
   gen: numbers(nftables, "gen-attrs"),
@@ -63,14 +62,14 @@ export const A = {
   bitwise: numbers(nftables, "expr-bitwise-attrs"),
   counter: numbers(nftables, "expr-counter-attrs"),
   immediate: numbers(nftables, "expr-immediate-attrs"),
-  lookup: numbers(nftUapi, "expr-lookup-attrs"),
+  lookup: numbers(nftables, "expr-lookup-attrs"),
   ct: numbers(nftables, "expr-ct-attrs"),
   nat: numbers(nftables, "expr-nat-attrs"),
   masq: numbers(nftables, "expr-masq-attrs"),
   reject: numbers(nftables, "expr-reject-attrs"),
   log: numbers(nftables, "log-attrs"),
-  limit: numbers(nftUapi, "expr-limit-attrs"),
-  redir: numbers(nftUapi, "expr-redir-attrs"),
+  limit: numbers(nftables, "expr-limit-attrs"),
+  redir: numbers(nftables, "expr-redir-attrs"),
 } as const;
 
 /**
@@ -109,17 +108,6 @@ export const MSG = {
   delFlowtable: msg("delflowtable"),
 } as const;
 
-export {
-  CT_STATE,
-  DATA_TYPES,
-  LIMIT_FLAGS,
-  LIMIT_TYPES,
-  NAT_TYPES,
-  NF_INET_HOOKS as INET_HOOKS,
-  NF_NETDEV_HOOKS as NETDEV_HOOKS,
-  NFPROTO,
-  SET_POLICIES,
-} from "../families/nft_uapi.ts";
 /**
  * `NFNL_SUBSYS_NFTABLES`.
  *
@@ -139,23 +127,32 @@ export const SUBSYS_NFTABLES: number = NFNL_SUBSYS.nftables;
  * GROUP_NFTABLES; // 7
  * ```
  */
-export const GROUP_NFTABLES: number = nftUapi.mcastGroups.nftables;
+export const GROUP_NFTABLES: number = nftables.mcastGroups.mgmt;
 export {
   BITWISE_OPS,
   CHAIN_FLAGS,
   CMP_OPS,
   CT_DIRECTION,
   CT_KEYS,
+  CT_STATE,
+  DATA_TYPES,
+  LIMIT_FLAGS,
+  LIMIT_TYPES,
   LOG_FLAGS,
   LOG_LEVEL,
   LOOKUP_FLAGS,
   META_KEYS,
   NAT_RANGE_FLAGS,
+  NAT_TYPES,
+  NF_INET_HOOKS as INET_HOOKS,
+  NF_NETDEV_HOOKS as NETDEV_HOOKS,
+  NFPROTO,
   PAYLOAD_BASE,
   REJECT_INET_CODE,
   REJECT_TYPES,
   SET_ELEM_FLAGS,
   SET_FLAGS,
+  SET_POLICIES,
   TABLE_FLAGS,
   VERDICT_CODE,
 } from "../families/nftables.ts";

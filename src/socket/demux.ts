@@ -202,6 +202,25 @@ export class Demux {
     if (owner?.isDump) owner.cut = true;
   }
 
+  /**
+   * A datagram arrived cut: `err` goes to the consumer its first header
+   * (`first`, when it arrived) names, else to the event stream.
+   */
+  cut(first: Message | undefined, err: Error): void {
+    const inbox = first ? this.route(first) : this.events;
+    if (first) this.markCut(first);
+    inbox?.fail(err);
+  }
+
+  /**
+   * A datagram from `sender` holds a malformed message: the event stream
+   * gets `err`, unless a foreign sender's message is dropped anyway.
+   */
+  malformed(err: Error, sender: number): void {
+    if (sender === 0 || this.#acceptForeign) this.events.fail(err);
+    else this.#stats.foreignDropped++;
+  }
+
   /** A request or dump got its last message: forget drained ones it outlived. */
   settled(inbox: Inbox): void {
     inbox.over = true;

@@ -1,0 +1,107 @@
+/**
+ * {@linkcode ReplyCollector}: what one request or dump asked for and got so
+ * far, and the one rule for where a reply ends. Every way a socket reads
+ * replies (the idle socket's direct path, the general path, the dump
+ * stream) asks {@linkcode ReplyCollector.judge} about each message.
+ *
+ * @module
+ */
+import { errorOf, parseAck, parseDone } from "../ack.ts";
+import { NLM_F, NLMSG } from "../constants.ts";
+import { DumpInterruptedError } from "../errors.ts";
+import type { Message } from "../message.ts";
+import type { Inbox } from "../queue.ts";
+import { type Deadline, NO_DEADLINE } from "./waiter.ts";
+
+/**
+ * What a message is to the reply it belongs to: see
+ * {@linkcode ReplyCollector.judge}.
+ *
+ * @example
+ * ```ts
+ * import { VERDICT } from "./collector.ts";
+ * VERDICT.END; // 3
+ * ```
+ */
+export const VERDICT = {
+  /** Nothing (NLMSG_NOOP): read on. */
+  SKIP: 0,
+  /** A reply; more follow. */
+  REPLY: 1,
+  /** A reply, and the last one (a request without ACK, answered by one message). */
+  LAST: 2,
+  /** The end of the reply (the ACK, NLMSG_DONE); not a reply itself. */
+  END: 3,
+} as const;
+
+/** One of {@linkcode VERDICT}'s values. */
+export type Verdict = typeof VERDICT[keyof typeof VERDICT];
+
+/**
+ * One request's or dump's reply as it arrives.
+ *
+ * @example
+ * ```ts
+ * import { ReplyCollector, VERDICT } from "./collector.ts";
+ * import { Message, MessageWriter, NLMSG } from "../../mod.ts";
+ * const reply = new ReplyCollector<Message>(true, undefined);
+ * const w = new MessageWriter().begin(NLMSG.ERROR);
+ * w.fixed(20); // errno 0 and the request's header: the ACK
+ * const bytes = w.finish();
+ * reply.judge(new Message(bytes, 0, bytes.length)) === VERDICT.END; // true
+ * ```
+ */
+export class ReplyCollector<T> {
+  /** The request asked for an ACK: only the ACK (or DONE) ends it. */
+  readonly ack: boolean;
+  /** Turns each reply into what the caller keeps, in the receive buffer. */
+  readonly map: ((m: Message) => T) | undefined;
+  /** The replies so far (made with the first: most requests get one). */
+  replies: (T | Message)[] | undefined;
+  /** The request's or dump's inbox, once it is in the pending table. */
+  inbox: Inbox | undefined;
+  /** The wait's signal and time limit. */
+  limit: Deadline = NO_DEADLINE;
+  /** True once the reply's end was read (the kernel sends nothing more for it). */
+  finished = false;
+  #interrupted = 0;
+
+  /** A collector for a request with NLM_F_ACK (`ack`) or without, mapping with `map`. */
+  constructor(ack: boolean, map: ((m: Message) => T) | undefined) {
+    this.ack = ack;
+    this.map = map;
+  }
+
+  /**
+   * Where `m` stands in the reply: {@linkcode VERDICT}. The reply ends at
+   * NLMSG_ERROR (the ACK) or NLMSG_DONE (a multi-part reply: the kernel
+   * acknowledges no dump), or, for a request without ACK, at its first
+   * reply that is not NLM_F_MULTI. An error reply throws its
+   * `NetlinkError`; a reply of which a part was flagged NLM_F_DUMP_INTR
+   * throws {@linkcode DumpInterruptedError} at its end.
+   */
+  judge(m: Message): Verdict {
+    const type = m.type;
+    const flags = m.flags;
+    this.#interrupted |= flags & NLM_F.DUMP_INTR;
+    if (type === NLMSG.ERROR || type === NLMSG.DONE) {
+      this.finished = true;
+      const { errno, extAck } = type === NLMSG.ERROR ? parseAck(m) : parseDone(m);
+      if (errno !== 0) throw errorOf(m, errno, extAck);
+      if (this.#interrupted) throw new DumpInterruptedError(this.replies ?? [], 1);
+      return VERDICT.END;
+    }
+    if (type === NLMSG.NOOP) return VERDICT.SKIP;
+    if (!this.ack && !(flags & NLM_F.MULTI)) {
+      this.finished = true;
+      return VERDICT.LAST;
+    }
+    return VERDICT.REPLY;
+  }
+
+  /** Keeps one reply. */
+  add(reply: T | Message): void {
+    if (this.replies) this.replies.push(reply);
+    else this.replies = [reply];
+  }
+}

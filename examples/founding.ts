@@ -9,7 +9,7 @@
  *
  * The same file is each process: `listener` and `watch NAME` are the roles.
  */
-import { type NlrEntry, NlrTable } from "../src/nlrtable/mod.ts";
+import { type NlrEntry, NlrTable, Overrun } from "../src/nlrtable/mod.ts";
 import { intOption, parseCli, runCli, UsageError } from "../src/cli/usage.ts";
 
 const cli = {
@@ -53,7 +53,7 @@ async function listener(): Promise<void> {
   const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
   say("listener", `pid ${Deno.pid} joined the change group; ready`);
   for await (const ch of changes) {
-    if (ch.kind === "overrun") {
+    if (ch instanceof Overrun) {
       say("listener", "overrun: changes were lost");
       continue;
     }

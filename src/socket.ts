@@ -18,10 +18,11 @@
  */
 import { align4, writeU16 } from "./bytes.ts";
 import { NLM_F } from "./constants.ts";
-import { ClosedError } from "./errors.ts";
+import { ClosedError, type Overrun } from "./errors.ts";
 import { checkHeader, type Message } from "./message.ts";
 import { messageBytes, type MessageInput } from "./message_init.ts";
 import { loadSys, type Sys } from "./sys.ts";
+import { OverrunMark } from "./socket/demux.ts";
 import { buffered, stream } from "./socket/dump.ts";
 import type {
   DumpOptions,
@@ -69,7 +70,7 @@ export type {
  * }
  * ```
  */
-export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
+export class NetlinkSocket implements AsyncIterable<Message | Overrun>, AsyncDisposable {
   /** The netlink protocol number the socket was opened with. */
   readonly protocol: number;
   /** The port id the kernel assigned to this socket. */
@@ -313,21 +314,22 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   /**
    * The event stream: every message that is not the answer to a request
    * (multicast events, unsolicited messages). An overrun (ENOBUFS, or
-   * events dropped while nobody read them) arrives as a message of type
-   * {@linkcode NLMSG}.OVERRUN, and the stream goes on: re-dump whatever
+   * events dropped while nobody read them) arrives as an
+   * {@linkcode Overrun} item, and the stream goes on: re-dump whatever
    * state you keep in step. The stream ends when the socket closes.
    * One consumer at a time: concurrent iterators share one stream.
    *
    * @example
    * ```ts ignore
-   * import { NETLINK, NetlinkSocket, NLMSG } from "../mod.ts";
+   * import { NETLINK, NetlinkSocket, Overrun } from "../mod.ts";
    * await using sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [1] });
    * for await (const ev of sock.events({ signal: AbortSignal.timeout(5000) })) {
-   *   if (ev.type === NLMSG.OVERRUN) console.log("lost events: resync");
+   *   if (ev instanceof Overrun) console.log("lost events: resync");
+   *   else console.log(ev.type);
    * }
    * ```
    */
-  events(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Message> {
+  events(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<Message | Overrun> {
     const pump = this.#pump;
     const inbox = pump.events;
     const done = { value: undefined, done: true } as const;
@@ -343,7 +345,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
           ended = true;
           return done;
         }
-        return { value: m, done: false };
+        return { value: m instanceof OverrunMark ? m.overrun : m, done: false };
       },
       return: () => {
         ended = true;
@@ -356,7 +358,7 @@ export class NetlinkSocket implements AsyncIterable<Message>, AsyncDisposable {
   }
 
   /** The event stream, as {@linkcode NetlinkSocket.events} without options. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
+  [Symbol.asyncIterator](): AsyncIterator<Message | Overrun> {
     return this.events();
   }
 

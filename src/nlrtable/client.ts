@@ -5,8 +5,8 @@
  * @module
  */
 import { AF, parsePrefix } from "../address.ts";
-import { NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError, OverrunError, ParseError } from "../errors.ts";
+import { NLM_F } from "../constants.ts";
+import { NetlinkError, Overrun, OverrunError, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import { type DumpOptions, NetlinkSocket, type WaitOptions } from "../socket.ts";
 import { MessageWriter } from "../writer.ts";
@@ -47,7 +47,7 @@ export interface ListOptions extends DumpOptions {
 }
 
 /** An item of {@linkcode NlrTable.changes}: a change, or news that some were lost. */
-export type NlrChange = NlrEvent | { kind: "overrun" };
+export type NlrChange = NlrEvent | Overrun;
 
 /** The reply to {@linkcode NlrTable.greet}. */
 export interface Greeting {
@@ -97,7 +97,7 @@ export class Watch implements AsyncIterable<NlrEvent & { kind: "deleted" }>, Asy
   async *[Symbol.asyncIterator](): AsyncGenerator<NlrEvent & { kind: "deleted" }> {
     try {
       for await (const m of this.#sock.events()) {
-        if (m.type === NLMSG.OVERRUN) throw new OverrunError();
+        if (m instanceof Overrun) throw new OverrunError();
         if (m.sender !== 0 || m.group !== 0) continue;
         const ev = readEvent(m);
         if (ev?.kind !== "deleted" || canonical(ev.entry.dst) !== this.#key) continue;
@@ -330,15 +330,17 @@ export class NlrTable implements AsyncDisposable {
 
   /**
    * Every change to the table (the NLRT_GRP_ROUTE multicast group), from
-   * the moment of this call. An overrun arrives as `{ kind: "overrun" }`
-   * and the stream goes on: list again to resynchronise.
+   * the moment of this call. An overrun arrives as an {@linkcode Overrun}
+   * item (its `kind` is `"overrun"`) and the stream goes on: list again to
+   * resynchronise.
    *
    * @example
    * ```ts ignore
    * import { NlrTable } from "./mod.ts";
+   * import { Overrun } from "../../mod.ts";
    * await using table = NlrTable.open();
    * for await (const ch of table.changes({ signal: AbortSignal.timeout(60_000) })) {
-   *   if (ch.kind === "overrun") console.log("lost changes");
+   *   if (ch instanceof Overrun) console.log("lost changes");
    *   else console.log(ch.kind, ch.entry.dst);
    * }
    * ```
@@ -348,8 +350,8 @@ export class NlrTable implements AsyncDisposable {
     return (async function* (): AsyncGenerator<NlrChange> {
       try {
         for await (const m of sock.events()) {
-          if (m.type === NLMSG.OVERRUN) {
-            yield { kind: "overrun" };
+          if (m instanceof Overrun) {
+            yield m;
             continue;
           }
           if (m.sender !== 0) continue;

@@ -7,8 +7,8 @@
  * @module
  */
 import { AF, parseAddress, parseMac, parsePrefix } from "../address.ts";
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError, SyscallError } from "../errors.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
+import { NetlinkError, Overrun, SyscallError } from "../errors.ts";
 import { loadSys } from "../sys.ts";
 import { unknownName } from "../suggest.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
@@ -94,7 +94,7 @@ export type RtnlEvent =
   | { kind: "address"; action: "new" | "del"; address: Address }
   | { kind: "route"; action: "new" | "del"; route: Route }
   | { kind: "neighbour"; action: "new" | "del"; neighbour: Neighbour }
-  | { kind: "overrun" }
+  | Overrun
   | { kind: "other"; type: number };
 
 const IFF_UP = 1;
@@ -514,9 +514,12 @@ export class Rtnl implements AsyncDisposable {
       };
       try {
         for await (const m of sock.events()) {
+          if (m instanceof Overrun) {
+            yield m;
+            continue;
+          }
           const t = m.type;
-          if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
-          else if (t === 16 || t === 17) {
+          if (t === 16 || t === 17) {
             yield {
               kind: "link",
               action: t === 16 ? "new" : "del",

@@ -52,3 +52,5 @@ export type {
   SubMessageFormat,
 } from "./schema.ts";
 export { named, namedStruct } from "./names.ts";
+/** The overrun item of every event stream (the root exports it too). */
+export { isOverrun, Overrun } from "../errors.ts";

@@ -84,6 +84,12 @@ export class ReplyCollector<T> {
     const type = m.type;
     const flags = m.flags;
     this.#interrupted |= flags & NLM_F.DUMP_INTR;
+    if (type >= NLMSG.MIN_TYPE) {
+      // A family's message (most are): a reply.
+      if (this.ack || flags & NLM_F.MULTI) return VERDICT.REPLY;
+      this.finished = true;
+      return VERDICT.LAST;
+    }
     if (type === NLMSG.ERROR || type === NLMSG.DONE) {
       this.finished = true;
       const { errno, extAck } = type === NLMSG.ERROR ? parseAck(m) : parseDone(m);

@@ -15,6 +15,9 @@ import type { ReplyMapper, WaitOptions } from "./options.ts";
 import type { Pump } from "./pump.ts";
 import { deadline } from "./waiter.ts";
 
+// Plain numbers in the hot loops (a property load per message otherwise).
+const { END, SKIP } = VERDICT;
+
 /**
  * Dump request `bytes` (flags set) on `pump`'s socket, as a stream of its
  * messages up to NLMSG_DONE, each through `map` when given. Leaving the
@@ -87,11 +90,11 @@ export function stream<T>(
           if (m === null) m = await pump.takeLater(inbox!, signal);
           if (m === undefined) throw new ClosedError();
           const verdict = reply!.judge(m);
-          if (verdict === VERDICT.END) {
+          if (verdict === END) {
             end(true);
             return done;
           }
-          if (verdict === VERDICT.SKIP) continue;
+          if (verdict === SKIP) continue;
           return { value: map ? pump.reader.map(map, m) : m, done: false };
         }
       } catch (e) {

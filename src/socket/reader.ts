@@ -181,31 +181,34 @@ export class DatagramReader {
    * out already: {@linkcode DatagramReader.own} makes it one to keep.
    */
   parse(): Message | undefined {
-    for (;;) {
-      const data = this.#data;
-      const off = this.#off;
-      const end = this.#end;
-      if (off >= end) return undefined;
-      if (this.#raw) {
-        this.#off = end;
-        return new Message(data, off, end - off, this.#sender, this.#group, true);
-      }
-      let len: number;
-      try {
-        len = checkHeader(data, off, end);
-      } catch (e) {
-        this.#off = end;
-        this.#faults.malformed(e as ParseError, this.#sender);
-        continue;
-      }
-      this.#off = off + align4(len);
-      // A message still in the receive buffer is copied (own) before anyone
-      // may keep it, so the one lent to takers can be reused.
-      if (!this.#owned && !this.#lending) {
-        return retarget(this.#lent, data, off, len, this.#sender, this.#group);
-      }
-      return new Message(data, off, len, this.#sender, this.#group);
+    const off = this.#off;
+    const end = this.#end;
+    if (off >= end) return undefined;
+    const data = this.#data;
+    if (this.#raw) {
+      this.#off = end;
+      return new Message(data, off, end - off, this.#sender, this.#group, true);
     }
+    const len = end - off >= NLMSG_HDRLEN ? readU32(data, off) : 0;
+    if (len < NLMSG_HDRLEN || len > end - off) return this.#malformed(data, off, end);
+    this.#off = off + align4(len);
+    // A message still in the receive buffer is copied (own) before anyone
+    // may keep it, so the one lent to takers can be reused.
+    if (!this.#owned && !this.#lending) {
+      return retarget(this.#lent, data, off, len, this.#sender, this.#group);
+    }
+    return new Message(data, off, len, this.#sender, this.#group);
+  }
+
+  /** The rest of the datagram is skipped: its message at `off` is malformed. */
+  #malformed(data: Uint8Array, off: number, end: number): undefined {
+    this.#off = end;
+    try {
+      checkHeader(data, off, end);
+    } catch (e) {
+      this.#faults.malformed(e as ParseError, this.#sender);
+    }
+    return undefined;
   }
 
   /** True when the messages parsed now are owned already (the datagram was copied out). */

@@ -17,6 +17,9 @@ import type { ReplyMapper, RequestOptions } from "./options.ts";
 import type { Pump } from "./pump.ts";
 import { deadline } from "./waiter.ts";
 
+// Plain numbers in the hot loops (a property load per message otherwise).
+const { END, LAST, SKIP } = VERDICT;
+
 type Replies<T> = Promise<(T | Message)[]>;
 
 /**
@@ -87,8 +90,8 @@ function direct<T>(
       return finish(pump, reply);
     }
     const verdict = reply.judge(m);
-    if (verdict === VERDICT.END) return Promise.resolve(reply.replies ?? []);
-    if (verdict === VERDICT.SKIP) continue;
+    if (verdict === END) return Promise.resolve(reply.replies ?? []);
+    if (verdict === SKIP) continue;
     try {
       reply.add(map ? reader.map(map, m) : reader.keep(m));
     } catch (e) {
@@ -96,7 +99,7 @@ function direct<T>(
       if (!reply.finished) pump.abandon(seq);
       throw e;
     }
-    if (verdict === VERDICT.LAST) return Promise.resolve(reply.replies!);
+    if (verdict === LAST) return Promise.resolve(reply.replies!);
   }
 }
 
@@ -124,9 +127,10 @@ function issue<T>(
 /** Reads a request's replies while they are queued; then waits for the rest. */
 function finish<T>(pump: Pump, reply: ReplyCollector<T>): Replies<T> {
   const inbox = reply.inbox!;
+  const signal = reply.limit.signal;
   try {
     for (;;) {
-      const m = pump.takeNow(inbox, reply.limit.signal, true);
+      const m = pump.takeNow(inbox, signal, true);
       if (m === null) return finishLater(pump, reply);
       if (accept(pump, reply, m)) {
         end(pump, reply);
@@ -159,11 +163,11 @@ async function finishLater<T>(pump: Pump, reply: ReplyCollector<T>): Replies<T> 
 function accept<T>(pump: Pump, reply: ReplyCollector<T>, m: Message | undefined): boolean {
   if (m === undefined) throw new ClosedError();
   const verdict = reply.judge(m);
-  if (verdict === VERDICT.SKIP) return false;
-  if (verdict === VERDICT.END) return true;
+  if (verdict === SKIP) return false;
+  if (verdict === END) return true;
   const map = reply.map;
   reply.add(map ? pump.reader.map(map, m) : m);
-  return verdict === VERDICT.LAST;
+  return verdict === LAST;
 }
 
 function end<T>(pump: Pump, reply: ReplyCollector<T>): void {

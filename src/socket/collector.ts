@@ -10,8 +10,6 @@ import { errorOf, parseAck, parseDone } from "../ack.ts";
 import { NLM_F, NLMSG } from "../constants.ts";
 import { DumpInterruptedError } from "../errors.ts";
 import type { Message } from "../message.ts";
-import type { Inbox } from "../queue.ts";
-import { type Deadline, NO_DEADLINE } from "./waiter.ts";
 
 /**
  * What a message is to the reply it belongs to: see
@@ -56,20 +54,25 @@ export class ReplyCollector<T> {
   readonly ack: boolean;
   /** Turns each reply into what the caller keeps, in the receive buffer. */
   readonly map: ((m: Message) => T) | undefined;
-  /** The replies so far (made with the first: most requests get one). */
-  replies: (T | Message)[] | undefined;
-  /** The request's or dump's inbox, once it is in the pending table. */
-  inbox: Inbox | undefined;
-  /** The wait's signal and time limit. */
-  limit: Deadline = NO_DEADLINE;
-  /** True once the reply's end was read (the kernel sends nothing more for it). */
-  finished = false;
+  // Made with the first reply: most requests get one.
+  #replies: (T | Message)[] | undefined;
+  #finished = false;
   #interrupted = 0;
 
   /** A collector for a request with NLM_F_ACK (`ack`) or without, mapping with `map`. */
   constructor(ack: boolean, map: ((m: Message) => T) | undefined) {
     this.ack = ack;
     this.map = map;
+  }
+
+  /** The replies so far. */
+  get replies(): (T | Message)[] {
+    return this.#replies ?? [];
+  }
+
+  /** True once the reply's end was read (the kernel sends nothing more for it). */
+  get finished(): boolean {
+    return this.#finished;
   }
 
   /**
@@ -87,19 +90,19 @@ export class ReplyCollector<T> {
     if (type >= NLMSG.MIN_TYPE) {
       // A family's message (most are): a reply.
       if (this.ack || flags & NLM_F.MULTI) return VERDICT.REPLY;
-      this.finished = true;
+      this.#finished = true;
       return VERDICT.LAST;
     }
     if (type === NLMSG.ERROR || type === NLMSG.DONE) {
-      this.finished = true;
+      this.#finished = true;
       const { errno, extAck } = type === NLMSG.ERROR ? parseAck(m) : parseDone(m);
       if (errno !== 0) throw errorOf(m, errno, extAck);
-      if (this.#interrupted) throw new DumpInterruptedError(this.replies ?? [], 1);
+      if (this.#interrupted) throw new DumpInterruptedError(this.replies, 1);
       return VERDICT.END;
     }
     if (type === NLMSG.NOOP) return VERDICT.SKIP;
     if (!this.ack && !(flags & NLM_F.MULTI)) {
-      this.finished = true;
+      this.#finished = true;
       return VERDICT.LAST;
     }
     return VERDICT.REPLY;
@@ -107,7 +110,7 @@ export class ReplyCollector<T> {
 
   /** Keeps one reply. */
   add(reply: T | Message): void {
-    if (this.replies) this.replies.push(reply);
-    else this.replies = [reply];
+    if (this.#replies) this.#replies.push(reply);
+    else this.#replies = [reply];
   }
 }

@@ -13,7 +13,7 @@ import type { Inbox } from "../queue.ts";
 import { ReplyCollector, VERDICT } from "./collector.ts";
 import type { ReplyMapper, WaitOptions } from "./options.ts";
 import type { Pump } from "./pump.ts";
-import { deadline } from "./waiter.ts";
+import { type Deadline, deadline } from "./waiter.ts";
 
 // Plain numbers in the hot loops (a property load per message otherwise).
 const { END, SKIP } = VERDICT;
@@ -45,18 +45,19 @@ export function stream<T>(
   map: ReplyMapper<T> | undefined,
 ): AsyncIterableIterator<T | Message> {
   let reply: ReplyCollector<T> | undefined;
+  let limit: Deadline | undefined;
   let inbox: Inbox | undefined;
   let finished = false;
   // replyOver: the kernel sent the last message; else drain what is left.
   const end = (replyOver: boolean) => {
     finished = true;
-    reply?.limit.cancel();
+    limit?.cancel();
     if (!inbox) return;
     pump.release(inbox, replyOver);
     inbox = undefined;
   };
   const start = async () => {
-    const limit = deadline(options);
+    limit = deadline(options);
     try {
       await pump.dumpTurn(limit);
     } catch (e) {
@@ -65,9 +66,8 @@ export function stream<T>(
     }
     // A dump ends at NLMSG_DONE, whatever its messages' flags.
     reply = new ReplyCollector<T>(true, map);
-    reply.limit = limit;
     try {
-      inbox = reply.inbox = pump.register(bytes, true, map !== undefined);
+      inbox = pump.register(bytes, true, map !== undefined);
       pump.sendRegistered(bytes, inbox);
     } catch (e) {
       end(true);
@@ -79,7 +79,7 @@ export function stream<T>(
     next: async () => {
       if (finished) return done;
       if (!inbox) await start();
-      const signal = reply!.limit.signal;
+      const signal = limit!.signal;
       try {
         // Another consumer may have queued this dump's messages: an abort
         // or close still ends it at the next call.

@@ -188,11 +188,7 @@ export class Pump {
     for (;;) {
       const queued = inbox.shift();
       if (queued) return queued;
-      if (inbox.error) {
-        const e = inbox.error;
-        inbox.error = undefined;
-        throw e;
-      }
+      if (inbox.error) throw inbox.takeError();
       if (this.#closed) return undefined;
       signal?.throwIfAborted();
       const m = this.#pump(inbox, borrow);

@@ -12,10 +12,11 @@
 import { writeU32 } from "../bytes.ts";
 import { ClosedError } from "../errors.ts";
 import type { Message } from "../message.ts";
+import type { Inbox } from "../queue.ts";
 import { ReplyCollector, VERDICT } from "./collector.ts";
 import type { ReplyMapper, RequestOptions } from "./options.ts";
 import type { Pump } from "./pump.ts";
-import { deadline } from "./waiter.ts";
+import { type Deadline, deadline } from "./waiter.ts";
 
 // Plain numbers in the hot loops (a property load per message otherwise).
 const { END, LAST, SKIP } = VERDICT;
@@ -51,13 +52,20 @@ export function request<T>(
 ): Replies<T> {
   const reply = new ReplyCollector<T>(ack, options.map);
   if (!isDump && pump.idle) return direct(pump, bytes, reply, options);
-  reply.limit = deadline(options);
+  const limit = deadline(options);
   if (isDump && pump.demux.abandonedDump()) {
     // Sent later: the caller may reuse its buffer (or writer) meanwhile.
     const copy = bytes.slice();
-    return pump.dumpTurn(reply.limit).then(() => issue(pump, reply, copy, isDump));
+    return pump.dumpTurn(limit).then(() => issue(pump, reply, limit, copy, isDump));
   }
-  return issue(pump, reply, bytes, isDump);
+  return issue(pump, reply, limit, bytes, isDump);
+}
+
+/** A request on the general path: its reply so far, its inbox, its wait's limits. */
+interface Call<T> {
+  readonly reply: ReplyCollector<T>;
+  readonly inbox: Inbox;
+  readonly limit: Deadline;
 }
 
 /**
@@ -85,12 +93,11 @@ function direct<T>(
     const m = n === 1 ? reader.sole(seq, portId) : undefined;
     if (m === undefined) {
       // The general path takes over, with what was read so far.
-      reply.limit = deadline(options);
-      reply.inbox = pump.adopt(seq, map !== undefined, n);
-      return finish(pump, reply);
+      const inbox = pump.adopt(seq, map !== undefined, n);
+      return finish(pump, { reply, inbox, limit: deadline(options) });
     }
     const verdict = reply.judge(m);
-    if (verdict === END) return Promise.resolve(reply.replies ?? []);
+    if (verdict === END) return Promise.resolve(reply.replies);
     if (verdict === SKIP) continue;
     try {
       reply.add(map ? reader.map(map, m) : reader.keep(m));
@@ -99,7 +106,7 @@ function direct<T>(
       if (!reply.finished) pump.abandon(seq);
       throw e;
     }
-    if (verdict === LAST) return Promise.resolve(reply.replies!);
+    if (verdict === LAST) return Promise.resolve(reply.replies);
   }
 }
 
@@ -111,51 +118,53 @@ function direct<T>(
 function issue<T>(
   pump: Pump,
   reply: ReplyCollector<T>,
+  limit: Deadline,
   bytes: Uint8Array,
   isDump: boolean,
 ): Replies<T> {
+  let inbox: Inbox;
   try {
-    reply.inbox = pump.register(bytes, isDump, reply.map !== undefined);
-    pump.sendRegistered(bytes, reply.inbox);
+    inbox = pump.register(bytes, isDump, reply.map !== undefined);
+    pump.sendRegistered(bytes, inbox); // forgets the inbox when it fails
   } catch (e) {
-    end(pump, reply);
+    limit.cancel();
     return Promise.reject(e);
   }
-  return finish(pump, reply);
+  return finish(pump, { reply, inbox, limit });
 }
 
 /** Reads a request's replies while they are queued; then waits for the rest. */
-function finish<T>(pump: Pump, reply: ReplyCollector<T>): Replies<T> {
-  const inbox = reply.inbox!;
-  const signal = reply.limit.signal;
+function finish<T>(pump: Pump, call: Call<T>): Replies<T> {
+  const { reply, inbox } = call;
+  const signal = call.limit.signal;
   try {
     for (;;) {
       const m = pump.takeNow(inbox, signal, true);
-      if (m === null) return finishLater(pump, reply);
+      if (m === null) return finishLater(pump, call);
       if (accept(pump, reply, m)) {
-        end(pump, reply);
-        return Promise.resolve(reply.replies ?? []);
+        end(pump, call);
+        return Promise.resolve(reply.replies);
       }
     }
   } catch (e) {
-    end(pump, reply);
+    end(pump, call);
     return Promise.reject(e);
   }
 }
 
 /** The rest of a request whose next reply was not queued yet: waits for each. */
-async function finishLater<T>(pump: Pump, reply: ReplyCollector<T>): Replies<T> {
-  const inbox = reply.inbox!;
-  const signal = reply.limit.signal;
+async function finishLater<T>(pump: Pump, call: Call<T>): Replies<T> {
+  const { reply, inbox } = call;
+  const signal = call.limit.signal;
   try {
     let m: Message | undefined | null = await pump.takeLater(inbox, signal);
     while (!accept(pump, reply, m)) {
       m = pump.takeNow(inbox, signal, true);
       if (m === null) m = await pump.takeLater(inbox, signal);
     }
-    return reply.replies ?? [];
+    return reply.replies;
   } finally {
-    end(pump, reply);
+    end(pump, call);
   }
 }
 
@@ -170,7 +179,7 @@ function accept<T>(pump: Pump, reply: ReplyCollector<T>, m: Message | undefined)
   return verdict === LAST;
 }
 
-function end<T>(pump: Pump, reply: ReplyCollector<T>): void {
-  reply.limit.cancel();
-  if (reply.inbox) pump.release(reply.inbox, reply.finished);
+function end<T>(pump: Pump, call: Call<T>): void {
+  call.limit.cancel();
+  pump.release(call.inbox, call.reply.finished);
 }

@@ -3,8 +3,10 @@
  * AF_NETLINK socket, with cancellation on every wait. The facade over the
  * parts in `socket/`: the datagram reader (`reader.ts`), the demultiplexer
  * (`demux.ts`), the waiter (`waiter.ts`), the read loop that joins them
- * (`pump.ts`), the reply-end rule (`collector.ts`) and the consumers
- * (`request.ts`, `dump.ts`; the event stream is here).
+ * (`pump.ts`), the reply-end rule (`collector.ts`), the consumers
+ * (`request.ts`, `dump.ts`; the event stream is here), the socket's
+ * system calls at open (`setup.ts`) and the public option types
+ * (`options.ts`).
  *
  * Receive path (measured best under FFI): the socket is non-blocking; data
  * is read with synchronous calls (`recv`, or `recvfrom` once the socket may

@@ -36,6 +36,23 @@ export const VERDICT = {
 export type Verdict = typeof VERDICT[keyof typeof VERDICT];
 
 /**
+ * True for a message that ends a reply: NLMSG_ERROR (an ACK too) or
+ * NLMSG_DONE (what the demultiplexer settles a request by).
+ *
+ * @example
+ * ```ts
+ * import { isFinal } from "./collector.ts";
+ * import { Message, MessageWriter, NLMSG } from "../../mod.ts";
+ * const bytes = new MessageWriter().begin(NLMSG.DONE).finish();
+ * isFinal(new Message(bytes, 0, bytes.length)); // true
+ * ```
+ */
+export function isFinal(m: Message): boolean {
+  const type = m.type;
+  return type === NLMSG.ERROR || type === NLMSG.DONE;
+}
+
+/**
  * One request's or dump's reply as it arrives.
  *
  * @example
@@ -93,7 +110,7 @@ export class ReplyCollector<T> {
       this.#finished = true;
       return VERDICT.LAST;
     }
-    if (type === NLMSG.ERROR || type === NLMSG.DONE) {
+    if (isFinal(m)) {
       this.#finished = true;
       const { errno, extAck } = type === NLMSG.ERROR ? parseAck(m) : parseDone(m);
       if (errno !== 0) throw errorOf(m, errno, extAck);

@@ -14,6 +14,7 @@ import { Overrun, OverrunError } from "../errors.ts";
 import { Message } from "../message.ts";
 import { PendingTable } from "../pending.ts";
 import { Inbox } from "../queue.ts";
+import { isFinal } from "./collector.ts";
 
 /** The counters the demultiplexer adds to (the socket's `stats`). */
 export interface DemuxStats {
@@ -37,10 +38,8 @@ export interface DemuxOptions {
   firstSeq?: number;
 }
 
-/** True for the message that ends a reply: NLMSG_ERROR (an ACK too) or NLMSG_DONE. */
-export function isFinal(m: Message): boolean {
-  return m.type === NLMSG.ERROR || m.type === NLMSG.DONE;
-}
+// The reply-end rule is the collector's: a reply's last message settles its request.
+export { isFinal } from "./collector.ts";
 
 /**
  * What the event inbox holds where events were lost: a header of type

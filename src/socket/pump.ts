@@ -14,7 +14,8 @@ import { ClosedError, SyscallError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import { Inbox } from "../queue.ts";
 import type { Sys } from "../sys.ts";
-import { Demux, type DemuxStats, isFinal } from "./demux.ts";
+import { isFinal } from "./collector.ts";
+import { Demux, type DemuxStats } from "./demux.ts";
 import { DatagramReader, type ReaderOptions } from "./reader.ts";
 import { type Deadline, Waiter } from "./waiter.ts";
 

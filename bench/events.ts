@@ -8,7 +8,7 @@
  *     deno run --allow-ffi bench/events.ts listen 100000 2000
  */
 import process from "node:process";
-import { NETLINK, NetlinkSocket, NLMSG } from "../mod.ts";
+import { NETLINK, NetlinkSocket, Overrun } from "../mod.ts";
 
 const [mode = "listen", a = "100000", b = "2000"] = Deno.args;
 await using sock = NetlinkSocket.open(NETLINK.ROUTE, { groups: [7 /* RTNLGRP_IPV4_ROUTE */] });
@@ -41,7 +41,7 @@ async function consume(signal: AbortSignal, limit: number, stamp: boolean): Prom
   try {
     for await (const m of sock.events({ signal })) {
       if (stamp) lastAt = performance.now();
-      if (m.type === NLMSG.OVERRUN) overruns++;
+      if (m instanceof Overrun) overruns++;
       else if (++got >= limit) return;
     }
   } catch (e) {

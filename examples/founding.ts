@@ -9,7 +9,7 @@
  *
  * The same file is each process: `listener` and `watch NAME` are the roles.
  */
-import { type NlrEntry, NlrTable } from "../src/nlrtable/mod.ts";
+import { type NlrEntry, NlrTable, Overrun } from "../src/nlrtable/mod.ts";
 import { intOption, parseCli, runCli, UsageError } from "../src/cli/usage.ts";
 
 const cli = {
@@ -55,7 +55,7 @@ async function listener(): Promise<void> {
   say("listener", `pid ${Deno.pid} joined the change group; ready`);
   for (let r = await first; !r.done; r = await changes.next()) {
     const ch = r.value;
-    if (ch.kind === "overrun") {
+    if (ch instanceof Overrun) {
       say("listener", "overrun: changes were lost");
       continue;
     }

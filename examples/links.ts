@@ -10,7 +10,7 @@ import {
   NETLINK,
   NetlinkSocket,
   NLM_F,
-  NLMSG,
+  Overrun,
 } from "../mod.ts";
 import { parseCli, runCli } from "../src/cli/usage.ts";
 
@@ -49,7 +49,7 @@ await runCli(cli, async (context) => {
   Deno.addSignalListener("SIGINT", onInt);
   try {
     for await (const ev of sock.events({ signal: stop.signal })) {
-      if (ev.type === NLMSG.OVERRUN) console.log("overrun: events were lost");
+      if (ev instanceof Overrun) console.log("overrun: events were lost");
       else console.log(`${ev.type === RTM_NEWLINK ? "new" : "del"} ${describe(ev.attributes(16))}`);
     }
   } catch (e) {

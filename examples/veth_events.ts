@@ -7,7 +7,7 @@
  *
  * Needs root (CAP_NET_ADMIN) for the namespace.
  */
-import { MessageWriter, NETLINK, NetlinkError, NetlinkSocket, NLM_F, NLMSG } from "../mod.ts";
+import { MessageWriter, NETLINK, NetlinkError, NetlinkSocket, NLM_F, Overrun } from "../mod.ts";
 
 const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18;
 const IFLA_IFNAME = 3, IFLA_LINKINFO = 18, IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2;
@@ -47,7 +47,10 @@ try {
   const seen = new Set<string>();
   const done = (async () => {
     for await (const ev of listener.events({ signal: AbortSignal.timeout(10_000) })) {
-      if (ev.type === NLMSG.OVERRUN) say("listener", "overrun: events lost");
+      if (ev instanceof Overrun) {
+        say("listener", "overrun: events lost");
+        continue;
+      }
       const name = linkName(ev);
       const kind = ev.type === RTM_NEWLINK ? "new" : ev.type === RTM_DELLINK ? "deleted" : ev.type;
       say("listener", `kernel says: link ${name} ${kind}`);

@@ -40,8 +40,8 @@ export const NETLINK = {
 
 /**
  * Reserved message types. Family message types start at `MIN_TYPE`.
- * `OVERRUN` is never sent by the kernel: this library uses it for the item
- * that reports lost messages in an event stream.
+ * `OVERRUN` is never sent by the kernel (lost events arrive as an
+ * `Overrun` item of the event stream, see errors.ts).
  *
  * @example
  * ```ts

@@ -438,6 +438,54 @@ export class OverrunError extends Error {
 }
 
 /**
+ * The one shape of "events were lost here", in every event stream: a
+ * socket's `events()`, `Rtnl.events`, a family client's `events`,
+ * `uevents`, `ProcEvents`, `NlrTable.changes`. It is an item, not an
+ * error: the stream goes on after it, and whoever keeps state in step with
+ * the events should re-read it (dump again, rescan). Test for it with
+ * `item instanceof Overrun` (or {@linkcode isOverrun}) on any stream;
+ * where a stream's items are told apart by `kind`, `kind === "overrun"`
+ * says the same. A request whose reply was lost in an overrun rejects with
+ * {@linkcode OverrunError} instead.
+ *
+ * @example
+ * ```ts
+ * import { Overrun } from "./errors.ts";
+ * const item: unknown = new Overrun("kernel");
+ * if (item instanceof Overrun) console.log(`lost events (${item.cause}): re-dump`);
+ * ```
+ */
+export class Overrun {
+  /** Always `"overrun"`, for streams whose items have a `kind`. */
+  readonly kind = "overrun" as const;
+  /**
+   * Who dropped the events: `"kernel"`, the socket's receive queue was full
+   * (ENOBUFS); `"queue"`, the socket dropped events nobody read (past
+   * `maxQueuedEvents`).
+   */
+  readonly cause: "kernel" | "queue";
+
+  /** An overrun by `cause`. */
+  constructor(cause: "kernel" | "queue") {
+    this.cause = cause;
+  }
+}
+
+/**
+ * True when `item` is an {@linkcode Overrun}.
+ *
+ * @example
+ * ```ts
+ * import { isOverrun, Overrun } from "./errors.ts";
+ * isOverrun(new Overrun("queue")); // true
+ * isOverrun({ kind: "link" }); // false
+ * ```
+ */
+export function isOverrun(item: unknown): item is Overrun {
+  return item instanceof Overrun;
+}
+
+/**
  * A datagram was larger than the receive slot and was cut (MSG_TRUNC). The
  * slot size grows for the next receive; the request or dump must be retried.
  *

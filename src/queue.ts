@@ -75,6 +75,13 @@ export class Inbox {
     return m;
   }
 
+  /** The error for this take, if any; it is cleared (the next take goes on). */
+  takeError(): Error | undefined {
+    const e = this.error;
+    this.error = undefined;
+    return e;
+  }
+
   /** Sets the error for the next take and wakes the consumer. */
   fail(error: Error): void {
     this.error ??= error;

@@ -5,9 +5,9 @@
  *
  * @example
  * ```ts ignore
- * import { uevents } from "jsr:@netlink-ts/netlink/uevent";
+ * import { Overrun, uevents } from "jsr:@netlink-ts/netlink/uevent";
  * for await (const ev of uevents({ signal: AbortSignal.timeout(10_000) })) {
- *   if ("overrun" in ev) console.log("lost some: rescan /sys");
+ *   if (ev instanceof Overrun) console.log("lost some: rescan /sys");
  *   else console.log(ev.action, ev.devpath, ev.subsystem);
  * }
  * ```
@@ -15,8 +15,10 @@
  * @module
  */
 import { NETLINK } from "./constants.ts";
-import { NLMSG } from "./constants.ts";
+import { Overrun } from "./errors.ts";
 import { NetlinkSocket } from "./socket.ts";
+
+export { isOverrun, Overrun } from "./errors.ts";
 
 /** A kernel uevent. */
 export interface Uevent {
@@ -79,7 +81,7 @@ export function parseUevent(bytes: Uint8Array): Uevent | undefined {
 }
 
 /** An item of {@linkcode uevents}: an event, or news that some were lost. */
-export type UeventItem = Uevent | { overrun: true };
+export type UeventItem = Uevent | Overrun;
 
 /**
  * The kernel's uevents, on a socket of their own (in `options.netns`, if
@@ -92,7 +94,7 @@ export type UeventItem = Uevent | { overrun: true };
  * ```ts ignore
  * import { uevents } from "./uevent.ts";
  * for await (const ev of uevents({ signal: AbortSignal.timeout(10_000) })) {
- *   if ("overrun" in ev) console.log("lost some");
+ *   if (ev instanceof Overrun) console.log("lost some");
  *   else console.log(ev.action, ev.devpath);
  * }
  * ```
@@ -111,8 +113,8 @@ export function uevents(
     });
     try {
       for await (const m of sock.events()) {
-        if (m.type === NLMSG.OVERRUN && m.headerSize !== 0) {
-          yield { overrun: true };
+        if (m instanceof Overrun) {
+          yield m;
           continue;
         }
         const ev = parseUevent(m.payload);

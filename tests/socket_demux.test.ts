@@ -4,8 +4,8 @@
  * limit and overruns. No socket, no kernel.
  */
 import assert from "node:assert/strict";
-import { Message, NLM_F, NLMSG, OverrunError } from "../mod.ts";
-import { Demux, type DemuxStats, isFinal, overrunMessage } from "../src/socket/demux.ts";
+import { Message, NLM_F, NLMSG, Overrun, OverrunError } from "../mod.ts";
+import { Demux, type DemuxStats, isFinal, OverrunMark } from "../src/socket/demux.ts";
 import { message } from "../src/testing/mod.ts";
 
 const PORT = 4242;
@@ -117,13 +117,19 @@ Deno.test("a full event queue drops events and reports them once as an overrun",
   const r = demux.register(false, false);
   for (let i = 0; i < 5; i++) demux.deliver(r, msg(RTM_NEWLINK, r.seq));
   assert.equal(r.size, 5);
-  assert.equal(overrunMessage().type, NLMSG.OVERRUN);
-  assert.equal(overrunMessage().flags & NLM_F.MULTI, 0);
+  const mark = new OverrunMark("queue");
+  assert.equal(mark.type, NLMSG.OVERRUN);
+  assert.equal(mark.flags & NLM_F.MULTI, 0);
+  assert.ok(mark.overrun instanceof Overrun && mark.overrun.cause === "queue");
 });
 
 function drain(demux: Demux): number[] {
   const types: number[] = [];
-  for (let m = demux.events.shift(); m; m = demux.events.shift()) types.push(m.type);
+  for (let m = demux.events.shift(); m; m = demux.events.shift()) {
+    // An overrun's mark says who dropped the events.
+    if (m instanceof OverrunMark) assert.equal(m.overrun.cause, "queue");
+    types.push(m.type);
+  }
   return types;
 }
 
@@ -139,7 +145,8 @@ Deno.test("an overrun fails requests, not dumps; failAll and close reach everyon
   assert.ok(req.error instanceof OverrunError);
   assert.equal(dump.error, undefined);
   assert.equal(gone.error, undefined);
-  assert.equal(demux.events.shift()!.type, NLMSG.OVERRUN);
+  const mark = demux.events.shift();
+  assert.ok(mark instanceof OverrunMark && mark.overrun.cause === "kernel");
   const boom = new Error("boom");
   demux.failAll(boom);
   assert.equal(dump.error, boom);

@@ -14,7 +14,7 @@ import {
   NetlinkError,
   NetlinkSocket,
   NLM_F,
-  NLMSG,
+  Overrun,
 } from "../mod.ts";
 import {
   dump,
@@ -64,7 +64,7 @@ async function mtu(sock: NetlinkSocket, index: number): Promise<number | undefin
 async function watch(sock: NetlinkSocket, n: number): Promise<{ links: number; resyncs: number }> {
   let links = 0, resyncs = 0;
   for await (const ev of sock.events({ signal: AbortSignal.timeout(5000) })) {
-    if (ev.type === NLMSG.OVERRUN) resyncs++;
+    if (ev instanceof Overrun) resyncs++;
     else if (ev.type === RTM_NEWLINK && ++links === n) break;
   }
   return { links, resyncs };

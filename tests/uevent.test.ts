@@ -1,6 +1,6 @@
 /** Kernel uevents: the parser, and a socket in a netns that sees its veth. */
 import assert from "node:assert/strict";
-import { isUdevMessage, parseUevent, type Uevent, uevents } from "../src/uevent.ts";
+import { isUdevMessage, Overrun, parseUevent, type Uevent, uevents } from "../src/uevent.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
 
@@ -44,7 +44,7 @@ Deno.test({
     const seen: Uevent[] = [];
     const reading = (async () => {
       for await (const ev of stream) {
-        if ("overrun" in ev) continue;
+        if (ev instanceof Overrun) continue;
         seen.push(ev);
         const adds = seen.filter((e) => e.action === "add" && e.subsystem === "net");
         if (

@@ -12,6 +12,7 @@
  * @module
  */
 import { formatAddress, formatMac } from "../address.ts";
+import { Overrun } from "../errors.ts";
 import { Rtnl, RTNL_EVENT_GROUPS, type RtnlEvent, type RtnlEventKind } from "../rtnl/client.ts";
 import { type UeventItem, uevents } from "../uevent.ts";
 import { toJson } from "./json.ts";
@@ -50,7 +51,7 @@ const fmt = (b?: Uint8Array) => (b ? formatAddress(b) : "");
 function line(
   e: RtnlEvent | UeventItem | { source: "uevent" } & UeventItem,
 ): Record<string, unknown> {
-  if ("overrun" in e || ("kind" in e && e.kind === "overrun")) {
+  if (e instanceof Overrun) {
     return { kind: "overrun", note: "events were lost: re-read the state" };
   }
   if ("devpath" in e) return { kind: "uevent", ...e };

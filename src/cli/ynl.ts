@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { type ExtAck, NetlinkError } from "../errors.ts";
+import { type ExtAck, NetlinkError, Overrun } from "../errors.ts";
 import { familyTables } from "../families/mod.ts";
 import { FamilyClient } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/codec.ts";
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         }
         try {
           for await (const e of client.events({ signal })) {
-            if ("overrun" in e) continue;
+            if (e instanceof Overrun) continue;
             const op = byValue.get(e.op === undefined ? e.message.type : e.cmd) ??
               byValue.get(f.protocol === "netlink-raw" ? e.message.type : e.cmd);
             if (op) out({ name: op.name, msg: view(op, e.message) });

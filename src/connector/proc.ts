@@ -13,9 +13,11 @@
  * @module
  */
 import { NETLINK, NLMSG } from "../constants.ts";
-import { ParseError } from "../errors.ts";
+import { Overrun, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import { NetlinkSocket, type OpenOptions } from "../socket.ts";
+
+export { isOverrun, Overrun } from "../errors.ts";
 
 /** `CN_IDX_PROC` / `CN_VAL_PROC`: the connector id, also the multicast group. */
 export const CN_IDX_PROC = 1;
@@ -47,7 +49,7 @@ export interface ProcEventBase {
   timestampNs: bigint;
 }
 
-/** One process event, or an overrun (events were lost: rescan /proc). */
+/** One process event. */
 export type ProcEvent =
   | ProcEventBase & {
     type: "fork";
@@ -90,8 +92,10 @@ export type ProcEvent =
     parentTgid: number;
   }
   | ProcEventBase & { type: "ack"; err: number }
-  | ProcEventBase & { type: "unknown"; what: number }
-  | { type: "overrun" };
+  | ProcEventBase & { type: "unknown"; what: number };
+
+/** An item of {@linkcode ProcEvents.events}: an event, or an {@linkcode Overrun} (events were lost: rescan /proc). */
+export type ProcItem = ProcEvent | Overrun;
 
 const utf8 = new TextDecoder();
 
@@ -219,7 +223,7 @@ function control(op: number): Uint8Array {
  * }
  * ```
  */
-export class ProcEvents implements AsyncDisposable, AsyncIterable<ProcEvent> {
+export class ProcEvents implements AsyncDisposable, AsyncIterable<ProcItem> {
   readonly #socket: NetlinkSocket;
 
   private constructor(socket: NetlinkSocket) {
@@ -239,15 +243,15 @@ export class ProcEvents implements AsyncDisposable, AsyncIterable<ProcEvent> {
   }
 
   /** The events, until the socket closes or `signal` aborts. */
-  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProcEvent> {
+  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProcItem> {
     for await (const m of this.#socket.events(options)) {
       const ev = eventOf(m);
-      if (ev && ev.type !== "ack") yield ev;
+      if (ev && (ev instanceof Overrun || ev.type !== "ack")) yield ev;
     }
   }
 
   /** Same as {@linkcode ProcEvents.events} without options. */
-  [Symbol.asyncIterator](): AsyncIterator<ProcEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<ProcItem> {
     return this.events();
   }
 
@@ -266,8 +270,8 @@ export class ProcEvents implements AsyncDisposable, AsyncIterable<ProcEvent> {
   }
 }
 
-function eventOf(m: Message): ProcEvent | undefined {
-  if (m.type === NLMSG.OVERRUN) return { type: "overrun" };
+function eventOf(m: Message | Overrun): ProcItem | undefined {
+  if (m instanceof Overrun) return m;
   if (m.type !== NLMSG.DONE) return undefined;
   return decodeProcEvent(m.payload);
 }

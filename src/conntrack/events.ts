@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
+import { Overrun } from "../errors.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
 import { conntrack, type ConntrackAttrs, type Nfgenmsg } from "../families/conntrack.ts";
 import type { Message } from "../message.ts";
 import { NetlinkSocket, type OpenOptions } from "../socket.ts";
@@ -20,23 +21,15 @@ export type ConntrackEventKind = "new" | "update" | "destroy";
 
 /**
  * The item an event stream yields when the kernel dropped events (the
- * socket's queue overflowed): re-dump the table to catch up. The one place
- * this module spells the library's overrun item (the shape src/rtnl's
- * events use).
+ * socket's queue overflowed): re-dump the table to catch up. The library's
+ * one {@linkcode Overrun}, as every stream yields it.
  */
-export interface ConntrackOverrun {
-  /** Always `"overrun"`. */
-  kind: "overrun";
-}
+export type ConntrackOverrun = Overrun;
 
 /** One conntrack event, or an overrun. */
 export type ConntrackEvent =
   | { kind: ConntrackEventKind; entry: ConntrackEntry }
   | ConntrackOverrun;
-
-function overrun(): ConntrackOverrun {
-  return { kind: "overrun" };
-}
 
 const GROUPS: Readonly<Record<ConntrackEventKind, string>> = {
   new: "conntrack-new",
@@ -104,8 +97,8 @@ export function conntrackEvents(
     const client = FamilyClient.attach(conntrack, sock);
     try {
       for await (const m of sock.events({ signal: options.signal })) {
-        if (m.type === NLMSG.OVERRUN) {
-          yield overrun();
+        if (m instanceof Overrun) {
+          yield m;
           continue;
         }
         const kind = kindOf(m, conntrack.mcastGroups);

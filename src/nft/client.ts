@@ -24,6 +24,7 @@ import {
 } from "./decode.ts";
 import { type CommitOptions, NftBatch } from "./batch.ts";
 import { commitOn, type NftObject } from "./commit.ts";
+import type { Overrun } from "../errors.ts";
 import { monitor, type MonitorOptions, type NftEvent } from "./monitor.ts";
 import type {
   NftChain,
@@ -227,7 +228,7 @@ export class NftClient implements AsyncDisposable {
    * on a socket of its own in the same namespace. Ends when `signal`
    * aborts. Each transaction ends with a `gen` event.
    */
-  monitor(options: MonitorOptions = {}): AsyncGenerator<NftEvent> {
+  monitor(options: MonitorOptions = {}): AsyncGenerator<NftEvent | Overrun> {
     return monitor({ netns: this.#options.netns, sys: this.#options.sys, ...options });
   }
 

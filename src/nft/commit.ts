@@ -9,7 +9,7 @@
 import { parseAck } from "../ack.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { NLMSG } from "../constants.ts";
-import { NetlinkError, SyscallError } from "../errors.ts";
+import { NetlinkError, Overrun, OverrunError, SyscallError } from "../errors.ts";
 import type { NetlinkSocket } from "../socket.ts";
 import { A, MSG } from "./spec.ts";
 import { NftBatchError, type NftFailure, NftInputError } from "./errors.ts";
@@ -84,10 +84,12 @@ async function commitNow(
   const failures: NftFailure[] = [];
   let whole: NetlinkError | undefined;
   for await (const m of socket.events({ signal })) {
+    // answers were lost with the events dropped: what the batch did is unknown
+    if (m instanceof Overrun) throw new OverrunError();
     if (m.type !== NLMSG.ERROR) {
       // with echo, the kernel sends each object as committed, under its message's seq
       const at = m.seq - base - 1;
-      if (options.echo && at >= 0 && at < n && m.type !== NLMSG.OVERRUN) {
+      if (options.echo && at >= 0 && at < n) {
         const ev = decodeEvent(m);
         if ("action" in ev && ev.action === "new") echoed[at] = objectOf(ev);
       }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { NETLINK, NLMSG } from "../constants.ts";
+import { Overrun } from "../errors.ts";
+import { NETLINK } from "../constants.ts";
 import type { Message } from "../message.ts";
 import { NetlinkSocket, type OpenOptions } from "../socket.ts";
 import { GROUP_NFTABLES, MSG } from "./spec.ts";
@@ -48,8 +49,6 @@ export type NftEvent =
   | { type: "flowtable"; action: NftAction; flowtable: NftFlowtable }
   /** The end of one transaction: the new generation, and who committed it. */
   | { type: "gen"; id: number; pid?: number; name?: string }
-  /** Events were lost (the receive buffer overran): list the ruleset again. */
-  | { type: "overrun" }
   /** A message of another kind (objects, ...), as it came. */
   | { type: "other"; messageType: number };
 
@@ -124,7 +123,7 @@ export function decodeEvent(m: Message): NftEvent {
  * }
  * ```
  */
-export function monitor(options: MonitorOptions = {}): AsyncGenerator<NftEvent> {
+export function monitor(options: MonitorOptions = {}): AsyncGenerator<NftEvent | Overrun> {
   const { signal, ...open } = options;
   signal?.throwIfAborted();
   const sock = NetlinkSocket.open(NETLINK.NETFILTER, { ...open, signal, groups: [GROUP_NFTABLES] });
@@ -134,10 +133,10 @@ export function monitor(options: MonitorOptions = {}): AsyncGenerator<NftEvent> 
 async function* stream(
   sock: NetlinkSocket,
   signal: AbortSignal | undefined,
-): AsyncGenerator<NftEvent> {
+): AsyncGenerator<NftEvent | Overrun> {
   try {
     for await (const m of sock.events({ signal })) {
-      if (m.type === NLMSG.OVERRUN) yield { type: "overrun" };
+      if (m instanceof Overrun) yield m;
       else yield decodeEvent(m);
     }
   } catch (e) {

@@ -5,8 +5,8 @@
  * @module
  */
 import { AF, parsePrefix } from "../address.ts";
-import { NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError, OverrunError, ParseError } from "../errors.ts";
+import { NLM_F } from "../constants.ts";
+import { NetlinkError, Overrun, OverrunError, ParseError } from "../errors.ts";
 import { type DumpOptions, NetlinkSocket, type WaitOptions } from "../socket.ts";
 import type { Sys } from "../sys.ts";
 import { FamilyClient } from "../ynl/family.ts";
@@ -54,7 +54,7 @@ export interface ListOptions extends DumpOptions {
 }
 
 /** An item of {@linkcode NlrTable.changes}: a change, or news that some were lost. */
-export type NlrChange = NlrEvent | { kind: "overrun" };
+export type NlrChange = NlrEvent | Overrun;
 
 /** The reply to {@linkcode NlrTable.greet}. */
 export interface Greeting {
@@ -105,7 +105,7 @@ export class Watch implements AsyncIterable<NlrEvent & { kind: "deleted" }>, Asy
     try {
       const client = attach(this.#sock);
       for await (const m of this.#sock.events()) {
-        if (m.type === NLMSG.OVERRUN) throw new OverrunError();
+        if (m instanceof Overrun) throw new OverrunError();
         if (m.sender !== 0 || m.group !== 0) continue;
         const ev = toEvent(client.decode(m) as NlrDecoded);
         if (ev?.kind !== "deleted" || canonical(ev.entry.dst) !== this.#key) continue;
@@ -329,12 +329,13 @@ export class NlrTable implements AsyncDisposable {
    * `return()`, the signal or closing the table closes it. To hear the
    * changes you are about to make, start reading first: the first `next()`
    * has subscribed when it returns its promise. An overrun arrives as
-   * `{ kind: "overrun" }` and the stream goes on: list again to
+   * an {@linkcode Overrun} item (its `kind` is `"overrun"`) and the stream goes on: list again to
    * resynchronise.
    *
    * @example
    * ```ts ignore
    * import { NlrTable } from "./mod.ts";
+   * import { Overrun } from "../../mod.ts";
    * await using table = NlrTable.open();
    * const changes = table.changes({ signal: AbortSignal.timeout(60_000) });
    * const first = changes.next(); // subscribed from here
@@ -350,8 +351,8 @@ export class NlrTable implements AsyncDisposable {
       const client = attach(sock);
       try {
         for await (const m of sock.events()) {
-          if (m.type === NLMSG.OVERRUN) {
-            yield { kind: "overrun" };
+          if (m instanceof Overrun) {
+            yield m;
             continue;
           }
           if (m.sender !== 0) continue;

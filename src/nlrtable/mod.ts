@@ -29,3 +29,5 @@ export {
   type NlrTableOptions,
   Watch,
 } from "./client.ts";
+/** The overrun item of every event stream (the root exports it too). */
+export { isOverrun, Overrun } from "../errors.ts";

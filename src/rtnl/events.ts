@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { NETLINK, NLMSG } from "../constants.ts";
+import { NETLINK } from "../constants.ts";
+import { Overrun } from "../errors.ts";
 import { NetlinkSocket, type OpenOptions } from "../socket.ts";
 import { unknownName } from "../suggest.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
@@ -81,7 +82,7 @@ export type RtnlEvent =
   | { kind: "rule"; action: "new" | "del"; rule: Rule }
   | { kind: "fdb"; action: "new" | "del"; entry: Neighbour }
   | { kind: "nexthop"; action: "new" | "del"; nexthop: Nexthop }
-  | { kind: "overrun" }
+  | Overrun
   | { kind: "other"; type: number };
 
 /** The groups of `kinds`; a name that is not a kind is a TypeError naming the valid ones. */
@@ -157,10 +158,13 @@ export function rtnlEvents(
     };
     try {
       for await (const m of sock.events()) {
+        if (m instanceof Overrun) {
+          yield m;
+          continue;
+        }
         const t = m.type;
         const action = t % 2 === 0 ? "new" : "del";
-        if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
-        else if (t === 16 || t === 17) {
+        if (t === 16 || t === 17) {
           yield {
             kind: "link",
             action,

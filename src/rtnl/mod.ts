@@ -102,3 +102,5 @@ export {
   RTNH_F,
   RTPROT,
 } from "./routes.ts";
+/** The overrun item of every event stream (the root exports it too). */
+export { isOverrun, Overrun } from "../errors.ts";

@@ -10,10 +10,11 @@
  */
 import { writeU16, writeU32 } from "../bytes.ts";
 import { NLMSG, NLMSG_HDRLEN } from "../constants.ts";
-import { OverrunError } from "../errors.ts";
+import { Overrun, OverrunError } from "../errors.ts";
 import { Message } from "../message.ts";
 import { PendingTable } from "../pending.ts";
 import { Inbox } from "../queue.ts";
+import { isFinal } from "./collector.ts";
 
 /** The counters the demultiplexer adds to (the socket's `stats`). */
 export interface DemuxStats {
@@ -37,26 +38,32 @@ export interface DemuxOptions {
   firstSeq?: number;
 }
 
-/** True for the message that ends a reply: NLMSG_ERROR (an ACK too) or NLMSG_DONE. */
-export function isFinal(m: Message): boolean {
-  return m.type === NLMSG.ERROR || m.type === NLMSG.DONE;
-}
+// The reply-end rule is the collector's: a reply's last message settles its request.
+export { isFinal } from "./collector.ts";
 
 /**
- * A message of type {@linkcode NLMSG}.OVERRUN: what the event stream
- * yields where events were lost.
+ * What the event inbox holds where events were lost: a header of type
+ * {@linkcode NLMSG}.OVERRUN (so the inbox holds messages only) that
+ * carries the {@linkcode Overrun} the event stream yields in its place.
  *
  * @example
  * ```ts
- * import { overrunMessage } from "./demux.ts";
- * overrunMessage().type; // 4 (NLMSG_OVERRUN)
+ * import { OverrunMark } from "./demux.ts";
+ * new OverrunMark("kernel").overrun.cause; // "kernel"
  * ```
  */
-export function overrunMessage(): Message {
-  const b = new Uint8Array(NLMSG_HDRLEN);
-  writeU32(b, 0, NLMSG_HDRLEN);
-  writeU16(b, 4, NLMSG.OVERRUN);
-  return new Message(b, 0, NLMSG_HDRLEN);
+export class OverrunMark extends Message {
+  /** What the event stream yields for it. */
+  readonly overrun: Overrun;
+
+  /** A mark for an overrun by `cause`. */
+  constructor(cause: Overrun["cause"]) {
+    const b = new Uint8Array(NLMSG_HDRLEN);
+    writeU32(b, 0, NLMSG_HDRLEN);
+    writeU16(b, 4, NLMSG.OVERRUN);
+    super(b, 0, NLMSG_HDRLEN);
+    this.overrun = new Overrun(cause);
+  }
 }
 
 /**
@@ -89,7 +96,7 @@ export class Demux {
   #seq: number;
   // Requests given up on (timeout, abort) whose reply may still come.
   #abandoned = 0;
-  // The event queue is full: one overrun message was queued, the rest dropped.
+  // The event queue is full: one overrun mark was queued, the rest dropped.
   #overflowing = false;
 
   /** A demultiplexer for the socket with `options.portId`, counting into `stats`. */
@@ -202,6 +209,25 @@ export class Demux {
     if (owner?.isDump) owner.cut = true;
   }
 
+  /**
+   * A datagram arrived cut: `err` goes to the consumer its first header
+   * (`first`, when it arrived) names, else to the event stream.
+   */
+  cut(first: Message | undefined, err: Error): void {
+    const inbox = first ? this.route(first) : this.events;
+    if (first) this.markCut(first);
+    inbox?.fail(err);
+  }
+
+  /**
+   * A datagram from `sender` holds a malformed message: the event stream
+   * gets `err`, unless a foreign sender's message is dropped anyway.
+   */
+  malformed(err: Error, sender: number): void {
+    if (sender === 0 || this.#acceptForeign) this.events.fail(err);
+    else this.#stats.foreignDropped++;
+  }
+
   /** A request or dump got its last message: forget drained ones it outlived. */
   settled(inbox: Inbox): void {
     inbox.over = true;
@@ -224,14 +250,14 @@ export class Demux {
 
   /**
    * Queues `m` for `inbox`; past `maxQueuedEvents` waiting events, events
-   * are dropped (counted) and reported as one overrun message.
+   * are dropped (counted) and reported as one overrun.
    */
   deliver(inbox: Inbox, m: Message): void {
     if (inbox === this.events && inbox.size >= this.#maxQueued) {
       this.#stats.eventsDropped++;
       if (!this.#overflowing) {
         this.#overflowing = true;
-        inbox.push(overrunMessage());
+        inbox.push(new OverrunMark("queue"));
       }
       return;
     }
@@ -244,13 +270,13 @@ export class Demux {
   }
 
   /**
-   * The kernel reported an overrun: the event stream gets an overrun
-   * message, requests an {@linkcode OverrunError} (their reply may be what
-   * was dropped); dumps go on by themselves.
+   * The kernel reported an overrun: the event stream gets an
+   * {@linkcode Overrun}, requests an {@linkcode OverrunError} (their reply
+   * may be what was dropped); dumps go on by themselves.
    */
   overrun(): void {
     this.#stats.overruns++;
-    this.events.push(overrunMessage());
+    this.events.push(new OverrunMark("kernel"));
     const err = new OverrunError();
     for (const inbox of this.pending) {
       if (!inbox.isDump && !inbox.discard) inbox.fail(err);

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
-import { NetlinkError } from "../errors.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
+import { NetlinkError, Overrun } from "../errors.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/struct.ts";
@@ -389,9 +389,12 @@ export class Tc implements AsyncDisposable {
       const family = FamilyClient.attach<TcOps>(tcTable, sock);
       try {
         for await (const m of sock.events()) {
+          if (m instanceof Overrun) {
+            yield m;
+            continue;
+          }
           const t = m.type;
-          if (t === NLMSG.OVERRUN) yield { kind: "overrun" };
-          else if (t === 36 || t === 37) {
+          if (t === 36 || t === 37) {
             yield {
               kind: "qdisc",
               action: t === 36 ? "new" : "del",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Overrun } from "../errors.ts";
 import type { Decoded } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/struct.ts";
 import type { HtbClassOptions } from "./classes.ts";
@@ -117,7 +118,7 @@ export type TcEvent =
   | { kind: "qdisc"; action: "new" | "del"; qdisc: Qdisc }
   | { kind: "class"; action: "new" | "del"; class: TcClass }
   | { kind: "filter"; action: "new" | "del"; filter: Filter }
-  | { kind: "overrun" };
+  | Overrun;
 
 const PROTO_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(ETH_P).map(([k, v]) => [v, k]),

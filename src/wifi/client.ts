@@ -9,7 +9,7 @@
  * @module
  */
 import { formatMac } from "../address.ts";
-import { NetlinkError } from "../errors.ts";
+import { NetlinkError, Overrun } from "../errors.ts";
 import type { DumpOptions, OpenOptions, RequestOptions, WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import {
@@ -213,8 +213,9 @@ export class Wifi implements AsyncDisposable {
     await this.client.do("trigger-scan", { attrs }, options);
     try {
       for (let r = await first; !r.done; r = await it.next()) {
+        if (r.value instanceof Overrun) continue; // the end may be lost: the scan's bound ends the wait
         const e = r.value as Decoded<unknown, Nl80211Attrs>;
-        if (!("cmd" in e) || e.attrs.ifindex !== ifindex) continue;
+        if (e.attrs.ifindex !== ifindex) continue;
         if (e.cmd === COMMANDS["scan-aborted"]) {
           throw new NetlinkError(125, { message: "the scan was aborted" }, {
             operation: "nl80211 trigger-scan",
@@ -369,7 +370,7 @@ export class Wifi implements AsyncDisposable {
     await using sub = await FamilyClient.open<Nl80211Ops>(nl80211, this.#options);
     for (const g of groups) sub.join(g);
     for await (const e of sub.events(options)) {
-      if (!("cmd" in e)) continue; // an overrun: nl80211 events carry no state to resync
+      if (e instanceof Overrun) continue; // nl80211 events carry no state to resync
       // the command names the event (the op may be the reply's: get-interface for 7)
       yield { kind: COMMAND_NAMES[e.cmd] ?? `command-${e.cmd}`, attrs: e.attrs };
     }

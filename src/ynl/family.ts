@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { NETLINK, NLM_F, NLMSG } from "../constants.ts";
+import { NETLINK, NLM_F } from "../constants.ts";
 import { AttributeDecoder } from "../attribute.ts";
-import { NetlinkError, ParseError } from "../errors.ts";
+import { NetlinkError, Overrun, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import {
   type DumpOptions,
@@ -355,13 +355,13 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
 
   /**
    * The decoded event stream of the groups joined. An overrun arrives as
-   * `{ overrun: true }` and the stream goes on.
+   * an {@linkcode Overrun} item and the stream goes on.
    */
   async *events(
     options: { signal?: AbortSignal } = {},
-  ): AsyncGenerator<Decoded | { overrun: true }> {
+  ): AsyncGenerator<Decoded | Overrun> {
     for await (const m of this.socket.events(options)) {
-      if (m.type === NLMSG.OVERRUN) yield { overrun: true };
+      if (m instanceof Overrun) yield m;
       else yield this.decode(m);
     }
   }

@@ -56,3 +56,5 @@ export { named, namedStruct } from "./names.ts";
 export { fromNames, type Nameable } from "./names_in.ts";
 export { pyJson, pyPrettyPrint, pyRepr, PySet } from "./pyvalue.ts";
 export { ynlReply, YnlViewError, type YnlViewOptions } from "./ynl_view.ts";
+/** The overrun item of every event stream (the root exports it too). */
+export { isOverrun, Overrun } from "../errors.ts";

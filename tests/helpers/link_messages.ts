@@ -2,7 +2,7 @@
  * RTM_*LINK requests and a reply reader shared by the socket tests that
  * run on the real kernel and those that run on the fake one.
  */
-import { type Message, MessageWriter, NLM_F } from "../../mod.ts";
+import { type Message, MessageWriter, NLM_F, Overrun } from "../../mod.ts";
 
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
@@ -18,6 +18,15 @@ export function getLink(index: number, flags = 0): MessageWriter {
   const w = new MessageWriter().begin(RTM_GETLINK, flags);
   w.view.setInt32(w.fixed(16) + 4, index, true);
   return w;
+}
+
+/**
+ * An event stream's item as a message: a test that provokes no overrun
+ * fails on one.
+ */
+export function noOverrun(item: Message | Overrun): Message {
+  if (item instanceof Overrun) throw new Error(`unexpected overrun (${item.cause})`);
+  return item;
 }
 
 /** The index and name of an RTM_NEWLINK message. */

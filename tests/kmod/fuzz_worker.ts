@@ -10,7 +10,7 @@
  * and DELROUTE with NLM_F_REQUEST), which an unprivileged sender must see
  * refused with EPERM.
  */
-import { errnoName, type Message, NetlinkSocket, NLA_F, NLM_F, NLMSG } from "../../mod.ts";
+import { errnoName, type Message, NetlinkSocket, NLA_F, NLM_F, NLMSG, Overrun } from "../../mod.ts";
 import { NlrTable } from "../../src/nlrtable/mod.ts";
 
 const seed = Number(Deno.args[0] ?? 1) >>> 0 || 1;
@@ -160,9 +160,9 @@ await using sock = NetlinkSocket.open(31, { receiveBufferSize: 4 << 20 });
 await using table = NlrTable.open();
 const mutations = new Set<number>();
 
-function account(m: Message): void {
+function account(m: Message | Overrun): void {
   summary.replies++;
-  if (m.type === NLMSG.OVERRUN) {
+  if (m instanceof Overrun) {
     summary.overruns++;
     return;
   }
@@ -189,7 +189,7 @@ async function drain(): Promise<void> {
   }
 }
 
-async function readAll(it: AsyncIterableIterator<Message>): Promise<void> {
+async function readAll(it: AsyncIterableIterator<Message | Overrun>): Promise<void> {
   for (;;) {
     try {
       const r = await it.next();

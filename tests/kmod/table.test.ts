@@ -3,7 +3,7 @@
  * module loaded with its defaults, run as root).
  */
 import assert from "node:assert/strict";
-import { DumpInterruptedError, MessageWriter, NetlinkSocket, NLM_F } from "../../mod.ts";
+import { DumpInterruptedError, MessageWriter, NetlinkSocket, NLM_F, Overrun } from "../../mod.ts";
 import {
   type NlrChange,
   type NlrEntry,
@@ -38,7 +38,7 @@ async function next(it: AsyncIterator<NlrChange>): Promise<NlrChange> {
 }
 
 function entryOf(c: NlrChange): NlrEntry {
-  if (c.kind === "overrun") assert.fail("overrun");
+  if (c instanceof Overrun) assert.fail("overrun");
   return c.entry;
 }
 

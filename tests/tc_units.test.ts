@@ -7,12 +7,21 @@
  * tc_police 56, tc_u32_sel 16, tc_mirred 28).
  */
 import assert from "node:assert/strict";
-import { formatHandle, parseHandle, parseRate, parseSize, parseTime } from "../src/tc/mod.ts";
+import {
+  formatHandle,
+  MIRRED_EACTION,
+  parseHandle,
+  parseRate,
+  parseSize,
+  parseTime,
+  TC_ACT,
+} from "../src/tc/mod.ts";
 import { filterHandleText } from "../src/tc/client.ts";
 import { tc } from "../src/families/tc.ts";
 import { ratespec, readRatespec } from "../src/tc/qdiscs.ts";
 import { decodeStruct, structBytes } from "../src/ynl/codec.ts";
-import { readU32Selector, u32Keys, u32Selector } from "../src/tc/u32.ts";
+import { verdictName } from "../src/tc/handles.ts";
+import { readU32Selector, TC_U32_TERMINAL, u32Keys, u32Selector } from "../src/tc/u32.ts";
 
 Deno.test("tc units: rates, sizes and times as tc reads them", () => {
   assert.equal(parseRate("r", "1mbit"), 125000);
@@ -78,6 +87,22 @@ Deno.test("tc structs: the kernel's sizes and offsets, not the spec's", () => {
     [...structBytes(tc, "tc-mirred", { eaction: 1, ifindex: 3 }).subarray(20)],
     [1, 0, 0, 0, 3, 0, 0, 0],
   );
+  // the numbers of pkt_cls.h and tc_mirred.h, by tc's names
+  assert.deepEqual([TC_ACT.continue, TC_ACT.pass, TC_ACT.drop, TC_ACT.stolen, TC_ACT.trap], [
+    -1,
+    0,
+    2,
+    4,
+    8,
+  ]);
+  assert.deepEqual([verdictName(-1), verdictName(0), verdictName(2), verdictName(0xffffffff)], [
+    "continue",
+    "pass",
+    "drop",
+    "continue",
+  ]);
+  assert.deepEqual(Object.values(MIRRED_EACTION), [1, 2, 3, 4]);
+  assert.equal(TC_U32_TERMINAL, 1);
   // u32: the selector's keys after its 16 bytes, network byte order
   const sel = u32Selector(1, u32Keys({ dst: "10.1.0.0/16", dport: 53 }));
   assert.equal(sel.length, 16 + 2 * 16);

@@ -7,7 +7,7 @@
  */
 import { AF, formatPrefix, parsePrefix } from "../address.ts";
 import { decodeStruct, structBytes } from "../ynl/codec.ts";
-import { tc, type TcU32Key } from "../families/tc.ts";
+import { tc, TC_U32_FLAGS, type TcU32Key } from "../families/tc.ts";
 import { int, onlyKeys } from "./check.ts";
 
 /** What a u32 filter matches, on IPv4 headers without options (as tc's `match ip`). */
@@ -45,7 +45,7 @@ export interface U32Selector {
 }
 
 /** The selector's flag for a match that classifies (tc sets it with a classid or actions). */
-export const TC_U32_TERMINAL = 1;
+export const TC_U32_TERMINAL: number = TC_U32_FLAGS.terminal;
 const KEY = tc.structs["tc-u32-key"].size;
 
 const PROTOS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17 };

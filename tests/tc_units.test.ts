@@ -1,16 +1,27 @@
 /**
- * tc's units, handles and the corrected struct layouts, without a kernel:
+ * tc's units, handles and the generated struct layouts, without a kernel:
  * rates, sizes and times read as tc reads them, handles printed as tc
- * prints them, and the structs the spec lays out wrong at the sizes of the
- * kernel's UAPI headers (tc_ratespec 12, tc_htb_opt 44, tc_tbf_qopt 36,
+ * prints them, and the structs Linux 7.2's spec lays out wrong (put right
+ * by tools/specs/tc.supplement.yaml) at the sizes of the kernel's UAPI
+ * headers (tc_ratespec 12, tc_htb_opt 44, tc_tbf_qopt 36,
  * tc_police 56, tc_u32_sel 16, tc_mirred 28).
  */
 import assert from "node:assert/strict";
-import { formatHandle, parseHandle, parseRate, parseSize, parseTime } from "../src/tc/mod.ts";
+import {
+  formatHandle,
+  MIRRED_EACTION,
+  parseHandle,
+  parseRate,
+  parseSize,
+  parseTime,
+  TC_ACT,
+} from "../src/tc/mod.ts";
 import { filterHandleText } from "../src/tc/client.ts";
-import { tcTable } from "../src/tc/table.ts";
-import { ratespec } from "../src/tc/qdiscs.ts";
-import { readU32Selector, u32Keys, u32Selector } from "../src/tc/u32.ts";
+import { tc } from "../src/families/tc.ts";
+import { ratespec, readRatespec } from "../src/tc/qdiscs.ts";
+import { decodeStruct, structBytes } from "../src/ynl/codec.ts";
+import { verdictName } from "../src/tc/handles.ts";
+import { readU32Selector, TC_U32_TERMINAL, u32Keys, u32Selector } from "../src/tc/u32.ts";
 
 Deno.test("tc units: rates, sizes and times as tc reads them", () => {
   assert.equal(parseRate("r", "1mbit"), 125000);
@@ -43,7 +54,7 @@ Deno.test("tc handles: parsed and printed as tc does", () => {
 Deno.test("tc structs: the kernel's sizes and offsets, not the spec's", () => {
   const sizes = Object.fromEntries(
     ["tc-ratespec", "tc-htb-opt", "tc-tbf-qopt", "tc-police", "tc-u32-sel", "tc-mirred"]
-      .map((n) => [n, tcTable.structs[n].size]),
+      .map((n) => [n, tc.structs[n].size]),
   );
   assert.deepEqual(sizes, {
     "tc-ratespec": 12,
@@ -56,6 +67,42 @@ Deno.test("tc structs: the kernel's sizes and offsets, not the spec's", () => {
   // rate at offset 8 (after u8 cell_log, u8 linklayer, u16 overhead, s16 cell_align, u16 mpu)
   const r = ratespec(0x01020304, { mpu: 0x0506 });
   assert.deepEqual([...r], [0, 1, 0, 0, 0, 0, 6, 5, 4, 3, 2, 1]);
+  // a struct that holds ratespecs: each in place, decoded to its fields
+  const htb = structBytes(tc, "tc-htb-opt", { rate: { rate: 7 }, ceil: r, buffer: 9 });
+  assert.deepEqual([...htb.subarray(8, 12)], [7, 0, 0, 0]);
+  assert.deepEqual([...htb.subarray(12, 24)], [...r]);
+  assert.deepEqual([...htb.subarray(24, 28)], [9, 0, 0, 0]);
+  const back = decodeStruct(tc, "tc-htb-opt", htb);
+  assert.deepEqual(back.ceil, {
+    cellLog: 0,
+    linklayer: 1,
+    overhead: 0,
+    cellAlign: 0,
+    mpu: 0x0506,
+    rate: 0x01020304,
+  });
+  assert.equal(readRatespec(back.rate)?.rate, 7);
+  // mirred's parms: tc_gen, then eaction and ifindex
+  assert.deepEqual(
+    [...structBytes(tc, "tc-mirred", { eaction: 1, ifindex: 3 }).subarray(20)],
+    [1, 0, 0, 0, 3, 0, 0, 0],
+  );
+  // the numbers of pkt_cls.h and tc_mirred.h, by tc's names
+  assert.deepEqual([TC_ACT.continue, TC_ACT.pass, TC_ACT.drop, TC_ACT.stolen, TC_ACT.trap], [
+    -1,
+    0,
+    2,
+    4,
+    8,
+  ]);
+  assert.deepEqual([verdictName(-1), verdictName(0), verdictName(2), verdictName(0xffffffff)], [
+    "continue",
+    "pass",
+    "drop",
+    "continue",
+  ]);
+  assert.deepEqual(Object.values(MIRRED_EACTION), [1, 2, 3, 4]);
+  assert.equal(TC_U32_TERMINAL, 1);
   // u32: the selector's keys after its 16 bytes, network byte order
   const sel = u32Selector(1, u32Keys({ dst: "10.1.0.0/16", dport: 53 }));
   assert.equal(sel.length, 16 + 2 * 16);

@@ -211,6 +211,77 @@ Deno.test("every encoding round-trips: sub-messages, arrays, multi-attr, structs
   assert.throws(() => roundTrip(f, { knd: "a" }), TypeError);
 });
 
+const NESTED_SPEC = `
+name: nested-fam
+protocol: netlink-raw
+protonum: 0
+definitions:
+  - name: shade
+    type: enum
+    entries: [dark, light]
+  - name: inner
+    type: struct
+    members:
+      - { name: a, type: u8, enum: shade }
+      - { name: pad, type: pad, len: 1 }
+      - { name: b, type: u16, byte-order: big-endian }
+  - name: outer
+    type: struct
+    members:
+      - { name: x, type: u32 }
+      - { name: first, type: binary, struct: inner }
+      - { name: second, type: binary, struct: inner }
+attribute-sets:
+  - name: top
+    attributes:
+      - { name: o, type: binary, struct: outer }
+operations:
+  list: []
+`;
+
+Deno.test("a struct that holds structs: laid out, decoded and encoded as ynl does", () => {
+  const f = familyOf(parse(NESTED_SPEC));
+  assert.equal(f.structs.outer.size, 12);
+  assert.deepEqual(f.structs.outer.members.map((m) => [m.key, m.len, m.struct]), [
+    ["x", undefined, undefined],
+    ["first", 4, "inner"],
+    ["second", 4, "inner"],
+  ]);
+  const value = { o: { x: 7, first: { a: 1, b: 0x0102 }, second: { a: 0, b: 0x0304 } } };
+  const w = new MessageWriter().begin(1);
+  encodeAttrs(f, "top", w, value);
+  const bytes = w.finish();
+  // after the 16-byte header and the attribute's 4: x, then each inner in place
+  assert.deepEqual([...bytes.subarray(20, 32)], [7, 0, 0, 0, 1, 0, 1, 2, 0, 0, 3, 4]);
+  const [m] = Message.parseAll(bytes);
+  // decoded to an object of objects (ynl's _decode_struct), named as ynl shows them
+  const back = decodeAttrs(f, "top", m.attributes(0));
+  assert.deepEqual(back, value);
+  assert.deepEqual(named(f, "top", back).o, {
+    x: 7,
+    first: { a: "light", b: 0x0102 },
+    second: { a: "dark", b: 0x0304 },
+  });
+  // a held struct may be given as its bytes; what is left out is zero
+  assert.deepEqual(roundTrip(f, { o: { first: new Uint8Array([1, 0, 0, 9]) } }), {
+    o: { x: 0, first: { a: 1, b: 9 }, second: { a: 0, b: 0 } },
+  });
+  // a typo inside a held struct is an error, not a zero
+  assert.throws(() => roundTrip(f, { o: { first: { c: 1 } } }), /struct inner has no field c/);
+  assert.throws(
+    () =>
+      familyOf(
+        parse(
+          NESTED_SPEC.replace(
+            "struct: inner }\n      - { name: second",
+            "struct: nope }\n      - { name: second",
+          ),
+        ),
+      ),
+    /member first holds struct nope, which no definition names/,
+  );
+});
+
 Deno.test("hostile bytes through generated tables: values or ParseError, never a hang", () => {
   let seed = 12345;
   const rand = (n: number) => {

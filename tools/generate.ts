@@ -77,12 +77,24 @@ function enums(y: Yaml): Record<string, EnumSpec> {
 
 function structs(y: Yaml): Record<string, StructSpec> {
   const out: Record<string, StructSpec> = {};
-  for (const d of y.definitions ?? []) {
-    if (d.type !== "struct") continue;
+  const defs = new Map<string, Yaml>();
+  for (const d of y.definitions ?? []) if (d.type === "struct") defs.set(d.name, d);
+  // a member that holds another struct (`type: binary`, `struct: NAME`, as
+  // tc's tc-htb-opt holds two tc-ratespec) is as long as that struct
+  const build = (d: Yaml, outer: string[]): StructSpec => {
+    if (out[d.name]) return out[d.name];
+    if (outer.includes(d.name)) throw new Error(`struct ${d.name} holds itself`);
     let size = 0;
     const members: MemberSpec[] = [];
     for (const m of d.members ?? []) {
-      const len = SCALAR_SIZES[m.type] ?? m.len ?? 0;
+      const inner = m.type === "binary" && m.struct ? defs.get(m.struct) : undefined;
+      if (m.type === "binary" && m.struct && !inner) {
+        throw new Error(
+          `struct ${d.name}: member ${m.name} holds struct ${m.struct}, which no definition names`,
+        );
+      }
+      const len = SCALAR_SIZES[m.type] ??
+        (inner ? build(inner, [...outer, d.name]).size : m.len ?? 0);
       const member: MemberSpec = {
         name: m.name,
         key: camel(m.name),
@@ -92,13 +104,16 @@ function structs(y: Yaml): Record<string, StructSpec> {
         ...(m.enum ? { enum: m.enum } : {}),
         ...(m["enum-as-flags"] ? { enumAsFlags: true } : {}),
         ...(m["display-hint"] ? { hint: m["display-hint"] } : {}),
+        ...(inner ? { struct: m.struct } : {}),
       };
       members.push(member);
       size += len;
     }
-    out[d.name] = { name: d.name, members, size };
-  }
-  return out;
+    return out[d.name] = { name: d.name, members, size };
+  };
+  for (const d of defs.values()) build(d, []);
+  // in the spec's order, whichever was laid out first
+  return Object.fromEntries([...defs.keys()].map((n) => [n, out[n]]));
 }
 
 function attrSets(y: Yaml): Record<string, AttrSetSpec> {
@@ -356,6 +371,8 @@ export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): st
       if (m.kind === "pad") continue;
       const t = m.kind === "u64" || m.kind === "s64"
         ? "bigint"
+        : m.struct
+        ? `${names.struct(m.struct)} | Uint8Array`
         : m.kind === "binary"
         ? "Uint8Array"
         : m.kind === "string"

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Attrs } from "../ynl/struct.ts";
-import type { TcaStatsAttrs, TcGact } from "../families/tc.ts";
+import { TC_MIRRED_EACTION as EACTION, type TcaStatsAttrs, type TcGact } from "../families/tc.ts";
 import { int, onlyKeys, opt } from "./check.ts";
 import { TC_ACT, type Verdict, verdict, verdictName } from "./handles.ts";
 import { ratespec, readRatespec } from "./qdiscs.ts";
@@ -69,12 +69,12 @@ export interface PoliceAction {
 /** An action and its options. */
 export type ActionSpec = GactAction | MirredAction | PoliceAction;
 
-/** mirred's eaction values (linux/tc_act/tc_mirred.h). */
+/** mirred's eaction values (TCA_EGRESS_REDIR ..., the generated `tc-mirred-eaction`). */
 export const MIRRED_EACTION = {
-  egressRedirect: 1,
-  egressMirror: 2,
-  ingressRedirect: 3,
-  ingressMirror: 4,
+  egressRedirect: EACTION["egress-redir"],
+  egressMirror: EACTION["egress-mirror"],
+  ingressRedirect: EACTION["ingress-redir"],
+  ingressMirror: EACTION["ingress-mirror"],
 } as const;
 
 /**

@@ -10,7 +10,7 @@ import { NetlinkError, Overrun } from "../errors.ts";
 import { type DumpOptions, NetlinkSocket, type OpenOptions, type WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import type { Attrs } from "../ynl/struct.ts";
-import type { TcOps } from "../families/tc.ts";
+import { tc, type TcOps } from "../families/tc.ts";
 import { rtLink, type RtLinkOps } from "../families/rt_link.ts";
 import { actionAttrs } from "./actions.ts";
 import { closeFd, openPinned } from "./bpf.ts";
@@ -19,7 +19,6 @@ import { int } from "./check.ts";
 import { filterOptions, type FilterOptionsSpec } from "./filters.ts";
 import { type Handle, parseHandle, TC_H } from "./handles.ts";
 import { qdiscOptions, type QdiscSpec } from "./qdiscs.ts";
-import { tcTable } from "./table.ts";
 import {
   type Filter,
   type FilterRef,
@@ -73,7 +72,7 @@ export class Tc implements AsyncDisposable {
   private constructor(socket: NetlinkSocket, options: OpenOptions) {
     this.socket = socket;
     this.#options = options;
-    this.family = FamilyClient.attach<TcOps>(tcTable, socket);
+    this.family = FamilyClient.attach<TcOps>(tc, socket);
     this.#link = FamilyClient.attach<RtLinkOps>(rtLink, socket);
   }
 
@@ -386,7 +385,7 @@ export class Tc implements AsyncDisposable {
       });
     return (async function* (): AsyncGenerator<TcEvent> {
       const sock = open();
-      const family = FamilyClient.attach<TcOps>(tcTable, sock);
+      const family = FamilyClient.attach<TcOps>(tc, sock);
       try {
         for await (const m of sock.events()) {
           if (m instanceof Overrun) {

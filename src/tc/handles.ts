@@ -1,11 +1,13 @@
 /**
- * tc handles ("1:10", "root", "ingress") and the verdicts of actions, as
- * linux/pkt_sched.h and linux/pkt_cls.h number them (the tc spec has no
- * enum for either).
+ * tc handles ("1:10", "root", "ingress") as linux/pkt_sched.h numbers
+ * them (the tc spec has no definition of them), and the verdicts of
+ * actions by tc's names (numbers: TC_ACT_* of the generated table, from
+ * tools/specs/tc.supplement.yaml).
  *
  * @module
  */
 import { unknownName } from "../suggest.ts";
+import { TC_ACT as ACT } from "../families/tc.ts";
 
 /** Special handles and parents (TC_H_*). */
 export const TC_H = {
@@ -76,18 +78,18 @@ export function formatHandle(h: number): string {
 
 /** What an action tells the classifier next (TC_ACT_*), by tc's names. */
 export const TC_ACT = {
-  continue: -1,
-  ok: 0,
-  pass: 0,
-  reclassify: 1,
-  drop: 2,
-  shot: 2,
-  pipe: 3,
-  stolen: 4,
-  queued: 5,
-  repeat: 6,
-  redirect: 7,
-  trap: 8,
+  continue: ACT.unspec,
+  ok: ACT.ok,
+  pass: ACT.ok,
+  reclassify: ACT.reclassify,
+  drop: ACT.shot,
+  shot: ACT.shot,
+  pipe: ACT.pipe,
+  stolen: ACT.stolen,
+  queued: ACT.queued,
+  repeat: ACT.repeat,
+  redirect: ACT.redirect,
+  trap: ACT.trap,
 } as const;
 
 /** A verdict by name. */
@@ -109,17 +111,18 @@ export function verdict(what: string, v: Verdict): number {
   return TC_ACT[v];
 }
 
+// the name tc -j prints for each
 const NAMES: Record<number, string> = {
-  [-1]: "continue",
-  0: "pass",
-  1: "reclassify",
-  2: "drop",
-  3: "pipe",
-  4: "stolen",
-  5: "queued",
-  6: "repeat",
-  7: "redirect",
-  8: "trap",
+  [ACT.unspec]: "continue",
+  [ACT.ok]: "pass",
+  [ACT.reclassify]: "reclassify",
+  [ACT.shot]: "drop",
+  [ACT.pipe]: "pipe",
+  [ACT.stolen]: "stolen",
+  [ACT.queued]: "queued",
+  [ACT.repeat]: "repeat",
+  [ACT.redirect]: "redirect",
+  [ACT.trap]: "trap",
 };
 
 /**

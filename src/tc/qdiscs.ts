@@ -8,6 +8,7 @@
  */
 import { decodeStruct, structBytes } from "../ynl/codec.ts";
 import type { Attrs } from "../ynl/struct.ts";
+import { isRecord } from "../ynl/values.ts";
 import type {
   FqCodelAttrs,
   HtbAttrs,
@@ -19,7 +20,7 @@ import type {
 } from "../families/tc.ts";
 import { int, onlyKeys, opt, probability } from "./check.ts";
 import { parseHandle } from "./handles.ts";
-import { tcTable } from "./table.ts";
+import { tc } from "../families/tc.ts";
 import {
   LINKLAYER_ETHERNET,
   NS_PER_TICK,
@@ -147,18 +148,24 @@ const U32 = 0xffffffff;
  * ```
  */
 export function ratespec(rate: number, extra: Partial<RateSpec> = {}): Uint8Array {
-  return structBytes(tcTable, "tc-ratespec", {
+  return structBytes(tc, "tc-ratespec", {
     linklayer: LINKLAYER_ETHERNET,
     rate: Math.min(rate, U32),
     ...extra,
   } as Attrs);
 }
 
-/** A ratespec's bytes, decoded. */
-export function readRatespec(b: unknown): RateSpec | undefined {
-  return b instanceof Uint8Array && b.length >= 12
-    ? decodeStruct(tcTable, "tc-ratespec", b) as unknown as RateSpec
-    : undefined;
+/**
+ * A ratespec as a struct that holds one decodes it (an object of its
+ * fields), or its bytes, decoded.
+ */
+export function readRatespec(v: unknown): RateSpec | undefined {
+  if (v instanceof Uint8Array) {
+    return v.length >= tc.structs["tc-ratespec"].size
+      ? decodeStruct(tc, "tc-ratespec", v) as unknown as RateSpec
+      : undefined;
+  }
+  return isRecord(v) && typeof v.rate === "number" ? v as unknown as RateSpec : undefined;
 }
 
 /**

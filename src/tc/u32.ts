@@ -7,9 +7,8 @@
  */
 import { AF, formatPrefix, parsePrefix } from "../address.ts";
 import { decodeStruct, structBytes } from "../ynl/codec.ts";
-import type { TcU32Key } from "../families/tc.ts";
+import { tc, TC_U32_FLAGS, type TcU32Key } from "../families/tc.ts";
 import { int, onlyKeys } from "./check.ts";
-import { tcTable } from "./table.ts";
 
 /** What a u32 filter matches, on IPv4 headers without options (as tc's `match ip`). */
 export interface U32Match {
@@ -46,8 +45,8 @@ export interface U32Selector {
 }
 
 /** The selector's flag for a match that classifies (tc sets it with a classid or actions). */
-export const TC_U32_TERMINAL = 1;
-const KEY = 16;
+export const TC_U32_TERMINAL: number = TC_U32_FLAGS.terminal;
+const KEY = tc.structs["tc-u32-key"].size;
 
 const PROTOS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17 };
 
@@ -103,13 +102,13 @@ export function u32Keys(match: U32Match): U32Key[] {
  */
 export function u32Selector(flags: number, keys: readonly U32Key[]): Uint8Array {
   if (keys.length > 128) throw new RangeError("u32: at most 128 keys");
-  const head = structBytes(tcTable, "tc-u32-sel", { flags, nkeys: keys.length });
+  const head = structBytes(tc, "tc-u32-sel", { flags, nkeys: keys.length });
   const out = new Uint8Array(head.length + keys.length * KEY);
   out.set(head);
   keys.forEach((k, i) => {
     const key: TcU32Key = { mask: k.mask, val: k.val, off: k.off, offmask: k.offmask };
     out.set(
-      structBytes(tcTable, "tc-u32-key", key as Record<string, unknown>),
+      structBytes(tc, "tc-u32-key", key as Record<string, unknown>),
       head.length + i * KEY,
     );
   });
@@ -126,12 +125,12 @@ export function u32Selector(flags: number, keys: readonly U32Key[]): Uint8Array 
  * ```
  */
 export function readU32Selector(b: Uint8Array): U32Selector {
-  const head = decodeStruct(tcTable, "tc-u32-sel", b);
-  const size = tcTable.structs["tc-u32-sel"].size;
+  const head = decodeStruct(tc, "tc-u32-sel", b);
+  const size = tc.structs["tc-u32-sel"].size;
   const n = Math.min((head.nkeys as number) ?? 0, Math.floor((b.length - size) / KEY));
   const keys: U32Key[] = [];
   for (let i = 0; i < n; i++) {
-    const k = decodeStruct(tcTable, "tc-u32-key", b, size + i * KEY, KEY) as unknown as U32Key;
+    const k = decodeStruct(tc, "tc-u32-key", b, size + i * KEY, KEY) as unknown as U32Key;
     keys.push({ mask: k.mask, val: k.val, off: k.off, offmask: k.offmask });
   }
   return { flags: (head.flags as number) ?? 0, keys };

@@ -100,7 +100,12 @@ export function namedStruct(f: FamilySpec, struct: string, value: Attrs): Attrs 
   if (!s) throw new TypeError(`${f.name} has no struct ${struct}`);
   const out: Attrs = { ...value };
   for (const m of s.members as readonly MemberSpec[]) {
-    if (m.key in out) out[m.key] = scalarNamed(f, m, out[m.key]);
+    if (!(m.key in out)) continue;
+    const v = out[m.key];
+    // a struct it holds shows its members' names too
+    out[m.key] = m.struct && typeof v === "object" && v !== null && !(v instanceof Uint8Array)
+      ? namedStruct(f, m.struct, v as Attrs)
+      : scalarNamed(f, m, v);
   }
   return out;
 }

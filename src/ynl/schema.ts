@@ -106,6 +106,12 @@ export interface MemberSpec {
   readonly enumAsFlags?: boolean;
   /** How to show the value: "ipv4", "mac", "hex", ... */
   readonly hint?: string;
+  /**
+   * A binary member that holds another struct (YNL `struct: NAME`; `len`
+   * is that struct's size): decoded to an object of its fields, encoded
+   * from one (or from its bytes).
+   */
+  readonly struct?: string;
 }
 
 /** A struct: a fixed header, or the layout of a binary attribute. */

@@ -30,6 +30,7 @@ interface Field {
   at: number;
   size: number;
   le: boolean;
+  struct?: string;
 }
 
 const layouts = new WeakMap<StructSpec, Field[]>();
@@ -42,7 +43,7 @@ function layoutOf(s: StructSpec): Field[] {
     let at = 0;
     for (const m of s.members) {
       const size = own(SCALAR_SIZES, m.kind) ?? m.len ?? 0;
-      fields.push({ key: m.key, kind: m.kind, at, size, le: !m.bigEndian });
+      fields.push({ key: m.key, kind: m.kind, at, size, le: !m.bigEndian, struct: m.struct });
       at += size;
     }
     layouts.set(s, fields);
@@ -66,7 +67,7 @@ export function decodeStruct(
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
   const out: Attrs = {};
   for (let i = 0; i < fields.length; i++) {
-    const { key, kind, at, size, le } = fields[i];
+    const { key, kind, at, size, le, struct } = fields[i];
     if (at + size > length) break;
     switch (kind) {
       case "u8":
@@ -100,7 +101,10 @@ export function decodeStruct(
         break;
       }
       case "binary":
-        out[key] = bytes.subarray(offset + at, offset + at + size);
+        // a struct in a struct decodes to an object of its fields, as ynl does
+        out[key] = struct
+          ? decodeStruct(f, struct, bytes, offset + at, size)
+          : bytes.subarray(offset + at, offset + at + size);
         break;
     }
   }
@@ -119,7 +123,7 @@ export function encodeStruct(
   value: Attrs = {},
 ): void {
   const s = structOf(f, name);
-  checkStruct(s, value); // before the bytes are reserved: nothing is written on a mistake
+  checkStruct(f, s, value); // before the bytes are reserved: nothing is written on a mistake
   const at = w.fixed(s.size);
   writeStruct(f, name, w.buffer, at, value);
 }
@@ -127,7 +131,7 @@ export function encodeStruct(
 /** A struct's bytes (its full size, zeros where `value` says nothing). */
 export function structBytes(f: FamilySpec, name: string, value: Attrs = {}): Uint8Array {
   const s = structOf(f, name);
-  checkStruct(s, value);
+  checkStruct(f, s, value);
   const b = new Uint8Array(s.size);
   writeStruct(f, name, b, 0, value);
   return b;
@@ -149,8 +153,11 @@ export function membersOf(s: StructSpec): Map<string, MemberSpec> {
   return m;
 }
 
-/** Every key of `value` names a member of `s` (a typo must not be sent as a zero). */
-function checkStruct(s: StructSpec, value: unknown): asserts value is Attrs {
+/**
+ * Every key of `value` names a member of `s` (a typo must not be sent as a
+ * zero), in the structs it holds too.
+ */
+function checkStruct(f: FamilySpec, s: StructSpec, value: unknown): asserts value is Attrs {
   if (!isRecord(value)) {
     throw new TypeError(`struct ${s.name}: takes an object of its fields, got ${describe(value)}`);
   }
@@ -159,6 +166,11 @@ function checkStruct(s: StructSpec, value: unknown): asserts value is Attrs {
     if (!m.has(key)) {
       const names = s.members.filter((x) => x.kind !== "pad").map((x) => x.key);
       throw new TypeError(`struct ${s.name} has no field ${key}${hint(key, names)}`);
+    }
+    const x = m.get(key)!;
+    const v = value[key];
+    if (x.struct && !(v instanceof Uint8Array) && v !== undefined) {
+      checkStruct(f, structOf(f, x.struct), v);
     }
   }
 }
@@ -200,6 +212,10 @@ function writeStruct(f: FamilySpec, name: string, b: Uint8Array, base: number, v
           break;
         }
         case "binary": {
+          if (m.struct && isRecord(x)) {
+            writeStruct(f, m.struct, b, at, x);
+            break;
+          }
           const bytes = bin(where, x);
           if (bytes.length > size) {
             throw new RangeError(`${where}: ${bytes.length} bytes, at most ${size} fit`);

@@ -123,3 +123,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "vlan events: the monitor CLI follows them, as bridge -d vlan show says",
+  ignore: ignoreUnlessRoot,
+  async fn() {
+    await using ns = await makeNetns();
+    await ns.ip("link", "add", "br0", "type", "bridge", "vlan_filtering", "1");
+    await ns.ip("link", "add", "va", "type", "veth", "peer", "name", "vb");
+    await ns.ip("link", "set", "va", "master", "br0");
+    await using rtnl = Rtnl.open({ netns: ns.name });
+    const va = (await rtnl.getLink("va")).index;
+    const cli = new URL("../../src/cli/monitor.ts", import.meta.url).pathname;
+    const mon = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-ffi", "--allow-read", cli, "vlan", "--netns", ns.name, "--json"]
+        .concat(["--count", "1", "--timeout", "30000"]),
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = mon.output();
+    // changes until the monitor, once listening, prints one and exits
+    let exited = false;
+    output.then(() => exited = true, () => exited = true);
+    for (let i = 0; !exited; i++) {
+      assert.ok(i < 60, "the monitor printed nothing");
+      await rtnl.addBridgeVlan({ dev: "va", vid: 40 + i, untagged: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const out = await output;
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const line = JSON.parse(text);
+    const tool = (await toolVlans(ns, "va")).find((t) => t.vlan === line.vid);
+    assert.ok(tool, `bridge shows no vlan ${line.vid}: ${text}`);
+    assert.deepEqual(line, {
+      kind: "vlan",
+      action: "new",
+      ifindex: va,
+      vid: tool.vlan,
+      ...(tool.flags?.includes("PVID") ? { pvid: true } : {}),
+      ...(tool.flags?.includes("Egress Untagged") ? { untagged: true } : {}),
+      state: tool.state,
+    });
+  },
+});

@@ -18,11 +18,16 @@ export const VM_MODULES = ["bridge", "veth"];
 type Vlan = Extract<RtnlEvent, { kind: "vlan" }>;
 type ToolVlan = { vlan: number; vlanEnd?: number; flags?: string[]; state?: string };
 
-/** `bridge -j -d vlan show dev DEV`: the port's VLANs as bridge prints them. */
+/** `bridge -j -d vlan show dev DEV`: the port's VLANs as bridge prints them, one per id. */
 async function toolVlans(ns: Netns, dev: string): Promise<ToolVlan[]> {
   const out = await run("bridge", "-n", ns.name, "-j", "-d", "vlan", "show", "dev", dev);
   const links = JSON.parse(out || "[]") as { ifname: string; vlans: ToolVlan[] }[];
-  return links.find((l) => l.ifname === dev)?.vlans ?? [];
+  return (links.find((l) => l.ifname === dev)?.vlans ?? []).flatMap(({ vlanEnd, ...t }) =>
+    Array.from({ length: (vlanEnd ?? t.vlan) - t.vlan + 1 }, (_, i) => ({
+      ...t,
+      vlan: t.vlan + i,
+    }))
+  );
 }
 
 /** Reads events until one is a vlan event for `vid`, bounded by the iterator's signal. */
@@ -83,12 +88,7 @@ Deno.test({
         assert.equal(e.vlan.ifindex, va);
         assert.equal(e.vlan.vidEnd, spec.vidEnd, `vlan ${spec.vid}: vidEnd`);
         assert.equal(e.vlan.global, undefined);
-        const ids = tool.flatMap((t) =>
-          Array.from({ length: (t.vlanEnd ?? t.vlan) - t.vlan + 1 }, (_, i) => ({
-            ...t,
-            vlan: t.vlan + i,
-          }))
-        );
+        const ids = tool;
         for (let vid = spec.vid; vid <= (spec.vidEnd ?? spec.vid); vid++) {
           const t = ids.find((x) => x.vlan === vid);
           if (action === "del") {

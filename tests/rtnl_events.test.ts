@@ -145,8 +145,10 @@ Deno.test("events: the kinds, one naming scheme; a misspelt one is a TypeError n
     "rule",
     "fdb",
     "nexthop",
+    "vlan",
   ]);
   assert.deepEqual(RTNL_EVENT_GROUPS.rule, { 4: [8], 6: [19] });
+  assert.deepEqual(RTNL_EVENT_GROUPS.vlan, { 4: [33], 6: [33] }); // RTNLGRP_BRVLAN
   assert.throws(() => rtnlEvents({}, ["rules" as never]), (e: Error) => {
     assert.ok(e instanceof TypeError);
     assert.match(e.message, /"rules"/);

@@ -2,7 +2,7 @@
  * Prints rtnetlink events and uevents as they happen, like `ip monitor`.
  * Overruns are reported, never hidden.
  *
- *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [--netns NS] [--json]
+ *     deno run --allow-ffi jsr:@netlink-ts/netlink/cli/monitor [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [vlan] [uevent] [--netns NS] [--json]
  *
  * @example Run it
  * ```sh
@@ -19,7 +19,7 @@ import { toJson } from "./json.ts";
 import { choice, intOption, parseCli, runCli } from "./usage.ts";
 
 const HELP =
-  `usage: monitor.ts [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [uevent] [options]
+  `usage: monitor.ts [link] [address] [route] [neighbour] [rule] [fdb] [nexthop] [vlan] [uevent] [options]
 
   What to follow (default: all of them).
   --netns NAME    the network namespace to watch
@@ -114,6 +114,17 @@ function line(
         gateway: e.nexthop.gateway ? fmt(e.nexthop.gateway) : undefined,
         oif: e.nexthop.oif,
         group: e.nexthop.group?.map((g) => `${g.id}/${g.weight}`).join(","),
+      };
+    case "vlan":
+      return {
+        kind: "vlan",
+        action: e.action,
+        ifindex: e.vlan.ifindex,
+        vid: e.vlan.vidEnd === undefined ? e.vlan.vid : `${e.vlan.vid}-${e.vlan.vidEnd}`,
+        pvid: e.vlan.pvid || undefined,
+        untagged: e.vlan.untagged || undefined,
+        state: e.vlan.state,
+        global: e.vlan.global,
       };
     default:
       return { kind: "other", type: e.type };

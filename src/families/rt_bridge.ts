@@ -8,6 +8,15 @@
  */
 import type { FamilySpec } from "../ynl/schema.ts";
 
+/** Enum `br-state` of rt-bridge. */
+export const BR_STATE = {
+  "disabled": 0,
+  "listening": 1,
+  "learning": 2,
+  "forwarding": 3,
+  "blocking": 4,
+} as const;
+
 /** Flags `bridge-vlan-info-flags` of rt-bridge. */
 export const BRIDGE_VLAN_INFO_FLAGS = {
   "master": 1,
@@ -56,6 +65,14 @@ export interface BridgeVlanInfo {
   vid?: number;
 }
 
+/** Struct `br-vlan-msg` of rt-bridge (8 bytes). */
+export interface BrVlanMsg {
+  /** `family` */
+  family?: number;
+  /** `ifindex` */
+  ifindex?: number;
+}
+
 /** Attribute set `bridge-link-attrs` of rt-bridge. */
 export interface BridgeLinkAttrs {
   /** `ifname` (3) */
@@ -88,6 +105,86 @@ export interface BridgeAfSpecAttrs {
   unknown?: Record<number, Uint8Array[]>;
 }
 
+/** Attribute set `bridge-vlan-db-attrs` of rt-bridge. */
+export interface BridgeVlanDbAttrs {
+  /** `entry` (1) */
+  entry?: BridgeVlanDbEntryAttrs[];
+  /** `global-options` (2) */
+  globalOptions?: BridgeVlanDbGoptsAttrs[];
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
+/** Attribute set `bridge-vlan-db-entry-attrs` of rt-bridge. */
+export interface BridgeVlanDbEntryAttrs {
+  /** `info` (1) */
+  info?: BridgeVlanInfo;
+  /** `range` (2) */
+  range?: number;
+  /** `state` (3) */
+  state?: number;
+  /** `tunnel-info` (4) */
+  tunnelInfo?: BridgeVlanDbTinfoAttrs;
+  /** `stats` (5) */
+  stats?: BridgeVlanDbStatsAttrs;
+  /** `mcast-router` (6) */
+  mcastRouter?: number;
+  /** `mcast-n-groups` (7) */
+  mcastNGroups?: number;
+  /** `mcast-max-groups` (8) */
+  mcastMaxGroups?: number;
+  /** `neigh-suppress` (9) */
+  neighSuppress?: number;
+  /** `neigh-forward-grat` (10) */
+  neighForwardGrat?: number;
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
+/** Attribute set `bridge-vlan-db-tinfo-attrs` of rt-bridge. */
+export interface BridgeVlanDbTinfoAttrs {
+  /** `id` (1) */
+  id?: number;
+  /** `cmd` (2) */
+  cmd?: number;
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
+/** Attribute set `bridge-vlan-db-stats-attrs` of rt-bridge. */
+export interface BridgeVlanDbStatsAttrs {
+  /** `rx-bytes` (1) */
+  rxBytes?: bigint;
+  /** `rx-packets` (2) */
+  rxPackets?: bigint;
+  /** `tx-bytes` (3) */
+  txBytes?: bigint;
+  /** `tx-packets` (4) */
+  txPackets?: bigint;
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
+/** Attribute set `bridge-vlan-db-gopts-attrs` of rt-bridge. */
+export interface BridgeVlanDbGoptsAttrs {
+  /** `id` (1) */
+  id?: number;
+  /** `range` (2) */
+  range?: number;
+  /** `mcast-snooping` (3) */
+  mcastSnooping?: number;
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
+/** Attribute set `bridge-vlan-db-dump-attrs` of rt-bridge. */
+export interface BridgeVlanDbDumpAttrs {
+  /** `flags` (1) */
+  flags?: number;
+  /** Attributes this spec does not know, by type number. */
+  unknown?: Record<number, Uint8Array[]>;
+}
+
 /** Request and reply types of each operation of rt-bridge. */
 export type RtBridgeOps = {
   /** `dellink` */
@@ -96,9 +193,15 @@ export type RtBridgeOps = {
   "getlink": { header: Ifinfomsg; attrs: BridgeLinkAttrs };
   /** `setlink` */
   "setlink": { header: Ifinfomsg; attrs: BridgeLinkAttrs };
+  /** `newvlan` */
+  "newvlan": { header: BrVlanMsg; attrs: BridgeVlanDbAttrs };
+  /** `delvlan` */
+  "delvlan": { header: BrVlanMsg; attrs: BridgeVlanDbAttrs };
+  /** `getvlan` */
+  "getvlan": { header: BrVlanMsg; attrs: BridgeVlanDbAttrs };
 };
 
 /** The tables of rt-bridge, for src/ynl/codec.ts. */
 export const rtBridge: FamilySpec = JSON.parse(
-  '{"name":"rt-bridge","protocol":"netlink-raw","protonum":0,"structs":{"ifinfomsg":{"name":"ifinfomsg","members":[{"name":"ifi-family","key":"ifiFamily","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"ifi-type","key":"ifiType","kind":"u16"},{"name":"ifi-index","key":"ifiIndex","kind":"s32"},{"name":"ifi-flags","key":"ifiFlags","kind":"u32"},{"name":"ifi-change","key":"ifiChange","kind":"u32"}],"size":16},"bridge-vlan-info":{"name":"bridge-vlan-info","members":[{"name":"flags","key":"flags","kind":"u16","enum":"bridge-vlan-info-flags"},{"name":"vid","key":"vid","kind":"u16"}],"size":4}},"enums":{"bridge-vlan-info-flags":{"name":"bridge-vlan-info-flags","type":"flags","entries":{"master":1,"pvid":2,"untagged":4,"range-begin":8,"range-end":16,"brentry":32,"only-opts":64}},"bridge-flags":{"name":"bridge-flags","type":"flags","entries":{"master":1,"self":2}},"rtext-filter":{"name":"rtext-filter","type":"flags","entries":{"vf":1,"brvlan":2,"brvlan-compressed":4,"skip-stats":8,"mrp":16,"cfm-config":32,"cfm-status":64,"mst":128}}},"sets":{"bridge-link-attrs":{"name":"bridge-link-attrs","attrs":[{"type":3,"name":"ifname","key":"ifname","kind":"string"},{"type":4,"name":"mtu","key":"mtu","kind":"u32"},{"type":10,"name":"master","key":"master","kind":"u32"},{"type":12,"name":"protinfo","key":"protinfo","kind":"binary"},{"type":16,"name":"operstate","key":"operstate","kind":"u8"},{"type":26,"name":"af-spec","key":"afSpec","kind":"nest","set":"bridge-af-spec-attrs"},{"type":29,"name":"ext-mask","key":"extMask","kind":"u32","enum":"rtext-filter","enumAsFlags":true}]},"bridge-af-spec-attrs":{"name":"bridge-af-spec-attrs","attrs":[{"type":0,"name":"flags","key":"flags","kind":"u16","enum":"bridge-flags","enumAsFlags":true},{"type":1,"name":"mode","key":"mode","kind":"u16"},{"type":2,"name":"vlan-info","key":"vlanInfo","kind":"binary","struct":"bridge-vlan-info","multi":true}]}},"subMessages":{},"ops":{"dellink":{"name":"dellink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":17,"attributes":["af-spec"]}}},"getlink":{"name":"getlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","dump":{"request":{"value":18,"attributes":["ext-mask"]},"reply":{"value":16,"attributes":["ifname","mtu","master","protinfo","operstate","af-spec"]}}},"setlink":{"name":"setlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":19,"attributes":["af-spec"]}}}},"mcastGroups":{"rtnlgrp-link":1}}',
+  '{"name":"rt-bridge","protocol":"netlink-raw","protonum":0,"structs":{"ifinfomsg":{"name":"ifinfomsg","members":[{"name":"ifi-family","key":"ifiFamily","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"ifi-type","key":"ifiType","kind":"u16"},{"name":"ifi-index","key":"ifiIndex","kind":"s32"},{"name":"ifi-flags","key":"ifiFlags","kind":"u32"},{"name":"ifi-change","key":"ifiChange","kind":"u32"}],"size":16},"bridge-vlan-info":{"name":"bridge-vlan-info","members":[{"name":"flags","key":"flags","kind":"u16","enum":"bridge-vlan-info-flags"},{"name":"vid","key":"vid","kind":"u16"}],"size":4},"br-vlan-msg":{"name":"br-vlan-msg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"reserved1","key":"reserved1","kind":"pad","len":1},{"name":"reserved2","key":"reserved2","kind":"pad","len":2},{"name":"ifindex","key":"ifindex","kind":"u32"}],"size":8}},"enums":{"br-state":{"name":"br-state","type":"enum","entries":{"disabled":0,"listening":1,"learning":2,"forwarding":3,"blocking":4}},"bridge-vlan-info-flags":{"name":"bridge-vlan-info-flags","type":"flags","entries":{"master":1,"pvid":2,"untagged":4,"range-begin":8,"range-end":16,"brentry":32,"only-opts":64}},"bridge-flags":{"name":"bridge-flags","type":"flags","entries":{"master":1,"self":2}},"rtext-filter":{"name":"rtext-filter","type":"flags","entries":{"vf":1,"brvlan":2,"brvlan-compressed":4,"skip-stats":8,"mrp":16,"cfm-config":32,"cfm-status":64,"mst":128}}},"sets":{"bridge-link-attrs":{"name":"bridge-link-attrs","attrs":[{"type":3,"name":"ifname","key":"ifname","kind":"string"},{"type":4,"name":"mtu","key":"mtu","kind":"u32"},{"type":10,"name":"master","key":"master","kind":"u32"},{"type":12,"name":"protinfo","key":"protinfo","kind":"binary"},{"type":16,"name":"operstate","key":"operstate","kind":"u8"},{"type":26,"name":"af-spec","key":"afSpec","kind":"nest","set":"bridge-af-spec-attrs"},{"type":29,"name":"ext-mask","key":"extMask","kind":"u32","enum":"rtext-filter","enumAsFlags":true}]},"bridge-af-spec-attrs":{"name":"bridge-af-spec-attrs","attrs":[{"type":0,"name":"flags","key":"flags","kind":"u16","enum":"bridge-flags","enumAsFlags":true},{"type":1,"name":"mode","key":"mode","kind":"u16"},{"type":2,"name":"vlan-info","key":"vlanInfo","kind":"binary","struct":"bridge-vlan-info","multi":true}]},"bridge-vlan-db-attrs":{"name":"bridge-vlan-db-attrs","attrs":[{"type":1,"name":"entry","key":"entry","kind":"nest","set":"bridge-vlan-db-entry-attrs","multi":true},{"type":2,"name":"global-options","key":"globalOptions","kind":"nest","set":"bridge-vlan-db-gopts-attrs","multi":true}]},"bridge-vlan-db-entry-attrs":{"name":"bridge-vlan-db-entry-attrs","attrs":[{"type":1,"name":"info","key":"info","kind":"binary","struct":"bridge-vlan-info"},{"type":2,"name":"range","key":"range","kind":"u16"},{"type":3,"name":"state","key":"state","kind":"u8","enum":"br-state"},{"type":4,"name":"tunnel-info","key":"tunnelInfo","kind":"nest","set":"bridge-vlan-db-tinfo-attrs"},{"type":5,"name":"stats","key":"stats","kind":"nest","set":"bridge-vlan-db-stats-attrs"},{"type":6,"name":"mcast-router","key":"mcastRouter","kind":"u8"},{"type":7,"name":"mcast-n-groups","key":"mcastNGroups","kind":"u32"},{"type":8,"name":"mcast-max-groups","key":"mcastMaxGroups","kind":"u32"},{"type":9,"name":"neigh-suppress","key":"neighSuppress","kind":"u8"},{"type":10,"name":"neigh-forward-grat","key":"neighForwardGrat","kind":"u8"}]},"bridge-vlan-db-tinfo-attrs":{"name":"bridge-vlan-db-tinfo-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"cmd","key":"cmd","kind":"u16"}]},"bridge-vlan-db-stats-attrs":{"name":"bridge-vlan-db-stats-attrs","attrs":[{"type":1,"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"type":2,"name":"rx-packets","key":"rxPackets","kind":"u64"},{"type":3,"name":"tx-bytes","key":"txBytes","kind":"u64"},{"type":4,"name":"tx-packets","key":"txPackets","kind":"u64"},{"type":5,"name":"pad","key":"pad","kind":"pad"}]},"bridge-vlan-db-gopts-attrs":{"name":"bridge-vlan-db-gopts-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u16"},{"type":2,"name":"range","key":"range","kind":"u16"},{"type":3,"name":"mcast-snooping","key":"mcastSnooping","kind":"u8"}]},"bridge-vlan-db-dump-attrs":{"name":"bridge-vlan-db-dump-attrs","attrs":[{"type":1,"name":"flags","key":"flags","kind":"u32"}]}},"subMessages":{},"ops":{"dellink":{"name":"dellink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":17,"attributes":["af-spec"]}}},"getlink":{"name":"getlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","dump":{"request":{"value":18,"attributes":["ext-mask"]},"reply":{"value":16,"attributes":["ifname","mtu","master","protinfo","operstate","af-spec"]}}},"setlink":{"name":"setlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":19,"attributes":["af-spec"]}}},"newvlan":{"name":"newvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","do":{"request":{"value":112,"attributes":["entry","global-options"]}}},"delvlan":{"name":"delvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","do":{"request":{"value":113,"attributes":["entry"]}}},"getvlan":{"name":"getvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","dump":{"request":{"value":114,"attributes":[]},"reply":{"value":112,"attributes":["entry","global-options"]}}}},"mcastGroups":{"rtnlgrp-link":1,"rtnlgrp-brvlan":33}}',
 );

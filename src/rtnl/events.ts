@@ -34,6 +34,18 @@ import {
   type RtNexthopOps,
 } from "../families/rt_nexthop.ts";
 import { AF_BRIDGE } from "./fdb.ts";
+import {
+  type BridgeVlanDbAttrs,
+  type BrVlanMsg,
+  rtBridge,
+  type RtBridgeOps,
+} from "../families/rt_bridge.ts";
+import {
+  type BridgeVlanChange,
+  RTM_VLAN,
+  RTNLGRP_BRVLAN,
+  toBridgeVlanChanges,
+} from "./vlan_events.ts";
 
 /** rtnetlink multicast groups, by the kernel's names (`RTNLGRP_LINK` is `RTNLGRP.LINK`). */
 export const RTNLGRP = {
@@ -46,18 +58,20 @@ export const RTNLGRP = {
   IPV6_ROUTE: 11,
   IPV6_RULE: rtRule.mcastGroups["rtnlgrp-ipv6-rule"],
   NEXTHOP: rtNexthop.mcastGroups["rtnlgrp-nexthop"],
+  BRVLAN: RTNLGRP_BRVLAN,
 } as const;
 
 /**
  * The kinds of event {@linkcode Rtnl.events} takes and yields, named as the
  * objects of `ip monitor` (and the `kind` of each {@linkcode RtnlEvent}),
  * with the groups each joins for IPv4 and for IPv6. "neighbour" is IP
- * neighbours, "fdb" the bridge FDB's entries (one kernel group carries both).
+ * neighbours, "fdb" the bridge FDB's entries (one kernel group carries both),
+ * "vlan" a vlan-filtering bridge's VLANs (`bridge monitor vlan`).
  *
  * @example
  * ```ts
  * import { RTNL_EVENT_GROUPS } from "./events.ts";
- * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour", "rule", "fdb", "nexthop"]
+ * Object.keys(RTNL_EVENT_GROUPS); // ["link", "address", "route", "neighbour", "rule", "fdb", "nexthop", "vlan"]
  * ```
  */
 export const RTNL_EVENT_GROUPS = {
@@ -68,6 +82,7 @@ export const RTNL_EVENT_GROUPS = {
   rule: { 4: [RTNLGRP.IPV4_RULE], 6: [RTNLGRP.IPV6_RULE] },
   fdb: { 4: [RTNLGRP.NEIGH], 6: [RTNLGRP.NEIGH] },
   nexthop: { 4: [RTNLGRP.NEXTHOP], 6: [RTNLGRP.NEXTHOP] },
+  vlan: { 4: [RTNLGRP.BRVLAN], 6: [RTNLGRP.BRVLAN] },
 } as const;
 
 /** A kind of rtnetlink event: a key of {@linkcode RTNL_EVENT_GROUPS}. */
@@ -82,6 +97,7 @@ export type RtnlEvent =
   | { kind: "rule"; action: "new" | "del"; rule: Rule }
   | { kind: "fdb"; action: "new" | "del"; entry: Neighbour }
   | { kind: "nexthop"; action: "new" | "del"; nexthop: Nexthop }
+  | { kind: "vlan"; action: "new" | "del"; vlan: BridgeVlanChange }
   | Overrun
   | { kind: "other"; type: number };
 
@@ -155,6 +171,7 @@ export function rtnlEvents(
       neigh: FamilyClient.attach<RtNeighOps>(rtNeigh, sock),
       rule: FamilyClient.attach<RtRuleOps>(rtRule, sock),
       nexthop: FamilyClient.attach<RtNexthopOps>(rtNexthop, sock),
+      bridge: FamilyClient.attach<RtBridgeOps>(rtBridge, sock),
     };
     try {
       for await (const m of sock.events()) {
@@ -201,6 +218,12 @@ export function rtnlEvents(
           // one group for both versions: a group or blackhole has no family
           if (family === undefined || nexthop.family === family || nexthop.family === 0) {
             yield { kind: "nexthop", action, nexthop };
+          }
+        } else if (t === RTM_VLAN.NEW || t === RTM_VLAN.DEL) {
+          const d = clients.bridge.decode(m) as Decoded<BrVlanMsg, BridgeVlanDbAttrs>;
+          const vlanAction = t === RTM_VLAN.NEW ? "new" : "del";
+          for (const vlan of toBridgeVlanChanges(d)) {
+            yield { kind: "vlan", action: vlanAction, vlan };
           }
         } else yield { kind: "other", type: t };
       }

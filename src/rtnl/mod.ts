@@ -34,6 +34,13 @@ export {
 } from "./client.ts";
 export { RouteView } from "./route_view.ts";
 export { type EventOptions, rtnlEvents } from "./events.ts";
+export {
+  type BridgeVlanChange,
+  type BridgeVlanState,
+  RTM_VLAN,
+  RTNLGRP_BRVLAN,
+  toBridgeVlanChanges,
+} from "./vlan_events.ts";
 export { createNetns, deleteNetns, listNetns, NETNS_DIR } from "./netns.ts";
 export {
   type LinkChange,

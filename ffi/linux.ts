@@ -162,8 +162,12 @@ export function buildSys(
     addrView.setUint32(8, groups, true);
   }
 
-  /** `open` into the namespace at `netnsPath`, then the thread back home. */
-  function inNetns(netnsPath: string, body: () => number): number {
+  /**
+   * `body` run by the thread inside the namespace at `netnsPath`, then the
+   * thread back home. When it cannot get back, nothing can be trusted after
+   * this: it throws (closing `body`'s result when that is a descriptor).
+   */
+  function inNetns(netnsPath: string, body: () => number, resultIsFd = false): number {
     const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     if (self < 0) return self;
     const target = ok(libc.open(netnsPath, O_RDONLY | O_CLOEXEC));
@@ -176,6 +180,7 @@ export function buildSys(
       r = body();
       if (libc.setns(self, CLONE_NEWNET) < 0) {
         const e = errno();
+        if (resultIsFd && r >= 0) libc.close(r);
         libc.close(target);
         libc.close(self);
         throw new Error(`setns back to the original netns failed: errno ${e}`);
@@ -213,29 +218,8 @@ export function buildSys(
     listDir: runtime.listDir,
     socket(protocol, type, netnsPath) {
       if (netnsPath === undefined) return openSocket(protocol, type);
-      const self = ok(libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-      if (self < 0) return self;
-      const target = ok(libc.open(netnsPath, O_RDONLY | O_CLOEXEC));
-      if (target < 0) {
-        libc.close(self);
-        return target;
-      }
-      let fd = ok(libc.setns(target, CLONE_NEWNET));
-      if (fd === 0) {
-        fd = openSocket(protocol, type);
-        if (libc.setns(self, CLONE_NEWNET) < 0) {
-          // The thread would stay in the wrong namespace: nothing can be
-          // trusted after this, so fail loudly rather than go on.
-          const e = errno();
-          if (fd >= 0) libc.close(fd);
-          libc.close(target);
-          libc.close(self);
-          throw new Error(`setns back to the original netns failed: errno ${e}`);
-        }
-      }
-      libc.close(target);
-      libc.close(self);
-      return fd;
+      // the thread opens the socket inside the namespace and comes back home
+      return inNetns(netnsPath, () => openSocket(protocol, type), true);
     },
     ...(libc.bpf && runtime.address
       ? {

@@ -19,20 +19,11 @@
 import { parseAddress } from "../address.ts";
 import type { Attrs } from "../ynl/codec.ts";
 import type { AttrSpec, FamilySpec, OpSpec } from "../ynl/schema.ts";
-import { own } from "../ynl/schema.ts";
+import { own, SCALAR_SIZES } from "../ynl/schema.ts";
 import { YnlViewError } from "../ynl/ynl_view.ts";
 import { hint } from "../suggest.ts";
 
-const SIZES: Record<string, number> = {
-  u8: 1,
-  s8: 1,
-  u16: 2,
-  s16: 2,
-  u32: 4,
-  s32: 4,
-  u64: 8,
-  s64: 8,
-};
+const SIZES = SCALAR_SIZES;
 const WIDE = new Set(["u64", "s64", "uint", "sint"]);
 
 function hexBytes(s: string): Uint8Array {

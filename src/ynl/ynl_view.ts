@@ -17,7 +17,7 @@
 import { AttributeDecoder } from "../attribute.ts";
 import { formatAddress } from "../address.ts";
 import type { AttrSpec, EnumSpec, FamilySpec, MemberSpec, OpSpec } from "./schema.ts";
-import { own } from "./schema.ts";
+import { own, SCALAR_SIZES } from "./schema.ts";
 import { PySet } from "./pyvalue.ts";
 
 /** The error ynl raises (a `YnlException`) where it cannot decode. */
@@ -51,16 +51,7 @@ function namesOf(f: FamilySpec, set: string): Record<string, AttrSpec> | undefin
   return m;
 }
 
-const SIZES: Record<string, number> = {
-  u8: 1,
-  s8: 1,
-  u16: 2,
-  s16: 2,
-  u32: 4,
-  s32: 4,
-  u64: 8,
-  s64: 8,
-};
+const SIZES = SCALAR_SIZES;
 
 function readScalar(b: Uint8Array, at: number, kind: string, be: boolean): number | bigint {
   const size = SIZES[kind];

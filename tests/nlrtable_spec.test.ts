@@ -12,6 +12,7 @@ import { nlrtable } from "../src/families/nlrtable.ts";
 import { SCALAR_SIZES } from "../src/ynl/schema.ts";
 import { fetchSpecs } from "../tools/fetch_specs.ts";
 import { MODULE_SPECS } from "../tools/generate.ts";
+import { requirePython } from "./helpers/tools.ts";
 
 const read = (p: string) => Deno.readTextFile(new URL(`../kmod/${p}`, import.meta.url));
 const header = await read("nlrtable.h");
@@ -64,6 +65,7 @@ Deno.test({
   ignore: Deno.uid() !== 0 && Deno.env.get("CI") !== "true",
   async fn() {
     const specs = await fetchSpecs();
+    await requirePython("yaml", "jsonschema"); // the kernel's ynl library imports both
     const out = await new Deno.Command("python3", {
       args: [
         `${specs}/../../../tools/net/ynl/pyynl/cli.py`,
@@ -105,6 +107,7 @@ Deno.test({
   ignore: Deno.uid() !== 0 && Deno.env.get("CI") !== "true",
   async fn() {
     const specs = await fetchSpecs();
+    await requirePython("yaml", "jsonschema"); // the kernel's ynl library imports both
     const out = await new Deno.Command("python3", {
       args: [
         "-c",

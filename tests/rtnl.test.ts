@@ -276,6 +276,7 @@ Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a
     "rule",
     "fdb",
     "nexthop",
+    "vlan",
   ]);
   const message = (kind: string) => {
     try {
@@ -288,7 +289,7 @@ Deno.test("Rtnl.events(): its kinds are the kinds it yields; a misspelt one is a
   };
   assert.equal(
     message("adress"),
-    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour, rule, fdb, nexthop',
+    'Rtnl.events: unknown event kind "adress" (did you mean "address"?); valid: link, address, route, neighbour, rule, fdb, nexthop, vlan',
   );
   assert.match(message("neigh"), /did you mean "neighbour"\?/);
   assert.match(message("ipv4-route"), /unknown event kind "ipv4-route".*valid: link, address/);

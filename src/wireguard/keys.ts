@@ -144,7 +144,11 @@ export async function publicKeyOf(privateKey: string): Promise<string> {
   const subtle = crypto.subtle;
   const priv = await subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, ["deriveBits"]);
   const base = await subtle.importKey("raw", BASE_POINT, { name: "X25519" }, false, []);
-  const bits = await subtle.deriveBits({ name: "X25519", public: base } as Algorithm, priv, 256);
+  // X25519's parameters; typed loosely: not every TypeScript lib names the type (Node's has no DOM)
+  const params = { name: "X25519", public: base } as unknown as Parameters<
+    typeof subtle.deriveBits
+  >[0];
+  const bits = await subtle.deriveBits(params, priv, 256);
   return encodeKey(new Uint8Array(bits));
 }
 

@@ -38,3 +38,34 @@ export function requireTools(...tools: string[]): Promise<void> {
   installing = next.catch(() => {});
   return next;
 }
+
+/** Python modules tests import, by the Debian package that has them. */
+const PYTHON_PACKAGES: Readonly<Record<string, string>> = {
+  yaml: "python3-yaml",
+  jsonschema: "python3-jsonschema",
+};
+
+/**
+ * Makes sure `python3` (the one on PATH) imports every module in `modules`,
+ * installing Debian's packages for the missing ones as root.
+ */
+export async function requirePython(...modules: string[]): Promise<void> {
+  await requireTools("python3");
+  const imports = async (m: string) =>
+    (await new Deno.Command("python3", { args: ["-c", `import ${m}`], stderr: "null" }).output())
+      .success;
+  const missing: string[] = [];
+  for (const m of modules) if (!await imports(m)) missing.push(m);
+  if (missing.length === 0) return;
+  const next = installing.then(() =>
+    aptInstall(
+      missing.map((m) => PYTHON_PACKAGES[m] ?? `python3-${m}`),
+      (s) => console.error(`[tools] ${s}`),
+    )
+  );
+  installing = next.catch(() => {});
+  await next;
+  for (const m of missing) {
+    if (!await imports(m)) throw new Error(`python3 still cannot import ${m} after installing it`);
+  }
+}

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { nameOf } from "../tables.ts";
 import { parseAck } from "../ack.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { NLMSG } from "../constants.ts";
@@ -200,8 +201,7 @@ function locate(
 }
 
 function nameIn(set: Readonly<Record<string, number>>, type: number): string {
-  for (const [k, v] of Object.entries(set)) if (v === type) return k;
-  return `type ${type}`;
+  return nameOf(set, type) ?? `type ${type}`;
 }
 
 function setOf(type: number): Readonly<Record<string, number>> | undefined {

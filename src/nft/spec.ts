@@ -157,43 +157,5 @@ export {
   VERDICT_CODE,
 } from "../families/nftables.ts";
 
-/**
- * The name of `value` in `table`, or undefined.
- *
- * @example
- * ```ts
- * import { CMP_OPS, nameOf } from "./spec.ts";
- * nameOf(CMP_OPS, 1); // "neq"
- * ```
- */
-export function nameOf<T extends Readonly<Record<string, number>>>(
-  table: T,
-  value: number,
-): (keyof T & string) | undefined {
-  for (const [k, v] of Object.entries(table)) if (v === value) return k as keyof T & string;
-  return undefined;
-}
-
-/**
- * The names of the bits set in `value` (flags tables); unknown bits as numbers.
- *
- * @example
- * ```ts
- * import { flagNames, SET_FLAGS } from "./spec.ts";
- * flagNames(SET_FLAGS, 0x14); // ["interval", "timeout"]
- * ```
- */
-export function flagNames<T extends Readonly<Record<string, number>>>(
-  table: T,
-  value: number,
-): (keyof T & string)[] {
-  const out: (keyof T & string)[] = [];
-  let rest = value >>> 0;
-  for (const [k, v] of Object.entries(table)) {
-    if (v !== 0 && (rest & v) === v) {
-      out.push(k as keyof T & string);
-      rest = (rest & ~v) >>> 0;
-    }
-  }
-  return out;
-}
+// The lookups of names by number every decoder shares.
+export { flagNames, nameOf } from "../tables.ts";

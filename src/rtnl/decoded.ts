@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { flagNames } from "../tables.ts";
 import type { Decoded } from "../ynl/family.ts";
 import type { AddrAttrs, Ifaddrmsg } from "../families/rt_addr.ts";
 import type { Ifinfomsg, LinkAttrs, RtnlLinkStats64 } from "../families/rt_link.ts";
@@ -24,10 +25,6 @@ import {
 } from "./routes.ts";
 
 const IFF_UP = 1;
-
-function bitNames(table: Readonly<Record<string, number>>, bits: number): string[] {
-  return Object.entries(table).filter(([, b]) => (bits & b) !== 0).map(([n]) => n);
-}
 
 function u32be(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -265,9 +262,9 @@ export function toNeighbour(d: Decoded<Ndmsg, NeighbourAttrs>): Neighbour {
     state: h.ndmState ?? 0,
     dst: a.dst,
     lladdr: a.lladdr,
-    stateNames: bitNames(NUD_STATE, h.ndmState ?? 0),
+    stateNames: flagNames(NUD_STATE, h.ndmState ?? 0),
     flags: h.ndmFlags ?? 0,
-    flagNames: bitNames(NTF_FLAGS, h.ndmFlags ?? 0),
+    flagNames: flagNames(NTF_FLAGS, h.ndmFlags ?? 0),
     vlan: a.vlan,
     vni: a.vni,
     master: a.master,

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { nameOf } from "../tables.ts";
 import { parseAddress, parseMac } from "../address.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { MessageWriter } from "../writer.ts";
@@ -274,9 +275,7 @@ export async function linkRequest(
 }
 
 function nameIn(table: Readonly<Record<string, number>>, n: number | undefined) {
-  if (n === undefined) return undefined;
-  for (const [k, v] of Object.entries(table)) if (v === n) return k;
-  return String(n);
+  return n === undefined ? undefined : nameOf(table, n) ?? String(n);
 }
 
 function extra<T>(kind: string, data: unknown): T {

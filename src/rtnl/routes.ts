@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { nameOf as tableName } from "../tables.ts";
 import { AttributeDecoder } from "../attribute.ts";
 import { ParseError } from "../errors.ts";
 import { MessageWriter } from "../writer.ts";
@@ -165,8 +166,7 @@ export function encodeMultipath(hops: readonly NextHopSpec[]): Uint8Array {
 
 /** The name of a number in one of the tables above, or the number itself as text. */
 export function nameOf(table: Readonly<Record<string, number>>, n: number): string {
-  for (const [k, v] of Object.entries(table)) if (v === n) return k;
-  return String(n);
+  return tableName(table, n) ?? String(n);
 }
 
 /** Route metrics as the generated rt-route `rta-metrics` set has them (mtu, advmss, ...). */

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { formatMac } from "../address.ts";
+import { formatMac, parseMac } from "../address.ts";
+import { flagNames, nameOf } from "../tables.ts";
 import { NetlinkError, Overrun } from "../errors.ts";
 import type { DumpOptions, OpenOptions, RequestOptions, WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
@@ -63,11 +64,6 @@ const IFTYPES = Object.fromEntries(Object.entries(IFTYPE).map(([k, v]) => [v, k]
   Iftype
 >;
 const COMMAND_NAMES = Object.fromEntries(Object.entries(COMMANDS).map(([k, v]) => [v, k]));
-
-function nameOf<T extends string>(table: Record<string, number>, n: number, what: string): T {
-  for (const [k, v] of Object.entries(table)) if (v === n) return k as T;
-  return `${what}-${n}` as T;
-}
 
 function iftypeValue(type: Iftype): number {
   const v = Object.hasOwn(IFTYPE, type) ? IFTYPE[type] : undefined;
@@ -172,7 +168,7 @@ export class Wifi implements AsyncDisposable {
     options: RequestOptions = {},
   ): Promise<WifiInterface> {
     const attrs: Nl80211Attrs = { wiphy: init.wiphy, ifname: name, iftype: iftypeValue(init.type) };
-    if (init.mac !== undefined) attrs.mac = macBytes(init.mac);
+    if (init.mac !== undefined) attrs.mac = parseMac(init.mac);
     const [r] = await this.client.do("new-interface", { attrs }, options);
     return r ? toIface(r) : await this.interface(name);
   }
@@ -244,7 +240,7 @@ export class Wifi implements AsyncDisposable {
       if (b.capability !== undefined) bss.capability = b.capability;
       if (b.seenMsAgo !== undefined) bss.seenMsAgo = b.seenMsAgo;
       if (b.status !== undefined) {
-        bss.status = nameOf<NonNullable<Bss["status"]>>(BSS_STATUS, b.status, "status");
+        bss.status = nameOf(BSS_STATUS, b.status) ?? `status-${b.status}`;
       }
       out.push(bss);
     }
@@ -278,17 +274,17 @@ export class Wifi implements AsyncDisposable {
     const attrs: Nl80211Attrs = wiphy === undefined ? {} : { wiphy };
     const [r] = await this.client.do("get-reg", { attrs }, options);
     const a = r?.attrs ?? {};
+    const dfs = a.dfsRegion ?? 0;
     return {
       alpha2: a.regAlpha2 ?? "",
-      dfsRegion: nameOf<RegDomain["dfsRegion"]>(DFS_REGIONS, a.dfsRegion ?? 0, "dfs"),
+      dfsRegion: nameOf(DFS_REGIONS, dfs) ?? `dfs-${dfs}`,
       rules: (a.regRules ?? []).map((x) => ({
         startKhz: x.freqRangeStart ?? 0,
         endKhz: x.freqRangeEnd ?? 0,
         maxBandwidthKhz: x.freqRangeMaxBw ?? 0,
         maxAntennaGain: x.powerRuleMaxAntGain ?? 0,
         maxEirp: x.powerRuleMaxEirp ?? 0,
-        flags: Object.entries(REG_RULE_FLAGS)
-          .filter(([, bit]) => ((x.regRuleFlags ?? 0) & bit) !== 0).map(([k]) => k),
+        flags: flagNames(REG_RULE_FLAGS, x.regRuleFlags ?? 0),
       })),
     };
   }
@@ -302,7 +298,7 @@ export class Wifi implements AsyncDisposable {
     const frequency = ap.frequency ?? 2412;
     const interval = ap.interval ?? 100;
     const { head, tail } = beacon({
-      bssid: macBytes(i.mac),
+      bssid: parseMac(i.mac),
       ssid: ap.ssid,
       channel: channelOf(frequency),
       interval,
@@ -343,7 +339,7 @@ export class Wifi implements AsyncDisposable {
     const attrs: Nl80211Attrs = { ifindex, ssid, wiphyFreq: ibss.frequency, wiphyChannelType: 0 };
     // a fixed BSSID: every member is in the same cell at once, no merge to wait for
     if (ibss.bssid !== undefined) {
-      Object.assign(attrs, { mac: macBytes(ibss.bssid), freqFixed: true });
+      Object.assign(attrs, { mac: parseMac(ibss.bssid), freqFixed: true });
     }
     await this.client.do("join-ibss", { attrs }, options);
   }
@@ -402,12 +398,4 @@ function toIface(r: Decoded<unknown, Nl80211Attrs>): WifiInterface {
     wdev: BigInt(a.wdev ?? 0),
     mac: a.mac ? formatMac(a.mac) : "",
   };
-}
-
-function macBytes(mac: string): Uint8Array {
-  const parts = mac.split(":");
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-f]{2}$/i.test(p))) {
-    throw new TypeError(`not a MAC address: ${mac}`);
-  }
-  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }

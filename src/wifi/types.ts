@@ -70,8 +70,8 @@ export interface Bss {
   capability?: number;
   /** Milliseconds since it was last seen. */
   seenMsAgo?: number;
-  /** Our relation to it, when there is one. */
-  status?: "authenticated" | "associated" | "ibss-joined";
+  /** Our relation to it, when there is one (`status-N` for a value nl80211 does not name). */
+  status?: "authenticated" | "associated" | "ibss-joined" | `status-${number}`;
 }
 
 /** A station (peer) of an interface (what `iw dev X station dump` lists). */
@@ -114,8 +114,8 @@ export interface RegRule {
 export interface RegDomain {
   /** Its country ("00" for the world domain). */
   alpha2: string;
-  /** Its DFS region. */
-  dfsRegion: "unset" | "fcc" | "etsi" | "jp";
+  /** Its DFS region (`dfs-N` for a value nl80211 does not name). */
+  dfsRegion: "unset" | "fcc" | "etsi" | "jp" | `dfs-${number}`;
   /** Its rules. */
   rules: RegRule[];
 }

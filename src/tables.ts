@@ -1,0 +1,48 @@
+/**
+ * Reading numbers back as names through the generated `const` tables
+ * (`{ unicast: 1, local: 2, ... }`): the one lookup every decoder shares.
+ *
+ * @module
+ */
+
+/**
+ * The name of `value` in `table`, or undefined when the table has none.
+ *
+ * @example
+ * ```ts
+ * import { nameOf } from "./tables.ts";
+ * nameOf({ eq: 0, neq: 1 }, 1); // "neq"
+ * ```
+ */
+export function nameOf<T extends Readonly<Record<string, number>>>(
+  table: T,
+  value: number,
+): (keyof T & string) | undefined {
+  for (const [k, v] of Object.entries(table)) if (v === value) return k as keyof T & string;
+  return undefined;
+}
+
+/**
+ * The names of the flags of `table` set in `value` (each one's bits all
+ * set), in the table's order; bits no flag names are left out.
+ *
+ * @example
+ * ```ts
+ * import { flagNames } from "./tables.ts";
+ * flagNames({ up: 1, broadcast: 2, loopback: 8 }, 3); // ["up", "broadcast"]
+ * ```
+ */
+export function flagNames<T extends Readonly<Record<string, number>>>(
+  table: T,
+  value: number,
+): (keyof T & string)[] {
+  const out: (keyof T & string)[] = [];
+  let rest = value >>> 0;
+  for (const [k, v] of Object.entries(table)) {
+    if (v !== 0 && (rest & v) === v) {
+      out.push(k as keyof T & string);
+      rest = (rest & ~v) >>> 0;
+    }
+  }
+  return out;
+}

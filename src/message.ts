@@ -176,6 +176,33 @@ export function retarget(
 }
 
 /**
+ * {@linkcode retarget} for a header already read: `m` in place at the
+ * kernel's unicast message at `offset` with these header fields.
+ */
+export function lendPart(
+  m: Message,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  type: number,
+  flags: number,
+  seq: number,
+  portId: number,
+): Message {
+  const w = m as { -readonly [K in keyof Message]: Message[K] };
+  w.data = data;
+  w.offset = offset;
+  w.length = length;
+  w.sender = 0;
+  w.group = 0;
+  w.type = type;
+  w.flags = flags;
+  w.seq = seq;
+  w.portId = portId;
+  return m;
+}
+
+/**
  * Validates the header at `off` (enough bytes for it, `nlmsg_len` at least a
  * header and within `end`) and returns `nlmsg_len`.
  */

@@ -199,6 +199,25 @@ export class Pump {
   }
 
   /**
+   * A dump's usual parts, taken without the general parse and route: hands
+   * `take` each message for `inbox` that {@linkcode DatagramReader.takeParts}
+   * takes, reading on (a batch at a time) while they are queued. Returns
+   * when anything else comes (left for {@linkcode Pump.takeNow}: the DONE,
+   * an error, another consumer's message, nothing queued).
+   */
+  takeParts(inbox: Inbox, keep: boolean, take: (m: Message) => void): void {
+    const reader = this.reader;
+    const batch = reader.batch;
+    for (;;) {
+      if (inbox.size || inbox.error || this.#closed || reader.lending) return;
+      if (!reader.takeParts(inbox.seq, this.portId, keep, take)) return;
+      const n = reader.receive(batch);
+      if (n > 0) reader.open();
+      else if (n === -EAGAIN || !(n === -EINTR || this.#receiveFailed(n, batch))) return;
+    }
+  }
+
+  /**
    * Closes: requests and dumps in flight get {@linkcode ClosedError},
    * waiting consumers wake; resolves once no poll watches the descriptors.
    */

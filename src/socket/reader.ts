@@ -8,13 +8,16 @@
  *
  * @module
  */
-import { align4, readU32, view } from "../bytes.ts";
-import { NLMSG_HDRLEN } from "../constants.ts";
+import { align4, LITTLE_ENDIAN as LE, readU32, view } from "../bytes.ts";
+import { NLM_F, NLMSG, NLMSG_HDRLEN } from "../constants.ts";
 import { type ParseError, TruncatedError } from "../errors.ts";
-import { checkHeader, Message, retarget } from "../message.ts";
+import { checkHeader, lendPart, Message, retarget } from "../message.ts";
 import type { Receiver, Sys } from "../sys.ts";
 
 const MSG_TRUNC = 0x20;
+// Plain numbers in the hot loop (a property load per message otherwise).
+const { MULTI, DUMP_INTR } = NLM_F;
+const { MIN_TYPE } = NLMSG;
 const BLOCK_SIZE = 64 * 1024;
 
 /** How a {@linkcode DatagramReader} reads. */
@@ -198,6 +201,59 @@ export class DatagramReader {
       return retarget(this.#lent, data, off, len, this.#sender, this.#group);
     }
     return new Message(data, off, len, this.#sender, this.#group);
+  }
+
+  /**
+   * Hands `take` each message, from the cursor on, that is a plain part of
+   * dump `seq` of port `portId`: whole, from the kernel, unicast, a
+   * family's message flagged NLM_F_MULTI and not NLM_F_DUMP_INTR (what
+   * {@linkcode ReplyCollector.judge} calls a reply and nothing more), on
+   * through the datagrams read so far. Each is lent (valid while `take`
+   * runs) unless `keep`: then each is owned (the datagram's rest is copied
+   * out once). Stops before any other message, which is left for
+   * {@linkcode DatagramReader.parse}, and when `take` read on itself (a
+   * reentrant request); returns true when every datagram read was taken.
+   */
+  takeParts(seq: number, portId: number, keep: boolean, take: (m: Message) => void): boolean {
+    if (this.#raw) return false;
+    const lending = this.#lending;
+    this.#lending = true;
+    try {
+      for (;;) {
+        if (this.#sender !== 0 || this.#group !== 0) return false;
+        if (keep && !this.#owned) this.#copyOut(this.#off);
+        const data = this.#data;
+        const end = this.#end;
+        const lend = !this.#owned && !lending;
+        const v = new DataView(data.buffer, data.byteOffset, end);
+        let off = this.#off;
+        while (off < end) {
+          const len = end - off >= NLMSG_HDRLEN ? v.getUint32(off, LE) : 0;
+          if (len < NLMSG_HDRLEN || len > end - off) return false;
+          const type = v.getUint16(off + 4, LE);
+          const flags = v.getUint16(off + 6, LE);
+          const port = v.getUint32(off + 12, LE);
+          if (
+            type < MIN_TYPE || (flags & (MULTI | DUMP_INTR)) !== MULTI ||
+            v.getUint32(off + 8, LE) !== seq || (port !== portId && port !== 0)
+          ) return false;
+          const next = off + align4(len);
+          this.#off = next;
+          take(
+            lend
+              ? lendPart(this.#lent, data, off, len, type, flags, seq, port)
+              : new Message(data, off, len, 0, 0),
+          );
+          if (this.#off !== next || this.#data !== data) return false;
+          off = next;
+        }
+        // a cut datagram's error went to its owner: it takes that first
+        if (!this.nextDatagram()) return true;
+        if (this.#off >= this.#end) return false;
+      }
+    } finally {
+      this.#lending = lending;
+    }
   }
 
   /** The rest of the datagram is skipped: its message at `off` is malformed. */

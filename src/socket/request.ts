@@ -139,6 +139,7 @@ function finish<T>(pump: Pump, call: Call<T>): Replies<T> {
   const signal = call.limit.signal;
   try {
     for (;;) {
+      takeParts(pump, call);
       const m = pump.takeNow(inbox, signal, true);
       if (m === null) return finishLater(pump, call);
       if (accept(pump, reply, m)) {
@@ -159,6 +160,7 @@ async function finishLater<T>(pump: Pump, call: Call<T>): Replies<T> {
   try {
     let m: Message | undefined | null = await pump.takeLater(inbox, signal);
     while (!accept(pump, reply, m)) {
+      takeParts(pump, call);
       m = pump.takeNow(inbox, signal, true);
       if (m === null) m = await pump.takeLater(inbox, signal);
     }
@@ -166,6 +168,21 @@ async function finishLater<T>(pump: Pump, call: Call<T>): Replies<T> {
   } finally {
     end(pump, call);
   }
+}
+
+/**
+ * A dump's usual parts, straight into its reply: each is a reply and not
+ * the last (see {@linkcode Pump.takeParts}), so no judging is needed.
+ */
+function takeParts<T>(pump: Pump, call: Call<T>): void {
+  if (!call.inbox.isDump) return;
+  const reply = call.reply;
+  const map = reply.map;
+  pump.takeParts(
+    call.inbox,
+    map === undefined,
+    map ? (m) => reply.add(map(m)) : (m) => reply.add(m),
+  );
 }
 
 /** Takes one reply into `reply`; true once the request is answered. */

@@ -11,7 +11,8 @@
  *
  * With `--c LIB` (c/dump.c built as a shared object), C dumps run in this
  * same process, alternating with the library's, and each line is
- * "c streamed mapped" in ms.
+ * "c streamed mapped view" in ms (view: mapped, reading dst through a
+ * Uint8Array view rather than at `dstAt`).
  *
  *     deno run --allow-ffi bench/dump.ts <dumps> [--map | --generic | --c LIB] [--rss]
  */
@@ -30,11 +31,17 @@ w.buffer[w.fixed(12)] = 2; // AF_INET
 const request = w.finish().slice();
 const rtnl = generic ? (await import("../src/rtnl/client.ts")).Rtnl.open() : undefined;
 let checksum = 0;
-const sum = (r: RouteView) => (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
-const mapped = { map: (m: ConstructorParameters<typeof RouteView>[0]) => sum(new RouteView(m)) };
+// dst's first byte, read where it is, as c/dump.c reads it through its pointer
+const sum = (r: RouteView) =>
+  (r.oif ?? 0) + r.dstLength + (r.dstAt < 0 ? 0 : r.message.data[r.dstAt]);
+// the same through a Uint8Array view of dst (an allocation per route)
+const sumView = (r: RouteView) => (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
+type M = ConstructorParameters<typeof RouteView>[0];
+const mapped = { map: (m: M) => sum(new RouteView(m)) };
+const mappedView = { map: (m: M) => sumView(new RouteView(m)) };
 
 /** One dump in the given mode: [ms, routes]. */
-async function dump(mode: "stream" | "map" | "generic"): Promise<[number, number]> {
+async function dump(mode: "stream" | "map" | "view" | "generic"): Promise<[number, number]> {
   const t0 = performance.now();
   let n = 0;
   if (mode === "generic") {
@@ -42,8 +49,8 @@ async function dump(mode: "stream" | "map" | "generic"): Promise<[number, number
       n++;
       checksum += (r.oif ?? 0) + r.dstLength + (r.dst?.[0] ?? 0);
     }
-  } else if (mode === "map") {
-    for (const s of await sock.request(request.slice(), mapped)) {
+  } else if (mode === "map" || mode === "view") {
+    for (const s of await sock.request(request.slice(), mode === "map" ? mapped : mappedView)) {
       n++;
       checksum += s;
     }
@@ -64,8 +71,13 @@ if (cLib) {
     if (cMs < 0) throw new Error("the C reference failed");
     const [streamed, n1] = await dump("stream");
     const [mapMs, n2] = await dump("map");
-    if (n1 !== Number(count[0]) || n2 !== n1) throw new Error(`${count[0]} ${n1} ${n2} routes`);
-    console.log(`${cMs.toFixed(3)} ${streamed.toFixed(3)} ${mapMs.toFixed(3)}`);
+    const [viewMs, n3] = await dump("view");
+    if (n1 !== Number(count[0]) || n2 !== n1 || n3 !== n1) {
+      throw new Error(`${count[0]} ${n1} ${n2} ${n3} routes`);
+    }
+    console.log(
+      `${cMs.toFixed(3)} ${streamed.toFixed(3)} ${mapMs.toFixed(3)} ${viewMs.toFixed(3)}`,
+    );
   }
   c.close();
 } else {

@@ -147,3 +147,27 @@ Deno.test("a foreign sender's message with the dump's number is dropped", opts, 
   assert.deepEqual(await sock.request(getAll(), { map: numberOf }), range(60));
   assert.equal(sock.stats.foreignDropped, 1);
 });
+
+Deno.test("dump() streams many datagrams' parts, each kept", opts, async () => {
+  using sys = new FakeKernel((req) => req.message.type === GET ? parts(req, 300) : []);
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys, batch: 3 });
+  const kept: Message[] = [];
+  for await (const m of sock.dump(getAll())) kept.push(m);
+  await sock.request(getAll(), { map: numberOf }); // reuses the receive buffer
+  assert.deepEqual(kept.map(numberOf), range(300));
+});
+
+Deno.test("a request from dump()'s loop body: both answered, in order", opts, async () => {
+  using sys = new FakeKernel((req) =>
+    req.message.type === GET ? parts(req, 120) : [reply(req, PING, payload(999))]
+  );
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys, batch: 2 });
+  const seen: number[] = [];
+  let inner: number[] = [];
+  for await (const m of sock.dump(getAll())) {
+    seen.push(numberOf(m));
+    if (seen.length === 5) inner = await sock.request(ping(), { map: numberOf });
+  }
+  assert.deepEqual(seen, range(120));
+  assert.deepEqual(inner, [999]);
+});

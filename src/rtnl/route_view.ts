@@ -122,17 +122,46 @@ export class RouteView {
   get table(): number {
     return this.#u32(this.#table) ?? this.#b[this.#h + 4];
   }
-  /** Destination (absent for a default route): a view of the message's bytes. */
+  /**
+   * Destination (absent for a default route): a view of the message's
+   * bytes, made at each call ({@linkcode RouteView.dstAt} reads the bytes
+   * without one).
+   */
   get dst(): Uint8Array | undefined {
     return this.#bytes(this.#dst);
   }
-  /** Gateway: a view of the message's bytes. */
+  /** Gateway: a view of the message's bytes, made at each call. */
   get gateway(): Uint8Array | undefined {
     return this.#bytes(this.#gw);
   }
-  /** Preferred source: a view of the message's bytes. */
+  /** Preferred source: a view of the message's bytes, made at each call. */
   get prefsrc(): Uint8Array | undefined {
     return this.#bytes(this.#prefsrc);
+  }
+  /**
+   * Where the destination's bytes start in `message.data`, or -1 when
+   * there is none: what a C program holds as the attribute's payload
+   * pointer. A view costs an allocation per route, about as much as the
+   * rest of the route's decoding; this costs nothing. The address is 4
+   * bytes long for AF_INET, 16 for AF_INET6.
+   *
+   * @example
+   * ```ts ignore
+   * import { RouteView } from "./route_view.ts";
+   * declare const r: RouteView;
+   * const firstOctet = r.dstAt < 0 ? undefined : r.message.data[r.dstAt];
+   * ```
+   */
+  get dstAt(): number {
+    return this.#dst < 0 ? -1 : this.#dst + 4;
+  }
+  /** Where the gateway's bytes start in `message.data`, or -1 (see {@linkcode RouteView.dstAt}). */
+  get gatewayAt(): number {
+    return this.#gw < 0 ? -1 : this.#gw + 4;
+  }
+  /** Where the preferred source's bytes start in `message.data`, or -1 (see {@linkcode RouteView.dstAt}). */
+  get prefsrcAt(): number {
+    return this.#prefsrc < 0 ? -1 : this.#prefsrc + 4;
   }
   /** Outgoing interface index. */
   get oif(): number | undefined {

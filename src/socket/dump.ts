@@ -75,6 +75,14 @@ export function stream<T>(
     }
   };
   const done = { value: undefined, done: true } as const;
+  // Unmapped, the usual parts of what is queued are taken in one go (owned),
+  // and handed out from here: see Pump.takeParts.
+  // Reused: what it holds past `count` is stale (one datagram's messages at most).
+  const taken: Message[] = [];
+  let head = 0, count = 0;
+  const keep = (m: Message) => {
+    taken[count++] = m;
+  };
   return {
     next: async () => {
       if (finished) return done;
@@ -85,6 +93,12 @@ export function stream<T>(
         // or close still ends it at the next call.
         if (pump.closed) throw new ClosedError();
         signal?.throwIfAborted();
+        if (head < count) return { value: taken[head++], done: false };
+        if (map === undefined) {
+          head = count = 0;
+          pump.takeParts(inbox!, true, false, keep);
+          if (count) return { value: taken[head++], done: false };
+        }
         for (;;) {
           let m = pump.takeNow(inbox!, signal, true);
           if (m === null) m = await pump.takeLater(inbox!, signal);

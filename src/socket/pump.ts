@@ -201,16 +201,19 @@ export class Pump {
   /**
    * A dump's usual parts, taken without the general parse and route: hands
    * `take` each message for `inbox` that {@linkcode DatagramReader.takeParts}
-   * takes, reading on (a batch at a time) while they are queued. Returns
-   * when anything else comes (left for {@linkcode Pump.takeNow}: the DONE,
-   * an error, another consumer's message, nothing queued).
+   * takes, reading on (a batch at a time) while they are queued; or, unless
+   * `across`, those of the next datagram that has any. Returns when
+   * anything else comes (left for {@linkcode Pump.takeNow}: the DONE, an
+   * error, another consumer's message, nothing queued).
    */
-  takeParts(inbox: Inbox, keep: boolean, take: (m: Message) => void): void {
+  takeParts(inbox: Inbox, keep: boolean, across: boolean, take: (m: Message) => void): void {
     const reader = this.reader;
     const batch = reader.batch;
     for (;;) {
       if (inbox.size || inbox.error || this.#closed || reader.lending) return;
-      if (!reader.takeParts(inbox.seq, this.portId, keep, take)) return;
+      const taken = reader.takeParts(inbox.seq, this.portId, keep, across, take);
+      if (taken < 0 || (taken > 0 && !across)) return;
+      if (!across && reader.nextDatagram()) continue;
       const n = reader.receive(batch);
       if (n > 0) reader.open();
       else if (n === -EAGAIN || !(n === -EINTR || this.#receiveFailed(n, batch))) return;

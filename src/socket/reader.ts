@@ -207,20 +207,28 @@ export class DatagramReader {
    * Hands `take` each message, from the cursor on, that is a plain part of
    * dump `seq` of port `portId`: whole, from the kernel, unicast, a
    * family's message flagged NLM_F_MULTI and not NLM_F_DUMP_INTR (what
-   * {@linkcode ReplyCollector.judge} calls a reply and nothing more), on
-   * through the datagrams read so far. Each is lent (valid while `take`
-   * runs) unless `keep`: then each is owned (the datagram's rest is copied
-   * out once). Stops before any other message, which is left for
-   * {@linkcode DatagramReader.parse}, and when `take` read on itself (a
-   * reentrant request); returns true when every datagram read was taken.
+   * {@linkcode ReplyCollector.judge} calls a reply and nothing more), to
+   * the end of the datagram, and on through the datagrams read so far
+   * when `across`. Each is lent (valid while `take` runs) unless `keep`:
+   * then each is owned (the datagram's rest is copied out once). Stops
+   * before any other message, left for {@linkcode DatagramReader.parse},
+   * and when `take` read on itself (a reentrant request): then -1. Else
+   * how many it took, every datagram read (or the one) being taken.
    */
-  takeParts(seq: number, portId: number, keep: boolean, take: (m: Message) => void): boolean {
-    if (this.#raw) return false;
+  takeParts(
+    seq: number,
+    portId: number,
+    keep: boolean,
+    across: boolean,
+    take: (m: Message) => void,
+  ): number {
+    if (this.#raw) return -1;
     const lending = this.#lending;
     this.#lending = true;
+    let taken = 0;
     try {
       for (;;) {
-        if (this.#sender !== 0 || this.#group !== 0) return false;
+        if (this.#sender !== 0 || this.#group !== 0) return -1;
         if (keep && !this.#owned) this.#copyOut(this.#off);
         const data = this.#data;
         const end = this.#end;
@@ -229,14 +237,14 @@ export class DatagramReader {
         let off = this.#off;
         while (off < end) {
           const len = end - off >= NLMSG_HDRLEN ? v.getUint32(off, LE) : 0;
-          if (len < NLMSG_HDRLEN || len > end - off) return false;
+          if (len < NLMSG_HDRLEN || len > end - off) return -1;
           const type = v.getUint16(off + 4, LE);
           const flags = v.getUint16(off + 6, LE);
           const port = v.getUint32(off + 12, LE);
           if (
             type < MIN_TYPE || (flags & (MULTI | DUMP_INTR)) !== MULTI ||
             v.getUint32(off + 8, LE) !== seq || (port !== portId && port !== 0)
-          ) return false;
+          ) return -1;
           const next = off + align4(len);
           this.#off = next;
           take(
@@ -244,12 +252,13 @@ export class DatagramReader {
               ? lendPart(this.#lent, data, off, len, type, flags, seq, port)
               : new Message(data, off, len, 0, 0),
           );
-          if (this.#off !== next || this.#data !== data) return false;
+          taken++;
+          if (this.#off !== next || this.#data !== data) return -1;
           off = next;
         }
+        if (!across || !this.nextDatagram()) return taken;
         // a cut datagram's error went to its owner: it takes that first
-        if (!this.nextDatagram()) return true;
-        if (this.#off >= this.#end) return false;
+        if (this.#off >= this.#end) return -1;
       }
     } finally {
       this.#lending = lending;

@@ -181,6 +181,7 @@ function takeParts<T>(pump: Pump, call: Call<T>): void {
   pump.takeParts(
     call.inbox,
     map === undefined,
+    true,
     map ? (m) => reply.add(map(m)) : (m) => reply.add(m),
   );
 }

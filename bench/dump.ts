@@ -11,8 +11,9 @@
  *
  * With `--c LIB` (c/dump.c built as a shared object), C dumps run in this
  * same process, alternating with the library's, and each line is
- * "c streamed mapped view" in ms (view: mapped, reading dst through a
- * Uint8Array view rather than at `dstAt`).
+ * "c streamed mapped view floor" in ms (view: mapped, reading dst
+ * through a Uint8Array view rather than at `dstAt`; floor: the same dump
+ * through Deno FFI with no library, headers walked).
  *
  *     deno run --allow-ffi bench/dump.ts <dumps> [--map | --generic | --c LIB] [--rss]
  */
@@ -63,6 +64,44 @@ async function dump(mode: "stream" | "map" | "view" | "generic"): Promise<[numbe
   return [performance.now() - t0, n];
 }
 
+/**
+ * The floor: the same dump read through Deno FFI with no library, its
+ * messages' headers walked and counted (the kernel's share and the
+ * runtime's, nothing else). [ms, routes].
+ */
+function floorDump(): [number, number] {
+  const t0 = performance.now();
+  const v = new DataView(floor.request.buffer);
+  v.setUint32(8, v.getUint32(8, true) + 1, true);
+  if (floor.sys.sendTo(floor.fd, floor.request, 0, 0) < 0) throw new Error("floor: send failed");
+  let n = 0;
+  for (;;) {
+    const k = floor.rx.receive(floor.fd, 16, true);
+    if (k === -11) continue;
+    if (k < 0) throw new Error(`floor: receive failed (${k})`);
+    for (let i = 0; i < k; i++) {
+      const d = floor.rx.slots[i];
+      const len = floor.rx.meta[i * 4];
+      const dv = new DataView(d.buffer, d.byteOffset, len);
+      for (let o = 0; o < len; o += (dv.getUint32(o, true) + 3) & ~3) {
+        if (dv.getUint16(o + 4, true) === 3) return [performance.now() - t0, n]; // DONE
+        n++;
+      }
+    }
+  }
+}
+const floor = await (async () => {
+  if (!cLib) return undefined!;
+  const { loadSys } = await import("../ffi/deno.ts");
+  const sys = loadSys();
+  const fd = sys.socket(NETLINK.ROUTE, 3 /* SOCK_RAW */);
+  if (fd < 0 || sys.bind(fd, 0) < 0 || sys.connect(fd) < 0) throw new Error("floor: socket");
+  sys.setInt(fd, 1, /* SOL_SOCKET */ 33, /* SO_RCVBUFFORCE */ 1 << 20);
+  const bytes = request.slice();
+  new DataView(bytes.buffer).setUint16(6, NLM_F.REQUEST | NLM_F.DUMP, true);
+  return { sys, fd, rx: sys.receiver(16, 32768), request: bytes };
+})();
+
 if (cLib) {
   const c = Deno.dlopen(cLib, { w1_dump: { parameters: ["buffer"], result: "f64" } });
   const count = new BigUint64Array(1);
@@ -72,12 +111,11 @@ if (cLib) {
     const [streamed, n1] = await dump("stream");
     const [mapMs, n2] = await dump("map");
     const [viewMs, n3] = await dump("view");
-    if (n1 !== Number(count[0]) || n2 !== n1 || n3 !== n1) {
-      throw new Error(`${count[0]} ${n1} ${n2} ${n3} routes`);
+    const [floorMs, n4] = floorDump();
+    if (n1 !== Number(count[0]) || n2 !== n1 || n3 !== n1 || n4 !== n1) {
+      throw new Error(`${count[0]} ${n1} ${n2} ${n3} ${n4} routes`);
     }
-    console.log(
-      `${cMs.toFixed(3)} ${streamed.toFixed(3)} ${mapMs.toFixed(3)} ${viewMs.toFixed(3)}`,
-    );
+    console.log([cMs, streamed, mapMs, viewMs, floorMs].map((x) => x.toFixed(3)).join(" "));
   }
   c.close();
 } else {

@@ -3,9 +3,10 @@
  * CLI call, `dump.ts link --json` on a small netns. Alternating rounds of
  * the reference (an empty script) and the call, both through `ip netns
  * exec`, medians of each; the target is the difference. Context rows split
- * the difference into what the runtime charges for `node:util` (the CLIs'
- * parseArgs), loading the modules the call needs, and the call itself.
- * Never asserts a time.
+ * the difference into loading the modules the call needs, then binding
+ * libc (`loadSys()`, the Deno.dlopen), and the call itself; and show what
+ * `node:util` alone would cost (the CLIs parse with src/cli/args.ts
+ * instead). Never asserts a time.
  *
  *     deno run -A bench/startup.ts [--rounds N]     (root: makes its own netns)
  *
@@ -63,6 +64,7 @@ export async function startupRows(
   const empty = `${out}/startup_empty.ts`;
   const nodeUtil = `${out}/startup_node_util.ts`;
   const imports = `${out}/startup_imports.ts`;
+  const bound = `${out}/startup_bound.ts`;
   await Deno.writeTextFile(empty, "\n");
   await Deno.writeTextFile(
     nodeUtil,
@@ -73,19 +75,26 @@ export async function startupRows(
     imports,
     `import "${here}../src/cli/usage.ts";\nawait import("${here}../src/cli/ip_json/show.ts");\n`,
   );
+  // the same, and libc bound as a socket's first use binds it
+  await Deno.writeTextFile(
+    bound,
+    `${await Deno.readTextFile(imports)}(await import("${here}../src/sys.ts")).loadSys();\n`,
+  );
   const dump = `${here}../src/cli/dump.ts`;
   const inNs = (script: string, ...args: string[]) =>
     wall("ip", ["netns", "exec", ns, deno, "run", "--allow-ffi", "--allow-read", script, ...args]);
   // warm Deno's module cache first: a first run transpiles
   await inNs(dump, "link", "--json");
   await inNs(imports);
+  await inNs(bound);
   await inNs(nodeUtil);
-  const e: number[] = [], d: number[] = [], u: number[] = [], m: number[] = [];
+  const e: number[] = [], d: number[] = [], u: number[] = [], m: number[] = [], b: number[] = [];
   for (let r = 0; r < rounds; r++) {
     e.push(await inNs(empty));
     d.push(await inNs(dump, "link", "--json"));
     u.push(await inNs(nodeUtil));
     m.push(await inNs(imports));
+    b.push(await inNs(bound));
   }
   const added = median(d) - median(e);
   return {
@@ -101,8 +110,12 @@ export async function startupRows(
     }],
     context: [
       { program: "the empty deno run itself (absolute, not added)", value: median(e) },
-      { program: "node:util parseArgs only (the runtime's share)", value: median(u) - median(e) },
+      {
+        program: "node:util parseArgs alone (what it would add; the CLIs use src/cli/args.ts)",
+        value: median(u) - median(e),
+      },
       { program: "dump.ts link's modules loaded, no socket", value: median(m) - median(e) },
+      { program: "the same and libc bound (loadSys)", value: median(b) - median(e) },
       { program: "dump.ts link --json", value: median(d) - median(e) },
     ],
   };

@@ -11,7 +11,7 @@
  *
  * Needs root (CAP_NET_ADMIN).
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../src/cli/args.ts";
 import { Conntrack, type ConntrackEntry, type ConntrackFilter } from "../src/conntrack/mod.ts";
 import { createNetns, deleteNetns } from "../src/rtnl/mod.ts";
 

@@ -12,7 +12,7 @@
  * Needs root and a kernel with WireGuard (`modprobe wireguard`); --keep
  * leaves the namespaces (wg-a, wg-b) for a look with `ip netns exec wg-a wg`.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../src/cli/args.ts";
 import { NetlinkError } from "../mod.ts";
 import { FamilyUnavailableError } from "../src/ynl/mod.ts";
 import { createNetns, deleteNetns, Rtnl } from "../src/rtnl/mod.ts";

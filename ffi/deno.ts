@@ -10,19 +10,15 @@
 import type { Sys } from "./sys.ts";
 import { BlockReceiver, buildSys, type Libc, pollBits, POLLIN } from "./linux.ts";
 
-const symbols = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  setsockopt: {
-    parameters: ["i32", "i32", "i32", "buffer", "u32"],
-    result: "i32",
-  },
-  getsockopt: {
-    parameters: ["i32", "i32", "i32", "buffer", "buffer"],
-    result: "i32",
-  },
+// Deno compiles a fast-call trampoline (Cranelift, ~0.2 ms) for every
+// function a Deno.dlopen binds, when it binds it: 27 of them were ~6 ms of a
+// CLI call's start-up (issue 20). So only what a socket's traffic calls per
+// message is bound that way, at load; the rest is called through
+// Deno.UnsafeFnPointer (no trampoline, a slower call, made a few times per
+// socket), each found on its first call.
+
+/** Called per message: bound with fast calls, at load. */
+const hot = {
   sendto: {
     parameters: ["i32", "buffer", "u32", "i32", "buffer", "u32"],
     result: "i32",
@@ -38,9 +34,25 @@ const symbols = {
     result: "i32",
   },
   poll: { parameters: ["buffer", "u32", "i32"], result: "i32", nonblocking: true },
-  eventfd: { parameters: ["u32", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+} as const;
+
+/** Called a few times per socket (setup, namespaces, tun, BPF): bound on first call. */
+const cold = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  setsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "u32"],
+    result: "i32",
+  },
+  getsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   setns: { parameters: ["i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -56,6 +68,30 @@ const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
+type Cold = typeof cold;
+type ColdFns = { [K in keyof Cold]: Deno.UnsafeFnPointer<Cold[K]>["call"] };
+
+/** The cold functions: addresses found at load, each made callable on its first call. */
+function coldFns(): ColdFns {
+  const names = Object.keys(cold) as (keyof Cold)[];
+  // statics of type "pointer" are the symbols' addresses: no trampoline
+  const addresses = Deno.dlopen(
+    "libc.so.6",
+    Object.fromEntries(
+      names.map((k) => [k, { name: "name" in cold[k] ? cold[k].name : k, type: "pointer" }]),
+    ) as Record<keyof Cold, { name: string; type: "pointer" }>,
+  ).symbols;
+  const out: Record<string, unknown> = {};
+  for (const k of names) {
+    let fn: Deno.UnsafeFnPointer<Deno.UnsafeCallbackDefinition> | undefined;
+    const definition = cold[k] as Deno.UnsafeCallbackDefinition;
+    out[k] = (...args: never[]) =>
+      (fn ??= new Deno.UnsafeFnPointer(addresses[k] as Deno.PointerObject<never>, definition))
+        .call(...args);
+  }
+  return out as ColdFns;
+}
+
 /** `SYS_bpf` by architecture (asm/unistd_64.h; aarch64's generic table). */
 const SYS_BPF = { x86_64: 321n, aarch64: 280n } as const;
 
@@ -68,7 +104,7 @@ function cString(text: string): Uint8Array {
 }
 
 function load(): Sys {
-  const raw = Deno.dlopen("libc.so.6", symbols).symbols;
+  const raw = { ...Deno.dlopen("libc.so.6", hot).symbols, ...coldFns() };
   const errnoView = new Deno.UnsafePointerView(raw.__errno_location()!);
   const errno = () => errnoView.getInt32();
   const nr = (SYS_BPF as Record<string, bigint>)[Deno.build.arch];

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../../src/cli/args.ts";
 import { aptInstall, which } from "./apt.ts";
 import { between, boot, kernelSplats } from "./boot.ts";
 import { GuestRoot } from "./initramfs.ts";

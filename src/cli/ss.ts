@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { type InetSocket, SockDiag, type TcpState, type UnixSocket } from "../diag/inet.ts";
 import { TCP_STATE } from "../families/sock_diag.ts";
 import { toJson } from "./json.ts";

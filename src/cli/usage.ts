@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type ArgOption, ArgsError, parseArgs, type ParsedArgs } from "./args.ts";
 import { NetlinkError, SyscallError } from "../errors.ts";
 import { nearest, unknownName } from "../suggest.ts";
 
@@ -27,15 +27,8 @@ export interface Cli {
   help: string;
 }
 
-/** An option as `parseArgs` takes it. */
-export interface OptionSpec {
-  /** "string" or "boolean". */
-  type: "string" | "boolean";
-  /** A one-letter alias. */
-  short?: string;
-  /** Its default. */
-  default?: string | boolean;
-}
+/** An option as {@linkcode parseCli} takes it (see src/cli/args.ts). */
+export type OptionSpec = ArgOption;
 
 /** What the runtime error's explanation may use. */
 export interface ErrorContext {
@@ -63,7 +56,7 @@ export function parseCli<const O extends Record<string, OptionSpec>>(
   options: O,
   maxPositionals: number,
   args: string[] = Deno.args,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>> {
+): ParsedArgs<O> {
   const end = args.indexOf("--");
   if ((end < 0 ? args : args.slice(0, end)).some((a) => a === "-h" || a === "--help")) {
     console.log(cli.help);
@@ -71,36 +64,27 @@ export function parseCli<const O extends Record<string, OptionSpec>>(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true });
   } catch (e) {
+    if (!(e instanceof ArgsError)) throw e;
     throw new UsageError(parseProblem(e, options));
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
   }
-  return parsed as ReturnType<
-    typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>
-  >;
+  return parsed;
 }
 
-function parseProblem(e: unknown, options: Record<string, OptionSpec>): string {
-  const code = (e as { code?: string }).code;
-  const text = e instanceof Error ? e.message : String(e);
-  const flag = /'(-[^' ]+)/.exec(text)?.[1] ?? "?";
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+function parseProblem(e: ArgsError, options: Record<string, OptionSpec>): string {
+  if (e.problem === "unknown-option" && e.flag.startsWith("--")) {
     const known = Object.entries(options).flatMap(([n, o]) => [
       `--${n}`,
       ...(o.short ? [`-${o.short}`] : []),
     ]);
-    const near = flag.startsWith("--") ? nearest(flag, known) : undefined;
-    return `unknown option ${flag}${near ? ` (did you mean ${near}?)` : ""}`;
+    const near = nearest(e.flag, known);
+    if (near) return `${e.message} (did you mean ${near}?)`;
   }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return /does not take/.test(text)
-      ? `option ${flag} takes no value`
-      : `option ${flag} needs a value`;
-  }
-  return text.split("\n")[0];
+  return e.message;
 }
 
 /**

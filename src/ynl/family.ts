@@ -21,8 +21,6 @@ import { hint } from "../suggest.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
-import { named } from "./names.ts";
-import { nlctrl } from "../families/nlctrl.ts";
 
 /** The generic netlink controller's fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
@@ -270,7 +268,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     try {
       return await this.socket.request(bytes, options);
     } catch (e) {
-      throw this.#named(e, op, bytes);
+      throw await this.#named(e, op, bytes);
     }
   }
 
@@ -301,7 +299,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     try {
       yield* this.socket.dump(bytes, options);
     } catch (e) {
-      throw this.#named(e, op, bytes);
+      throw await this.#named(e, op, bytes);
     }
   }
 
@@ -309,8 +307,10 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
    * A NetlinkError with its operation named (`RTM_NEWROUTE` for
    * rtnetlink, `ethtool linkinfo-get` for another family) and the attribute
    * its extended ACK points at, by the spec's name; anything else as is.
+   * The policy's reader (ynl names, the nlctrl spec) is loaded only here:
+   * a call that never fails never loads it (issue 20's start-up).
    */
-  #named(e: unknown, op: string, request: Uint8Array): unknown {
+  async #named(e: unknown, op: string, request: Uint8Array): Promise<unknown> {
     if (!(e instanceof NetlinkError)) return e;
     const operation = this.spec.protocol === "netlink-raw" && this.spec.protonum === 0
       ? `RTM_${op.toUpperCase()}`
@@ -333,6 +333,10 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     let policy: Record<string, unknown> | undefined;
     if (e.extAck.policy) {
       try {
+        const [{ named }, { nlctrl }] = await Promise.all([
+          import("./names.ts"),
+          import("../families/nlctrl.ts"),
+        ]);
         const ad = new AttributeDecoder(e.extAck.policy, 0);
         policy = named(nlctrl, "policy-attrs", decodeAttrs(nlctrl, "policy-attrs", ad));
       } catch {

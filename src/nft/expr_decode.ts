@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AttributeDecoder } from "../attribute.ts";
+import { AttributeDecoder } from "../attribute.ts";
 import {
   A,
   BITWISE_OPS,
@@ -18,7 +18,6 @@ import {
   LOG_FLAGS,
   LOG_LEVEL,
   META_KEYS,
-  nameOf,
   NAT_RANGE_FLAGS,
   NAT_TYPES,
   NFPROTO,
@@ -39,14 +38,79 @@ import type {
   RedirExpr,
 } from "./expr_types.ts";
 
+/** Each table's numbers back to names, built once (nameOf walks the table per call). */
+const reverse = new WeakMap<object, Map<number, string>>();
+
 function regNames<T extends Readonly<Record<string, number>>>(
   table: T,
   v: number,
   what: string,
 ): keyof T & string {
-  const name = nameOf(table, v);
+  let names = reverse.get(table);
+  if (!names) {
+    names = new Map();
+    // the first name of each number, as nameOf reads it
+    for (const [k, n] of Object.entries(table)) if (!names.has(n)) names.set(n, k);
+    reverse.set(table, names);
+  }
+  const name = names.get(v);
   if (name === undefined) return `${what}-${v}` as keyof T & string;
-  return name;
+  return name as keyof T & string;
+}
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/**
+ * An expression's data attributes by type, each read only when asked for
+ * (a rule's listing reads a few of each expression's attributes, and most
+ * are numbers: decoding each as a string and a nest as well cost more
+ * than the rest of the listing).
+ */
+class ExprData {
+  readonly #views: (Uint8Array | undefined)[] = [];
+
+  constructor(data: AttributeDecoder | undefined) {
+    if (data) { while (data.next()) this.#views[data.type] = data.value(); }
+  }
+
+  /** The value of a 1, 2 or 4-byte attribute (big-endian), if there is one. */
+  value(t: number): number | undefined {
+    const b = this.#views[t];
+    switch (b?.length) {
+      case 4:
+        return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+      case 1:
+        return b[0];
+      case 2:
+        return (b[0] << 8) | b[1];
+    }
+    return undefined;
+  }
+
+  has(t: number): boolean {
+    return this.value(t) !== undefined;
+  }
+
+  /** The value of an 8-byte attribute (big-endian), if there is one. */
+  big(t: number): bigint | undefined {
+    const b = this.#views[t];
+    if (b?.length !== 8) return undefined;
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
+  }
+
+  /** A string attribute, up to its NUL. */
+  string(t: number): string | undefined {
+    const b = this.#views[t];
+    if (!b) return undefined;
+    const nul = b.indexOf(0);
+    return utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+  }
+
+  nested(t: number): AttributeDecoder | undefined {
+    const b = this.#views[t];
+    return b ? new AttributeDecoder(b) : undefined;
+  }
 }
 
 /**
@@ -62,82 +126,69 @@ function regNames<T extends Readonly<Record<string, number>>>(
 export function decodeExpr(ad: AttributeDecoder): Expr {
   let name = "";
   let data: AttributeDecoder | undefined;
-  let raw = new Uint8Array(0);
+  let raw: Uint8Array = EMPTY;
   while (ad.next()) {
     if (ad.type === A.expr.name) name = ad.string();
     else if (ad.type === A.expr.data) {
       data = ad.nested();
-      raw = ad.value().slice();
+      raw = ad.value();
     }
   }
-  const values: Record<number, number> = {};
-  const bigs: Record<number, bigint> = {};
-  const strings: Record<number, string> = {};
-  const nests: Record<number, AttributeDecoder> = {};
-  if (data) {
-    while (data.next()) {
-      const t = data.type;
-      if (data.length === 4) values[t] = data.u32be();
-      else if (data.length === 8) bigs[t] = data.u64be();
-      else if (data.length === 1) values[t] = data.u8();
-      else if (data.length === 2) values[t] = data.u16be();
-      strings[t] = data.string();
-      nests[t] = data.nested();
-    }
-  }
-  const has = (t: number) => Object.hasOwn(values, t);
-  const opt = (t: number) => (has(t) ? values[t] : undefined);
-  const bytesOf = (t: number) => (nests[t] ? dataOf(nests[t]) : new Uint8Array(0));
+  const x = new ExprData(data);
+  const bytesOf = (t: number) => {
+    const n = x.nested(t);
+    return n ? dataOf(n) : new Uint8Array(0);
+  };
   switch (name) {
     case "payload": {
       const e: PayloadExpr = {
         type: "payload",
-        base: regNames(PAYLOAD_BASE, values[A.payload.base] ?? 0, "base"),
-        offset: values[A.payload.offset] ?? 0,
-        len: values[A.payload.len] ?? 0,
+        base: regNames(PAYLOAD_BASE, x.value(A.payload.base) ?? 0, "base"),
+        offset: x.value(A.payload.offset) ?? 0,
+        len: x.value(A.payload.len) ?? 0,
       };
-      if (has(A.payload.dreg)) e.dreg = values[A.payload.dreg];
-      if (has(A.payload.sreg)) e.sreg = values[A.payload.sreg];
-      if (has(A.payload["csum-type"])) e.csumType = values[A.payload["csum-type"]];
-      if (has(A.payload["csum-offset"])) e.csumOffset = values[A.payload["csum-offset"]];
-      if (has(A.payload["csum-flags"])) e.csumFlags = values[A.payload["csum-flags"]];
+      if (x.has(A.payload.dreg)) e.dreg = x.value(A.payload.dreg);
+      if (x.has(A.payload.sreg)) e.sreg = x.value(A.payload.sreg);
+      if (x.has(A.payload["csum-type"])) e.csumType = x.value(A.payload["csum-type"]);
+      if (x.has(A.payload["csum-offset"])) e.csumOffset = x.value(A.payload["csum-offset"]);
+      if (x.has(A.payload["csum-flags"])) e.csumFlags = x.value(A.payload["csum-flags"]);
       return e;
     }
     case "meta": {
       const e: MetaExpr = {
         type: "meta",
-        key: regNames(META_KEYS, values[A.meta.key] ?? 0, "key"),
+        key: regNames(META_KEYS, x.value(A.meta.key) ?? 0, "key"),
       };
-      if (has(A.meta.dreg)) e.dreg = values[A.meta.dreg];
-      if (has(A.meta.sreg)) e.sreg = values[A.meta.sreg];
+      if (x.has(A.meta.dreg)) e.dreg = x.value(A.meta.dreg);
+      if (x.has(A.meta.sreg)) e.sreg = x.value(A.meta.sreg);
       return e;
     }
     case "cmp":
       return {
         type: "cmp",
-        op: regNames(CMP_OPS, values[A.cmp.op] ?? 0, "op"),
-        sreg: values[A.cmp.sreg] ?? 0,
+        op: regNames(CMP_OPS, x.value(A.cmp.op) ?? 0, "op"),
+        sreg: x.value(A.cmp.sreg) ?? 0,
         data: bytesOf(A.cmp.data),
       };
     case "bitwise":
-      if ((values[A.bitwise.op] ?? 0) !== BITWISE_OPS["mask-xor"]) break;
+      if ((x.value(A.bitwise.op) ?? 0) !== BITWISE_OPS["mask-xor"]) break;
       return {
         type: "bitwise",
-        sreg: values[A.bitwise.sreg] ?? 0,
-        dreg: values[A.bitwise.dreg] ?? 0,
-        len: values[A.bitwise.len] ?? 0,
+        sreg: x.value(A.bitwise.sreg) ?? 0,
+        dreg: x.value(A.bitwise.dreg) ?? 0,
+        len: x.value(A.bitwise.len) ?? 0,
         mask: bytesOf(A.bitwise.mask),
         xor: bytesOf(A.bitwise.xor),
       };
     case "counter":
       return {
         type: "counter",
-        bytes: bigs[A.counter.bytes] ?? 0n,
-        packets: bigs[A.counter.packets] ?? 0n,
+        bytes: x.big(A.counter.bytes) ?? 0n,
+        packets: x.big(A.counter.packets) ?? 0n,
       };
     case "immediate": {
-      const dreg = values[A.immediate.dreg] ?? 0;
-      const d = nests[A.immediate.data];
+      const dreg = x.value(A.immediate.dreg) ?? 0;
+      const d = x.nested(A.immediate.data);
       if (dreg === 0 && d) {
         while (d.next()) {
           if (d.type === A.data.verdict) return { type: "verdict", ...decodeVerdict(d.nested()) };
@@ -149,75 +200,75 @@ export function decodeExpr(ad: AttributeDecoder): Expr {
     case "lookup": {
       const e: LookupExpr = {
         type: "lookup",
-        set: strings[A.lookup.set] ?? "",
-        sreg: values[A.lookup.sreg] ?? 0,
+        set: x.string(A.lookup.set) ?? "",
+        sreg: x.value(A.lookup.sreg) ?? 0,
       };
-      if (has(A.lookup["set-id"])) e.setId = values[A.lookup["set-id"]];
-      if (has(A.lookup.dreg)) e.dreg = values[A.lookup.dreg];
-      if ((values[A.lookup.flags] ?? 0) & 1) e.invert = true;
+      if (x.has(A.lookup["set-id"])) e.setId = x.value(A.lookup["set-id"]);
+      if (x.has(A.lookup.dreg)) e.dreg = x.value(A.lookup.dreg);
+      if ((x.value(A.lookup.flags) ?? 0) & 1) e.invert = true;
       return e;
     }
     case "ct": {
-      const e: CtExpr = { type: "ct", key: regNames(CT_KEYS, values[A.ct.key] ?? 0, "key") };
-      if (has(A.ct.dreg)) e.dreg = values[A.ct.dreg];
-      if (has(A.ct.sreg)) e.sreg = values[A.ct.sreg];
-      if (has(A.ct.direction)) {
-        e.direction = regNames(CT_DIRECTION, values[A.ct.direction], "direction");
+      const e: CtExpr = { type: "ct", key: regNames(CT_KEYS, x.value(A.ct.key) ?? 0, "key") };
+      if (x.has(A.ct.dreg)) e.dreg = x.value(A.ct.dreg);
+      if (x.has(A.ct.sreg)) e.sreg = x.value(A.ct.sreg);
+      if (x.has(A.ct.direction)) {
+        e.direction = regNames(CT_DIRECTION, x.value(A.ct.direction)!, "direction");
       }
       return e;
     }
     case "nat": {
-      const fam = values[A.nat.family];
+      const fam = x.value(A.nat.family);
       const e: NatExpr = {
         type: "nat",
-        nat: regNames(NAT_TYPES, values[A.nat.type] ?? 0, "type"),
+        nat: regNames(NAT_TYPES, x.value(A.nat.type) ?? 0, "type"),
         family: fam === NFPROTO.ipv6 ? "ipv6" : "ipv4",
       };
-      if (has(A.nat["reg-addr-min"])) e.regAddrMin = values[A.nat["reg-addr-min"]];
-      if (has(A.nat["reg-addr-max"])) e.regAddrMax = values[A.nat["reg-addr-max"]];
-      if (has(A.nat["reg-proto-min"])) e.regProtoMin = values[A.nat["reg-proto-min"]];
-      if (has(A.nat["reg-proto-max"])) e.regProtoMax = values[A.nat["reg-proto-max"]];
-      if (values[A.nat.flags]) e.flags = flagNames(NAT_RANGE_FLAGS, values[A.nat.flags]);
+      if (x.has(A.nat["reg-addr-min"])) e.regAddrMin = x.value(A.nat["reg-addr-min"]);
+      if (x.has(A.nat["reg-addr-max"])) e.regAddrMax = x.value(A.nat["reg-addr-max"]);
+      if (x.has(A.nat["reg-proto-min"])) e.regProtoMin = x.value(A.nat["reg-proto-min"]);
+      if (x.has(A.nat["reg-proto-max"])) e.regProtoMax = x.value(A.nat["reg-proto-max"]);
+      if (x.value(A.nat.flags)) e.flags = flagNames(NAT_RANGE_FLAGS, x.value(A.nat.flags)!);
       return e;
     }
     case "masq":
     case "redir": {
       const t = name === "masq" ? A.masq : A.redir;
       const e: MasqExpr | RedirExpr = { type: name };
-      if (values[t.flags]) e.flags = flagNames(NAT_RANGE_FLAGS, values[t.flags]);
-      if (has(t["reg-proto-min"])) e.regProtoMin = values[t["reg-proto-min"]];
-      if (has(t["reg-proto-max"])) e.regProtoMax = values[t["reg-proto-max"]];
+      if (x.value(t.flags)) e.flags = flagNames(NAT_RANGE_FLAGS, x.value(t.flags)!);
+      if (x.has(t["reg-proto-min"])) e.regProtoMin = x.value(t["reg-proto-min"]);
+      if (x.has(t["reg-proto-max"])) e.regProtoMax = x.value(t["reg-proto-max"]);
       return e;
     }
     case "reject":
       return {
         type: "reject",
-        kind: regNames(REJECT_TYPES, values[A.reject.type] ?? 0, "type"),
-        code: values[A.reject["icmp-code"]] ?? 0,
+        kind: regNames(REJECT_TYPES, x.value(A.reject.type) ?? 0, "type"),
+        code: x.value(A.reject["icmp-code"]) ?? 0,
       };
     case "limit": {
       const e: LimitExpr = {
         type: "limit",
-        rate: Number(bigs[A.limit.rate] ?? 0n),
-        unit: Number(bigs[A.limit.unit] ?? 0n),
-        burst: values[A.limit.burst] ?? 0,
-        per: regNames(LIMIT_TYPES, values[A.limit.type] ?? 0, "type"),
+        rate: Number(x.big(A.limit.rate) ?? 0n),
+        unit: Number(x.big(A.limit.unit) ?? 0n),
+        burst: x.value(A.limit.burst) ?? 0,
+        per: regNames(LIMIT_TYPES, x.value(A.limit.type) ?? 0, "type"),
       };
-      if ((values[A.limit.flags] ?? 0) & LIMIT_FLAGS.inv) e.invert = true;
+      if ((x.value(A.limit.flags) ?? 0) & LIMIT_FLAGS.inv) e.invert = true;
       return e;
     }
     case "log": {
       const e: LogExpr = { type: "log" };
-      if (strings[A.log.prefix] !== undefined) e.prefix = strings[A.log.prefix];
-      if (has(A.log.group)) e.group = opt(A.log.group);
-      if (has(A.log.snaplen)) e.snaplen = opt(A.log.snaplen);
-      if (has(A.log.qthreshold)) e.qthreshold = opt(A.log.qthreshold);
-      if (has(A.log.level)) e.level = regNames(LOG_LEVEL, values[A.log.level], "level");
-      if (has(A.log.flags)) e.flags = flagNames(LOG_FLAGS, values[A.log.flags]);
+      if (x.string(A.log.prefix) !== undefined) e.prefix = x.string(A.log.prefix);
+      if (x.has(A.log.group)) e.group = x.value(A.log.group);
+      if (x.has(A.log.snaplen)) e.snaplen = x.value(A.log.snaplen);
+      if (x.has(A.log.qthreshold)) e.qthreshold = x.value(A.log.qthreshold);
+      if (x.has(A.log.level)) e.level = regNames(LOG_LEVEL, x.value(A.log.level)!, "level");
+      if (x.has(A.log.flags)) e.flags = flagNames(LOG_FLAGS, x.value(A.log.flags)!);
       return e;
     }
   }
-  return { type: "raw", name, data: raw };
+  return { type: "raw", name, data: raw.slice() };
 }
 
 function dataOf(n: AttributeDecoder): Uint8Array {

@@ -25,6 +25,7 @@ import {
   REJECT_TYPES,
 } from "./spec.ts";
 import { decodeVerdict } from "./data.ts";
+import { text } from "./text.ts";
 import type {
   CtExpr,
   Expr,
@@ -58,32 +59,38 @@ function regNames<T extends Readonly<Record<string, number>>>(
   return name as keyof T & string;
 }
 
-const utf8 = new TextDecoder();
-const EMPTY = new Uint8Array(0);
-
 /**
  * An expression's data attributes by type, each read only when asked for
  * (a rule's listing reads a few of each expression's attributes, and most
  * are numbers: decoding each as a string and a nest as well cost more
- * than the rest of the listing).
+ * than the rest of the listing). Offsets into the message's bytes: no
+ * view per attribute.
  */
 class ExprData {
-  readonly #views: (Uint8Array | undefined)[] = [];
+  readonly #b: Uint8Array;
+  readonly #at: number[] = [];
+  readonly #len: number[] = [];
 
-  constructor(data: AttributeDecoder | undefined) {
-    if (data) { while (data.next()) this.#views[data.type] = data.value(); }
+  constructor(b: Uint8Array, start: number, end: number) {
+    this.#b = b;
+    if (start >= end) return;
+    const data = new AttributeDecoder(b, start, end);
+    while (data.next()) {
+      this.#at[data.type] = data.offset;
+      this.#len[data.type] = data.length;
+    }
   }
 
   /** The value of a 1, 2 or 4-byte attribute (big-endian), if there is one. */
   value(t: number): number | undefined {
-    const b = this.#views[t];
-    switch (b?.length) {
+    const b = this.#b, o = this.#at[t];
+    switch (o === undefined ? 0 : this.#len[t]) {
       case 4:
-        return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+        return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
       case 1:
-        return b[0];
+        return b[o];
       case 2:
-        return (b[0] << 8) | b[1];
+        return (b[o] << 8) | b[o + 1];
     }
     return undefined;
   }
@@ -94,47 +101,50 @@ class ExprData {
 
   /** The value of an 8-byte attribute (big-endian), if there is one. */
   big(t: number): bigint | undefined {
-    const b = this.#views[t];
-    if (b?.length !== 8) return undefined;
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
+    const o = this.#at[t];
+    if (o === undefined || this.#len[t] !== 8) return undefined;
+    const b = this.#b;
+    const hi = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    const lo = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** A string attribute, up to its NUL. */
   string(t: number): string | undefined {
-    const b = this.#views[t];
-    if (!b) return undefined;
-    const nul = b.indexOf(0);
-    return utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+    const o = this.#at[t];
+    return o === undefined ? undefined : text(this.#b, o, o + this.#len[t]);
   }
 
   nested(t: number): AttributeDecoder | undefined {
-    const b = this.#views[t];
-    return b ? new AttributeDecoder(b) : undefined;
+    const o = this.#at[t];
+    return o === undefined ? undefined : new AttributeDecoder(this.#b, o, o + this.#len[t]);
   }
 }
 
 /**
- * Decodes one `NFTA_LIST_ELEM` (the decoder on its nested attributes).
+ * Decodes one `NFTA_LIST_ELEM`: the attributes nested in `b[start, end)`.
+ * The expression's byte values (cmp data, masks) are views of `b`, which
+ * the caller owns and does not change.
  *
  * @example
  * ```ts ignore
  * import { decodeExpr } from "./expr_decode.ts";
- * declare const elem: import("../attribute.ts").AttributeDecoder;
- * console.log(decodeExpr(elem).type);
+ * declare const elem: Uint8Array; // an NFTA_LIST_ELEM's value
+ * console.log(decodeExpr(elem, 0, elem.length).type);
  * ```
  */
-export function decodeExpr(ad: AttributeDecoder): Expr {
+export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
   let name = "";
-  let data: AttributeDecoder | undefined;
-  let raw: Uint8Array = EMPTY;
+  let dataAt = 0, dataEnd = 0;
+  const ad = new AttributeDecoder(b, start, end);
   while (ad.next()) {
-    if (ad.type === A.expr.name) name = ad.string();
+    if (ad.type === A.expr.name) name = text(b, ad.offset, ad.offset + ad.length);
     else if (ad.type === A.expr.data) {
-      data = ad.nested();
-      raw = ad.value();
+      dataAt = ad.offset;
+      dataEnd = ad.offset + ad.length;
     }
   }
-  const x = new ExprData(data);
+  const x = new ExprData(b, dataAt, dataEnd);
   const bytesOf = (t: number) => {
     const n = x.nested(t);
     return n ? dataOf(n) : new Uint8Array(0);
@@ -268,10 +278,11 @@ export function decodeExpr(ad: AttributeDecoder): Expr {
       return e;
     }
   }
-  return { type: "raw", name, data: raw.slice() };
+  return { type: "raw", name, data: b.slice(dataAt, dataEnd) };
 }
 
+/** A view, not a copy: decodeExpr's caller owns the bytes (one copy per rule, not per value). */
 function dataOf(n: AttributeDecoder): Uint8Array {
-  while (n.next()) if (n.type === A.data.value) return n.value().slice();
+  while (n.next()) if (n.type === A.data.value) return n.value();
   return new Uint8Array(0);
 }

@@ -67,24 +67,31 @@ function regNames<T extends Readonly<Record<string, number>>>(
  * view per attribute.
  */
 class ExprData {
-  readonly #b: Uint8Array;
-  readonly #at: number[] = [];
-  readonly #len: number[] = [];
+  #b: Uint8Array = new Uint8Array(0);
+  // offsets and lengths by attribute type (-1: absent); no expression has a type above 63
+  readonly #at = new Int32Array(64);
+  readonly #len = new Int32Array(64);
 
-  constructor(b: Uint8Array, start: number, end: number) {
+  /** Reads the attributes of `b[start, end)`, forgetting the last expression's. */
+  load(b: Uint8Array, start: number, end: number): this {
     this.#b = b;
-    if (start >= end) return;
+    this.#at.fill(-1);
+    if (start >= end) return this;
     const data = new AttributeDecoder(b, start, end);
     while (data.next()) {
-      this.#at[data.type] = data.offset;
-      this.#len[data.type] = data.length;
+      const t = data.type;
+      if (t < 64) {
+        this.#at[t] = data.offset;
+        this.#len[t] = data.length;
+      }
     }
+    return this;
   }
 
   /** The value of a 1, 2 or 4-byte attribute (big-endian), if there is one. */
   value(t: number): number | undefined {
     const b = this.#b, o = this.#at[t];
-    switch (o === undefined ? 0 : this.#len[t]) {
+    switch (o < 0 ? 0 : this.#len[t]) {
       case 4:
         return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
       case 1:
@@ -102,7 +109,7 @@ class ExprData {
   /** The value of an 8-byte attribute (big-endian), if there is one. */
   big(t: number): bigint | undefined {
     const o = this.#at[t];
-    if (o === undefined || this.#len[t] !== 8) return undefined;
+    if (o < 0 || this.#len[t] !== 8) return undefined;
     const b = this.#b;
     const hi = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
     const lo = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
@@ -112,14 +119,23 @@ class ExprData {
   /** A string attribute, up to its NUL. */
   string(t: number): string | undefined {
     const o = this.#at[t];
-    return o === undefined ? undefined : text(this.#b, o, o + this.#len[t]);
+    return o < 0 ? undefined : text(this.#b, o, o + this.#len[t]);
   }
 
   nested(t: number): AttributeDecoder | undefined {
     const o = this.#at[t];
-    return o === undefined ? undefined : new AttributeDecoder(this.#b, o, o + this.#len[t]);
+    return o < 0 ? undefined : new AttributeDecoder(this.#b, o, o + this.#len[t]);
+  }
+
+  /** The bytes of a data nest's value (cmp data, masks): a view of the message. */
+  bytes(t: number): Uint8Array {
+    const n = this.nested(t);
+    return n ? dataOf(n) : new Uint8Array(0);
   }
 }
+
+/** The one ExprData every expression is read with: decodeExpr keeps nothing of it. */
+const scratch = new ExprData();
 
 /**
  * Decodes one `NFTA_LIST_ELEM`: the attributes nested in `b[start, end)`.
@@ -144,11 +160,7 @@ export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
       dataEnd = ad.offset + ad.length;
     }
   }
-  const x = new ExprData(b, dataAt, dataEnd);
-  const bytesOf = (t: number) => {
-    const n = x.nested(t);
-    return n ? dataOf(n) : new Uint8Array(0);
-  };
+  const x = scratch.load(b, dataAt, dataEnd);
   switch (name) {
     case "payload": {
       const e: PayloadExpr = {
@@ -178,7 +190,7 @@ export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
         type: "cmp",
         op: regNames(CMP_OPS, x.value(A.cmp.op) ?? 0, "op"),
         sreg: x.value(A.cmp.sreg) ?? 0,
-        data: bytesOf(A.cmp.data),
+        data: x.bytes(A.cmp.data),
       };
     case "bitwise":
       if ((x.value(A.bitwise.op) ?? 0) !== BITWISE_OPS["mask-xor"]) break;
@@ -187,8 +199,8 @@ export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
         sreg: x.value(A.bitwise.sreg) ?? 0,
         dreg: x.value(A.bitwise.dreg) ?? 0,
         len: x.value(A.bitwise.len) ?? 0,
-        mask: bytesOf(A.bitwise.mask),
-        xor: bytesOf(A.bitwise.xor),
+        mask: x.bytes(A.bitwise.mask),
+        xor: x.bytes(A.bitwise.xor),
       };
     case "counter":
       return {
@@ -205,7 +217,7 @@ export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
         }
         break;
       }
-      return { type: "immediate", dreg, data: bytesOf(A.immediate.data) };
+      return { type: "immediate", dreg, data: x.bytes(A.immediate.data) };
     }
     case "lookup": {
       const e: LookupExpr = {

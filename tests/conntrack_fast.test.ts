@@ -10,6 +10,12 @@
 import assert from "node:assert/strict";
 import { Conntrack, type ConntrackEntry } from "../src/conntrack/mod.ts";
 import { toEntry } from "../src/conntrack/entry.ts";
+import { fastEntry } from "../src/conntrack/fast.ts";
+import { conntrack } from "../src/families/conntrack.ts";
+import { decodeAttrs } from "../src/ynl/codec.ts";
+import { ParseError } from "../src/errors.ts";
+import { Message } from "../src/message.ts";
+import { MessageWriter } from "../src/writer.ts";
 import { ignoreUnlessRoot, makeNetns, type Netns, run } from "./helpers/netns.ts";
 import { requireTools } from "./helpers/tools.ts";
 
@@ -109,4 +115,45 @@ for p in range(5): s.sendto(b"x", ("127.0.0.2", 5000 + p))`,
     assert.equal(zoned.attrs.tupleOrig?.tupleProto?.protoDstPort, 80);
     assert.equal(JSON.parse(JSON.stringify(zoned)).attrs.mark, zoned.mark);
   },
+});
+
+/** A dump reply: tuples of `sport`, a status attribute of `statusBytes` bytes. */
+function reply(statusBytes: 2 | 4, cut = 0): Message {
+  const w = new MessageWriter(256).begin(256);
+  w.buffer[w.fixed(4)] = 2; // AF_INET
+  for (const [dir, sport] of [[1, 40000], [2, 53]]) {
+    const t = w.nestStart(dir);
+    const ip = w.nestStart(1);
+    w.u32be(1, 0x0a000001).u32be(2, 0x0a000002).nestEnd(ip);
+    const p = w.nestStart(2);
+    w.u8(1, 17).u16be(2, sport).u16be(3, dir === 1 ? 53 : 40000).nestEnd(p);
+    w.nestEnd(t);
+  }
+  if (statusBytes === 4) w.u32be(3, 8);
+  else w.u16be(3, 8);
+  const b = w.finish().slice();
+  // `cut` bytes off the end: the last attribute's length then runs past the message
+  return new Message(b, 0, b.length - cut);
+}
+
+Deno.test("conntrack fast path: crafted replies read as the generic decode reads them, errors too", () => {
+  const generic = (m: Message) =>
+    decodeAttrs(conntrack, "conntrack-attrs", m.attributes(4)) as never;
+  const m = reply(4);
+  const e = fastEntry(m, generic)!;
+  const g = toEntry({
+    op: "get",
+    cmd: 0,
+    header: { nfgenFamily: 2 },
+    attrs: generic(m),
+    message: m,
+  });
+  assert.deepEqual({ ...e, attrs: e.attrs }, g);
+  assert.equal(e.orig.src, "10.0.0.1");
+  assert.equal(e.reply.sport, 53);
+  // a u32 of 2 bytes and an attribute past the end: ParseError both ways
+  for (const bad of [reply(2), reply(4, 4)]) {
+    assert.throws(() => generic(bad), ParseError);
+    assert.throws(() => fastEntry(bad, generic), ParseError);
+  }
 });

@@ -14,8 +14,7 @@
  * @module
  */
 import { AF, formatAddress } from "../address.ts";
-import { readU16, view } from "../bytes.ts";
-import { ParseError } from "../errors.ts";
+import { AttributeCursor } from "../cursor.ts";
 import { conntrack, type ConntrackAttrs } from "../families/conntrack.ts";
 import type { Message } from "../message.ts";
 import { own } from "../ynl/schema.ts";
@@ -90,89 +89,11 @@ function v4Text(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
 
-/**
- * An attribute reader that is reset, not made anew, for each nest: the
- * decoders of one entry's nests (eight or so) were a good part of what the
- * GC had to collect in a dump. It reads as AttributeDecoder reads (the same
- * checks, the same errors); the reader is not reentrant, and nothing keeps
- * one.
- */
-class Tlv {
-  b: Uint8Array = new Uint8Array(0);
-  pos = 0;
-  end = 0;
-  type = 0;
-  offset = 0;
-  length = 0;
-
-  reset(b: Uint8Array, start: number, end: number): this {
-    this.b = b;
-    this.pos = start;
-    this.end = end;
-    return this;
-  }
-
-  /** Into the current attribute's nest, with `inner` as the reader. */
-  into(inner: Tlv): Tlv {
-    return inner.reset(this.b, this.offset, this.offset + this.length);
-  }
-
-  next(): boolean {
-    const pos = this.pos, rem = this.end - pos;
-    if (rem <= 0) return false;
-    if (rem < 4) {
-      this.pos = this.end;
-      throw new ParseError(`${rem} trailing bytes, less than an attribute header`, pos);
-    }
-    const len = readU16(this.b, pos);
-    if (len < 4 || len > rem) {
-      this.pos = this.end;
-      throw new ParseError(
-        `attribute length ${len} ${len < 4 ? "below its header" : `past the end (${rem} left)`}`,
-        pos,
-      );
-    }
-    this.type = readU16(this.b, pos + 2) & 0x3fff;
-    this.length = len - 4;
-    this.offset = pos + 4;
-    this.pos = Math.min(pos + ((len + 3) & ~3), this.end);
-    return true;
-  }
-
-  #need(size: number, what: string): number {
-    if (this.length !== size) {
-      throw new ParseError(
-        `attribute ${this.type} is ${this.length} bytes, ${what} needs ${size}`,
-        this.offset - 4,
-      );
-    }
-    return this.offset;
-  }
-
-  u8(): number {
-    return this.b[this.#need(1, "u8")];
-  }
-
-  u16be(): number {
-    const o = this.#need(2, "u16be");
-    return (this.b[o] << 8) | this.b[o + 1];
-  }
-
-  u32be(): number {
-    const o = this.#need(4, "u32be"), b = this.b;
-    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-  }
-
-  value(): Uint8Array {
-    return view(this.b, this.offset, this.offset + this.length);
-  }
-}
-
 /** One reader per nesting depth: the message, a tuple or protoinfo, their nests. */
-const [TOP, MID, LOW] = [new Tlv(), new Tlv(), new Tlv()];
+const [TOP, MID, LOW] = [new AttributeCursor(), new AttributeCursor(), new AttributeCursor()];
 
 /** A tuple as decodeTuple reads it from the generic decode. */
-function tuple(ad: Tlv): Tuple {
+function tuple(ad: AttributeCursor): Tuple {
   let v4s: number | undefined, v4d: number | undefined;
   let v6s: Uint8Array | undefined, v6d: Uint8Array | undefined;
   let protocol = 0, zone: number | undefined;

@@ -26,6 +26,7 @@ import {
 } from "./spec.ts";
 import { decodeVerdict } from "./data.ts";
 import { text } from "./text.ts";
+import { AttributeCursor } from "../cursor.ts";
 import type {
   CtExpr,
   Expr,
@@ -77,7 +78,7 @@ class ExprData {
     this.#b = b;
     this.#at.fill(-1);
     if (start >= end) return this;
-    const data = new AttributeDecoder(b, start, end);
+    const data = DATA.reset(b, start, end);
     while (data.next()) {
       const t = data.type;
       if (t < 64) {
@@ -136,6 +137,8 @@ class ExprData {
 
 /** The one ExprData every expression is read with: decodeExpr keeps nothing of it. */
 const scratch = new ExprData();
+/** The readers of an expression's attributes and of its data's. */
+const [ELEM, DATA] = [new AttributeCursor(), new AttributeCursor()];
 
 /**
  * Decodes one `NFTA_LIST_ELEM`: the attributes nested in `b[start, end)`.
@@ -152,7 +155,7 @@ const scratch = new ExprData();
 export function decodeExpr(b: Uint8Array, start: number, end: number): Expr {
   let name = "";
   let dataAt = 0, dataEnd = 0;
-  const ad = new AttributeDecoder(b, start, end);
+  const ad = ELEM.reset(b, start, end);
   while (ad.next()) {
     if (ad.type === A.expr.name) name = text(b, ad.offset, ad.offset + ad.length);
     else if (ad.type === A.expr.data) {

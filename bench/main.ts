@@ -4,7 +4,7 @@
  * Prints medians and ratios, and the peers (ip, pyroute2) as context; never
  * asserts a time. Results also go to bench/.out/results.json.
  *
- *     deno task bench [--quick] [--only w1,w2,w3,w4,mem,start] [--vm]
+ *     deno task bench [--quick] [--only w1,w2,w3,w4,mem,start,ct,nft,w1node] [--vm]
  *
  * W1 route dump (10k, 100k routes; steady state and whole process), W2 event
  * burst (100k route adds and deletes; received, lost, CPU per event; drain of
@@ -14,6 +14,9 @@
  * --vm adds the nlrtable round trip in the VM (kmod/vm/harness.ts bench).
  * "start" (bench/startup.ts): what the library adds to an empty `deno run`
  * for `dump.ts link --json`.
+ * "ct", "nft" (bench/families.ts): the conntrack dump and the nftables
+ * ruleset listing against `conntrack -L` and `nft -j list ruleset`.
+ * "w1node" (bench/w1_node.ts): W1 for the npm build on Node.
  *
  * Needs root (the netns) and libmnl-dev; python3-pyroute2 for that peer
  * (both installed with apt when root and missing).
@@ -31,7 +34,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "w1,w2,w3,w4,mem,start").split(","));
+const only = new Set((values.only ?? "w1,w2,w3,w4,mem,start,ct,nft,w1node").split(","));
 const here = new URL(".", import.meta.url).pathname;
 const out = `${here}.out`;
 await Deno.mkdir(out, { recursive: true });
@@ -494,6 +497,24 @@ try {
       target: ">= 0.95x",
       met: median(dl) >= 0.95 * floor,
     });
+  }
+  if (only.has("w1node") && await sh("node", "--version").then(() => true, () => false)) {
+    await buildNpm();
+    await Deno.symlink(`${here}../tests/node/node_modules`, `${here}../npm/node_modules`)
+      .catch(() => {});
+    const { benchW1Node } = await import("./w1_node.ts");
+    const w = await benchW1Node({ ns, sh, rounds, out, here, quick, npm: `${here}../npm` });
+    rows.push(...w.rows);
+    context.push(...w.context);
+  }
+  if (only.has("ct") || only.has("nft")) {
+    const { benchFamilies } = await import("./families.ts");
+    const f = await benchFamilies({ ns, sh, rounds, out, here, quick }, {
+      ct: only.has("ct"),
+      nft: only.has("nft"),
+    });
+    rows.push(...f.rows);
+    context.push(...f.context);
   }
   if (only.has("w4")) {
     // last: it leaves 2,000 links in the netns

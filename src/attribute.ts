@@ -176,7 +176,10 @@ export class AttributeDecoder {
 
   /** The value as a big-endian (network order) unsigned 32-bit integer. */
   u32be(): number {
-    return viewOf(this.#b).getUint32(this.#need(4, "u32be"), false);
+    // from the bytes: a DataView per value cost more than the rest of reading it
+    const o = this.#need(4, "u32be");
+    const b = this.#b;
+    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
   }
 
   /** The value as a big-endian (network order) unsigned 64-bit integer. */

@@ -66,12 +66,17 @@ export interface ConntrackEntry {
   labels?: Uint8Array;
   /** Start and stop times in ns (with `nf_conntrack_timestamp` on). */
   timestamp?: { start?: bigint; stop?: bigint };
-  /** Everything the kernel sent, decoded by the generated family. */
+  /**
+   * Everything the kernel sent, decoded by the generated family. A dump's
+   * entry decodes it at its first read (a getter of its class: `{ ...entry }`
+   * leaves it out; JSON shows it).
+   */
   attrs: ConntrackAttrs;
 }
 
 const STATUS = Object.entries(NF_CT_STATUS) as [StatusName, number][];
-const TCP_STATES = new Map<number, TcpStateName>(
+/** TCP state numbers to their names (`nf-ct-tcp-state`). */
+export const TCP_STATE_NAMES: ReadonlyMap<number, TcpStateName> = new Map<number, TcpStateName>(
   Object.entries(NF_CT_TCP_STATE).map(([k, v]) => [v, k as TcpStateName]),
 );
 
@@ -85,8 +90,16 @@ const TCP_STATES = new Map<number, TcpStateName>(
  * ```
  */
 export function statusNames(status: number): StatusName[] {
-  return STATUS.filter(([, bit]) => (status & bit) !== 0).map(([name]) => name);
+  // a table holds a few status words: each one's names are read once, then copied
+  let names = STATUS_NAMES.get(status);
+  if (!names) {
+    names = STATUS.filter(([, bit]) => (status & bit) !== 0).map(([name]) => name);
+    if (STATUS_NAMES.size < 1024) STATUS_NAMES.set(status, names);
+  }
+  return names.slice();
 }
+
+const STATUS_NAMES = new Map<number, StatusName[]>();
 
 /**
  * Status bits from names (or a number as is); an unknown name is a
@@ -156,7 +169,7 @@ export function toEntry(d: Decoded<Nfgenmsg, ConntrackAttrs>): ConntrackEntry {
   if (co) e.countersOrig = co;
   if (cr) e.countersReply = cr;
   const tcp = a.protoinfo?.protoinfoTcp?.tcpState;
-  if (tcp !== undefined) e.tcpState = TCP_STATES.get(tcp);
+  if (tcp !== undefined) e.tcpState = TCP_STATE_NAMES.get(tcp);
   if (a.help?.helpName !== undefined) e.helper = a.help.helpName;
   if (a.labels) e.labels = a.labels.slice();
   if (a.timestamp) e.timestamp = { start: a.timestamp.start, stop: a.timestamp.stop };

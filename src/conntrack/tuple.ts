@@ -101,7 +101,7 @@ function v4(bytes: Uint8Array): number {
 }
 
 function v4Text(n: number): string {
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
+  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
 
 const ICMP = new Set([1, 58]);

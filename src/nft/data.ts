@@ -9,6 +9,7 @@ import type { AttributeDecoder } from "../attribute.ts";
 import type { MessageWriter } from "../writer.ts";
 import { A, INET_HOOKS, nameOf, NETDEV_HOOKS, NFPROTO, VERDICT_CODE } from "./spec.ts";
 import { NftInputError } from "./errors.ts";
+import { attrText } from "./text.ts";
 import type { NftFamily, NftHook, Verdict, VerdictName } from "./types.ts";
 
 const FAMILIES: Record<NftFamily, number> = {
@@ -47,8 +48,13 @@ export function familyNumber(path: string, f: unknown): number {
  * ```
  */
 export function familyName(n: number): NftFamily {
-  for (const [k, v] of Object.entries(FAMILIES)) if (v === n) return k as NftFamily;
-  return `${n}` as NftFamily;
+  return FAMILY_NAMES.get(n) ?? `${n}` as NftFamily;
+}
+
+/** FAMILIES read back (the first name of a number), once: every object decoded asks. */
+const FAMILY_NAMES = new Map<number, NftFamily>();
+for (const [k, v] of Object.entries(FAMILIES)) {
+  if (!FAMILY_NAMES.has(v)) FAMILY_NAMES.set(v, k as NftFamily);
 }
 
 /**
@@ -145,11 +151,21 @@ export function decodeVerdict(ad: AttributeDecoder): Verdict {
   let chain: string | undefined;
   while (ad.next()) {
     if (ad.type === A.verdict.code) code = ad.u32be();
-    else if (ad.type === A.verdict.chain) chain = ad.string();
+    else if (ad.type === A.verdict.chain) chain = attrText(ad);
   }
-  let verdict = `${code}` as VerdictName;
-  for (const [k, v] of Object.entries(VERDICTS)) if (v === code) verdict = k as VerdictName;
+  const verdict = verdictName(code);
   return chain === undefined ? { verdict } : { verdict, chain };
+}
+
+/** VERDICTS read back (the last name of a number), built at the first verdict decoded. */
+let verdictNames: Map<number, VerdictName> | undefined;
+
+function verdictName(code: number): VerdictName {
+  if (!verdictNames) {
+    verdictNames = new Map();
+    for (const [k, v] of Object.entries(VERDICTS)) verdictNames.set(v, k as VerdictName);
+  }
+  return verdictNames.get(code) ?? `${code}` as VerdictName;
 }
 
 /** `nft`'s userdata TLV holding a comment (its `NFTNL_UDATA_*_COMMENT`, 0 for every object). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AttributeDecoder } from "../attribute.ts";
+import { AttributeDecoder } from "../attribute.ts";
 import { ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import {
@@ -18,6 +18,7 @@ import {
   VERDICT_CODE,
 } from "./spec.ts";
 import { decodeExpr } from "./expr_decode.ts";
+import { attrText } from "./text.ts";
 import type { Expr } from "./expr_types.ts";
 import { decodeVerdict, familyName, hookName, userdataComment } from "./data.ts";
 import type {
@@ -152,10 +153,10 @@ export function decodeRule(m: Message): NftRule {
   while (ad.next()) {
     switch (ad.type) {
       case A.rule.table:
-        r.table = ad.string();
+        r.table = attrText(ad);
         break;
       case A.rule.chain:
-        r.chain = ad.string();
+        r.chain = attrText(ad);
         break;
       case A.rule.handle:
         r.handle = ad.u64be();
@@ -164,10 +165,14 @@ export function decodeRule(m: Message): NftRule {
         r.position = ad.u64be();
         break;
       case A.rule.expressions: {
-        const list = ad.nested();
+        // one copy for the whole list: each expression's values are views of it
+        const v = ad.value().slice();
+        const list = new AttributeDecoder(v);
         const exprs: Expr[] = [];
         while (list.next()) {
-          if (list.type === A.exprList.elem) exprs.push(decodeExpr(list.nested()));
+          if (list.type === A.exprList.elem) {
+            exprs.push(decodeExpr(v, list.offset, list.offset + list.length));
+          }
         }
         r.exprs = exprs;
         break;

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Struct `taskstats` of TASKSTATS (416 bytes). */
 export interface Taskstats {
@@ -160,3 +163,119 @@ export type TASKSTATSOps = {
 export const TASKSTATS: FamilySpec = JSON.parse(
   '{"name":"TASKSTATS","protocol":"genetlink-legacy","structs":{"taskstats":{"name":"taskstats","members":[{"name":"version","key":"version","kind":"u16"},{"name":"pad0","key":"pad0","kind":"pad","len":2},{"name":"ac-exitcode","key":"acExitcode","kind":"u32"},{"name":"ac-flag","key":"acFlag","kind":"u8"},{"name":"ac-nice","key":"acNice","kind":"s8"},{"name":"pad1","key":"pad1","kind":"pad","len":6},{"name":"cpu-count","key":"cpuCount","kind":"u64"},{"name":"cpu-delay-total","key":"cpuDelayTotal","kind":"u64"},{"name":"blkio-count","key":"blkioCount","kind":"u64"},{"name":"blkio-delay-total","key":"blkioDelayTotal","kind":"u64"},{"name":"swapin-count","key":"swapinCount","kind":"u64"},{"name":"swapin-delay-total","key":"swapinDelayTotal","kind":"u64"},{"name":"cpu-run-real-total","key":"cpuRunRealTotal","kind":"u64"},{"name":"cpu-run-virtual-total","key":"cpuRunVirtualTotal","kind":"u64"},{"name":"ac-comm","key":"acComm","kind":"string","len":32},{"name":"ac-sched","key":"acSched","kind":"u8"},{"name":"pad2","key":"pad2","kind":"pad","len":7},{"name":"ac-uid","key":"acUid","kind":"u32"},{"name":"ac-gid","key":"acGid","kind":"u32"},{"name":"ac-pid","key":"acPid","kind":"u32"},{"name":"ac-ppid","key":"acPpid","kind":"u32"},{"name":"ac-btime","key":"acBtime","kind":"u32"},{"name":"pad3","key":"pad3","kind":"pad","len":4},{"name":"ac-etime","key":"acEtime","kind":"u64"},{"name":"ac-utime","key":"acUtime","kind":"u64"},{"name":"ac-stime","key":"acStime","kind":"u64"},{"name":"ac-minflt","key":"acMinflt","kind":"u64"},{"name":"ac-majflt","key":"acMajflt","kind":"u64"},{"name":"coremem","key":"coremem","kind":"u64"},{"name":"virtmem","key":"virtmem","kind":"u64"},{"name":"hiwater-rss","key":"hiwaterRss","kind":"u64"},{"name":"hiwater-vm","key":"hiwaterVm","kind":"u64"},{"name":"read-char","key":"readChar","kind":"u64"},{"name":"write-char","key":"writeChar","kind":"u64"},{"name":"read-syscalls","key":"readSyscalls","kind":"u64"},{"name":"write-syscalls","key":"writeSyscalls","kind":"u64"},{"name":"read-bytes","key":"readBytes","kind":"u64"},{"name":"write-bytes","key":"writeBytes","kind":"u64"},{"name":"cancelled-write-bytes","key":"cancelledWriteBytes","kind":"u64"},{"name":"nvcsw","key":"nvcsw","kind":"u64"},{"name":"nivcsw","key":"nivcsw","kind":"u64"},{"name":"ac-utimescaled","key":"acUtimescaled","kind":"u64"},{"name":"ac-stimescaled","key":"acStimescaled","kind":"u64"},{"name":"cpu-scaled-run-real-total","key":"cpuScaledRunRealTotal","kind":"u64"},{"name":"freepages-count","key":"freepagesCount","kind":"u64"},{"name":"freepages-delay-total","key":"freepagesDelayTotal","kind":"u64"},{"name":"thrashing-count","key":"thrashingCount","kind":"u64"},{"name":"thrashing-delay-total","key":"thrashingDelayTotal","kind":"u64"},{"name":"ac-btime64","key":"acBtime64","kind":"u64"},{"name":"compact-count","key":"compactCount","kind":"u64"},{"name":"compact-delay-total","key":"compactDelayTotal","kind":"u64"},{"name":"ac-tgid","key":"acTgid","kind":"u32"},{"name":"pad4","key":"pad4","kind":"pad","len":4},{"name":"ac-tgetime","key":"acTgetime","kind":"u64"},{"name":"ac-exe-dev","key":"acExeDev","kind":"u64"},{"name":"ac-exe-inode","key":"acExeInode","kind":"u64"},{"name":"wpcopy-count","key":"wpcopyCount","kind":"u64"},{"name":"wpcopy-delay-total","key":"wpcopyDelayTotal","kind":"u64"}],"size":416}},"enums":{},"sets":{"cmd-attrs":{"name":"cmd-attrs","attrs":[{"type":1,"name":"pid","key":"pid","kind":"u32"},{"type":2,"name":"tgid","key":"tgid","kind":"u32"},{"type":3,"name":"register-cpumask","key":"registerCpumask","kind":"string"},{"type":4,"name":"deregister-cpumask","key":"deregisterCpumask","kind":"string"}]},"type-attrs":{"name":"type-attrs","attrs":[{"type":1,"name":"pid","key":"pid","kind":"u32"},{"type":2,"name":"tgid","key":"tgid","kind":"u32"},{"type":3,"name":"stats","key":"stats","kind":"binary","struct":"taskstats"},{"type":4,"name":"aggr-pid","key":"aggrPid","kind":"nest","set":"type-attrs"},{"type":5,"name":"aggr-tgid","key":"aggrTgid","kind":"nest","set":"type-attrs"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"cmd-attrs","do":{"request":{"value":1,"attributes":["pid","tgid"]}}},"new":{"name":"new","set":"type-attrs","event":2}},"mcastGroups":{}}',
 );
+
+/** TASKSTATS's compiled decoders (see src/ynl/compiled.ts). */
+$register(TASKSTATS, (h) => {
+  const s0 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
+    if (at < 0 || len < 416 || at + len > b.length) {
+      return h.struct("taskstats", b, at, len);
+    }
+    const v = h.view(b), o = b.byteOffset + at;
+    return {
+      version: v.getUint16(o, true),
+      acExitcode: v.getUint32(o + 4, true),
+      acFlag: b[at + 8],
+      acNice: v.getInt8(o + 9),
+      cpuCount: v.getBigUint64(o + 16, true),
+      cpuDelayTotal: v.getBigUint64(o + 24, true),
+      blkioCount: v.getBigUint64(o + 32, true),
+      blkioDelayTotal: v.getBigUint64(o + 40, true),
+      swapinCount: v.getBigUint64(o + 48, true),
+      swapinDelayTotal: v.getBigUint64(o + 56, true),
+      cpuRunRealTotal: v.getBigUint64(o + 64, true),
+      cpuRunVirtualTotal: v.getBigUint64(o + 72, true),
+      acComm: h.string(b, at + 80, 32),
+      acSched: b[at + 112],
+      acUid: v.getUint32(o + 120, true),
+      acGid: v.getUint32(o + 124, true),
+      acPid: v.getUint32(o + 128, true),
+      acPpid: v.getUint32(o + 132, true),
+      acBtime: v.getUint32(o + 136, true),
+      acEtime: v.getBigUint64(o + 144, true),
+      acUtime: v.getBigUint64(o + 152, true),
+      acStime: v.getBigUint64(o + 160, true),
+      acMinflt: v.getBigUint64(o + 168, true),
+      acMajflt: v.getBigUint64(o + 176, true),
+      coremem: v.getBigUint64(o + 184, true),
+      virtmem: v.getBigUint64(o + 192, true),
+      hiwaterRss: v.getBigUint64(o + 200, true),
+      hiwaterVm: v.getBigUint64(o + 208, true),
+      readChar: v.getBigUint64(o + 216, true),
+      writeChar: v.getBigUint64(o + 224, true),
+      readSyscalls: v.getBigUint64(o + 232, true),
+      writeSyscalls: v.getBigUint64(o + 240, true),
+      readBytes: v.getBigUint64(o + 248, true),
+      writeBytes: v.getBigUint64(o + 256, true),
+      cancelledWriteBytes: v.getBigUint64(o + 264, true),
+      nvcsw: v.getBigUint64(o + 272, true),
+      nivcsw: v.getBigUint64(o + 280, true),
+      acUtimescaled: v.getBigUint64(o + 288, true),
+      acStimescaled: v.getBigUint64(o + 296, true),
+      cpuScaledRunRealTotal: v.getBigUint64(o + 304, true),
+      freepagesCount: v.getBigUint64(o + 312, true),
+      freepagesDelayTotal: v.getBigUint64(o + 320, true),
+      thrashingCount: v.getBigUint64(o + 328, true),
+      thrashingDelayTotal: v.getBigUint64(o + 336, true),
+      acBtime64: v.getBigUint64(o + 344, true),
+      compactCount: v.getBigUint64(o + 352, true),
+      compactDelayTotal: v.getBigUint64(o + 360, true),
+      acTgid: v.getUint32(o + 368, true),
+      acTgetime: v.getBigUint64(o + 376, true),
+      acExeDev: v.getBigUint64(o + 384, true),
+      acExeInode: v.getBigUint64(o + 392, true),
+      wpcopyCount: v.getBigUint64(o + 400, true),
+      wpcopyDelayTotal: v.getBigUint64(o + 408, true),
+    };
+  };
+  const a0 = (ad: $Cursor): $Attrs => {
+    const o: $Attrs = {};
+    while (ad.next()) {
+      switch (ad.type) {
+        case 1:
+          o.pid = ad.u32();
+          break;
+        case 2:
+          o.tgid = ad.u32();
+          break;
+        case 3:
+          o.registerCpumask = ad.string();
+          break;
+        case 4:
+          o.deregisterCpumask = ad.string();
+          break;
+        default:
+          h.unknown(ad, o);
+      }
+    }
+    return o;
+  };
+  const a1 = (ad: $Cursor): $Attrs => {
+    const o: $Attrs = {};
+    while (ad.next()) {
+      switch (ad.type) {
+        case 1:
+          o.pid = ad.u32();
+          break;
+        case 2:
+          o.tgid = ad.u32();
+          break;
+        case 3:
+          o.stats = s0(ad.value());
+          break;
+        case 4:
+          o.aggrPid = a1(ad.nested());
+          break;
+        case 5:
+          o.aggrTgid = a1(ad.nested());
+          break;
+        default:
+          h.unknown(ad, o);
+      }
+    }
+    return o;
+  };
+  return {
+    sets: { "cmd-attrs": a0, "type-attrs": a1 },
+    structs: { "taskstats": s0 },
+  };
+});

@@ -124,8 +124,11 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
     const s = f.sets[name];
     const byType = new Map<number, { a: AttrSpec; i: number }>();
     s.attrs.forEach((a, i) => byType.set(a.type, { a, i }));
+    // past the 4 properties a `{}` holds in itself, a shape of the set's own
+    const shaped = s.attrs.filter((a) => a.kind !== "pad").length > 4;
+    if (shaped) out.push(`  const n${aName.get(name)!.slice(1)} = h.shape();`);
     out.push(`  const ${aName.get(name)} = (ad: $Cursor): $Attrs => {`);
-    out.push(`    const o: $Attrs = {};`);
+    out.push(`    const o: $Attrs = ${shaped ? `new n${aName.get(name)!.slice(1)}()` : "{}"};`);
     out.push(`    while (ad.next()) {`);
     out.push(`      switch (ad.type) {`);
     for (const [type, { a, i }] of [...byType].sort((x, y) => x[0] - y[0])) {

@@ -50,8 +50,9 @@ export const binder: FamilySpec = JSON.parse(
 
 /** binder's compiled decoders (see src/ynl/compiled.ts). */
 $register(binder, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -479,8 +479,9 @@ $register(conntrack, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -557,8 +558,9 @@ $register(conntrack, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -670,8 +672,9 @@ $register(conntrack, (h) => {
     }
     return o;
   };
+  const n10 = h.shape();
   const a10 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n10();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -746,8 +749,9 @@ $register(conntrack, (h) => {
     }
     return o;
   };
+  const n14 = h.shape();
   const a14 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n14();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -837,8 +841,9 @@ $register(conntrack, (h) => {
     }
     return o;
   };
+  const n15 = h.shape();
   const a15 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n15();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

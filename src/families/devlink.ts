@@ -1020,8 +1020,9 @@ export const devlink: FamilySpec = JSON.parse(
 
 /** devlink's compiled decoders (see src/ynl/compiled.ts). */
 $register(devlink, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1751,8 +1752,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n9 = h.shape();
   const a9 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n9();
     while (ad.next()) {
       switch (ad.type) {
         case 29:
@@ -1884,8 +1886,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n16 = h.shape();
   const a16 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n16();
     while (ad.next()) {
       switch (ad.type) {
         case 42:
@@ -1934,8 +1937,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n18 = h.shape();
   const a18 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n18();
     while (ad.next()) {
       switch (ad.type) {
         case 45:
@@ -2060,8 +2064,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n24 = h.shape();
   const a24 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n24();
     while (ad.next()) {
       switch (ad.type) {
         case 65:
@@ -2190,8 +2195,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n31 = h.shape();
   const a31 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n31();
     while (ad.next()) {
       switch (ad.type) {
         case 107:
@@ -2215,8 +2221,9 @@ $register(devlink, (h) => {
     }
     return o;
   };
+  const n32 = h.shape();
   const a32 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n32();
     while (ad.next()) {
       switch (ad.type) {
         case 115:

@@ -1342,8 +1342,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1472,8 +1473,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n10 = h.shape();
   const a10 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n10();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1536,8 +1538,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n11 = h.shape();
   const a11 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n11();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1566,8 +1569,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n12 = h.shape();
   const a12 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n12();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1609,8 +1613,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n13 = h.shape();
   const a13 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n13();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1637,8 +1642,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n14 = h.shape();
   const a14 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n14();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1677,8 +1683,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n15 = h.shape();
   const a15 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n15();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1743,8 +1750,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n18 = h.shape();
   const a18 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n18();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1768,8 +1776,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n19 = h.shape();
   const a19 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n19();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1840,8 +1849,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n22 = h.shape();
   const a22 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n22();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1967,8 +1977,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n24 = h.shape();
   const a24 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n24();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1995,8 +2006,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n25 = h.shape();
   const a25 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n25();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2064,8 +2076,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n28 = h.shape();
   const a28 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n28();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2362,8 +2375,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n43 = h.shape();
   const a43 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n43();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2387,8 +2401,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n44 = h.shape();
   const a44 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n44();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2418,8 +2433,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n45 = h.shape();
   const a45 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n45();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2551,8 +2567,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n51 = h.shape();
   const a51 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n51();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2612,8 +2629,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n52 = h.shape();
   const a52 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n52();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2703,8 +2721,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n53 = h.shape();
   const a53 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n53();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2737,8 +2756,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n54 = h.shape();
   const a54 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n54();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2774,8 +2794,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n55 = h.shape();
   const a55 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n55();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2805,8 +2826,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n56 = h.shape();
   const a56 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n56();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2839,8 +2861,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n57 = h.shape();
   const a57 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n57();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2921,8 +2944,9 @@ $register(ethtool, (h) => {
     }
     return o;
   };
+  const n61 = h.shape();
   const a61 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n61();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -61,8 +61,9 @@ export const fou: FamilySpec = JSON.parse(
 
 /** fou's compiled decoders (see src/ynl/compiled.ts). */
 $register(fou, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -175,8 +175,9 @@ export const mptcpPm: FamilySpec = JSON.parse(
 
 /** mptcp_pm's compiled decoders (see src/ynl/compiled.ts). */
 $register(mptcpPm, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -206,8 +207,9 @@ $register(mptcpPm, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -261,8 +263,9 @@ $register(mptcpPm, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -289,8 +292,9 @@ $register(mptcpPm, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -115,8 +115,9 @@ export const netShaper: FamilySpec = JSON.parse(
 
 /** net-shaper's compiled decoders (see src/ynl/compiled.ts). */
 $register(netShaper, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -193,8 +194,9 @@ $register(netShaper, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -320,8 +320,9 @@ export const netdev: FamilySpec = JSON.parse(
 
 /** netdev's compiled decoders (see src/ynl/compiled.ts). */
 $register(netdev, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -360,8 +361,9 @@ $register(netdev, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -410,8 +412,9 @@ $register(netdev, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -456,8 +459,9 @@ $register(netdev, (h) => {
     }
     return o;
   };
+  const n5 = h.shape();
   const a5 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n5();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -500,8 +504,9 @@ $register(netdev, (h) => {
     }
     return o;
   };
+  const n7 = h.shape();
   const a7 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n7();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -534,8 +539,9 @@ $register(netdev, (h) => {
     }
     return o;
   };
+  const n8 = h.shape();
   const a8 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n8();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -333,8 +333,9 @@ $register(nfsd, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -387,8 +388,9 @@ $register(nfsd, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -549,8 +551,9 @@ $register(nfsd, (h) => {
     }
     return o;
   };
+  const n11 = h.shape();
   const a11 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n11();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -620,8 +623,9 @@ $register(nfsd, (h) => {
     }
     return o;
   };
+  const n13 = h.shape();
   const a13 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n13();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -1125,8 +1125,9 @@ $register(nftables, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { nfgenFamily: b[at], version: b[at + 1], resId: v.getUint16(o + 2, false) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1210,8 +1211,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1240,8 +1242,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n5 = h.shape();
   const a5 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n5();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1357,8 +1360,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n10 = h.shape();
   const a10 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n10();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1447,8 +1451,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n14 = h.shape();
   const a14 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n14();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1580,8 +1585,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n19 = h.shape();
   const a19 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n19();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1679,8 +1685,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n23 = h.shape();
   const a23 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n23();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1733,8 +1740,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n25 = h.shape();
   const a25 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n25();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1782,8 +1790,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n27 = h.shape();
   const a27 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n27();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1958,8 +1967,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n36 = h.shape();
   const a36 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n36();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2021,8 +2031,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n39 = h.shape();
   const a39 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n39();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2052,8 +2063,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n40 = h.shape();
   const a40 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n40();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2140,8 +2152,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n44 = h.shape();
   const a44 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n44();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2222,8 +2235,9 @@ $register(nftables, (h) => {
     }
     return o;
   };
+  const n48 = h.shape();
   const a48 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n48();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -1612,8 +1612,9 @@ $register(nl80211, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { mask: v.getUint32(o, true), set: v.getUint32(o + 4, true) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2634,8 +2635,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 0:
@@ -2662,8 +2664,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2727,8 +2730,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n5 = h.shape();
   const a5 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n5();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2836,8 +2840,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n6 = h.shape();
   const a6 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n6();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2883,8 +2888,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n8 = h.shape();
   const a8 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n8();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2926,8 +2932,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n9 = h.shape();
   const a9 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n9();
     while (ad.next()) {
       switch (ad.type) {
         case 0:
@@ -3013,8 +3020,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n12 = h.shape();
   const a12 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n12();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3059,8 +3067,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n13 = h.shape();
   const a13 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n13();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3124,8 +3133,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n15 = h.shape();
   const a15 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n15();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3194,8 +3204,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n16 = h.shape();
   const a16 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n16();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3275,8 +3286,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n17 = h.shape();
   const a17 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n17();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3351,8 +3363,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n18 = h.shape();
   const a18 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n18();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3489,8 +3502,9 @@ $register(nl80211, (h) => {
     }
     return o;
   };
+  const n19 = h.shape();
   const a19 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n19();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -141,8 +141,9 @@ export const nlctrl: FamilySpec = JSON.parse(
 
 /** nlctrl's compiled decoders (see src/ynl/compiled.ts). */
 $register(nlctrl, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -213,8 +214,9 @@ $register(nlctrl, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

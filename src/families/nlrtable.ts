@@ -117,8 +117,9 @@ $register(nlrtable, (h) => {
     }
     return { nrtFamily: b[at], nrtDstLen: b[at + 1], nrtReason: b[at + 2] };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

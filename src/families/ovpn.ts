@@ -318,8 +318,9 @@ export const ovpn: FamilySpec = JSON.parse(
 
 /** ovpn's compiled decoders (see src/ynl/compiled.ts). */
 $register(ovpn, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -400,8 +401,9 @@ $register(ovpn, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -449,8 +451,9 @@ $register(ovpn, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -508,8 +511,9 @@ $register(ovpn, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -122,8 +122,9 @@ $register(ovsDatapath, (h) => {
       pad1: v.getBigUint64(o + 24, true),
     };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

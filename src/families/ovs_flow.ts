@@ -691,8 +691,9 @@ $register(ovsFlow, (h) => {
       tunFlags: v.getUint16(o + 8, true),
     };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -734,8 +735,9 @@ $register(ovsFlow, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -840,8 +842,9 @@ $register(ovsFlow, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -922,8 +925,9 @@ $register(ovsFlow, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 0:
@@ -1059,8 +1063,9 @@ $register(ovsFlow, (h) => {
     }
     return o;
   };
+  const n8 = h.shape();
   const a8 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n8();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -1096,8 +1101,9 @@ $register(ovsFlow, (h) => {
     }
     return o;
   };
+  const n9 = h.shape();
   const a9 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n9();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -67,8 +67,9 @@ $register(ovsPacket, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { dpIfindex: v.getUint32(o, true) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -125,8 +125,9 @@ $register(rtAddr, (h) => {
       tstamp: v.getUint32(o + 12, true),
     };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

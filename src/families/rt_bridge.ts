@@ -238,8 +238,9 @@ $register(rtBridge, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { family: b[at], ifindex: v.getUint32(o + 4, true) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 3:
@@ -313,8 +314,9 @@ $register(rtBridge, (h) => {
     }
     return o;
   };
+  const n3 = h.shape();
   const a3 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n3();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -1834,8 +1834,9 @@ $register(rtLink, (h) => {
       vlanProto: v.getUint32(o + 12, true),
     };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2095,8 +2096,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n4 = h.shape();
   const a4 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n4();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2144,8 +2146,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n5 = h.shape();
   const a5 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n5();
     while (ad.next()) {
       switch (ad.type) {
         case 0:
@@ -2216,8 +2219,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n9 = h.shape();
   const a9 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n9();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2241,8 +2245,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n10 = h.shape();
   const a10 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n10();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2353,8 +2358,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n11 = h.shape();
   const a11 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n11();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2378,8 +2384,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n12 = h.shape();
   const a12 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n12();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2415,8 +2422,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n13 = h.shape();
   const a13 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n13();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2574,8 +2582,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n14 = h.shape();
   const a14 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n14();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2718,8 +2727,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n15 = h.shape();
   const a15 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n15();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2800,8 +2810,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n16 = h.shape();
   const a16 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n16();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2873,8 +2884,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n17 = h.shape();
   const a17 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n17();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2901,8 +2913,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n18 = h.shape();
   const a18 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n18();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2929,8 +2942,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n19 = h.shape();
   const a19 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n19();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -2993,8 +3007,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n20 = h.shape();
   const a20 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n20();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3027,8 +3042,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n21 = h.shape();
   const a21 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n21();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3097,8 +3113,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n22 = h.shape();
   const a22 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n22();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3149,8 +3166,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n23 = h.shape();
   const a23 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n23();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3186,8 +3204,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n24 = h.shape();
   const a24 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n24();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3240,8 +3259,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n27 = h.shape();
   const a27 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n27();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3287,8 +3307,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n29 = h.shape();
   const a29 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n29();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3340,8 +3361,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n31 = h.shape();
   const a31 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n31();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3413,8 +3435,9 @@ $register(rtLink, (h) => {
     }
     return o;
   };
+  const n35 = h.shape();
   const a35 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n35();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

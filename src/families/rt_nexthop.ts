@@ -123,8 +123,9 @@ $register(rtNexthop, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { id: v.getUint32(o, true), weight: b[at + 4], weightHigh: b[at + 5] };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

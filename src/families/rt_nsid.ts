@@ -54,8 +54,9 @@ $register(rtNsid, (h) => {
     }
     return { family: b[at] };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -176,8 +176,9 @@ $register(rtRule, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { start: v.getUint32(o, true), end: v.getUint32(o + 4, true) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

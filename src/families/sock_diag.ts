@@ -592,8 +592,9 @@ $register(sockDiag, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -667,8 +668,9 @@ $register(sockDiag, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 0:

@@ -249,8 +249,9 @@ $register(TASKSTATS, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -3373,8 +3373,9 @@ $register(tc, (h) => {
       ifindex: v.getUint32(o + 24, true),
     };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3430,8 +3431,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3469,8 +3471,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n2 = h.shape();
   const a2 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n2();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3541,8 +3544,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n5 = h.shape();
   const a5 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n5();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3604,8 +3608,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n6 = h.shape();
   const a6 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n6();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3643,8 +3648,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n7 = h.shape();
   const a7 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n7();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3682,8 +3688,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n8 = h.shape();
   const a8 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n8();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3733,8 +3740,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n10 = h.shape();
   const a10 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n10();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3784,8 +3792,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n12 = h.shape();
   const a12 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n12();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3832,8 +3841,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n14 = h.shape();
   const a14 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n14();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3871,8 +3881,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n15 = h.shape();
   const a15 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n15();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3898,8 +3909,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n16 = h.shape();
   const a16 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n16();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3949,8 +3961,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n17 = h.shape();
   const a17 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n17();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -3982,8 +3995,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n18 = h.shape();
   const a18 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n18();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4009,8 +4023,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n19 = h.shape();
   const a19 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n19();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4052,8 +4067,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n20 = h.shape();
   const a20 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n20();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4115,8 +4131,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n21 = h.shape();
   const a21 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n21();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4175,8 +4192,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n22 = h.shape();
   const a22 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n22();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4310,8 +4328,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n26 = h.shape();
   const a26 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n26();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4348,8 +4367,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n28 = h.shape();
   const a28 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n28();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4419,8 +4439,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n30 = h.shape();
   const a30 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n30();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4465,8 +4486,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n31 = h.shape();
   const a31 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n31();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4900,8 +4922,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n37 = h.shape();
   const a37 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n37();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4941,8 +4964,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n39 = h.shape();
   const a39 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n39();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -4966,8 +4990,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n40 = h.shape();
   const a40 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n40();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5010,8 +5035,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n42 = h.shape();
   const a42 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n42();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5074,8 +5100,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n44 = h.shape();
   const a44 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n44();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5105,8 +5132,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n45 = h.shape();
   const a45 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n45();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5178,8 +5206,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n48 = h.shape();
   const a48 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n48();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5212,8 +5241,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n49 = h.shape();
   const a49 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n49();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5273,8 +5303,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n50 = h.shape();
   const a50 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n50();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5316,8 +5347,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n51 = h.shape();
   const a51 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n51();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5362,8 +5394,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n52 = h.shape();
   const a52 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n52();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5430,8 +5463,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n54 = h.shape();
   const a54 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n54();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5464,8 +5498,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n55 = h.shape();
   const a55 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n55();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5522,8 +5557,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n57 = h.shape();
   const a57 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n57();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5550,8 +5586,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n58 = h.shape();
   const a58 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n58();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5578,8 +5615,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n59 = h.shape();
   const a59 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n59();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5680,8 +5718,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n63 = h.shape();
   const a63 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n63();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5713,8 +5752,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n64 = h.shape();
   const a64 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n64();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5777,8 +5817,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n67 = h.shape();
   const a67 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n67();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -5810,8 +5851,9 @@ $register(tc, (h) => {
     }
     return o;
   };
+  const n68 = h.shape();
   const a68 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n68();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

@@ -79,8 +79,9 @@ export const tcpMetrics: FamilySpec = JSON.parse(
 
 /** tcp_metrics's compiled decoders (see src/ynl/compiled.ts). */
 $register(tcpMetrics, (h) => {
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -127,8 +128,9 @@ $register(tcpMetrics, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

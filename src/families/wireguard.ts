@@ -115,8 +115,9 @@ $register(wireguard, (h) => {
     const v = h.view(b), o = b.byteOffset + at;
     return { sec: v.getBigUint64(o, true), nsec: v.getBigUint64(o + 8, true) };
   };
+  const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n0();
     while (ad.next()) {
       switch (ad.type) {
         case 1:
@@ -149,8 +150,9 @@ $register(wireguard, (h) => {
     }
     return o;
   };
+  const n1 = h.shape();
   const a1 = (ad: $Cursor): $Attrs => {
-    const o: $Attrs = {};
+    const o: $Attrs = new n1();
     while (ad.next()) {
       switch (ad.type) {
         case 1:

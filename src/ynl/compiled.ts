@@ -44,6 +44,8 @@ export interface DecoderHelpers {
   view(b: Uint8Array): DataView;
   /** A NUL-padded string member of `size` bytes at `b[at..]`. */
   string(b: Uint8Array, at: number, size: number): string;
+  /** A constructor of empty plain objects with room for a set's attributes (see `shape`). */
+  shape(): new () => Attrs;
 }
 
 /** The generic codec's side of the helpers, set by ./codec.ts. */
@@ -81,6 +83,90 @@ function string(b: Uint8Array, at: number, size: number): string {
   const s = b.subarray(at, at + size);
   const nul = s.indexOf(0);
   return utf8.decode(nul < 0 ? s : s.subarray(0, nul));
+}
+
+/**
+ * A constructor of plain objects (their prototype is Object.prototype, as
+ * for `{}`) that V8 gives room for 64 properties in the object itself: it
+ * sizes a constructor's objects by the `this.x =` it sees in its body, run
+ * or not, then shrinks them to what the first few objects used. A `{}`
+ * has room for 4, and each property past those regrows an array beside the
+ * object: a link's 45 attributes allocated 2.5 KB that way. One per set, so
+ * that each set's objects get their own size.
+ */
+function shape(): new () => Attrs {
+  // deno-lint-ignore no-explicit-any
+  function Shape(this: any, fill?: boolean) {
+    if (fill) {
+      this.a0 =
+        this.a1 =
+        this.a2 =
+        this.a3 =
+        this.a4 =
+        this.a5 =
+        this.a6 =
+        this.a7 =
+        this.a8 =
+        this.a9 =
+        this.b0 =
+        this.b1 =
+        this.b2 =
+        this.b3 =
+        this.b4 =
+        this.b5 =
+        this.b6 =
+        this.b7 =
+        this.b8 =
+        this.b9 =
+        this.c0 =
+        this.c1 =
+        this.c2 =
+        this.c3 =
+        this.c4 =
+        this.c5 =
+        this.c6 =
+        this.c7 =
+        this.c8 =
+        this.c9 =
+        this.d0 =
+        this.d1 =
+        this.d2 =
+        this.d3 =
+        this.d4 =
+        this.d5 =
+        this.d6 =
+        this.d7 =
+        this.d8 =
+        this.d9 =
+        this.e0 =
+        this.e1 =
+        this.e2 =
+        this.e3 =
+        this.e4 =
+        this.e5 =
+        this.e6 =
+        this.e7 =
+        this.e8 =
+        this.e9 =
+        this.f0 =
+        this.f1 =
+        this.f2 =
+        this.f3 =
+        this.f4 =
+        this.f5 =
+        this.f6 =
+        this.f7 =
+        this.f8 =
+        this.f9 =
+        this.g0 =
+        this.g1 =
+        this.g2 =
+        this.g3 =
+          0;
+    }
+  }
+  Shape.prototype = Object.prototype;
+  return Shape as unknown as new () => Attrs;
 }
 
 function unknown(ad: AttributeDecoder, parent: Attrs): void {
@@ -123,6 +209,7 @@ export function decodersOf(f: FamilySpec): Decoders | undefined {
         struct: (name, b, at, len) => i.struct(f, name, b, at, len),
         view,
         string,
+        shape,
       })
       : null;
     compiled.set(f, d);

@@ -211,6 +211,14 @@ export class AttributeDecoder {
     let end = this.offset;
     const stop = this.offset + this.length;
     while (end < stop && b[end] !== 0) end++;
+    // Short ASCII (names, kinds, qdiscs) is built here: TextDecoder costs
+    // an op call and a view per string, several times this loop.
+    if (end - this.offset <= 32) {
+      let s = "";
+      let i = this.offset;
+      for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
+      if (i === end) return s;
+    }
     return utf8.decode(view(b, this.offset, end));
   }
 

@@ -90,10 +90,16 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
           break;
         }
         case "u64":
-        case "s64":
-          fields.push(`${k}: v.get${m.kind === "u64" ? "BigUint64" : "BigInt64"}(o${o}, ${le})`);
+        case "s64": {
+          // a zero is the one 0n: counters mostly are, and each BigInt read is an allocation
+          const get = m.kind === "u64" ? "BigUint64" : "BigInt64";
+          const hi = off + 4 ? ` + ${off + 4}` : "";
+          fields.push(
+            `${k}: (v.getUint32(o${o}, true) | v.getUint32(o${hi}, true)) === 0 ? 0n : v.get${get}(o${o}, ${le})`,
+          );
           dv = true;
           break;
+        }
         case "string":
           fields.push(`${k}: h.string(b, at${o}, ${size})`);
           break;

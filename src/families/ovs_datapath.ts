@@ -103,10 +103,16 @@ $register(ovsDatapath, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      nHit: v.getBigUint64(o, true),
-      nMissed: v.getBigUint64(o + 8, true),
-      nLost: v.getBigUint64(o + 16, true),
-      nFlows: v.getBigUint64(o + 24, true),
+      nHit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      nMissed: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      nLost: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      nFlows: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
     };
   };
   const s2 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -115,11 +121,17 @@ $register(ovsDatapath, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      nMaskHit: v.getBigUint64(o, true),
+      nMaskHit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
       nMasks: v.getUint32(o + 8, true),
       padding: v.getUint32(o + 12, true),
-      nCacheHit: v.getBigUint64(o + 16, true),
-      pad1: v.getBigUint64(o + 24, true),
+      nCacheHit: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      pad1: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
     };
   };
   const n0 = h.shape();

@@ -545,7 +545,14 @@ $register(ovsFlow, (h) => {
       return h.struct("ovs-flow-stats", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { nPackets: v.getBigUint64(o, true), nBytes: v.getBigUint64(o + 8, true) };
+    return {
+      nPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      nBytes: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+    };
   };
   const s2 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 12 || at + len > b.length) {

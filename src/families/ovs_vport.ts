@@ -121,14 +121,30 @@ $register(ovsVport, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      rxPackets: v.getBigUint64(o, true),
-      txPackets: v.getBigUint64(o + 8, true),
-      rxBytes: v.getBigUint64(o + 16, true),
-      txBytes: v.getBigUint64(o + 24, true),
-      rxErrors: v.getBigUint64(o + 32, true),
-      txErrors: v.getBigUint64(o + 40, true),
-      rxDropped: v.getBigUint64(o + 48, true),
-      txDropped: v.getBigUint64(o + 56, true),
+      rxPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      txPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      rxBytes: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      txBytes: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
+      rxErrors: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 32, true),
+      txErrors: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 40, true),
+      rxDropped: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
+      txDropped: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 56, true),
     };
   };
   const a0 = (ad: $Cursor): $Attrs => {

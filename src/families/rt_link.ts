@@ -1671,31 +1671,81 @@ $register(rtLink, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      rxPackets: v.getBigUint64(o, true),
-      txPackets: v.getBigUint64(o + 8, true),
-      rxBytes: v.getBigUint64(o + 16, true),
-      txBytes: v.getBigUint64(o + 24, true),
-      rxErrors: v.getBigUint64(o + 32, true),
-      txErrors: v.getBigUint64(o + 40, true),
-      rxDropped: v.getBigUint64(o + 48, true),
-      txDropped: v.getBigUint64(o + 56, true),
-      multicast: v.getBigUint64(o + 64, true),
-      collisions: v.getBigUint64(o + 72, true),
-      rxLengthErrors: v.getBigUint64(o + 80, true),
-      rxOverErrors: v.getBigUint64(o + 88, true),
-      rxCrcErrors: v.getBigUint64(o + 96, true),
-      rxFrameErrors: v.getBigUint64(o + 104, true),
-      rxFifoErrors: v.getBigUint64(o + 112, true),
-      rxMissedErrors: v.getBigUint64(o + 120, true),
-      txAbortedErrors: v.getBigUint64(o + 128, true),
-      txCarrierErrors: v.getBigUint64(o + 136, true),
-      txFifoErrors: v.getBigUint64(o + 144, true),
-      txHeartbeatErrors: v.getBigUint64(o + 152, true),
-      txWindowErrors: v.getBigUint64(o + 160, true),
-      rxCompressed: v.getBigUint64(o + 168, true),
-      txCompressed: v.getBigUint64(o + 176, true),
-      rxNohandler: v.getBigUint64(o + 184, true),
-      rxOtherhostDropped: v.getBigUint64(o + 192, true),
+      rxPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      txPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      rxBytes: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      txBytes: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
+      rxErrors: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 32, true),
+      txErrors: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 40, true),
+      rxDropped: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
+      txDropped: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 56, true),
+      multicast: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 64, true),
+      collisions: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 72, true),
+      rxLengthErrors: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 80, true),
+      rxOverErrors: (v.getUint32(o + 88, true) | v.getUint32(o + 92, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 88, true),
+      rxCrcErrors: (v.getUint32(o + 96, true) | v.getUint32(o + 100, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 96, true),
+      rxFrameErrors: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 104, true),
+      rxFifoErrors: (v.getUint32(o + 112, true) | v.getUint32(o + 116, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 112, true),
+      rxMissedErrors: (v.getUint32(o + 120, true) | v.getUint32(o + 124, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 120, true),
+      txAbortedErrors: (v.getUint32(o + 128, true) | v.getUint32(o + 132, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 128, true),
+      txCarrierErrors: (v.getUint32(o + 136, true) | v.getUint32(o + 140, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 136, true),
+      txFifoErrors: (v.getUint32(o + 144, true) | v.getUint32(o + 148, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 144, true),
+      txHeartbeatErrors: (v.getUint32(o + 152, true) | v.getUint32(o + 156, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 152, true),
+      txWindowErrors: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 160, true),
+      rxCompressed: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 168, true),
+      txCompressed: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 176, true),
+      rxNohandler: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 184, true),
+      rxOtherhostDropped: (v.getUint32(o + 192, true) | v.getUint32(o + 196, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 192, true),
     };
   };
   const s6 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -1704,9 +1754,15 @@ $register(rtLink, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      memStart: v.getBigUint64(o, true),
-      memEnd: v.getBigUint64(o + 8, true),
-      baseAddr: v.getBigUint64(o + 16, true),
+      memStart: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      memEnd: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      baseAddr: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
       irq: v.getUint16(o + 24, true),
       dma: b[at + 26],
       port: b[at + 27],
@@ -1820,7 +1876,12 @@ $register(rtLink, (h) => {
       return h.struct("ifla-vf-guid", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { vf: v.getUint32(o, true), guid: v.getBigUint64(o + 4, true) };
+    return {
+      vf: v.getUint32(o, true),
+      guid: (v.getUint32(o + 4, true) | v.getUint32(o + 8, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 4, true),
+    };
   };
   const s21 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 16 || at + len > b.length) {

@@ -319,17 +319,39 @@ $register(rtNeigh, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      allocs: v.getBigUint64(o, true),
-      destroys: v.getBigUint64(o + 8, true),
-      hashGrows: v.getBigUint64(o + 16, true),
-      resFailed: v.getBigUint64(o + 24, true),
-      lookups: v.getBigUint64(o + 32, true),
-      hits: v.getBigUint64(o + 40, true),
-      rcvProbesMcast: v.getBigUint64(o + 48, true),
-      rcvProbesUcast: v.getBigUint64(o + 56, true),
-      periodicGcRuns: v.getBigUint64(o + 64, true),
-      forcedGcRuns: v.getBigUint64(o + 72, true),
-      tableFulls: v.getBigUint64(o + 80, true),
+      allocs: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      destroys: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      hashGrows: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      resFailed: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
+      lookups: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 32, true),
+      hits: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 40, true),
+      rcvProbesMcast: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
+      rcvProbesUcast: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 56, true),
+      periodicGcRuns: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 64, true),
+      forcedGcRuns: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 72, true),
+      tableFulls: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 80, true),
     };
   };
   const n0 = h.shape();

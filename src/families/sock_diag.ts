@@ -415,7 +415,9 @@ $register(sockDiag, (h) => {
       idiagSrc: b.subarray(at + 12, at + 28),
       idiagDst: b.subarray(at + 28, at + 44),
       idiagIf: v.getUint32(o + 44, true),
-      idiagCookie: v.getBigUint64(o + 48, true),
+      idiagCookie: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
     };
   };
   const s1 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -433,7 +435,9 @@ $register(sockDiag, (h) => {
       idiagSrc: b.subarray(at + 8, at + 24),
       idiagDst: b.subarray(at + 24, at + 40),
       idiagIf: v.getUint32(o + 40, true),
-      idiagCookie: v.getBigUint64(o + 44, true),
+      idiagCookie: (v.getUint32(o + 44, true) | v.getUint32(o + 48, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 44, true),
       idiagExpires: v.getUint32(o + 52, true),
       idiagRqueue: v.getUint32(o + 56, true),
       idiagWqueue: v.getUint32(o + 60, true),
@@ -508,24 +512,44 @@ $register(sockDiag, (h) => {
       rcvRtt: v.getUint32(o + 92, true),
       rcvSpace: v.getUint32(o + 96, true),
       totalRetrans: v.getUint32(o + 100, true),
-      pacingRate: v.getBigUint64(o + 104, true),
-      maxPacingRate: v.getBigUint64(o + 112, true),
-      bytesAcked: v.getBigUint64(o + 120, true),
-      bytesReceived: v.getBigUint64(o + 128, true),
+      pacingRate: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 104, true),
+      maxPacingRate: (v.getUint32(o + 112, true) | v.getUint32(o + 116, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 112, true),
+      bytesAcked: (v.getUint32(o + 120, true) | v.getUint32(o + 124, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 120, true),
+      bytesReceived: (v.getUint32(o + 128, true) | v.getUint32(o + 132, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 128, true),
       segsOut: v.getUint32(o + 136, true),
       segsIn: v.getUint32(o + 140, true),
       notsentBytes: v.getUint32(o + 144, true),
       minRtt: v.getUint32(o + 148, true),
       dataSegsIn: v.getUint32(o + 152, true),
       dataSegsOut: v.getUint32(o + 156, true),
-      deliveryRate: v.getBigUint64(o + 160, true),
-      busyTime: v.getBigUint64(o + 168, true),
-      rwndLimited: v.getBigUint64(o + 176, true),
-      sndbufLimited: v.getBigUint64(o + 184, true),
+      deliveryRate: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 160, true),
+      busyTime: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 168, true),
+      rwndLimited: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 176, true),
+      sndbufLimited: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 184, true),
       delivered: v.getUint32(o + 192, true),
       deliveredCe: v.getUint32(o + 196, true),
-      bytesSent: v.getBigUint64(o + 200, true),
-      bytesRetrans: v.getBigUint64(o + 208, true),
+      bytesSent: (v.getUint32(o + 200, true) | v.getUint32(o + 204, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 200, true),
+      bytesRetrans: (v.getUint32(o + 208, true) | v.getUint32(o + 212, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 208, true),
       dsackDups: v.getUint32(o + 216, true),
       reordSeen: v.getUint32(o + 220, true),
       rcvOoopack: v.getUint32(o + 224, true),
@@ -543,7 +567,9 @@ $register(sockDiag, (h) => {
       udiagStates: v.getUint32(o + 4, true),
       udiagIno: v.getUint32(o + 8, true),
       udiagShow: v.getUint32(o + 12, true),
-      udiagCookie: v.getBigUint64(o + 16, true),
+      udiagCookie: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
     };
   };
   const s6 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -556,7 +582,9 @@ $register(sockDiag, (h) => {
       udiagType: b[at + 1],
       udiagState: b[at + 2],
       udiagIno: v.getUint32(o + 4, true),
-      udiagCookie: v.getBigUint64(o + 8, true),
+      udiagCookie: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
     };
   };
   const s7 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {

@@ -176,14 +176,30 @@ $register(TASKSTATS, (h) => {
       acExitcode: v.getUint32(o + 4, true),
       acFlag: b[at + 8],
       acNice: v.getInt8(o + 9),
-      cpuCount: v.getBigUint64(o + 16, true),
-      cpuDelayTotal: v.getBigUint64(o + 24, true),
-      blkioCount: v.getBigUint64(o + 32, true),
-      blkioDelayTotal: v.getBigUint64(o + 40, true),
-      swapinCount: v.getBigUint64(o + 48, true),
-      swapinDelayTotal: v.getBigUint64(o + 56, true),
-      cpuRunRealTotal: v.getBigUint64(o + 64, true),
-      cpuRunVirtualTotal: v.getBigUint64(o + 72, true),
+      cpuCount: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      cpuDelayTotal: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
+      blkioCount: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 32, true),
+      blkioDelayTotal: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 40, true),
+      swapinCount: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
+      swapinDelayTotal: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 56, true),
+      cpuRunRealTotal: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 64, true),
+      cpuRunVirtualTotal: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 72, true),
       acComm: h.string(b, at + 80, 32),
       acSched: b[at + 112],
       acUid: v.getUint32(o + 120, true),
@@ -191,40 +207,106 @@ $register(TASKSTATS, (h) => {
       acPid: v.getUint32(o + 128, true),
       acPpid: v.getUint32(o + 132, true),
       acBtime: v.getUint32(o + 136, true),
-      acEtime: v.getBigUint64(o + 144, true),
-      acUtime: v.getBigUint64(o + 152, true),
-      acStime: v.getBigUint64(o + 160, true),
-      acMinflt: v.getBigUint64(o + 168, true),
-      acMajflt: v.getBigUint64(o + 176, true),
-      coremem: v.getBigUint64(o + 184, true),
-      virtmem: v.getBigUint64(o + 192, true),
-      hiwaterRss: v.getBigUint64(o + 200, true),
-      hiwaterVm: v.getBigUint64(o + 208, true),
-      readChar: v.getBigUint64(o + 216, true),
-      writeChar: v.getBigUint64(o + 224, true),
-      readSyscalls: v.getBigUint64(o + 232, true),
-      writeSyscalls: v.getBigUint64(o + 240, true),
-      readBytes: v.getBigUint64(o + 248, true),
-      writeBytes: v.getBigUint64(o + 256, true),
-      cancelledWriteBytes: v.getBigUint64(o + 264, true),
-      nvcsw: v.getBigUint64(o + 272, true),
-      nivcsw: v.getBigUint64(o + 280, true),
-      acUtimescaled: v.getBigUint64(o + 288, true),
-      acStimescaled: v.getBigUint64(o + 296, true),
-      cpuScaledRunRealTotal: v.getBigUint64(o + 304, true),
-      freepagesCount: v.getBigUint64(o + 312, true),
-      freepagesDelayTotal: v.getBigUint64(o + 320, true),
-      thrashingCount: v.getBigUint64(o + 328, true),
-      thrashingDelayTotal: v.getBigUint64(o + 336, true),
-      acBtime64: v.getBigUint64(o + 344, true),
-      compactCount: v.getBigUint64(o + 352, true),
-      compactDelayTotal: v.getBigUint64(o + 360, true),
+      acEtime: (v.getUint32(o + 144, true) | v.getUint32(o + 148, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 144, true),
+      acUtime: (v.getUint32(o + 152, true) | v.getUint32(o + 156, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 152, true),
+      acStime: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 160, true),
+      acMinflt: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 168, true),
+      acMajflt: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 176, true),
+      coremem: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 184, true),
+      virtmem: (v.getUint32(o + 192, true) | v.getUint32(o + 196, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 192, true),
+      hiwaterRss: (v.getUint32(o + 200, true) | v.getUint32(o + 204, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 200, true),
+      hiwaterVm: (v.getUint32(o + 208, true) | v.getUint32(o + 212, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 208, true),
+      readChar: (v.getUint32(o + 216, true) | v.getUint32(o + 220, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 216, true),
+      writeChar: (v.getUint32(o + 224, true) | v.getUint32(o + 228, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 224, true),
+      readSyscalls: (v.getUint32(o + 232, true) | v.getUint32(o + 236, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 232, true),
+      writeSyscalls: (v.getUint32(o + 240, true) | v.getUint32(o + 244, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 240, true),
+      readBytes: (v.getUint32(o + 248, true) | v.getUint32(o + 252, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 248, true),
+      writeBytes: (v.getUint32(o + 256, true) | v.getUint32(o + 260, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 256, true),
+      cancelledWriteBytes: (v.getUint32(o + 264, true) | v.getUint32(o + 268, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 264, true),
+      nvcsw: (v.getUint32(o + 272, true) | v.getUint32(o + 276, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 272, true),
+      nivcsw: (v.getUint32(o + 280, true) | v.getUint32(o + 284, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 280, true),
+      acUtimescaled: (v.getUint32(o + 288, true) | v.getUint32(o + 292, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 288, true),
+      acStimescaled: (v.getUint32(o + 296, true) | v.getUint32(o + 300, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 296, true),
+      cpuScaledRunRealTotal: (v.getUint32(o + 304, true) | v.getUint32(o + 308, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 304, true),
+      freepagesCount: (v.getUint32(o + 312, true) | v.getUint32(o + 316, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 312, true),
+      freepagesDelayTotal: (v.getUint32(o + 320, true) | v.getUint32(o + 324, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 320, true),
+      thrashingCount: (v.getUint32(o + 328, true) | v.getUint32(o + 332, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 328, true),
+      thrashingDelayTotal: (v.getUint32(o + 336, true) | v.getUint32(o + 340, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 336, true),
+      acBtime64: (v.getUint32(o + 344, true) | v.getUint32(o + 348, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 344, true),
+      compactCount: (v.getUint32(o + 352, true) | v.getUint32(o + 356, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 352, true),
+      compactDelayTotal: (v.getUint32(o + 360, true) | v.getUint32(o + 364, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 360, true),
       acTgid: v.getUint32(o + 368, true),
-      acTgetime: v.getBigUint64(o + 376, true),
-      acExeDev: v.getBigUint64(o + 384, true),
-      acExeInode: v.getBigUint64(o + 392, true),
-      wpcopyCount: v.getBigUint64(o + 400, true),
-      wpcopyDelayTotal: v.getBigUint64(o + 408, true),
+      acTgetime: (v.getUint32(o + 376, true) | v.getUint32(o + 380, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 376, true),
+      acExeDev: (v.getUint32(o + 384, true) | v.getUint32(o + 388, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 384, true),
+      acExeInode: (v.getUint32(o + 392, true) | v.getUint32(o + 396, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 392, true),
+      wpcopyCount: (v.getUint32(o + 400, true) | v.getUint32(o + 404, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 400, true),
+      wpcopyDelayTotal: (v.getUint32(o + 408, true) | v.getUint32(o + 412, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 408, true),
     };
   };
   const a0 = (ad: $Cursor): $Attrs => {

@@ -2601,7 +2601,7 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      bytes: v.getBigUint64(o, true),
+      bytes: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
       packets: v.getUint32(o + 8, true),
       drops: v.getUint32(o + 12, true),
       overlimits: v.getUint32(o + 16, true),
@@ -2814,12 +2814,20 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      minDelay: v.getBigInt64(o, true),
-      maxDelay: v.getBigInt64(o + 8, true),
+      minDelay: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigInt64(o, true),
+      maxDelay: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigInt64(o + 8, true),
       maxPackets: v.getInt32(o + 16, true),
       maxBytes: v.getInt32(o + 20, true),
-      distDelay: v.getBigInt64(o + 24, true),
-      distJitter: v.getBigInt64(o + 32, true),
+      distDelay: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigInt64(o + 24, true),
+      distJitter: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigInt64(o + 32, true),
     };
   };
   const s20 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -3056,22 +3064,46 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      gcFlows: v.getBigUint64(o, true),
-      highprioPackets: v.getBigUint64(o + 8, true),
-      tcpRetrans: v.getBigUint64(o + 16, true),
-      throttled: v.getBigUint64(o + 24, true),
-      flowsPlimit: v.getBigUint64(o + 32, true),
-      pktsTooLong: v.getBigUint64(o + 40, true),
-      allocationErrors: v.getBigUint64(o + 48, true),
-      timeNextDelayedFlow: v.getBigInt64(o + 56, true),
+      gcFlows: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      highprioPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      tcpRetrans: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      throttled: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
+      flowsPlimit: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 32, true),
+      pktsTooLong: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 40, true),
+      allocationErrors: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 48, true),
+      timeNextDelayedFlow: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+        ? 0n
+        : v.getBigInt64(o + 56, true),
       flows: v.getUint32(o + 64, true),
       inactiveFlows: v.getUint32(o + 68, true),
       throttledFlows: v.getUint32(o + 72, true),
       unthrottleLatencyNs: v.getUint32(o + 76, true),
-      ceMark: v.getBigUint64(o + 80, true),
-      horizonDrops: v.getBigUint64(o + 88, true),
-      horizonCaps: v.getBigUint64(o + 96, true),
-      fastpathPackets: v.getBigUint64(o + 104, true),
+      ceMark: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 80, true),
+      horizonDrops: (v.getUint32(o + 88, true) | v.getUint32(o + 92, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 88, true),
+      horizonCaps: (v.getUint32(o + 96, true) | v.getUint32(o + 100, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 96, true),
+      fastpathPackets: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 104, true),
       bandDrops: b.subarray(at + 112, at + 136),
       bandPktCount: b.subarray(at + 136, at + 148),
     };
@@ -3094,7 +3126,7 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      prob: v.getBigUint64(o, true),
+      prob: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
       delay: v.getUint32(o + 8, true),
       avgDqRate: v.getUint32(o + 12, true),
       dqRateEstimating: v.getUint32(o + 16, true),
@@ -3146,7 +3178,10 @@ $register(tc, (h) => {
       return h.struct("gnet-stats-basic", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { bytes: v.getBigUint64(o, true), packets: v.getUint32(o + 8, true) };
+    return {
+      bytes: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      packets: v.getUint32(o + 8, true),
+    };
   };
   const s43 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 8 || at + len > b.length) {
@@ -3160,7 +3195,12 @@ $register(tc, (h) => {
       return h.struct("gnet-stats-rate-est64", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { bps: v.getBigUint64(o, true), pps: v.getBigUint64(o + 8, true) };
+    return {
+      bps: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      pps: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+    };
   };
   const s45 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 20 || at + len > b.length) {
@@ -3220,9 +3260,13 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      rcnt: v.getBigUint64(o, true),
-      rhit: v.getBigUint64(o + 8, true),
-      kcnts: v.getBigUint64(o + 16, true),
+      rcnt: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      rhit: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      kcnts: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
     };
   };
   const s50 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -3231,10 +3275,18 @@ $register(tc, (h) => {
     }
     const v = h.view(b), o = b.byteOffset + at;
     return {
-      install: v.getBigUint64(o, true),
-      lastuse: v.getBigUint64(o + 8, true),
-      expires: v.getBigUint64(o + 16, true),
-      firstuse: v.getBigUint64(o + 24, true),
+      install: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+        ? 0n
+        : v.getBigUint64(o, true),
+      lastuse: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+      expires: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 16, true),
+      firstuse: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 24, true),
     };
   };
   const s51 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
@@ -3273,14 +3325,21 @@ $register(tc, (h) => {
       return h.struct("tc-basic-pcnt", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { rcnt: v.getBigUint64(o, true), rhit: v.getBigUint64(o + 8, true) };
+    return {
+      rcnt: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      rhit: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+    };
   };
   const s55 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 8 || at + len > b.length) {
       return h.struct("tc-matchall-pcnt", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { rhit: v.getBigUint64(o, true) };
+    return {
+      rhit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    };
   };
   const s56 = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {
     if (at < 0 || len < 24 || at + len > b.length) {

@@ -113,7 +113,12 @@ $register(wireguard, (h) => {
       return h.struct("--kernel-timespec", b, at, len);
     }
     const v = h.view(b), o = b.byteOffset + at;
-    return { sec: v.getBigUint64(o, true), nsec: v.getBigUint64(o + 8, true) };
+    return {
+      sec: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+      nsec: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+        ? 0n
+        : v.getBigUint64(o + 8, true),
+    };
   };
   const n0 = h.shape();
   const a0 = (ad: $Cursor): $Attrs => {

@@ -80,6 +80,15 @@ export class AttributeDecoder {
     this.depth = depth;
   }
 
+  /**
+   * The buffer the decoder walks: the current value is
+   * `bytes[offset, offset + length)` (for decoders that read it in place,
+   * without a view per value).
+   */
+  get bytes(): Uint8Array {
+    return this.#b;
+  }
+
   /** True when the current attribute has NLA_F_NESTED set. */
   get isNested(): boolean {
     return (this.rawType & NLA_F.NESTED) !== 0;

@@ -146,7 +146,7 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
       if (e === undefined && a.kind === "binary") {
         const c = a.struct && own(f.structs, a.struct) ? sName.get(a.struct) : undefined;
         e = c && compiledStructs.includes(a.struct!)
-          ? `${c}(ad.value())`
+          ? `${c}(ad.bytes, ad.offset, ad.length)`
           : a.struct && own(f.structs, a.struct)
           ? `h.value(ad, o, ${JSON.stringify(name)}, ${i})`
           : "ad.value()";

@@ -573,10 +573,10 @@ $register(conntrack, (h) => {
           o.tcpWscaleReply = ad.u8();
           break;
         case 4:
-          o.tcpFlagsOriginal = s1(ad.value());
+          o.tcpFlagsOriginal = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
-          o.tcpFlagsReply = s1(ad.value());
+          o.tcpFlagsReply = s1(ad.bytes, ad.offset, ad.length);
           break;
         default:
           h.unknown(ad, o);

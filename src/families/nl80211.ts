@@ -1816,7 +1816,7 @@ $register(nl80211, (h) => {
           o.useMfp = ad.u32();
           break;
         case 67:
-          o.staFlags2 = s0(ad.value());
+          o.staFlags2 = s0(ad.bytes, ad.offset, ad.length);
           break;
         case 68:
           o.controlPort = true;
@@ -3417,7 +3417,7 @@ $register(nl80211, (h) => {
           o.connectedTime = ad.u32();
           break;
         case 17:
-          o.staFlags = s0(ad.value());
+          o.staFlags = s0(ad.bytes, ad.offset, ad.length);
           break;
         case 18:
           o.beaconLoss = ad.u32();

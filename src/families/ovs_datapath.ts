@@ -146,10 +146,10 @@ $register(ovsDatapath, (h) => {
           o.upcallPid = ad.u32();
           break;
         case 3:
-          o.stats = s1(ad.value());
+          o.stats = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
-          o.megaflowStats = s2(ad.value());
+          o.megaflowStats = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
           o.userFeatures = ad.u32();

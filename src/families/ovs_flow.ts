@@ -710,7 +710,7 @@ $register(ovsFlow, (h) => {
           o.actions = a2(ad.nested());
           break;
         case 3:
-          o.stats = s1(ad.value());
+          o.stats = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.tcpFlags = ad.u8();
@@ -757,7 +757,7 @@ $register(ovsFlow, (h) => {
           o.inPort = ad.u32();
           break;
         case 4:
-          o.ethernet = s2(ad.value());
+          o.ethernet = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
           o.vlan = ad.u16be();
@@ -766,28 +766,28 @@ $register(ovsFlow, (h) => {
           o.ethertype = ad.u16be();
           break;
         case 7:
-          o.ipv4 = s4(ad.value());
+          o.ipv4 = s4(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
-          o.ipv6 = s5(ad.value());
+          o.ipv6 = s5(ad.bytes, ad.offset, ad.length);
           break;
         case 9:
-          o.tcp = s7(ad.value());
+          o.tcp = s7(ad.bytes, ad.offset, ad.length);
           break;
         case 10:
-          o.udp = s8(ad.value());
+          o.udp = s8(ad.bytes, ad.offset, ad.length);
           break;
         case 11:
-          o.icmp = s10(ad.value());
+          o.icmp = s10(ad.bytes, ad.offset, ad.length);
           break;
         case 12:
-          o.icmpv6 = s10(ad.value());
+          o.icmpv6 = s10(ad.bytes, ad.offset, ad.length);
           break;
         case 13:
-          o.arp = s11(ad.value());
+          o.arp = s11(ad.bytes, ad.offset, ad.length);
           break;
         case 14:
-          o.nd = s12(ad.value());
+          o.nd = s12(ad.bytes, ad.offset, ad.length);
           break;
         case 15:
           o.skbMark = ad.u32();
@@ -796,7 +796,7 @@ $register(ovsFlow, (h) => {
           o.tunnel = a3(ad.nested());
           break;
         case 17:
-          o.sctp = s9(ad.value());
+          o.sctp = s9(ad.bytes, ad.offset, ad.length);
           break;
         case 18:
           o.tcpFlags = ad.u16be();
@@ -808,7 +808,7 @@ $register(ovsFlow, (h) => {
           o.recircId = ad.u32();
           break;
         case 21:
-          o.mpls = s3(ad.value());
+          o.mpls = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 22:
           o.ctState = ad.u32();
@@ -823,7 +823,7 @@ $register(ovsFlow, (h) => {
           o.ctLabels = ad.value();
           break;
         case 26:
-          o.ctOrigTupleIpv4 = s13(ad.value());
+          o.ctOrigTupleIpv4 = s13(ad.bytes, ad.offset, ad.length);
           break;
         case 27:
           o.ctOrigTupleIpv6 = ad.value();
@@ -841,7 +841,7 @@ $register(ovsFlow, (h) => {
           o.tunnelInfo = ad.value();
           break;
         case 32:
-          o.ipv6Exthdrs = s6(ad.value());
+          o.ipv6Exthdrs = s6(ad.bytes, ad.offset, ad.length);
           break;
         default:
           h.unknown(ad, o);
@@ -864,7 +864,7 @@ $register(ovsFlow, (h) => {
           o.set = a1(ad.nested());
           break;
         case 4:
-          o.pushVlan = s14(ad.value());
+          o.pushVlan = s14(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
           o.popVlan = true;
@@ -876,10 +876,10 @@ $register(ovsFlow, (h) => {
           o.recirc = ad.u32();
           break;
         case 8:
-          o.hash = s15(ad.value());
+          o.hash = s15(ad.bytes, ad.offset, ad.length);
           break;
         case 9:
-          o.pushMpls = s16(ad.value());
+          o.pushMpls = s16(ad.bytes, ad.offset, ad.length);
           break;
         case 10:
           o.popMpls = ad.u16be();
@@ -918,7 +918,7 @@ $register(ovsFlow, (h) => {
           o.checkPktLen = a4(ad.nested());
           break;
         case 22:
-          o.addMpls = s17(ad.value());
+          o.addMpls = s17(ad.bytes, ad.offset, ad.length);
           break;
         case 23:
           o.decTtl = a10(ad.nested());

@@ -200,7 +200,7 @@ $register(ovsVport, (h) => {
           o.upcallPid = ad.value();
           break;
         case 6:
-          o.stats = s1(ad.value());
+          o.stats = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
           o.ifindex = ad.u32();

@@ -146,7 +146,7 @@ $register(rtAddr, (h) => {
           o.anycast = ad.value();
           break;
         case 6:
-          o.cacheinfo = s1(ad.value());
+          o.cacheinfo = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 7:
           o.multicast = ad.value();

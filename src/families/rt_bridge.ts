@@ -282,7 +282,7 @@ $register(rtBridge, (h) => {
           break;
         case 2:
           {
-            const x = s1(ad.value());
+            const x = s1(ad.bytes, ad.offset, ad.length);
             ((o.vlanInfo ??= []) as unknown[]).push(x);
           }
           break;
@@ -320,7 +320,7 @@ $register(rtBridge, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.info = s1(ad.value());
+          o.info = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.range = ad.u16();

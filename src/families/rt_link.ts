@@ -1919,7 +1919,7 @@ $register(rtLink, (h) => {
           o.qdisc = ad.string();
           break;
         case 7:
-          o.stats = s4(ad.value());
+          o.stats = s4(ad.bytes, ad.offset, ad.length);
           break;
         case 10:
           o.master = ad.u32();
@@ -1934,7 +1934,7 @@ $register(rtLink, (h) => {
           o.txqlen = ad.u32();
           break;
         case 14:
-          o.map = s6(ad.value());
+          o.map = s6(ad.bytes, ad.offset, ad.length);
           break;
         case 15:
           o.weight = ad.u32();
@@ -1961,7 +1961,7 @@ $register(rtLink, (h) => {
           o.vfinfoList = a3(ad.nested());
           break;
         case 23:
-          o.stats64 = s5(ad.value());
+          o.stats64 = s5(ad.bytes, ad.offset, ad.length);
           break;
         case 24:
           o.vfPorts = a7(ad.nested());
@@ -2163,37 +2163,37 @@ $register(rtLink, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.mac = s12(ad.value());
+          o.mac = s12(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.vlan = s13(ad.value());
+          o.vlan = s13(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
-          o.txRate = s14(ad.value());
+          o.txRate = s14(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
-          o.spoofchk = s15(ad.value());
+          o.spoofchk = s15(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
-          o.linkState = s16(ad.value());
+          o.linkState = s16(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
-          o.rate = s17(ad.value());
+          o.rate = s17(ad.bytes, ad.offset, ad.length);
           break;
         case 7:
-          o.rssQueryEn = s18(ad.value());
+          o.rssQueryEn = s18(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
           o.stats = a5(ad.nested());
           break;
         case 9:
-          o.trust = s19(ad.value());
+          o.trust = s19(ad.bytes, ad.offset, ad.length);
           break;
         case 10:
-          o.ibNodeGuid = s20(ad.value());
+          o.ibNodeGuid = s20(ad.bytes, ad.offset, ad.length);
           break;
         case 11:
-          o.ibPortGuid = s20(ad.value());
+          o.ibPortGuid = s20(ad.bytes, ad.offset, ad.length);
           break;
         case 12:
           o.vlanList = a6(ad.nested());
@@ -2250,7 +2250,7 @@ $register(rtLink, (h) => {
       switch (ad.type) {
         case 1:
           {
-            const x = s21(ad.value());
+            const x = s21(ad.bytes, ad.offset, ad.length);
             ((o.info ??= []) as unknown[]).push(x);
           }
           break;
@@ -2516,10 +2516,10 @@ $register(rtLink, (h) => {
           o.groupFwdMask = ad.u16();
           break;
         case 10:
-          o.rootId = s2(ad.value());
+          o.rootId = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 11:
-          o.bridgeId = s2(ad.value());
+          o.bridgeId = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 12:
           o.rootPort = ad.u16();
@@ -2623,7 +2623,7 @@ $register(rtLink, (h) => {
           o.vlanStatsPerPort = ad.u8();
           break;
         case 46:
-          o.multiBoolopt = s7(ad.value());
+          o.multiBoolopt = s7(ad.bytes, ad.offset, ad.length);
           break;
         case 47:
           o.mcastQuerierState = ad.value();
@@ -2685,10 +2685,10 @@ $register(rtLink, (h) => {
           o.proxyarpWifi = ad.u8();
           break;
         case 13:
-          o.rootId = s2(ad.value());
+          o.rootId = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 14:
-          o.bridgeId = s2(ad.value());
+          o.bridgeId = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 15:
           o.designatedPort = ad.u16();
@@ -3051,7 +3051,7 @@ $register(rtLink, (h) => {
           o.innerProtoInherit = true;
           break;
         case 15:
-          o.portRange = s11(ad.value());
+          o.portRange = s11(ad.bytes, ad.offset, ad.length);
           break;
         case 16:
           o.groHint = true;
@@ -3274,7 +3274,7 @@ $register(rtLink, (h) => {
           o.id = ad.u16();
           break;
         case 2:
-          o.flags = s9(ad.value());
+          o.flags = s9(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.egressQos = a25(ad.nested());
@@ -3297,7 +3297,7 @@ $register(rtLink, (h) => {
       switch (ad.type) {
         case 1:
           {
-            const x = s10(ad.value());
+            const x = s10(ad.bytes, ad.offset, ad.length);
             ((o.mapping ??= []) as unknown[]).push(x);
           }
           break;
@@ -3386,7 +3386,7 @@ $register(rtLink, (h) => {
           o.mcast = ad.value();
           break;
         case 5:
-          o.cacheinfo = s3(ad.value());
+          o.cacheinfo = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           o.icmp6stats = ad.value();
@@ -3428,7 +3428,7 @@ $register(rtLink, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.link64 = s5(ad.value());
+          o.link64 = s5(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.linkXstats = ad.value();

@@ -369,7 +369,7 @@ $register(rtNeigh, (h) => {
           o.lladdr = ad.value();
           break;
         case 3:
-          o.cacheinfo = s2(ad.value());
+          o.cacheinfo = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.probes = ad.u32();
@@ -437,13 +437,13 @@ $register(rtNeigh, (h) => {
           o.thresh3 = ad.u32();
           break;
         case 5:
-          o.config = s3(ad.value());
+          o.config = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           o.parms = a2(ad.nested());
           break;
         case 7:
-          o.stats = s4(ad.value());
+          o.stats = s4(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
           o.gcInterval = ad.u64();

@@ -257,7 +257,7 @@ $register(rtRoute, (h) => {
           o.flow = ad.u32();
           break;
         case 12:
-          o.cacheinfo = s1(ad.value());
+          o.cacheinfo = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 13:
           o.session = ad.value();

@@ -234,7 +234,7 @@ $register(rtRule, (h) => {
           o.l3mdev = ad.u8();
           break;
         case 20:
-          o.uidRange = s3(ad.value());
+          o.uidRange = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 21:
           o.protocol = ad.u8();
@@ -243,10 +243,10 @@ $register(rtRule, (h) => {
           o.ipProto = ad.u8();
           break;
         case 23:
-          o.sportRange = s2(ad.value());
+          o.sportRange = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 24:
-          o.dportRange = s2(ad.value());
+          o.dportRange = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 25:
           o.dscp = ad.u8();

@@ -626,10 +626,10 @@ $register(sockDiag, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.meminfo = s2(ad.value());
+          o.meminfo = s2(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.info = s4(ad.value());
+          o.info = s4(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.vegasinfo = ad.value();
@@ -644,7 +644,7 @@ $register(sockDiag, (h) => {
           o.tclass = ad.u8();
           break;
         case 7:
-          o.skmeminfo = s3(ad.value());
+          o.skmeminfo = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
           o.shutdown = ad.u8();
@@ -705,7 +705,7 @@ $register(sockDiag, (h) => {
           o.name = ad.value();
           break;
         case 1:
-          o.vfs = s7(ad.value());
+          o.vfs = s7(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.peer = ad.u32();
@@ -714,10 +714,10 @@ $register(sockDiag, (h) => {
           o.icons = ad.value();
           break;
         case 4:
-          o.rqlen = s8(ad.value());
+          o.rqlen = s8(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
-          o.meminfo = s3(ad.value());
+          o.meminfo = s3(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           o.shutdown = ad.u8();

@@ -343,7 +343,7 @@ $register(TASKSTATS, (h) => {
           o.tgid = ad.u32();
           break;
         case 3:
-          o.stats = s0(ad.value());
+          o.stats = s0(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.aggrPid = a1(ad.nested());

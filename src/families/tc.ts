@@ -3444,13 +3444,13 @@ $register(tc, (h) => {
           o.options = h.value(ad, o, "attrs", 1);
           break;
         case 3:
-          o.stats = s1(ad.value());
+          o.stats = s1(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.xstats = h.value(ad, o, "attrs", 3);
           break;
         case 5:
-          o.rate = s30(ad.value());
+          o.rate = s30(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           o.fcnt = ad.u32();
@@ -3536,7 +3536,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -3575,7 +3575,7 @@ $register(tc, (h) => {
           o.parms = ad.value();
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3593,7 +3593,7 @@ $register(tc, (h) => {
           o.parms = ad.value();
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3612,7 +3612,7 @@ $register(tc, (h) => {
           o.parms = ad.value();
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.action = ad.u16();
@@ -3675,7 +3675,7 @@ $register(tc, (h) => {
         case 1:
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.act = ad.value();
@@ -3713,7 +3713,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -3756,7 +3756,7 @@ $register(tc, (h) => {
           o.parms = ad.value();
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.dmac = ad.value();
@@ -3783,10 +3783,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s61(ad.value());
+          o.parms = s61(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3805,10 +3805,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s56(ad.value());
+          o.parms = s56(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3841,7 +3841,7 @@ $register(tc, (h) => {
           o.parms = ad.value();
           break;
         case 2:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3857,10 +3857,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s58(ad.value());
+          o.parms = s58(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           break;
@@ -3884,7 +3884,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -3906,7 +3906,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -3946,7 +3946,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -3974,7 +3974,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.parms = ad.value();
@@ -4026,10 +4026,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s60(ad.value());
+          o.parms = s60(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.pushVlanId = ad.u16();
@@ -4072,7 +4072,7 @@ $register(tc, (h) => {
           o.police = a55(ad.nested());
           break;
         case 5:
-          o.pcnt = s54(ad.value());
+          o.pcnt = s54(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           break;
@@ -4341,7 +4341,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s2(ad.value());
+          o.parms = s2(ad.bytes, ad.offset, ad.length);
           break;
         default:
           h.unknown(ad, o);
@@ -4373,7 +4373,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s22(ad.value());
+          o.parms = s22(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.stab = ad.value();
@@ -4487,7 +4487,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.treeHdr = s53(ad.value());
+          o.treeHdr = s53(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.treeList = ad.value();
@@ -5061,7 +5061,7 @@ $register(tc, (h) => {
           o.stab = ad.value();
           break;
         case 3:
-          o.dps = s8(ad.value());
+          o.dps = s8(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.maxP = ad.value();
@@ -5197,10 +5197,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s5(ad.value());
+          o.parms = s5(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.init = s6(ad.value());
+          o.init = s6(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.ctab = ad.value();
@@ -5242,7 +5242,7 @@ $register(tc, (h) => {
           o.flags = ad.u32();
           break;
         case 4:
-          o.pcnt = s55(ad.value());
+          o.pcnt = s55(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
           break;
@@ -5257,7 +5257,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s3(ad.value());
+          o.parms = s3(ad.bytes, ad.offset, ad.length);
           break;
         default:
           h.unknown(ad, o);
@@ -5351,7 +5351,7 @@ $register(tc, (h) => {
           o.horizonDrop = ad.u8();
           break;
         case 16:
-          o.priomap = s21(ad.value());
+          o.priomap = s21(ad.bytes, ad.offset, ad.length);
           break;
         case 17:
           o.weights = ad.value();
@@ -5459,22 +5459,22 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.corr = s15(ad.value());
+          o.corr = s15(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.delayDist = ad.value();
           break;
         case 3:
-          o.reorder = s16(ad.value());
+          o.reorder = s16(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
-          o.corrupt = s17(ad.value());
+          o.corrupt = s17(ad.bytes, ad.offset, ad.length);
           break;
         case 5:
           o.loss = a53(ad.nested());
           break;
         case 6:
-          o.rate = s18(ad.value());
+          o.rate = s18(ad.bytes, ad.offset, ad.length);
           break;
         case 7:
           o.ecn = ad.u32();
@@ -5492,7 +5492,7 @@ $register(tc, (h) => {
           o.jitter64 = ad.s64();
           break;
         case 12:
-          o.slot = s19(ad.value());
+          o.slot = s19(ad.bytes, ad.offset, ad.length);
           break;
         case 13:
           o.slotDist = ad.value();
@@ -5511,10 +5511,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.gi = s13(ad.value());
+          o.gi = s13(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.ge = s14(ad.value());
+          o.ge = s14(ad.bytes, ad.offset, ad.length);
           break;
         default:
           h.unknown(ad, o);
@@ -5563,7 +5563,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tbf = s57(ad.value());
+          o.tbf = s57(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.rate = ad.value();
@@ -5578,7 +5578,7 @@ $register(tc, (h) => {
           o.result = ad.u32();
           break;
         case 6:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 7:
           break;
@@ -5622,7 +5622,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s22(ad.value());
+          o.parms = s22(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.stab = ad.value();
@@ -5680,7 +5680,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.priomap = s10(ad.value());
+          o.priomap = s10(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.schedEntryList = a60(ad.nested());
@@ -5783,7 +5783,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.parms = s28(ad.value());
+          o.parms = s28(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.rtab = ad.value();
@@ -5817,10 +5817,10 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s51(ad.value());
+          o.parms = s51(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
           o.rate = ad.u32();
@@ -5844,13 +5844,13 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.tm = s50(ad.value());
+          o.tm = s50(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.parms = s51(ad.value());
+          o.parms = s51(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
-          o.prob = s52(ad.value());
+          o.prob = s52(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           break;
@@ -5865,7 +5865,7 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.base = s29(ad.value());
+          o.base = s29(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
           o.data = ad.value();
@@ -5882,24 +5882,24 @@ $register(tc, (h) => {
     while (ad.next()) {
       switch (ad.type) {
         case 1:
-          o.basic = s42(ad.value());
+          o.basic = s42(ad.bytes, ad.offset, ad.length);
           break;
         case 2:
-          o.rateEst = s43(ad.value());
+          o.rateEst = s43(ad.bytes, ad.offset, ad.length);
           break;
         case 3:
-          o.queue = s45(ad.value());
+          o.queue = s45(ad.bytes, ad.offset, ad.length);
           break;
         case 4:
           o.app = h.value(ad, o, "tca-stats-attrs", 3);
           break;
         case 5:
-          o.rateEst64 = s44(ad.value());
+          o.rateEst64 = s44(ad.bytes, ad.offset, ad.length);
           break;
         case 6:
           break;
         case 7:
-          o.basicHw = s42(ad.value());
+          o.basicHw = s42(ad.bytes, ad.offset, ad.length);
           break;
         case 8:
           o.pkt64 = ad.u64();
@@ -5940,10 +5940,10 @@ $register(tc, (h) => {
           o.indev = ad.string();
           break;
         case 9:
-          o.pcnt = s49(ad.value());
+          o.pcnt = s49(ad.bytes, ad.offset, ad.length);
           break;
         case 10:
-          o.mark = s47(ad.value());
+          o.mark = s47(ad.bytes, ad.offset, ad.length);
           break;
         case 11:
           o.flags = ad.u32();

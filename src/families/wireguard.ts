@@ -176,7 +176,7 @@ $register(wireguard, (h) => {
           o.persistentKeepaliveInterval = ad.u16();
           break;
         case 6:
-          o.lastHandshakeTime = s0(ad.value());
+          o.lastHandshakeTime = s0(ad.bytes, ad.offset, ad.length);
           break;
         case 7:
           o.rxBytes = ad.u64();

@@ -53,12 +53,9 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
   const structs = Object.keys(f.structs);
   const sets = Object.keys(f.sets);
   if (!structs.length && !sets.length) return [];
-  const sName = new Map(structs.map((n, i) => [n, `s${i}`]));
-  const aName = new Map(sets.map((n, i) => [n, `a${i}`]));
-  const out: string[] = [
-    `/** ${f.name}'s compiled decoders (see src/ynl/compiled.ts). */`,
-    `$register(${id}, (h) => {`,
-  ];
+  const sName = new Map(structs.map((n, i) => [n, `$s${i}`]));
+  const aName = new Map(sets.map((n, i) => [n, `$a${i}`]));
+  const out: string[] = [`// ${f.name}'s compiled decoders (see src/ynl/compiled.ts)`];
   const compiledStructs: string[] = [];
   for (const name of structs) {
     const s = f.structs[name];
@@ -101,7 +98,7 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
           break;
         }
         case "string":
-          fields.push(`${k}: h.string(b, at${o}, ${size})`);
+          fields.push(`${k}: $h.string(b, at${o}, ${size})`);
           break;
         case "binary":
           if (m.struct) {
@@ -109,7 +106,7 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
             fields.push(
               c
                 ? `${k}: ${c}(b, at${o}, ${size})`
-                : `${k}: h.struct(${JSON.stringify(m.struct)}, b, at${o}, ${size})`,
+                : `${k}: $h.struct(${id}, ${JSON.stringify(m.struct)}, b, at${o}, ${size})`,
             );
           } else fields.push(`${k}: b.subarray(at${o}, at + ${off + size})`);
           break;
@@ -118,13 +115,13 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
     }
     const v = sName.get(name)!;
     compiledStructs.push(name);
-    out.push(`  const ${v} = (b: Uint8Array, at = 0, len = b.length - at): $Attrs => {`);
-    out.push(`    if (at < 0 || len < ${off} || at + len > b.length) {`);
-    out.push(`      return h.struct(${JSON.stringify(name)}, b, at, len);`);
-    out.push(`    }`);
-    if (dv) out.push(`    const v = h.view(b), o = b.byteOffset + at;`);
-    out.push(`    return { ${fields.join(", ")} };`);
-    out.push(`  };`);
+    out.push(`function ${v}(b: Uint8Array, at = 0, len = b.length - at): $Attrs {`);
+    out.push(`  if (at < 0 || len < ${off} || at + len > b.length) {`);
+    out.push(`    return $h.struct(${id}, ${JSON.stringify(name)}, b, at, len);`);
+    out.push(`  }`);
+    if (dv) out.push(`  const v = $h.view(b), o = b.byteOffset + at;`);
+    out.push(`  return { ${fields.join(", ")} };`);
+    out.push(`}`);
   }
   for (const name of sets) {
     const s = f.sets[name];
@@ -132,9 +129,10 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
     s.attrs.forEach((a, i) => byType.set(a.type, { a, i }));
     // past the 4 properties a `{}` holds in itself, a shape of the set's own
     const shaped = s.attrs.filter((a) => a.kind !== "pad").length > 4;
-    if (shaped) out.push(`  const n${aName.get(name)!.slice(1)} = h.shape();`);
-    out.push(`  const ${aName.get(name)} = (ad: $Cursor): $Attrs => {`);
-    out.push(`    const o: $Attrs = ${shaped ? `new n${aName.get(name)!.slice(1)}()` : "{}"};`);
+    const shape = `$n${aName.get(name)!.slice(2)}`;
+    if (shaped) out.push(`const ${shape} = $h.shape();`);
+    out.push(`function ${aName.get(name)}(ad: $Cursor): $Attrs {`);
+    out.push(`  const o: $Attrs = ${shaped ? `new ${shape}()` : "{}"};`);
     out.push(`    while (ad.next()) {`);
     out.push(`      switch (ad.type) {`);
     for (const [type, { a, i }] of [...byType].sort((x, y) => x[0] - y[0])) {
@@ -148,13 +146,13 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
         e = c && compiledStructs.includes(a.struct!)
           ? `${c}(ad.bytes, ad.offset, ad.length)`
           : a.struct && own(f.structs, a.struct)
-          ? `h.value(ad, o, ${JSON.stringify(name)}, ${i})`
+          ? `$h.value(${id}, ad, o, ${JSON.stringify(name)}, ${i})`
           : "ad.value()";
       }
       if (e === undefined && a.kind === "nest" && a.set && own(f.sets, a.set)) {
         e = `${aName.get(a.set)}(ad.nested())`;
       }
-      e ??= `h.value(ad, o, ${JSON.stringify(name)}, ${i})`;
+      e ??= `$h.value(${id}, ad, o, ${JSON.stringify(name)}, ${i})`;
       out.push(`        case ${type}:`);
       if (a.multi) {
         out.push(`          {`, `            const x = ${e};`);
@@ -162,14 +160,14 @@ export function emitDecoders(f: FamilySpec, id: string): string[] {
       } else out.push(`          o${prop(a.key)} = ${e};`);
       out.push(`          break;`);
     }
-    out.push(`        default:`, `          h.unknown(ad, o);`);
-    out.push(`      }`, `    }`, `    return o;`, `  };`);
+    out.push(`        default:`, `          $h.unknown(ad, o);`);
+    out.push(`      }`, `    }`, `    return o;`, `}`);
   }
   const table = (names: string[], m: Map<string, string>) =>
     names.map((n) => `${JSON.stringify(n)}: ${m.get(n)}`).join(", ");
-  out.push(`  return {`);
-  out.push(`    sets: { ${table(sets, aName)} },`);
-  out.push(`    structs: { ${table(compiledStructs, sName)} },`);
-  out.push(`  };`, `});`, "");
+  out.push(`$register(${id}, {`);
+  out.push(`  sets: { ${table(sets, aName)} },`);
+  out.push(`  structs: { ${table(compiledStructs, sName)} },`);
+  out.push(`});`, "");
   return out;
 }

@@ -420,7 +420,7 @@ export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): st
       1,
       // $-names: a family's own exports (tc has an Attrs) cannot take them
       `import type { AttributeDecoder as $Cursor } from "../attribute.ts";`,
-      `import { registerDecoders as $register } from "../ynl/compiled.ts";`,
+      `import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";`,
       `import type { FamilySpec } from "../ynl/schema.ts";`,
       `import type { Attrs as $Attrs } from "../ynl/struct.ts";`,
     );

@@ -23,7 +23,6 @@ import {
   type Attrs,
   decodeStruct,
   encodeStruct,
-  interpretStruct,
   membersOf,
   structBytes,
   structOf,
@@ -213,7 +212,6 @@ export function interpretAttrs(
 
 setInterpreter({
   value: (f, ad, parent, set, index) => decodeValue(f, setOf(f, set).attrs[index], ad, parent),
-  struct: interpretStruct,
 });
 
 function encodeScalar(

@@ -8,9 +8,8 @@
  * shape instead of a dictionary (an object of more than 16 keys stored by
  * computed names becomes one), and no table is looked up per attribute.
  *
- * The generated module registers a factory; it runs on the family's first
- * decode, so that a program that loads a family and never decodes pays
- * only for parsing it.
+ * The decoders are functions at the top of the generated module, so that
+ * V8 compiles each one when it first runs, not all of them at once.
  *
  * @module
  */
@@ -32,14 +31,14 @@ export interface Decoders {
   readonly structs: Readonly<Record<string, StructDecoder>>;
 }
 
-/** What generated decoders call back into (given to their factory). */
+/** What generated decoders call back into. */
 export interface DecoderHelpers {
   /** The interpreter's decoding of attribute `index` of `set` (kinds decoded generically). */
-  value(ad: AttributeDecoder, parent: Attrs, set: string, index: number): unknown;
+  value(f: FamilySpec, ad: AttributeDecoder, parent: Attrs, set: string, index: number): unknown;
   /** Keeps an attribute the set does not know under `parent.unknown`. */
   unknown(ad: AttributeDecoder, parent: Attrs): void;
   /** The interpreter's decoding of a struct (for one cut short or out of range). */
-  struct(name: string, b: Uint8Array, at: number, len: number): Attrs;
+  struct(f: FamilySpec, name: string, b: Uint8Array, at: number, len: number): Attrs;
   /** A DataView over the whole buffer of `b` (offsets then add `b.byteOffset`). */
   view(b: Uint8Array): DataView;
   /** A NUL-padded string member of `size` bytes at `b[at..]`. */
@@ -48,23 +47,20 @@ export interface DecoderHelpers {
   shape(): new () => Attrs;
 }
 
-/** The generic codec's side of the helpers, set by ./codec.ts. */
+/** The interpreter's side of the helpers, set by ./codec.ts and ./struct.ts. */
 export interface Interpreter {
   /** Decodes attribute `index` of `set` as the interpreter does. */
-  value(f: FamilySpec, ad: AttributeDecoder, parent: Attrs, set: string, index: number): unknown;
+  value?(f: FamilySpec, ad: AttributeDecoder, parent: Attrs, set: string, index: number): unknown;
   /** Decodes a struct as the interpreter does. */
-  struct(f: FamilySpec, name: string, b: Uint8Array, at: number, len: number): Attrs;
+  struct?(f: FamilySpec, name: string, b: Uint8Array, at: number, len: number): Attrs;
 }
 
-type Factory = (h: DecoderHelpers) => Decoders;
+const compiled = new WeakMap<FamilySpec, Decoders>();
+const interpreter: Interpreter = {};
 
-const factories = new WeakMap<FamilySpec, Factory>();
-const compiled = new WeakMap<FamilySpec, Decoders | null>();
-let interpreter: Interpreter | undefined;
-
-/** Called once by ./codec.ts with the interpreter the helpers fall back to. */
+/** Called by ./codec.ts and ./struct.ts with what the helpers fall back to. */
 export function setInterpreter(i: Interpreter): void {
-  interpreter = i;
+  Object.assign(interpreter, i);
 }
 
 const utf8 = new TextDecoder();
@@ -175,21 +171,36 @@ function unknown(ad: AttributeDecoder, parent: Attrs): void {
 }
 
 /**
+ * What generated decoders call back into.
+ *
+ * @example
+ * ```ts ignore
+ * const o = new (helpers.shape())();
+ * ```
+ */
+export const helpers: DecoderHelpers = {
+  value: (f, ad, parent, set, index) => interpreter.value!(f, ad, parent, set, index),
+  unknown,
+  struct: (f, name, b, at, len) => interpreter.struct!(f, name, b, at, len),
+  view,
+  string,
+  shape,
+};
+
+/**
  * Registers the compiled decoders of `f` (called by its generated module).
  *
  * @example
  * ```ts ignore
- * registerDecoders(rtLink, (h) => ({ sets: {}, structs: {} }));
+ * registerDecoders(rtLink, { sets: {}, structs: {} });
  * ```
  */
-export function registerDecoders(f: FamilySpec, factory: Factory): void {
-  factories.set(f, factory);
-  compiled.delete(f);
+export function registerDecoders(f: FamilySpec, decoders: Decoders): void {
+  compiled.set(f, decoders);
 }
 
 /**
- * The compiled decoders of `f`, if its module registered some (built on
- * the first call).
+ * The compiled decoders of `f`, if its module registered some.
  *
  * @example
  * ```ts ignore
@@ -197,22 +208,5 @@ export function registerDecoders(f: FamilySpec, factory: Factory): void {
  * ```
  */
 export function decodersOf(f: FamilySpec): Decoders | undefined {
-  let d = compiled.get(f);
-  if (d === undefined) {
-    const factory = factories.get(f);
-    const i = interpreter;
-    if (!i) return undefined; // ./codec.ts not loaded yet: nothing to fall back to
-    d = factory
-      ? factory({
-        value: (ad, parent, set, index) => i.value(f, ad, parent, set, index),
-        unknown,
-        struct: (name, b, at, len) => i.struct(f, name, b, at, len),
-        view,
-        string,
-        shape,
-      })
-      : null;
-    compiled.set(f, d);
-  }
-  return d ?? undefined;
+  return compiled.get(f);
 }

@@ -10,7 +10,7 @@ import type { MessageWriter } from "../writer.ts";
 import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 import { fromNames } from "./names_in.ts";
-import { decodersOf } from "./compiled.ts";
+import { decodersOf, setInterpreter } from "./compiled.ts";
 
 /** A decoded attribute set or struct: keys as in the generated interfaces. */
 export type Attrs = Record<string, unknown>;
@@ -150,6 +150,8 @@ export function structBytes(f: FamilySpec, name: string, value: Attrs = {}): Uin
   writeStruct(f, name, b, 0, value);
   return b;
 }
+
+setInterpreter({ struct: interpretStruct });
 
 const members = new WeakMap<StructSpec, Map<string, MemberSpec>>();
 

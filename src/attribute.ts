@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { align4, LITTLE_ENDIAN, readU16, readU32, view, viewOf } from "./bytes.ts";
+import { align4, ascii, LITTLE_ENDIAN, readU16, readU32, view, viewOf } from "./bytes.ts";
 import { NLA_F, NLA_HDRLEN } from "./constants.ts";
 import { ParseError } from "./errors.ts";
 
@@ -221,14 +221,14 @@ export class AttributeDecoder {
     const stop = this.offset + this.length;
     while (end < stop && b[end] !== 0) end++;
     // Short ASCII (names, kinds, qdiscs) is built here: TextDecoder costs
-    // an op call and a view per string, several times this loop.
-    if (end - this.offset <= 32) {
-      let s = "";
-      let i = this.offset;
-      for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
-      if (i === end) return s;
+    // an op call and a view per string, several times this.
+    const o = this.offset;
+    if (end - o <= 16) {
+      let i = o;
+      while (i < end && b[i] < 0x80) i++;
+      if (i === end) return ascii(b, o, end - o);
     }
-    return utf8.decode(view(b, this.offset, end));
+    return utf8.decode(view(b, o, end));
   }
 
   /** The value's bytes: a view, valid as long as the buffer is. */

@@ -173,6 +173,8 @@ Deno.test("strings: short ASCII, UTF-8, a BOM, up to the NUL, long ones, as Text
     "a\u0000b",
     "x".repeat(32),
     "y".repeat(33),
+    // every length the short path builds, and past it
+    ...Array.from({ length: 20 }, (_, n) => "abcdefghijklmnopqrstuvwxyz".slice(0, n)),
   ];
   for (const text of cases) {
     const w = new MessageWriter();

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { align4, LITTLE_ENDIAN, readU16, readU32, view, viewOf } from "./bytes.ts";
+import { align4, ascii, LITTLE_ENDIAN, readU16, readU32, view, viewOf } from "./bytes.ts";
 import { NLA_F, NLA_HDRLEN } from "./constants.ts";
 import { ParseError } from "./errors.ts";
 
@@ -78,6 +78,15 @@ export class AttributeDecoder {
     this.#pos = start;
     this.#end = end;
     this.depth = depth;
+  }
+
+  /**
+   * The buffer the decoder walks: the current value is
+   * `bytes[offset, offset + length)` (for decoders that read it in place,
+   * without a view per value).
+   */
+  get bytes(): Uint8Array {
+    return this.#b;
   }
 
   /** True when the current attribute has NLA_F_NESTED set. */
@@ -214,7 +223,15 @@ export class AttributeDecoder {
     let end = this.offset;
     const stop = this.offset + this.length;
     while (end < stop && b[end] !== 0) end++;
-    return utf8.decode(view(b, this.offset, end));
+    // Short ASCII (names, kinds, qdiscs) is built here: TextDecoder costs
+    // an op call and a view per string, several times this.
+    const o = this.offset;
+    if (end - o <= 16) {
+      let i = o;
+      while (i < end && b[i] < 0x80) i++;
+      if (i === end) return ascii(b, o, end - o);
+    }
+    return utf8.decode(view(b, o, end));
   }
 
   /** The value's bytes: a view, valid as long as the buffer is. */

@@ -69,3 +69,164 @@ export function view(b: Uint8Array, start: number, end: number): Uint8Array {
 export function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/**
+ * `n` (at most 16) ASCII bytes at `b[o..]` as a string, made in one
+ * allocation (a string built a character at a time leaves one per step).
+ */
+export function ascii(b: Uint8Array, o: number, n: number): string {
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return String.fromCharCode(b[o]);
+    case 2:
+      return String.fromCharCode(b[o], b[o + 1]);
+    case 3:
+      return String.fromCharCode(b[o], b[o + 1], b[o + 2]);
+    case 4:
+      return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
+    case 5:
+      return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]);
+    case 6:
+      return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5]);
+    case 7:
+      return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
+    case 8:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+      );
+    case 9:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+      );
+    case 10:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+      );
+    case 11:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+      );
+    case 12:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+        b[o + 11],
+      );
+    case 13:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+        b[o + 11],
+        b[o + 12],
+      );
+    case 14:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+        b[o + 11],
+        b[o + 12],
+        b[o + 13],
+      );
+    case 15:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+        b[o + 11],
+        b[o + 12],
+        b[o + 13],
+        b[o + 14],
+      );
+    case 16:
+      return String.fromCharCode(
+        b[o],
+        b[o + 1],
+        b[o + 2],
+        b[o + 3],
+        b[o + 4],
+        b[o + 5],
+        b[o + 6],
+        b[o + 7],
+        b[o + 8],
+        b[o + 9],
+        b[o + 10],
+        b[o + 11],
+        b[o + 12],
+        b[o + 13],
+        b[o + 14],
+        b[o + 15],
+      );
+  }
+  throw new RangeError(`ascii: ${n} bytes, at most 16`);
+}

@@ -18,7 +18,11 @@ export function nameOf<T extends Readonly<Record<string, number>>>(
   table: T,
   value: number,
 ): (keyof T & string) | undefined {
-  for (const [k, v] of Object.entries(table)) if (v === value) return k as keyof T & string;
+  // for-in over own keys visits them in Object.entries' order, without an
+  // array per call (a link dump names thousands of numbers)
+  for (const k in table) {
+    if (Object.hasOwn(table, k) && table[k] === value) return k as keyof T & string;
+  }
   return undefined;
 }
 
@@ -38,7 +42,9 @@ export function flagNames<T extends Readonly<Record<string, number>>>(
 ): (keyof T & string)[] {
   const out: (keyof T & string)[] = [];
   let rest = value >>> 0;
-  for (const [k, v] of Object.entries(table)) {
+  for (const k in table) {
+    if (!Object.hasOwn(table, k)) continue;
+    const v: number = table[k];
     if (v !== 0 && (rest & v) === v) {
       out.push(k as keyof T & string);
       rest = (rest & ~v) >>> 0;

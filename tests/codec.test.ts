@@ -162,6 +162,31 @@ Deno.test("several messages built into one buffer parse back in order", () => {
   });
 });
 
+Deno.test("strings: short ASCII, UTF-8, a BOM, up to the NUL, long ones, as TextDecoder reads them", () => {
+  const cases = [
+    "",
+    "w5a",
+    "noop",
+    "é",
+    "eth0\u00e9x",
+    "\ufeffbom",
+    "a\u0000b",
+    "x".repeat(32),
+    "y".repeat(33),
+    // every length the short path builds, and past it
+    ...Array.from({ length: 20 }, (_, n) => "abcdefghijklmnopqrstuvwxyz".slice(0, n)),
+  ];
+  for (const text of cases) {
+    const w = new MessageWriter();
+    w.begin(0x10).put(1, new TextEncoder().encode(text));
+    const ad = Message.parseAll(w.finish())[0].attributes();
+    assert.ok(ad.next());
+    const bytes = new TextEncoder().encode(text);
+    const nul = bytes.indexOf(0);
+    assert.equal(ad.string(), new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul)));
+  }
+});
+
 Deno.test("fixed headers are zeroed, padded and precede attributes", () => {
   const w = new MessageWriter();
   w.begin(0x10);

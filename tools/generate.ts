@@ -40,6 +40,7 @@ import { checksOf, type ConstDef, constsOf, type UapiEnum, uapiOf, upper } from 
 
 export { constsOf, uapiOf };
 import { supplement } from "./supplement.ts";
+import { emitDecoders } from "./decoders.ts";
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -412,6 +413,19 @@ export function emit(f: FamilySpec, source: string, extras: EmitExtras = {}): st
   out.push(`export const ${id}: FamilySpec = JSON.parse(`);
   out.push(`  ${JSON.stringify(JSON.stringify(f))},`);
   out.push(`);`, "");
+  const decoders = emitDecoders(f, id);
+  if (decoders.length) {
+    out.splice(
+      out.indexOf(`import type { FamilySpec } from "../ynl/schema.ts";`),
+      1,
+      // $-names: a family's own exports (tc has an Attrs) cannot take them
+      `import type { AttributeDecoder as $Cursor } from "../attribute.ts";`,
+      `import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";`,
+      `import type { FamilySpec } from "../ynl/schema.ts";`,
+      `import type { Attrs as $Attrs } from "../ynl/struct.ts";`,
+    );
+    out.push(...decoders);
+  }
   return out.join("\n");
 }
 

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Attribute set `report` of binder. */
 export interface ReportAttrs {
@@ -44,3 +47,50 @@ export type BinderOps = {
 export const binder: FamilySpec = JSON.parse(
   '{"name":"binder","protocol":"genetlink","structs":{},"enums":{},"sets":{"report":{"name":"report","attrs":[{"type":1,"name":"error","key":"error","kind":"u32"},{"type":2,"name":"context","key":"context","kind":"string"},{"type":3,"name":"from-pid","key":"fromPid","kind":"u32"},{"type":4,"name":"from-tid","key":"fromTid","kind":"u32"},{"type":5,"name":"to-pid","key":"toPid","kind":"u32"},{"type":6,"name":"to-tid","key":"toTid","kind":"u32"},{"type":7,"name":"is-reply","key":"isReply","kind":"flag"},{"type":8,"name":"flags","key":"flags","kind":"u32"},{"type":9,"name":"code","key":"code","kind":"u32"},{"type":10,"name":"data-size","key":"dataSize","kind":"u32"}]}},"subMessages":{},"ops":{"report":{"name":"report","set":"report","event":1,"mcgrp":"report"}},"mcastGroups":{"report":-1},"kernelSpec":"binder"}',
 );
+
+// binder's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.error = ad.u32();
+        break;
+      case 2:
+        o.context = ad.string();
+        break;
+      case 3:
+        o.fromPid = ad.u32();
+        break;
+      case 4:
+        o.fromTid = ad.u32();
+        break;
+      case 5:
+        o.toPid = ad.u32();
+        break;
+      case 6:
+        o.toTid = ad.u32();
+        break;
+      case 7:
+        o.isReply = true;
+        break;
+      case 8:
+        o.flags = ad.u32();
+        break;
+      case 9:
+        o.code = ad.u32();
+        break;
+      case 10:
+        o.dataSize = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(binder, {
+  sets: { "report": $a0 },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `nf-ct-tcp-flags` of conntrack. */
 export const NF_CT_TCP_FLAGS = {
@@ -436,3 +439,534 @@ export type ConntrackOps = {
 export const conntrack: FamilySpec = JSON.parse(
   '{"name":"conntrack","protocol":"netlink-raw","protonum":12,"structs":{"nfgenmsg":{"name":"nfgenmsg","members":[{"name":"nfgen-family","key":"nfgenFamily","kind":"u8"},{"name":"version","key":"version","kind":"u8"},{"name":"res-id","key":"resId","kind":"u16","bigEndian":true}],"size":4},"nf-ct-tcp-flags-mask":{"name":"nf-ct-tcp-flags-mask","members":[{"name":"flags","key":"flags","kind":"u8","enum":"nf-ct-tcp-flags","enumAsFlags":true},{"name":"mask","key":"mask","kind":"u8","enum":"nf-ct-tcp-flags","enumAsFlags":true}],"size":2}},"enums":{"nf-ct-tcp-flags":{"name":"nf-ct-tcp-flags","type":"flags","entries":{"window-scale":1,"sack-perm":2,"close-init":4,"be-liberal":8,"unacked":16,"maxack":32,"challenge-ack":64,"simultaneous-open":128}},"nf-ct-tcp-state":{"name":"nf-ct-tcp-state","type":"enum","entries":{"none":0,"syn-sent":1,"syn-recv":2,"established":3,"fin-wait":4,"close-wait":5,"last-ack":6,"time-wait":7,"close":8,"syn-sent2":9,"max":10,"ignore":11,"retrans":12,"unack":13,"timeout-max":14}},"nf-ct-sctp-state":{"name":"nf-ct-sctp-state","type":"enum","entries":{"none":0,"cloned":1,"cookie-wait":2,"cookie-echoed":3,"established":4,"shutdown-sent":5,"shutdown-received":6,"shutdown-ack-sent":7,"shutdown-heartbeat-sent":8}},"nf-ct-status":{"name":"nf-ct-status","type":"flags","entries":{"expected":1,"seen-reply":2,"assured":4,"confirmed":8,"src-nat":16,"dst-nat":32,"seq-adj":64,"src-nat-done":128,"dst-nat-done":256,"dying":512,"fixed-timeout":1024,"template":2048,"nat-clash":4096,"helper":8192,"offload":16384,"hw-offload":32768}},"nf-ct-filter-flags":{"name":"nf-ct-filter-flags","type":"flags","entries":{"ip-src":1,"ip-dst":2,"tuple-zone":4,"proto-num":8,"proto-src-port":16,"proto-dst-port":32,"proto-icmp-type":64,"proto-icmp-code":128,"proto-icmp-id":256,"proto-icmpv6-type":512,"proto-icmpv6-code":1024,"proto-icmpv6-id":2048}}},"sets":{"counter-attrs":{"name":"counter-attrs","attrs":[{"type":1,"name":"packets","key":"packets","kind":"u64","bigEndian":true},{"type":2,"name":"bytes","key":"bytes","kind":"u64","bigEndian":true},{"type":3,"name":"packets-old","key":"packetsOld","kind":"u32"},{"type":4,"name":"bytes-old","key":"bytesOld","kind":"u32"},{"type":5,"name":"pad","key":"pad","kind":"pad"}]},"tuple-proto-attrs":{"name":"tuple-proto-attrs","attrs":[{"type":1,"name":"proto-num","key":"protoNum","kind":"u8"},{"type":2,"name":"proto-src-port","key":"protoSrcPort","kind":"u16","bigEndian":true},{"type":3,"name":"proto-dst-port","key":"protoDstPort","kind":"u16","bigEndian":true},{"type":4,"name":"proto-icmp-id","key":"protoIcmpId","kind":"u16","bigEndian":true},{"type":5,"name":"proto-icmp-type","key":"protoIcmpType","kind":"u8"},{"type":6,"name":"proto-icmp-code","key":"protoIcmpCode","kind":"u8"},{"type":7,"name":"proto-icmpv6-id","key":"protoIcmpv6Id","kind":"u16","bigEndian":true},{"type":8,"name":"proto-icmpv6-type","key":"protoIcmpv6Type","kind":"u8"},{"type":9,"name":"proto-icmpv6-code","key":"protoIcmpv6Code","kind":"u8"}]},"tuple-ip-attrs":{"name":"tuple-ip-attrs","attrs":[{"type":1,"name":"ip-v4-src","key":"ipV4Src","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":2,"name":"ip-v4-dst","key":"ipV4Dst","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":3,"name":"ip-v6-src","key":"ipV6Src","kind":"binary","bigEndian":true,"hint":"ipv6","checks":{"minLen":16}},{"type":4,"name":"ip-v6-dst","key":"ipV6Dst","kind":"binary","bigEndian":true,"hint":"ipv6","checks":{"minLen":16}}]},"tuple-attrs":{"name":"tuple-attrs","attrs":[{"type":1,"name":"tuple-ip","key":"tupleIp","kind":"nest","set":"tuple-ip-attrs"},{"type":2,"name":"tuple-proto","key":"tupleProto","kind":"nest","set":"tuple-proto-attrs"},{"type":3,"name":"tuple-zone","key":"tupleZone","kind":"u16","bigEndian":true}]},"protoinfo-tcp-attrs":{"name":"protoinfo-tcp-attrs","attrs":[{"type":1,"name":"tcp-state","key":"tcpState","kind":"u8","enum":"nf-ct-tcp-state"},{"type":2,"name":"tcp-wscale-original","key":"tcpWscaleOriginal","kind":"u8"},{"type":3,"name":"tcp-wscale-reply","key":"tcpWscaleReply","kind":"u8"},{"type":4,"name":"tcp-flags-original","key":"tcpFlagsOriginal","kind":"binary","struct":"nf-ct-tcp-flags-mask"},{"type":5,"name":"tcp-flags-reply","key":"tcpFlagsReply","kind":"binary","struct":"nf-ct-tcp-flags-mask"}]},"protoinfo-dccp-attrs":{"name":"protoinfo-dccp-attrs","attrs":[{"type":1,"name":"dccp-state","key":"dccpState","kind":"u8"},{"type":2,"name":"dccp-role","key":"dccpRole","kind":"u8"},{"type":3,"name":"dccp-handshake-seq","key":"dccpHandshakeSeq","kind":"u64","bigEndian":true},{"type":4,"name":"dccp-pad","key":"dccpPad","kind":"pad"}]},"protoinfo-sctp-attrs":{"name":"protoinfo-sctp-attrs","attrs":[{"type":1,"name":"sctp-state","key":"sctpState","kind":"u8","enum":"nf-ct-sctp-state"},{"type":2,"name":"vtag-original","key":"vtagOriginal","kind":"u32","bigEndian":true},{"type":3,"name":"vtag-reply","key":"vtagReply","kind":"u32","bigEndian":true}]},"protoinfo-attrs":{"name":"protoinfo-attrs","attrs":[{"type":1,"name":"protoinfo-tcp","key":"protoinfoTcp","kind":"nest","set":"protoinfo-tcp-attrs"},{"type":2,"name":"protoinfo-dccp","key":"protoinfoDccp","kind":"nest","set":"protoinfo-dccp-attrs"},{"type":3,"name":"protoinfo-sctp","key":"protoinfoSctp","kind":"nest","set":"protoinfo-sctp-attrs"}]},"help-attrs":{"name":"help-attrs","attrs":[{"type":1,"name":"help-name","key":"helpName","kind":"string"}]},"nat-proto-attrs":{"name":"nat-proto-attrs","attrs":[{"type":1,"name":"nat-port-min","key":"natPortMin","kind":"u16","bigEndian":true},{"type":2,"name":"nat-port-max","key":"natPortMax","kind":"u16","bigEndian":true}]},"nat-attrs":{"name":"nat-attrs","attrs":[{"type":1,"name":"nat-v4-minip","key":"natV4Minip","kind":"u32","bigEndian":true},{"type":2,"name":"nat-v4-maxip","key":"natV4Maxip","kind":"u32","bigEndian":true},{"type":3,"name":"nat-proto","key":"natProto","kind":"nest","set":"nat-proto-attrs"},{"type":4,"name":"nat-v6-minip","key":"natV6Minip","kind":"binary"},{"type":5,"name":"nat-v6-maxip","key":"natV6Maxip","kind":"binary"}]},"seqadj-attrs":{"name":"seqadj-attrs","attrs":[{"type":1,"name":"correction-pos","key":"correctionPos","kind":"u32","bigEndian":true},{"type":2,"name":"offset-before","key":"offsetBefore","kind":"u32","bigEndian":true},{"type":3,"name":"offset-after","key":"offsetAfter","kind":"u32","bigEndian":true}]},"secctx-attrs":{"name":"secctx-attrs","attrs":[{"type":1,"name":"secctx-name","key":"secctxName","kind":"string"}]},"synproxy-attrs":{"name":"synproxy-attrs","attrs":[{"type":1,"name":"isn","key":"isn","kind":"u32","bigEndian":true},{"type":2,"name":"its","key":"its","kind":"u32","bigEndian":true},{"type":3,"name":"tsoff","key":"tsoff","kind":"u32","bigEndian":true}]},"conntrack-attrs":{"name":"conntrack-attrs","attrs":[{"type":1,"name":"tuple-orig","key":"tupleOrig","kind":"nest","set":"tuple-attrs"},{"type":2,"name":"tuple-reply","key":"tupleReply","kind":"nest","set":"tuple-attrs"},{"type":3,"name":"status","key":"status","kind":"u32","enum":"nf-ct-status","enumAsFlags":true,"bigEndian":true},{"type":4,"name":"protoinfo","key":"protoinfo","kind":"nest","set":"protoinfo-attrs"},{"type":5,"name":"help","key":"help","kind":"nest","set":"help-attrs"},{"type":6,"name":"nat-src","key":"natSrc","kind":"nest","set":"nat-attrs"},{"type":7,"name":"timeout","key":"timeout","kind":"u32","bigEndian":true},{"type":8,"name":"mark","key":"mark","kind":"u32","bigEndian":true},{"type":9,"name":"counters-orig","key":"countersOrig","kind":"nest","set":"counter-attrs"},{"type":10,"name":"counters-reply","key":"countersReply","kind":"nest","set":"counter-attrs"},{"type":11,"name":"use","key":"use","kind":"u32","bigEndian":true},{"type":12,"name":"id","key":"id","kind":"u32","bigEndian":true},{"type":13,"name":"nat-dst","key":"natDst","kind":"nest","set":"nat-attrs"},{"type":14,"name":"tuple-master","key":"tupleMaster","kind":"nest","set":"tuple-attrs"},{"type":15,"name":"seq-adj-orig","key":"seqAdjOrig","kind":"nest","set":"seqadj-attrs"},{"type":16,"name":"seq-adj-reply","key":"seqAdjReply","kind":"nest","set":"seqadj-attrs"},{"type":17,"name":"secmark","key":"secmark","kind":"binary"},{"type":18,"name":"zone","key":"zone","kind":"u16","bigEndian":true},{"type":19,"name":"secctx","key":"secctx","kind":"nest","set":"secctx-attrs"},{"type":20,"name":"timestamp","key":"timestamp","kind":"nest","set":"timestamp-attrs"},{"type":21,"name":"mark-mask","key":"markMask","kind":"u32","bigEndian":true},{"type":22,"name":"labels","key":"labels","kind":"binary"},{"type":23,"name":"labels-mask","key":"labelsMask","kind":"binary"},{"type":24,"name":"synproxy","key":"synproxy","kind":"nest","set":"synproxy-attrs"},{"type":25,"name":"filter","key":"filter","kind":"nest","set":"filter-attrs"},{"type":26,"name":"status-mask","key":"statusMask","kind":"u32","enum":"nf-ct-status","enumAsFlags":true,"bigEndian":true},{"type":27,"name":"timestamp-event","key":"timestampEvent","kind":"u64","bigEndian":true}]},"conntrack-stats-attrs":{"name":"conntrack-stats-attrs","attrs":[{"type":1,"name":"searched","key":"searched","kind":"u32","bigEndian":true},{"type":2,"name":"found","key":"found","kind":"u32","bigEndian":true},{"type":3,"name":"new","key":"new","kind":"u32","bigEndian":true},{"type":4,"name":"invalid","key":"invalid","kind":"u32","bigEndian":true},{"type":5,"name":"ignore","key":"ignore","kind":"u32","bigEndian":true},{"type":6,"name":"delete","key":"delete","kind":"u32","bigEndian":true},{"type":7,"name":"delete-list","key":"deleteList","kind":"u32","bigEndian":true},{"type":8,"name":"insert","key":"insert","kind":"u32","bigEndian":true},{"type":9,"name":"insert-failed","key":"insertFailed","kind":"u32","bigEndian":true},{"type":10,"name":"drop","key":"drop","kind":"u32","bigEndian":true},{"type":11,"name":"early-drop","key":"earlyDrop","kind":"u32","bigEndian":true},{"type":12,"name":"error","key":"error","kind":"u32","bigEndian":true},{"type":13,"name":"search-restart","key":"searchRestart","kind":"u32","bigEndian":true},{"type":14,"name":"clash-resolve","key":"clashResolve","kind":"u32","bigEndian":true},{"type":15,"name":"chain-toolong","key":"chainToolong","kind":"u32","bigEndian":true}]},"filter-attrs":{"name":"filter-attrs","attrs":[{"type":1,"name":"orig-flags","key":"origFlags","kind":"u32","enum":"nf-ct-filter-flags","enumAsFlags":true},{"type":2,"name":"reply-flags","key":"replyFlags","kind":"u32","enum":"nf-ct-filter-flags","enumAsFlags":true}]},"timestamp-attrs":{"name":"timestamp-attrs","attrs":[{"type":1,"name":"start","key":"start","kind":"u64","bigEndian":true},{"type":2,"name":"stop","key":"stop","kind":"u64","bigEndian":true},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"conntrack-stats-global-attrs":{"name":"conntrack-stats-global-attrs","attrs":[{"type":1,"name":"entries","key":"entries","kind":"u32","bigEndian":true},{"type":2,"name":"max-entries","key":"maxEntries","kind":"u32","bigEndian":true}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"conntrack-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":257,"attributes":["tuple-orig","tuple-reply","zone"]},"reply":{"value":256,"attributes":["tuple-orig","tuple-reply","status","protoinfo","help","nat-src","nat-dst","timeout","mark","counters-orig","counters-reply","use","id","nat-dst","tuple-master","seq-adj-orig","seq-adj-reply","zone","secctx","labels","synproxy"]}},"dump":{"request":{"value":257,"attributes":["mark","filter","status","zone"]},"reply":{"value":256,"attributes":["tuple-orig","tuple-reply","status","protoinfo","help","nat-src","nat-dst","timeout","mark","counters-orig","counters-reply","use","id","nat-dst","tuple-master","seq-adj-orig","seq-adj-reply","zone","secctx","labels","synproxy"]}}},"get-stats":{"name":"get-stats","set":"conntrack-stats-attrs","fixedHeader":"nfgenmsg","dump":{"request":{"value":260,"attributes":[]},"reply":{"value":260,"attributes":["searched","found","insert","insert-failed","drop","early-drop","error","search-restart","clash-resolve","chain-toolong"]}}},"new":{"name":"new","set":"conntrack-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":256,"attributes":["tuple-orig","tuple-reply","status","protoinfo","help","nat-src","nat-dst","timeout","mark","mark-mask","zone","labels","labels-mask","seq-adj-orig","seq-adj-reply","synproxy"]}}},"delete":{"name":"delete","set":"conntrack-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":258,"attributes":["tuple-orig","tuple-reply","zone","id","mark","mark-mask","status","status-mask"]}}},"get-ctrzero":{"name":"get-ctrzero","set":"conntrack-attrs","fixedHeader":"nfgenmsg","dump":{"request":{"value":259,"attributes":["mark","filter","status","zone"]},"reply":{"value":256,"attributes":[]}}},"get-stats-global":{"name":"get-stats-global","set":"conntrack-stats-global-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":261,"attributes":[]},"reply":{"value":261,"attributes":["entries","max-entries"]}}},"get-dying":{"name":"get-dying","set":"conntrack-attrs","fixedHeader":"nfgenmsg","dump":{"request":{"value":262,"attributes":[]},"reply":{"value":256,"attributes":[]}}}},"mcastGroups":{"conntrack-new":1,"conntrack-update":2,"conntrack-destroy":3},"kernelSpec":"conntrack"}',
 );
+
+// conntrack's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(conntrack, "nfgenmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { nfgenFamily: b[at], version: b[at + 1], resId: v.getUint16(o + 2, false) };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 2 || at + len > b.length) {
+    return $h.struct(conntrack, "nf-ct-tcp-flags-mask", b, at, len);
+  }
+  return { flags: b[at], mask: b[at + 1] };
+}
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.packets = ad.u64be();
+        break;
+      case 2:
+        o.bytes = ad.u64be();
+        break;
+      case 3:
+        o.packetsOld = ad.u32();
+        break;
+      case 4:
+        o.bytesOld = ad.u32();
+        break;
+      case 5:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.protoNum = ad.u8();
+        break;
+      case 2:
+        o.protoSrcPort = ad.u16be();
+        break;
+      case 3:
+        o.protoDstPort = ad.u16be();
+        break;
+      case 4:
+        o.protoIcmpId = ad.u16be();
+        break;
+      case 5:
+        o.protoIcmpType = ad.u8();
+        break;
+      case 6:
+        o.protoIcmpCode = ad.u8();
+        break;
+      case 7:
+        o.protoIcmpv6Id = ad.u16be();
+        break;
+      case 8:
+        o.protoIcmpv6Type = ad.u8();
+        break;
+      case 9:
+        o.protoIcmpv6Code = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ipV4Src = ad.u32be();
+        break;
+      case 2:
+        o.ipV4Dst = ad.u32be();
+        break;
+      case 3:
+        o.ipV6Src = ad.value();
+        break;
+      case 4:
+        o.ipV6Dst = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tupleIp = $a2(ad.nested());
+        break;
+      case 2:
+        o.tupleProto = $a1(ad.nested());
+        break;
+      case 3:
+        o.tupleZone = ad.u16be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tcpState = ad.u8();
+        break;
+      case 2:
+        o.tcpWscaleOriginal = ad.u8();
+        break;
+      case 3:
+        o.tcpWscaleReply = ad.u8();
+        break;
+      case 4:
+        o.tcpFlagsOriginal = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.tcpFlagsReply = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dccpState = ad.u8();
+        break;
+      case 2:
+        o.dccpRole = ad.u8();
+        break;
+      case 3:
+        o.dccpHandshakeSeq = ad.u64be();
+        break;
+      case 4:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.sctpState = ad.u8();
+        break;
+      case 2:
+        o.vtagOriginal = ad.u32be();
+        break;
+      case 3:
+        o.vtagReply = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.protoinfoTcp = $a4(ad.nested());
+        break;
+      case 2:
+        o.protoinfoDccp = $a5(ad.nested());
+        break;
+      case 3:
+        o.protoinfoSctp = $a6(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.helpName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.natPortMin = ad.u16be();
+        break;
+      case 2:
+        o.natPortMax = ad.u16be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n10 = $h.shape();
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n10();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.natV4Minip = ad.u32be();
+        break;
+      case 2:
+        o.natV4Maxip = ad.u32be();
+        break;
+      case 3:
+        o.natProto = $a9(ad.nested());
+        break;
+      case 4:
+        o.natV6Minip = ad.value();
+        break;
+      case 5:
+        o.natV6Maxip = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.correctionPos = ad.u32be();
+        break;
+      case 2:
+        o.offsetBefore = ad.u32be();
+        break;
+      case 3:
+        o.offsetAfter = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.secctxName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.isn = ad.u32be();
+        break;
+      case 2:
+        o.its = ad.u32be();
+        break;
+      case 3:
+        o.tsoff = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n14 = $h.shape();
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n14();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tupleOrig = $a3(ad.nested());
+        break;
+      case 2:
+        o.tupleReply = $a3(ad.nested());
+        break;
+      case 3:
+        o.status = ad.u32be();
+        break;
+      case 4:
+        o.protoinfo = $a7(ad.nested());
+        break;
+      case 5:
+        o.help = $a8(ad.nested());
+        break;
+      case 6:
+        o.natSrc = $a10(ad.nested());
+        break;
+      case 7:
+        o.timeout = ad.u32be();
+        break;
+      case 8:
+        o.mark = ad.u32be();
+        break;
+      case 9:
+        o.countersOrig = $a0(ad.nested());
+        break;
+      case 10:
+        o.countersReply = $a0(ad.nested());
+        break;
+      case 11:
+        o.use = ad.u32be();
+        break;
+      case 12:
+        o.id = ad.u32be();
+        break;
+      case 13:
+        o.natDst = $a10(ad.nested());
+        break;
+      case 14:
+        o.tupleMaster = $a3(ad.nested());
+        break;
+      case 15:
+        o.seqAdjOrig = $a11(ad.nested());
+        break;
+      case 16:
+        o.seqAdjReply = $a11(ad.nested());
+        break;
+      case 17:
+        o.secmark = ad.value();
+        break;
+      case 18:
+        o.zone = ad.u16be();
+        break;
+      case 19:
+        o.secctx = $a12(ad.nested());
+        break;
+      case 20:
+        o.timestamp = $a17(ad.nested());
+        break;
+      case 21:
+        o.markMask = ad.u32be();
+        break;
+      case 22:
+        o.labels = ad.value();
+        break;
+      case 23:
+        o.labelsMask = ad.value();
+        break;
+      case 24:
+        o.synproxy = $a13(ad.nested());
+        break;
+      case 25:
+        o.filter = $a16(ad.nested());
+        break;
+      case 26:
+        o.statusMask = ad.u32be();
+        break;
+      case 27:
+        o.timestampEvent = ad.u64be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n15 = $h.shape();
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n15();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.searched = ad.u32be();
+        break;
+      case 2:
+        o.found = ad.u32be();
+        break;
+      case 3:
+        o.new = ad.u32be();
+        break;
+      case 4:
+        o.invalid = ad.u32be();
+        break;
+      case 5:
+        o.ignore = ad.u32be();
+        break;
+      case 6:
+        o.delete = ad.u32be();
+        break;
+      case 7:
+        o.deleteList = ad.u32be();
+        break;
+      case 8:
+        o.insert = ad.u32be();
+        break;
+      case 9:
+        o.insertFailed = ad.u32be();
+        break;
+      case 10:
+        o.drop = ad.u32be();
+        break;
+      case 11:
+        o.earlyDrop = ad.u32be();
+        break;
+      case 12:
+        o.error = ad.u32be();
+        break;
+      case 13:
+        o.searchRestart = ad.u32be();
+        break;
+      case 14:
+        o.clashResolve = ad.u32be();
+        break;
+      case 15:
+        o.chainToolong = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.origFlags = ad.u32();
+        break;
+      case 2:
+        o.replyFlags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.start = ad.u64be();
+        break;
+      case 2:
+        o.stop = ad.u64be();
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.entries = ad.u32be();
+        break;
+      case 2:
+        o.maxEntries = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(conntrack, {
+  sets: {
+    "counter-attrs": $a0,
+    "tuple-proto-attrs": $a1,
+    "tuple-ip-attrs": $a2,
+    "tuple-attrs": $a3,
+    "protoinfo-tcp-attrs": $a4,
+    "protoinfo-dccp-attrs": $a5,
+    "protoinfo-sctp-attrs": $a6,
+    "protoinfo-attrs": $a7,
+    "help-attrs": $a8,
+    "nat-proto-attrs": $a9,
+    "nat-attrs": $a10,
+    "seqadj-attrs": $a11,
+    "secctx-attrs": $a12,
+    "synproxy-attrs": $a13,
+    "conntrack-attrs": $a14,
+    "conntrack-stats-attrs": $a15,
+    "filter-attrs": $a16,
+    "timestamp-attrs": $a17,
+    "conntrack-stats-global-attrs": $a18,
+  },
+  structs: { "nfgenmsg": $s0, "nf-ct-tcp-flags-mask": $s1 },
+});

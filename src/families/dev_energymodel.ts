@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `perf-state-flags` of dev-energymodel. */
 export const PERF_STATE_FLAGS = { "perf-state-inefficient": 1 } as const;
@@ -74,3 +77,80 @@ export type DevEnergymodelOps = {
 export const devEnergymodel: FamilySpec = JSON.parse(
   '{"name":"dev-energymodel","protocol":"genetlink","structs":{},"enums":{"perf-state-flags":{"name":"perf-state-flags","type":"flags","entries":{"perf-state-inefficient":1}},"perf-domain-flags":{"name":"perf-domain-flags","type":"flags","entries":{"perf-domain-microwatts":1,"perf-domain-skip-inefficiencies":2,"perf-domain-artificial":4}}},"sets":{"perf-domain":{"name":"perf-domain","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"perf-domain-id","key":"perfDomainId","kind":"u32"},{"type":3,"name":"flags","key":"flags","kind":"u64","enum":"perf-domain-flags"},{"type":4,"name":"cpus","key":"cpus","kind":"u64","multi":true}]},"perf-table":{"name":"perf-table","attrs":[{"type":1,"name":"perf-domain-id","key":"perfDomainId","kind":"u32"},{"type":2,"name":"perf-state","key":"perfState","kind":"nest","set":"perf-state","multi":true}]},"perf-state":{"name":"perf-state","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"performance","key":"performance","kind":"u64"},{"type":3,"name":"frequency","key":"frequency","kind":"u64"},{"type":4,"name":"power","key":"power","kind":"u64"},{"type":5,"name":"cost","key":"cost","kind":"u64"},{"type":6,"name":"flags","key":"flags","kind":"u64","enum":"perf-state-flags"}]}},"subMessages":{},"ops":{"get-perf-domains":{"name":"get-perf-domains","set":"perf-domain","do":{"request":{"value":1,"attributes":["perf-domain-id"]},"reply":{"value":1,"attributes":["pad","perf-domain-id","flags","cpus"]}},"dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["pad","perf-domain-id","flags","cpus"]}}},"get-perf-table":{"name":"get-perf-table","set":"perf-table","do":{"request":{"value":2,"attributes":["perf-domain-id"]},"reply":{"value":2,"attributes":["perf-domain-id","perf-state"]}}},"perf-domain-created":{"name":"perf-domain-created","set":"perf-table","event":3,"notify":"get-perf-table","mcgrp":"event"},"perf-domain-updated":{"name":"perf-domain-updated","set":"perf-table","event":4,"notify":"get-perf-table","mcgrp":"event"},"perf-domain-deleted":{"name":"perf-domain-deleted","set":"perf-table","event":5,"mcgrp":"event"}},"mcastGroups":{"event":-1},"kernelSpec":"dev-energymodel"}',
 );
+
+// dev-energymodel's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.perfDomainId = ad.u32();
+        break;
+      case 3:
+        o.flags = ad.u64();
+        break;
+      case 4:
+        {
+          const x = ad.u64();
+          ((o.cpus ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.perfDomainId = ad.u32();
+        break;
+      case 2:
+        {
+          const x = $a2(ad.nested());
+          ((o.perfState ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.performance = ad.u64();
+        break;
+      case 3:
+        o.frequency = ad.u64();
+        break;
+      case 4:
+        o.power = ad.u64();
+        break;
+      case 5:
+        o.cost = ad.u64();
+        break;
+      case 6:
+        o.flags = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(devEnergymodel, {
+  sets: { "perf-domain": $a0, "perf-table": $a1, "perf-state": $a2 },
+  structs: {},
+});

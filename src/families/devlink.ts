@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `rate-tc-index-max` of devlink */
 export const DEVLINK_RATE_TC_INDEX_MAX = 7;
@@ -1014,3 +1017,1367 @@ export type DevlinkOps = {
 export const devlink: FamilySpec = JSON.parse(
   '{"name":"devlink","protocol":"genetlink-legacy","structs":{},"enums":{"sb-pool-type":{"name":"sb-pool-type","type":"enum","entries":{"ingress":0,"egress":1}},"port-type":{"name":"port-type","type":"enum","entries":{"notset":0,"auto":1,"eth":2,"ib":3}},"port-flavour":{"name":"port-flavour","type":"enum","entries":{"physical":0,"cpu":1,"dsa":2,"pci-pf":3,"pci-vf":4,"virtual":5,"unused":6,"pci-sf":7}},"port-fn-state":{"name":"port-fn-state","type":"enum","entries":{"inactive":0,"active":1}},"port-fn-opstate":{"name":"port-fn-opstate","type":"enum","entries":{"detached":0,"attached":1}},"port-fn-attr-cap":{"name":"port-fn-attr-cap","type":"enum","entries":{"roce-bit":0,"migratable-bit":1,"ipsec-crypto-bit":2,"ipsec-packet-bit":3}},"rate-type":{"name":"rate-type","type":"enum","entries":{"leaf":0,"node":1}},"sb-threshold-type":{"name":"sb-threshold-type","type":"enum","entries":{"static":0,"dynamic":1}},"eswitch-mode":{"name":"eswitch-mode","type":"enum","entries":{"legacy":0,"switchdev":1,"switchdev-inactive":2}},"eswitch-inline-mode":{"name":"eswitch-inline-mode","type":"enum","entries":{"none":0,"link":1,"network":2,"transport":3}},"eswitch-encap-mode":{"name":"eswitch-encap-mode","type":"enum","entries":{"none":0,"basic":1}},"dpipe-header-id":{"name":"dpipe-header-id","type":"enum","entries":{"ethernet":0,"ipv4":1,"ipv6":2}},"dpipe-match-type":{"name":"dpipe-match-type","type":"enum","entries":{"field-exact":0}},"dpipe-action-type":{"name":"dpipe-action-type","type":"enum","entries":{"field-modify":0}},"dpipe-field-mapping-type":{"name":"dpipe-field-mapping-type","type":"enum","entries":{"none":0,"ifindex":1}},"resource-unit":{"name":"resource-unit","type":"enum","entries":{"entry":0}},"resource-scope":{"name":"resource-scope","type":"enum","entries":{"dev":0,"port":1}},"reload-action":{"name":"reload-action","type":"enum","entries":{"driver-reinit":1,"fw-activate":2}},"param-cmode":{"name":"param-cmode","type":"enum","entries":{"runtime":0,"driverinit":1,"permanent":2}},"flash-overwrite":{"name":"flash-overwrite","type":"enum","entries":{"settings-bit":0,"identifiers-bit":1}},"trap-action":{"name":"trap-action","type":"enum","entries":{"drop":0,"trap":1,"mirror":2}},"trap-type":{"name":"trap-type","type":"enum","entries":{"drop":0,"exception":1,"control":2}},"var-attr-type":{"name":"var-attr-type","type":"enum","entries":{"u8":1,"u16":2,"u32":3,"u64":4,"string":5,"flag":6,"nul-string":10,"binary":11,"u64-array":129}}},"sets":{"devlink":{"name":"devlink","attrs":[{"type":1,"name":"bus-name","key":"busName","kind":"string"},{"type":2,"name":"dev-name","key":"devName","kind":"string"},{"type":3,"name":"port-index","key":"portIndex","kind":"u32"},{"type":4,"name":"port-type","key":"portType","kind":"u16","enum":"port-type"},{"type":5,"name":"port-desired-type","key":"portDesiredType","kind":"u16"},{"type":6,"name":"port-netdev-ifindex","key":"portNetdevIfindex","kind":"u32"},{"type":7,"name":"port-netdev-name","key":"portNetdevName","kind":"string"},{"type":8,"name":"port-ibdev-name","key":"portIbdevName","kind":"string"},{"type":9,"name":"port-split-count","key":"portSplitCount","kind":"u32"},{"type":10,"name":"port-split-group","key":"portSplitGroup","kind":"u32"},{"type":11,"name":"sb-index","key":"sbIndex","kind":"u32"},{"type":12,"name":"sb-size","key":"sbSize","kind":"u32"},{"type":13,"name":"sb-ingress-pool-count","key":"sbIngressPoolCount","kind":"u16"},{"type":14,"name":"sb-egress-pool-count","key":"sbEgressPoolCount","kind":"u16"},{"type":15,"name":"sb-ingress-tc-count","key":"sbIngressTcCount","kind":"u16"},{"type":16,"name":"sb-egress-tc-count","key":"sbEgressTcCount","kind":"u16"},{"type":17,"name":"sb-pool-index","key":"sbPoolIndex","kind":"u16"},{"type":18,"name":"sb-pool-type","key":"sbPoolType","kind":"u8","enum":"sb-pool-type"},{"type":19,"name":"sb-pool-size","key":"sbPoolSize","kind":"u32"},{"type":20,"name":"sb-pool-threshold-type","key":"sbPoolThresholdType","kind":"u8","enum":"sb-threshold-type"},{"type":21,"name":"sb-threshold","key":"sbThreshold","kind":"u32"},{"type":22,"name":"sb-tc-index","key":"sbTcIndex","kind":"u16"},{"type":23,"name":"sb-occ-cur","key":"sbOccCur","kind":"u32"},{"type":24,"name":"sb-occ-max","key":"sbOccMax","kind":"u32"},{"type":25,"name":"eswitch-mode","key":"eswitchMode","kind":"u16","enum":"eswitch-mode"},{"type":26,"name":"eswitch-inline-mode","key":"eswitchInlineMode","kind":"u8","enum":"eswitch-inline-mode"},{"type":27,"name":"dpipe-tables","key":"dpipeTables","kind":"nest","set":"dl-dpipe-tables"},{"type":28,"name":"dpipe-table","key":"dpipeTable","kind":"nest","set":"dl-dpipe-table","multi":true},{"type":29,"name":"dpipe-table-name","key":"dpipeTableName","kind":"string"},{"type":30,"name":"dpipe-table-size","key":"dpipeTableSize","kind":"u64"},{"type":31,"name":"dpipe-table-matches","key":"dpipeTableMatches","kind":"nest","set":"dl-dpipe-table-matches"},{"type":32,"name":"dpipe-table-actions","key":"dpipeTableActions","kind":"nest","set":"dl-dpipe-table-actions"},{"type":33,"name":"dpipe-table-counters-enabled","key":"dpipeTableCountersEnabled","kind":"u8"},{"type":34,"name":"dpipe-entries","key":"dpipeEntries","kind":"nest","set":"dl-dpipe-entries"},{"type":35,"name":"dpipe-entry","key":"dpipeEntry","kind":"nest","set":"dl-dpipe-entry","multi":true},{"type":36,"name":"dpipe-entry-index","key":"dpipeEntryIndex","kind":"u64"},{"type":37,"name":"dpipe-entry-match-values","key":"dpipeEntryMatchValues","kind":"nest","set":"dl-dpipe-entry-match-values"},{"type":38,"name":"dpipe-entry-action-values","key":"dpipeEntryActionValues","kind":"nest","set":"dl-dpipe-entry-action-values"},{"type":39,"name":"dpipe-entry-counter","key":"dpipeEntryCounter","kind":"u64"},{"type":40,"name":"dpipe-match","key":"dpipeMatch","kind":"nest","set":"dl-dpipe-match","multi":true},{"type":41,"name":"dpipe-match-value","key":"dpipeMatchValue","kind":"nest","set":"dl-dpipe-match-value","multi":true},{"type":42,"name":"dpipe-match-type","key":"dpipeMatchType","kind":"u32","enum":"dpipe-match-type"},{"type":43,"name":"dpipe-action","key":"dpipeAction","kind":"nest","set":"dl-dpipe-action","multi":true},{"type":44,"name":"dpipe-action-value","key":"dpipeActionValue","kind":"nest","set":"dl-dpipe-action-value","multi":true},{"type":45,"name":"dpipe-action-type","key":"dpipeActionType","kind":"u32","enum":"dpipe-action-type"},{"type":46,"name":"dpipe-value","key":"dpipeValue","kind":"binary"},{"type":47,"name":"dpipe-value-mask","key":"dpipeValueMask","kind":"binary"},{"type":48,"name":"dpipe-value-mapping","key":"dpipeValueMapping","kind":"u32"},{"type":49,"name":"dpipe-headers","key":"dpipeHeaders","kind":"nest","set":"dl-dpipe-headers"},{"type":50,"name":"dpipe-header","key":"dpipeHeader","kind":"nest","set":"dl-dpipe-header","multi":true},{"type":51,"name":"dpipe-header-name","key":"dpipeHeaderName","kind":"string"},{"type":52,"name":"dpipe-header-id","key":"dpipeHeaderId","kind":"u32","enum":"dpipe-header-id"},{"type":53,"name":"dpipe-header-fields","key":"dpipeHeaderFields","kind":"nest","set":"dl-dpipe-header-fields"},{"type":54,"name":"dpipe-header-global","key":"dpipeHeaderGlobal","kind":"u8"},{"type":55,"name":"dpipe-header-index","key":"dpipeHeaderIndex","kind":"u32"},{"type":56,"name":"dpipe-field","key":"dpipeField","kind":"nest","set":"dl-dpipe-field","multi":true},{"type":57,"name":"dpipe-field-name","key":"dpipeFieldName","kind":"string"},{"type":58,"name":"dpipe-field-id","key":"dpipeFieldId","kind":"u32"},{"type":59,"name":"dpipe-field-bitwidth","key":"dpipeFieldBitwidth","kind":"u32"},{"type":60,"name":"dpipe-field-mapping-type","key":"dpipeFieldMappingType","kind":"u32","enum":"dpipe-field-mapping-type"},{"type":61,"name":"pad","key":"pad","kind":"pad"},{"type":62,"name":"eswitch-encap-mode","key":"eswitchEncapMode","kind":"u8","enum":"eswitch-encap-mode"},{"type":63,"name":"resource-list","key":"resourceList","kind":"nest","set":"dl-resource-list"},{"type":64,"name":"resource","key":"resource","kind":"nest","set":"dl-resource","multi":true},{"type":65,"name":"resource-name","key":"resourceName","kind":"string"},{"type":66,"name":"resource-id","key":"resourceId","kind":"u64"},{"type":67,"name":"resource-size","key":"resourceSize","kind":"u64"},{"type":68,"name":"resource-size-new","key":"resourceSizeNew","kind":"u64"},{"type":69,"name":"resource-size-valid","key":"resourceSizeValid","kind":"u8"},{"type":70,"name":"resource-size-min","key":"resourceSizeMin","kind":"u64"},{"type":71,"name":"resource-size-max","key":"resourceSizeMax","kind":"u64"},{"type":72,"name":"resource-size-gran","key":"resourceSizeGran","kind":"u64"},{"type":73,"name":"resource-unit","key":"resourceUnit","kind":"u8","enum":"resource-unit"},{"type":74,"name":"resource-occ","key":"resourceOcc","kind":"u64"},{"type":75,"name":"dpipe-table-resource-id","key":"dpipeTableResourceId","kind":"u64"},{"type":76,"name":"dpipe-table-resource-units","key":"dpipeTableResourceUnits","kind":"u64"},{"type":77,"name":"port-flavour","key":"portFlavour","kind":"u16","enum":"port-flavour"},{"type":78,"name":"port-number","key":"portNumber","kind":"u32"},{"type":79,"name":"port-split-subport-number","key":"portSplitSubportNumber","kind":"u32"},{"type":80,"name":"param","key":"param","kind":"nest","set":"dl-param"},{"type":81,"name":"param-name","key":"paramName","kind":"string"},{"type":82,"name":"param-generic","key":"paramGeneric","kind":"flag"},{"type":83,"name":"param-type","key":"paramType","kind":"u8","enum":"var-attr-type"},{"type":87,"name":"param-value-cmode","key":"paramValueCmode","kind":"u8","enum":"param-cmode"},{"type":88,"name":"region-name","key":"regionName","kind":"string"},{"type":89,"name":"region-size","key":"regionSize","kind":"u64"},{"type":90,"name":"region-snapshots","key":"regionSnapshots","kind":"nest","set":"dl-region-snapshots"},{"type":91,"name":"region-snapshot","key":"regionSnapshot","kind":"nest","set":"dl-region-snapshot"},{"type":92,"name":"region-snapshot-id","key":"regionSnapshotId","kind":"u32"},{"type":93,"name":"region-chunks","key":"regionChunks","kind":"nest","set":"dl-region-chunks"},{"type":94,"name":"region-chunk","key":"regionChunk","kind":"nest","set":"dl-region-chunk"},{"type":95,"name":"region-chunk-data","key":"regionChunkData","kind":"binary"},{"type":96,"name":"region-chunk-addr","key":"regionChunkAddr","kind":"u64"},{"type":97,"name":"region-chunk-len","key":"regionChunkLen","kind":"u64"},{"type":98,"name":"info-driver-name","key":"infoDriverName","kind":"string"},{"type":99,"name":"info-serial-number","key":"infoSerialNumber","kind":"string"},{"type":100,"name":"info-version-fixed","key":"infoVersionFixed","kind":"nest","set":"dl-info-version","multi":true},{"type":101,"name":"info-version-running","key":"infoVersionRunning","kind":"nest","set":"dl-info-version","multi":true},{"type":102,"name":"info-version-stored","key":"infoVersionStored","kind":"nest","set":"dl-info-version","multi":true},{"type":103,"name":"info-version-name","key":"infoVersionName","kind":"string"},{"type":104,"name":"info-version-value","key":"infoVersionValue","kind":"string"},{"type":105,"name":"sb-pool-cell-size","key":"sbPoolCellSize","kind":"u32"},{"type":106,"name":"fmsg","key":"fmsg","kind":"nest","set":"dl-fmsg"},{"type":107,"name":"fmsg-obj-nest-start","key":"fmsgObjNestStart","kind":"flag"},{"type":108,"name":"fmsg-pair-nest-start","key":"fmsgPairNestStart","kind":"flag"},{"type":109,"name":"fmsg-arr-nest-start","key":"fmsgArrNestStart","kind":"flag"},{"type":110,"name":"fmsg-nest-end","key":"fmsgNestEnd","kind":"flag"},{"type":111,"name":"fmsg-obj-name","key":"fmsgObjName","kind":"string"},{"type":112,"name":"fmsg-obj-value-type","key":"fmsgObjValueType","kind":"u8","enum":"var-attr-type"},{"type":114,"name":"health-reporter","key":"healthReporter","kind":"nest","set":"dl-health-reporter"},{"type":115,"name":"health-reporter-name","key":"healthReporterName","kind":"string"},{"type":116,"name":"health-reporter-state","key":"healthReporterState","kind":"u8"},{"type":117,"name":"health-reporter-err-count","key":"healthReporterErrCount","kind":"u64"},{"type":118,"name":"health-reporter-recover-count","key":"healthReporterRecoverCount","kind":"u64"},{"type":119,"name":"health-reporter-dump-ts","key":"healthReporterDumpTs","kind":"u64"},{"type":120,"name":"health-reporter-graceful-period","key":"healthReporterGracefulPeriod","kind":"u64"},{"type":121,"name":"health-reporter-auto-recover","key":"healthReporterAutoRecover","kind":"u8"},{"type":122,"name":"flash-update-file-name","key":"flashUpdateFileName","kind":"string"},{"type":123,"name":"flash-update-component","key":"flashUpdateComponent","kind":"string"},{"type":124,"name":"flash-update-status-msg","key":"flashUpdateStatusMsg","kind":"string"},{"type":125,"name":"flash-update-status-done","key":"flashUpdateStatusDone","kind":"u64"},{"type":126,"name":"flash-update-status-total","key":"flashUpdateStatusTotal","kind":"u64"},{"type":127,"name":"port-pci-pf-number","key":"portPciPfNumber","kind":"u16"},{"type":128,"name":"port-pci-vf-number","key":"portPciVfNumber","kind":"u16"},{"type":129,"name":"stats","key":"stats","kind":"nest","set":"dl-attr-stats"},{"type":130,"name":"trap-name","key":"trapName","kind":"string"},{"type":131,"name":"trap-action","key":"trapAction","kind":"u8","enum":"trap-action"},{"type":132,"name":"trap-type","key":"trapType","kind":"u8","enum":"trap-type"},{"type":133,"name":"trap-generic","key":"trapGeneric","kind":"flag"},{"type":134,"name":"trap-metadata","key":"trapMetadata","kind":"nest","set":"dl-trap-metadata"},{"type":135,"name":"trap-group-name","key":"trapGroupName","kind":"string"},{"type":136,"name":"reload-failed","key":"reloadFailed","kind":"u8"},{"type":137,"name":"health-reporter-dump-ts-ns","key":"healthReporterDumpTsNs","kind":"u64"},{"type":138,"name":"netns-fd","key":"netnsFd","kind":"u32"},{"type":139,"name":"netns-pid","key":"netnsPid","kind":"u32"},{"type":140,"name":"netns-id","key":"netnsId","kind":"u32"},{"type":141,"name":"health-reporter-auto-dump","key":"healthReporterAutoDump","kind":"u8"},{"type":142,"name":"trap-policer-id","key":"trapPolicerId","kind":"u32"},{"type":143,"name":"trap-policer-rate","key":"trapPolicerRate","kind":"u64"},{"type":144,"name":"trap-policer-burst","key":"trapPolicerBurst","kind":"u64"},{"type":145,"name":"port-function","key":"portFunction","kind":"nest","set":"dl-port-function"},{"type":146,"name":"info-board-serial-number","key":"infoBoardSerialNumber","kind":"string"},{"type":147,"name":"port-lanes","key":"portLanes","kind":"u32"},{"type":148,"name":"port-splittable","key":"portSplittable","kind":"u8"},{"type":149,"name":"port-external","key":"portExternal","kind":"u8"},{"type":150,"name":"port-controller-number","key":"portControllerNumber","kind":"u32"},{"type":151,"name":"flash-update-status-timeout","key":"flashUpdateStatusTimeout","kind":"u64"},{"type":152,"name":"flash-update-overwrite-mask","key":"flashUpdateOverwriteMask","kind":"bitfield32","enum":"flash-overwrite","enumAsFlags":true},{"type":153,"name":"reload-action","key":"reloadAction","kind":"u8","enum":"reload-action"},{"type":154,"name":"reload-actions-performed","key":"reloadActionsPerformed","kind":"bitfield32","enum":"reload-action","enumAsFlags":true},{"type":155,"name":"reload-limits","key":"reloadLimits","kind":"bitfield32","enum":"reload-action","enumAsFlags":true},{"type":156,"name":"dev-stats","key":"devStats","kind":"nest","set":"dl-dev-stats"},{"type":157,"name":"reload-stats","key":"reloadStats","kind":"nest","set":"dl-reload-stats"},{"type":158,"name":"reload-stats-entry","key":"reloadStatsEntry","kind":"nest","set":"dl-reload-stats-entry","multi":true},{"type":159,"name":"reload-stats-limit","key":"reloadStatsLimit","kind":"u8"},{"type":160,"name":"reload-stats-value","key":"reloadStatsValue","kind":"u32"},{"type":161,"name":"remote-reload-stats","key":"remoteReloadStats","kind":"nest","set":"dl-reload-stats"},{"type":162,"name":"reload-action-info","key":"reloadActionInfo","kind":"nest","set":"dl-reload-act-info","multi":true},{"type":163,"name":"reload-action-stats","key":"reloadActionStats","kind":"nest","set":"dl-reload-act-stats","multi":true},{"type":164,"name":"port-pci-sf-number","key":"portPciSfNumber","kind":"u32"},{"type":165,"name":"rate-type","key":"rateType","kind":"u16","enum":"rate-type"},{"type":166,"name":"rate-tx-share","key":"rateTxShare","kind":"u64"},{"type":167,"name":"rate-tx-max","key":"rateTxMax","kind":"u64"},{"type":168,"name":"rate-node-name","key":"rateNodeName","kind":"string"},{"type":169,"name":"rate-parent-node-name","key":"rateParentNodeName","kind":"string"},{"type":170,"name":"region-max-snapshots","key":"regionMaxSnapshots","kind":"u32"},{"type":171,"name":"linecard-index","key":"linecardIndex","kind":"u32"},{"type":172,"name":"linecard-state","key":"linecardState","kind":"u8"},{"type":173,"name":"linecard-type","key":"linecardType","kind":"string"},{"type":174,"name":"linecard-supported-types","key":"linecardSupportedTypes","kind":"nest","set":"dl-linecard-supported-types"},{"type":176,"name":"selftests","key":"selftests","kind":"nest","set":"dl-selftest-id"},{"type":177,"name":"rate-tx-priority","key":"rateTxPriority","kind":"u32"},{"type":178,"name":"rate-tx-weight","key":"rateTxWeight","kind":"u32"},{"type":179,"name":"region-direct","key":"regionDirect","kind":"flag"},{"type":180,"name":"rate-tc-bws","key":"rateTcBws","kind":"nest","set":"dl-rate-tc-bws","multi":true},{"type":181,"name":"health-reporter-burst-period","key":"healthReporterBurstPeriod","kind":"u64"},{"type":183,"name":"param-reset-default","key":"paramResetDefault","kind":"flag"},{"type":184,"name":"index","key":"index","kind":"uint","checks":{"max":4294967295}},{"type":185,"name":"resource-scope-mask","key":"resourceScopeMask","kind":"u32","enum":"resource-scope","enumAsFlags":true}]},"dl-dev-stats":{"name":"dl-dev-stats","attrs":[{"type":157,"name":"reload-stats","key":"reloadStats","kind":"nest","set":"dl-reload-stats"},{"type":161,"name":"remote-reload-stats","key":"remoteReloadStats","kind":"nest","set":"dl-reload-stats"}]},"dl-reload-stats":{"name":"dl-reload-stats","attrs":[{"type":162,"name":"reload-action-info","key":"reloadActionInfo","kind":"nest","set":"dl-reload-act-info","multi":true}]},"dl-reload-act-info":{"name":"dl-reload-act-info","attrs":[{"type":153,"name":"reload-action","key":"reloadAction","kind":"u8","enum":"reload-action"},{"type":163,"name":"reload-action-stats","key":"reloadActionStats","kind":"nest","set":"dl-reload-act-stats","multi":true}]},"dl-reload-act-stats":{"name":"dl-reload-act-stats","attrs":[{"type":158,"name":"reload-stats-entry","key":"reloadStatsEntry","kind":"nest","set":"dl-reload-stats-entry","multi":true}]},"dl-reload-stats-entry":{"name":"dl-reload-stats-entry","attrs":[{"type":159,"name":"reload-stats-limit","key":"reloadStatsLimit","kind":"u8"},{"type":160,"name":"reload-stats-value","key":"reloadStatsValue","kind":"u32"}]},"dl-info-version":{"name":"dl-info-version","attrs":[{"type":103,"name":"info-version-name","key":"infoVersionName","kind":"string"},{"type":104,"name":"info-version-value","key":"infoVersionValue","kind":"string"}]},"dl-port-function":{"name":"dl-port-function","attrs":[{"type":1,"name":"hw-addr","key":"hwAddr","kind":"binary"},{"type":2,"name":"state","key":"state","kind":"u8","enum":"port-fn-state"},{"type":3,"name":"opstate","key":"opstate","kind":"u8","enum":"port-fn-opstate"},{"type":4,"name":"caps","key":"caps","kind":"bitfield32","enum":"port-fn-attr-cap","enumAsFlags":true}]},"dl-dpipe-tables":{"name":"dl-dpipe-tables","attrs":[{"type":28,"name":"dpipe-table","key":"dpipeTable","kind":"nest","set":"dl-dpipe-table","multi":true}]},"dl-dpipe-table":{"name":"dl-dpipe-table","attrs":[{"type":29,"name":"dpipe-table-name","key":"dpipeTableName","kind":"string"},{"type":30,"name":"dpipe-table-size","key":"dpipeTableSize","kind":"u64"},{"type":31,"name":"dpipe-table-matches","key":"dpipeTableMatches","kind":"nest","set":"dl-dpipe-table-matches"},{"type":32,"name":"dpipe-table-actions","key":"dpipeTableActions","kind":"nest","set":"dl-dpipe-table-actions"},{"type":33,"name":"dpipe-table-counters-enabled","key":"dpipeTableCountersEnabled","kind":"u8"},{"type":75,"name":"dpipe-table-resource-id","key":"dpipeTableResourceId","kind":"u64"},{"type":76,"name":"dpipe-table-resource-units","key":"dpipeTableResourceUnits","kind":"u64"}]},"dl-dpipe-table-matches":{"name":"dl-dpipe-table-matches","attrs":[{"type":40,"name":"dpipe-match","key":"dpipeMatch","kind":"nest","set":"dl-dpipe-match","multi":true}]},"dl-dpipe-table-actions":{"name":"dl-dpipe-table-actions","attrs":[{"type":43,"name":"dpipe-action","key":"dpipeAction","kind":"nest","set":"dl-dpipe-action","multi":true}]},"dl-dpipe-entries":{"name":"dl-dpipe-entries","attrs":[{"type":35,"name":"dpipe-entry","key":"dpipeEntry","kind":"nest","set":"dl-dpipe-entry","multi":true}]},"dl-dpipe-entry":{"name":"dl-dpipe-entry","attrs":[{"type":36,"name":"dpipe-entry-index","key":"dpipeEntryIndex","kind":"u64"},{"type":37,"name":"dpipe-entry-match-values","key":"dpipeEntryMatchValues","kind":"nest","set":"dl-dpipe-entry-match-values"},{"type":38,"name":"dpipe-entry-action-values","key":"dpipeEntryActionValues","kind":"nest","set":"dl-dpipe-entry-action-values"},{"type":39,"name":"dpipe-entry-counter","key":"dpipeEntryCounter","kind":"u64"}]},"dl-dpipe-entry-match-values":{"name":"dl-dpipe-entry-match-values","attrs":[{"type":41,"name":"dpipe-match-value","key":"dpipeMatchValue","kind":"nest","set":"dl-dpipe-match-value","multi":true}]},"dl-dpipe-entry-action-values":{"name":"dl-dpipe-entry-action-values","attrs":[{"type":44,"name":"dpipe-action-value","key":"dpipeActionValue","kind":"nest","set":"dl-dpipe-action-value","multi":true}]},"dl-dpipe-match":{"name":"dl-dpipe-match","attrs":[{"type":42,"name":"dpipe-match-type","key":"dpipeMatchType","kind":"u32","enum":"dpipe-match-type"},{"type":52,"name":"dpipe-header-id","key":"dpipeHeaderId","kind":"u32","enum":"dpipe-header-id"},{"type":54,"name":"dpipe-header-global","key":"dpipeHeaderGlobal","kind":"u8"},{"type":55,"name":"dpipe-header-index","key":"dpipeHeaderIndex","kind":"u32"},{"type":58,"name":"dpipe-field-id","key":"dpipeFieldId","kind":"u32"}]},"dl-dpipe-match-value":{"name":"dl-dpipe-match-value","attrs":[{"type":40,"name":"dpipe-match","key":"dpipeMatch","kind":"nest","set":"dl-dpipe-match","multi":true},{"type":46,"name":"dpipe-value","key":"dpipeValue","kind":"binary"},{"type":47,"name":"dpipe-value-mask","key":"dpipeValueMask","kind":"binary"},{"type":48,"name":"dpipe-value-mapping","key":"dpipeValueMapping","kind":"u32"}]},"dl-dpipe-action":{"name":"dl-dpipe-action","attrs":[{"type":45,"name":"dpipe-action-type","key":"dpipeActionType","kind":"u32","enum":"dpipe-action-type"},{"type":52,"name":"dpipe-header-id","key":"dpipeHeaderId","kind":"u32","enum":"dpipe-header-id"},{"type":54,"name":"dpipe-header-global","key":"dpipeHeaderGlobal","kind":"u8"},{"type":55,"name":"dpipe-header-index","key":"dpipeHeaderIndex","kind":"u32"},{"type":58,"name":"dpipe-field-id","key":"dpipeFieldId","kind":"u32"}]},"dl-dpipe-action-value":{"name":"dl-dpipe-action-value","attrs":[{"type":43,"name":"dpipe-action","key":"dpipeAction","kind":"nest","set":"dl-dpipe-action","multi":true},{"type":46,"name":"dpipe-value","key":"dpipeValue","kind":"binary"},{"type":47,"name":"dpipe-value-mask","key":"dpipeValueMask","kind":"binary"},{"type":48,"name":"dpipe-value-mapping","key":"dpipeValueMapping","kind":"u32"}]},"dl-dpipe-headers":{"name":"dl-dpipe-headers","attrs":[{"type":50,"name":"dpipe-header","key":"dpipeHeader","kind":"nest","set":"dl-dpipe-header","multi":true}]},"dl-dpipe-header":{"name":"dl-dpipe-header","attrs":[{"type":51,"name":"dpipe-header-name","key":"dpipeHeaderName","kind":"string"},{"type":52,"name":"dpipe-header-id","key":"dpipeHeaderId","kind":"u32","enum":"dpipe-header-id"},{"type":53,"name":"dpipe-header-fields","key":"dpipeHeaderFields","kind":"nest","set":"dl-dpipe-header-fields"},{"type":54,"name":"dpipe-header-global","key":"dpipeHeaderGlobal","kind":"u8"}]},"dl-dpipe-header-fields":{"name":"dl-dpipe-header-fields","attrs":[{"type":56,"name":"dpipe-field","key":"dpipeField","kind":"nest","set":"dl-dpipe-field","multi":true}]},"dl-dpipe-field":{"name":"dl-dpipe-field","attrs":[{"type":57,"name":"dpipe-field-name","key":"dpipeFieldName","kind":"string"},{"type":58,"name":"dpipe-field-id","key":"dpipeFieldId","kind":"u32"},{"type":59,"name":"dpipe-field-bitwidth","key":"dpipeFieldBitwidth","kind":"u32"},{"type":60,"name":"dpipe-field-mapping-type","key":"dpipeFieldMappingType","kind":"u32","enum":"dpipe-field-mapping-type"}]},"dl-resource":{"name":"dl-resource","attrs":[{"type":65,"name":"resource-name","key":"resourceName","kind":"string"},{"type":66,"name":"resource-id","key":"resourceId","kind":"u64"},{"type":67,"name":"resource-size","key":"resourceSize","kind":"u64"},{"type":68,"name":"resource-size-new","key":"resourceSizeNew","kind":"u64"},{"type":69,"name":"resource-size-valid","key":"resourceSizeValid","kind":"u8"},{"type":70,"name":"resource-size-min","key":"resourceSizeMin","kind":"u64"},{"type":71,"name":"resource-size-max","key":"resourceSizeMax","kind":"u64"},{"type":72,"name":"resource-size-gran","key":"resourceSizeGran","kind":"u64"},{"type":73,"name":"resource-unit","key":"resourceUnit","kind":"u8","enum":"resource-unit"},{"type":74,"name":"resource-occ","key":"resourceOcc","kind":"u64"}]},"dl-resource-list":{"name":"dl-resource-list","attrs":[{"type":64,"name":"resource","key":"resource","kind":"nest","set":"dl-resource","multi":true}]},"dl-param":{"name":"dl-param","attrs":[{"type":81,"name":"param-name","key":"paramName","kind":"string"},{"type":82,"name":"param-generic","key":"paramGeneric","kind":"flag"},{"type":83,"name":"param-type","key":"paramType","kind":"u8","enum":"var-attr-type"}]},"dl-region-snapshots":{"name":"dl-region-snapshots","attrs":[{"type":91,"name":"region-snapshot","key":"regionSnapshot","kind":"nest","set":"dl-region-snapshot"}]},"dl-region-snapshot":{"name":"dl-region-snapshot","attrs":[{"type":92,"name":"region-snapshot-id","key":"regionSnapshotId","kind":"u32"}]},"dl-region-chunks":{"name":"dl-region-chunks","attrs":[{"type":94,"name":"region-chunk","key":"regionChunk","kind":"nest","set":"dl-region-chunk"}]},"dl-region-chunk":{"name":"dl-region-chunk","attrs":[{"type":95,"name":"region-chunk-data","key":"regionChunkData","kind":"binary"},{"type":96,"name":"region-chunk-addr","key":"regionChunkAddr","kind":"u64"}]},"dl-fmsg":{"name":"dl-fmsg","attrs":[{"type":107,"name":"fmsg-obj-nest-start","key":"fmsgObjNestStart","kind":"flag"},{"type":108,"name":"fmsg-pair-nest-start","key":"fmsgPairNestStart","kind":"flag"},{"type":109,"name":"fmsg-arr-nest-start","key":"fmsgArrNestStart","kind":"flag"},{"type":110,"name":"fmsg-nest-end","key":"fmsgNestEnd","kind":"flag"},{"type":111,"name":"fmsg-obj-name","key":"fmsgObjName","kind":"string"}]},"dl-health-reporter":{"name":"dl-health-reporter","attrs":[{"type":115,"name":"health-reporter-name","key":"healthReporterName","kind":"string"},{"type":116,"name":"health-reporter-state","key":"healthReporterState","kind":"u8"},{"type":117,"name":"health-reporter-err-count","key":"healthReporterErrCount","kind":"u64"},{"type":118,"name":"health-reporter-recover-count","key":"healthReporterRecoverCount","kind":"u64"},{"type":119,"name":"health-reporter-dump-ts","key":"healthReporterDumpTs","kind":"u64"},{"type":120,"name":"health-reporter-graceful-period","key":"healthReporterGracefulPeriod","kind":"u64"},{"type":121,"name":"health-reporter-auto-recover","key":"healthReporterAutoRecover","kind":"u8"},{"type":137,"name":"health-reporter-dump-ts-ns","key":"healthReporterDumpTsNs","kind":"u64"},{"type":141,"name":"health-reporter-auto-dump","key":"healthReporterAutoDump","kind":"u8"},{"type":181,"name":"health-reporter-burst-period","key":"healthReporterBurstPeriod","kind":"u64"}]},"dl-attr-stats":{"name":"dl-attr-stats","attrs":[{"type":0,"name":"stats-rx-packets","key":"statsRxPackets","kind":"u64"},{"type":1,"name":"stats-rx-bytes","key":"statsRxBytes","kind":"u64"},{"type":2,"name":"stats-rx-dropped","key":"statsRxDropped","kind":"u64"}]},"dl-trap-metadata":{"name":"dl-trap-metadata","attrs":[{"type":0,"name":"trap-metadata-type-in-port","key":"trapMetadataTypeInPort","kind":"flag"},{"type":1,"name":"trap-metadata-type-fa-cookie","key":"trapMetadataTypeFaCookie","kind":"flag"}]},"dl-linecard-supported-types":{"name":"dl-linecard-supported-types","attrs":[{"type":173,"name":"linecard-type","key":"linecardType","kind":"string"}]},"dl-selftest-id":{"name":"dl-selftest-id","attrs":[{"type":1,"name":"flash","key":"flash","kind":"flag"}]},"dl-rate-tc-bws":{"name":"dl-rate-tc-bws","attrs":[{"type":1,"name":"index","key":"index","kind":"u8","checks":{"max":7}},{"type":2,"name":"bw","key":"bw","kind":"u32"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"devlink","do":{"request":{"value":1,"attributes":["bus-name","dev-name","index"]},"reply":{"value":3,"attributes":["bus-name","dev-name","index","reload-failed","dev-stats"]}},"dump":{"request":{"value":1,"attributes":[]},"reply":{"value":3,"attributes":["bus-name","dev-name","index","reload-failed","dev-stats"]}}},"port-get":{"name":"port-get","set":"devlink","do":{"request":{"value":5,"attributes":["bus-name","dev-name","index","port-index"]},"reply":{"value":7,"attributes":["bus-name","dev-name","index","port-index"]}},"dump":{"request":{"value":5,"attributes":["bus-name","dev-name","index"]},"reply":{"value":3,"attributes":["bus-name","dev-name","index","port-index"]}}},"port-set":{"name":"port-set","set":"devlink","do":{"request":{"value":6,"attributes":["bus-name","dev-name","index","port-index","port-type","port-function"]}}},"port-new":{"name":"port-new","set":"devlink","do":{"request":{"value":7,"attributes":["bus-name","dev-name","index","port-index","port-flavour","port-pci-pf-number","port-pci-sf-number","port-controller-number"]},"reply":{"value":7,"attributes":["bus-name","dev-name","index","port-index"]}}},"port-del":{"name":"port-del","set":"devlink","do":{"request":{"value":8,"attributes":["bus-name","dev-name","index","port-index"]}}},"port-split":{"name":"port-split","set":"devlink","do":{"request":{"value":9,"attributes":["bus-name","dev-name","index","port-index","port-split-count"]}}},"port-unsplit":{"name":"port-unsplit","set":"devlink","do":{"request":{"value":10,"attributes":["bus-name","dev-name","index","port-index"]}}},"sb-get":{"name":"sb-get","set":"devlink","do":{"request":{"value":11,"attributes":["bus-name","dev-name","index","sb-index"]},"reply":{"value":13,"attributes":["bus-name","dev-name","index","sb-index"]}},"dump":{"request":{"value":11,"attributes":["bus-name","dev-name","index"]},"reply":{"value":13,"attributes":["bus-name","dev-name","index","sb-index"]}}},"sb-pool-get":{"name":"sb-pool-get","set":"devlink","do":{"request":{"value":15,"attributes":["bus-name","dev-name","index","sb-index","sb-pool-index"]},"reply":{"value":17,"attributes":["bus-name","dev-name","index","sb-index","sb-pool-index"]}},"dump":{"request":{"value":15,"attributes":["bus-name","dev-name","index"]},"reply":{"value":17,"attributes":["bus-name","dev-name","index","sb-index","sb-pool-index"]}}},"sb-pool-set":{"name":"sb-pool-set","set":"devlink","do":{"request":{"value":16,"attributes":["bus-name","dev-name","index","sb-index","sb-pool-index","sb-pool-threshold-type","sb-pool-size"]}}},"sb-port-pool-get":{"name":"sb-port-pool-get","set":"devlink","do":{"request":{"value":19,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]},"reply":{"value":21,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]}},"dump":{"request":{"value":19,"attributes":["bus-name","dev-name","index"]},"reply":{"value":21,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index"]}}},"sb-port-pool-set":{"name":"sb-port-pool-set","set":"devlink","do":{"request":{"value":20,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index","sb-threshold"]}}},"sb-tc-pool-bind-get":{"name":"sb-tc-pool-bind-get","set":"devlink","do":{"request":{"value":23,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]},"reply":{"value":25,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]}},"dump":{"request":{"value":23,"attributes":["bus-name","dev-name","index"]},"reply":{"value":25,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-type","sb-tc-index"]}}},"sb-tc-pool-bind-set":{"name":"sb-tc-pool-bind-set","set":"devlink","do":{"request":{"value":24,"attributes":["bus-name","dev-name","index","port-index","sb-index","sb-pool-index","sb-pool-type","sb-tc-index","sb-threshold"]}}},"sb-occ-snapshot":{"name":"sb-occ-snapshot","set":"devlink","do":{"request":{"value":27,"attributes":["bus-name","dev-name","index","sb-index"]}}},"sb-occ-max-clear":{"name":"sb-occ-max-clear","set":"devlink","do":{"request":{"value":28,"attributes":["bus-name","dev-name","index","sb-index"]}}},"eswitch-get":{"name":"eswitch-get","set":"devlink","do":{"request":{"value":29,"attributes":["bus-name","dev-name","index"]},"reply":{"value":29,"attributes":["bus-name","dev-name","index","eswitch-mode","eswitch-inline-mode","eswitch-encap-mode"]}}},"eswitch-set":{"name":"eswitch-set","set":"devlink","do":{"request":{"value":30,"attributes":["bus-name","dev-name","index","eswitch-mode","eswitch-inline-mode","eswitch-encap-mode"]}}},"dpipe-table-get":{"name":"dpipe-table-get","set":"devlink","do":{"request":{"value":31,"attributes":["bus-name","dev-name","index","dpipe-table-name"]},"reply":{"value":31,"attributes":["bus-name","dev-name","index","dpipe-tables"]}}},"dpipe-entries-get":{"name":"dpipe-entries-get","set":"devlink","do":{"request":{"value":32,"attributes":["bus-name","dev-name","index","dpipe-table-name"]},"reply":{"value":32,"attributes":["bus-name","dev-name","index","dpipe-entries"]}}},"dpipe-headers-get":{"name":"dpipe-headers-get","set":"devlink","do":{"request":{"value":33,"attributes":["bus-name","dev-name","index"]},"reply":{"value":33,"attributes":["bus-name","dev-name","index","dpipe-headers"]}}},"dpipe-table-counters-set":{"name":"dpipe-table-counters-set","set":"devlink","do":{"request":{"value":34,"attributes":["bus-name","dev-name","index","dpipe-table-name","dpipe-table-counters-enabled"]}}},"resource-set":{"name":"resource-set","set":"devlink","do":{"request":{"value":35,"attributes":["bus-name","dev-name","index","resource-id","resource-size"]}}},"resource-dump":{"name":"resource-dump","set":"devlink","do":{"request":{"value":36,"attributes":["bus-name","dev-name","index","port-index"]},"reply":{"value":36,"attributes":["bus-name","dev-name","index","port-index","resource-list"]}},"dump":{"request":{"value":36,"attributes":["bus-name","dev-name","index","resource-scope-mask"]},"reply":{"value":36,"attributes":["bus-name","dev-name","index","port-index","resource-list"]}}},"reload":{"name":"reload","set":"devlink","do":{"request":{"value":37,"attributes":["bus-name","dev-name","index","reload-action","reload-limits","netns-pid","netns-fd","netns-id"]},"reply":{"value":37,"attributes":["bus-name","dev-name","index","reload-actions-performed"]}}},"param-get":{"name":"param-get","set":"devlink","do":{"request":{"value":38,"attributes":["bus-name","dev-name","index","param-name"]},"reply":{"value":38,"attributes":["bus-name","dev-name","index","param-name"]}},"dump":{"request":{"value":38,"attributes":["bus-name","dev-name","index"]},"reply":{"value":38,"attributes":["bus-name","dev-name","index","param-name"]}}},"param-set":{"name":"param-set","set":"devlink","do":{"request":{"value":39,"attributes":["bus-name","dev-name","index","param-name","param-type","param-value-cmode","param-reset-default"]}}},"region-get":{"name":"region-get","set":"devlink","do":{"request":{"value":42,"attributes":["bus-name","dev-name","index","port-index","region-name"]},"reply":{"value":42,"attributes":["bus-name","dev-name","index","port-index","region-name"]}},"dump":{"request":{"value":42,"attributes":["bus-name","dev-name","index"]},"reply":{"value":42,"attributes":["bus-name","dev-name","index","port-index","region-name"]}}},"region-new":{"name":"region-new","set":"devlink","do":{"request":{"value":44,"attributes":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]},"reply":{"value":44,"attributes":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]}}},"region-del":{"name":"region-del","set":"devlink","do":{"request":{"value":45,"attributes":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id"]}}},"region-read":{"name":"region-read","set":"devlink","dump":{"request":{"value":46,"attributes":["bus-name","dev-name","index","port-index","region-name","region-snapshot-id","region-direct","region-chunk-addr","region-chunk-len"]},"reply":{"value":46,"attributes":["bus-name","dev-name","index","port-index","region-name"]}}},"port-param-get":{"name":"port-param-get","set":"devlink","do":{"request":{"value":47,"attributes":["bus-name","dev-name","index","port-index"]},"reply":{"value":47,"attributes":["bus-name","dev-name","index","port-index"]}},"dump":{"request":{"value":47,"attributes":[]},"reply":{"value":47,"attributes":["bus-name","dev-name","index","port-index"]}}},"port-param-set":{"name":"port-param-set","set":"devlink","do":{"request":{"value":48,"attributes":["bus-name","dev-name","index","port-index"]}}},"info-get":{"name":"info-get","set":"devlink","do":{"request":{"value":51,"attributes":["bus-name","dev-name","index"]},"reply":{"value":51,"attributes":["bus-name","dev-name","index","info-driver-name","info-serial-number","info-version-fixed","info-version-running","info-version-stored","info-board-serial-number"]}},"dump":{"request":{"value":51,"attributes":[]},"reply":{"value":51,"attributes":["bus-name","dev-name","index","info-driver-name","info-serial-number","info-version-fixed","info-version-running","info-version-stored","info-board-serial-number"]}}},"health-reporter-get":{"name":"health-reporter-get","set":"devlink","do":{"request":{"value":52,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]},"reply":{"value":52,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}},"dump":{"request":{"value":52,"attributes":["bus-name","dev-name","index","port-index"]},"reply":{"value":52,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}}},"health-reporter-set":{"name":"health-reporter-set","set":"devlink","do":{"request":{"value":53,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name","health-reporter-graceful-period","health-reporter-auto-recover","health-reporter-auto-dump","health-reporter-burst-period"]}}},"health-reporter-recover":{"name":"health-reporter-recover","set":"devlink","do":{"request":{"value":54,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}}},"health-reporter-diagnose":{"name":"health-reporter-diagnose","set":"devlink","do":{"request":{"value":55,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}}},"health-reporter-dump-get":{"name":"health-reporter-dump-get","set":"devlink","dump":{"request":{"value":56,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]},"reply":{"value":56,"attributes":["fmsg"]}}},"health-reporter-dump-clear":{"name":"health-reporter-dump-clear","set":"devlink","do":{"request":{"value":57,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}}},"flash-update":{"name":"flash-update","set":"devlink","do":{"request":{"value":58,"attributes":["bus-name","dev-name","index","flash-update-file-name","flash-update-component","flash-update-overwrite-mask"]}}},"trap-get":{"name":"trap-get","set":"devlink","do":{"request":{"value":61,"attributes":["bus-name","dev-name","index","trap-name"]},"reply":{"value":63,"attributes":["bus-name","dev-name","index","trap-name"]}},"dump":{"request":{"value":61,"attributes":["bus-name","dev-name","index"]},"reply":{"value":63,"attributes":["bus-name","dev-name","index","trap-name"]}}},"trap-set":{"name":"trap-set","set":"devlink","do":{"request":{"value":62,"attributes":["bus-name","dev-name","index","trap-name","trap-action"]}}},"trap-group-get":{"name":"trap-group-get","set":"devlink","do":{"request":{"value":65,"attributes":["bus-name","dev-name","index","trap-group-name"]},"reply":{"value":67,"attributes":["bus-name","dev-name","index","trap-group-name"]}},"dump":{"request":{"value":65,"attributes":["bus-name","dev-name","index"]},"reply":{"value":67,"attributes":["bus-name","dev-name","index","trap-group-name"]}}},"trap-group-set":{"name":"trap-group-set","set":"devlink","do":{"request":{"value":66,"attributes":["bus-name","dev-name","index","trap-group-name","trap-action","trap-policer-id"]}}},"trap-policer-get":{"name":"trap-policer-get","set":"devlink","do":{"request":{"value":69,"attributes":["bus-name","dev-name","index","trap-policer-id"]},"reply":{"value":71,"attributes":["bus-name","dev-name","index","trap-policer-id"]}},"dump":{"request":{"value":69,"attributes":["bus-name","dev-name","index"]},"reply":{"value":71,"attributes":["bus-name","dev-name","index","trap-policer-id"]}}},"trap-policer-set":{"name":"trap-policer-set","set":"devlink","do":{"request":{"value":70,"attributes":["bus-name","dev-name","index","trap-policer-id","trap-policer-rate","trap-policer-burst"]}}},"health-reporter-test":{"name":"health-reporter-test","set":"devlink","do":{"request":{"value":73,"attributes":["bus-name","dev-name","index","port-index","health-reporter-name"]}}},"rate-get":{"name":"rate-get","set":"devlink","do":{"request":{"value":74,"attributes":["bus-name","dev-name","index","port-index","rate-node-name"]},"reply":{"value":76,"attributes":["bus-name","dev-name","index","port-index","rate-node-name"]}},"dump":{"request":{"value":74,"attributes":["bus-name","dev-name","index"]},"reply":{"value":76,"attributes":["bus-name","dev-name","index","port-index","rate-node-name"]}}},"rate-set":{"name":"rate-set","set":"devlink","do":{"request":{"value":75,"attributes":["bus-name","dev-name","index","rate-node-name","rate-tx-share","rate-tx-max","rate-tx-priority","rate-tx-weight","rate-parent-node-name","rate-tc-bws"]}}},"rate-new":{"name":"rate-new","set":"devlink","do":{"request":{"value":76,"attributes":["bus-name","dev-name","index","rate-node-name","rate-tx-share","rate-tx-max","rate-tx-priority","rate-tx-weight","rate-parent-node-name","rate-tc-bws"]}}},"rate-del":{"name":"rate-del","set":"devlink","do":{"request":{"value":77,"attributes":["bus-name","dev-name","index","rate-node-name"]}}},"linecard-get":{"name":"linecard-get","set":"devlink","do":{"request":{"value":78,"attributes":["bus-name","dev-name","index","linecard-index"]},"reply":{"value":80,"attributes":["bus-name","dev-name","index","linecard-index"]}},"dump":{"request":{"value":78,"attributes":["bus-name","dev-name","index"]},"reply":{"value":80,"attributes":["bus-name","dev-name","index","linecard-index"]}}},"linecard-set":{"name":"linecard-set","set":"devlink","do":{"request":{"value":79,"attributes":["bus-name","dev-name","index","linecard-index","linecard-type"]}}},"selftests-get":{"name":"selftests-get","set":"devlink","do":{"request":{"value":82,"attributes":["bus-name","dev-name","index"]},"reply":{"value":82,"attributes":["bus-name","dev-name","index"]}},"dump":{"request":{"value":82,"attributes":[]},"reply":{"value":82,"attributes":["bus-name","dev-name","index"]}}},"selftests-run":{"name":"selftests-run","set":"devlink","do":{"request":{"value":83,"attributes":["bus-name","dev-name","index","selftests"]}}},"notify-filter-set":{"name":"notify-filter-set","set":"devlink","do":{"request":{"value":84,"attributes":["bus-name","dev-name","index","port-index"]}}}},"mcastGroups":{},"kernelSpec":"devlink"}',
 );
+
+// devlink's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.busName = ad.string();
+        break;
+      case 2:
+        o.devName = ad.string();
+        break;
+      case 3:
+        o.portIndex = ad.u32();
+        break;
+      case 4:
+        o.portType = ad.u16();
+        break;
+      case 5:
+        o.portDesiredType = ad.u16();
+        break;
+      case 6:
+        o.portNetdevIfindex = ad.u32();
+        break;
+      case 7:
+        o.portNetdevName = ad.string();
+        break;
+      case 8:
+        o.portIbdevName = ad.string();
+        break;
+      case 9:
+        o.portSplitCount = ad.u32();
+        break;
+      case 10:
+        o.portSplitGroup = ad.u32();
+        break;
+      case 11:
+        o.sbIndex = ad.u32();
+        break;
+      case 12:
+        o.sbSize = ad.u32();
+        break;
+      case 13:
+        o.sbIngressPoolCount = ad.u16();
+        break;
+      case 14:
+        o.sbEgressPoolCount = ad.u16();
+        break;
+      case 15:
+        o.sbIngressTcCount = ad.u16();
+        break;
+      case 16:
+        o.sbEgressTcCount = ad.u16();
+        break;
+      case 17:
+        o.sbPoolIndex = ad.u16();
+        break;
+      case 18:
+        o.sbPoolType = ad.u8();
+        break;
+      case 19:
+        o.sbPoolSize = ad.u32();
+        break;
+      case 20:
+        o.sbPoolThresholdType = ad.u8();
+        break;
+      case 21:
+        o.sbThreshold = ad.u32();
+        break;
+      case 22:
+        o.sbTcIndex = ad.u16();
+        break;
+      case 23:
+        o.sbOccCur = ad.u32();
+        break;
+      case 24:
+        o.sbOccMax = ad.u32();
+        break;
+      case 25:
+        o.eswitchMode = ad.u16();
+        break;
+      case 26:
+        o.eswitchInlineMode = ad.u8();
+        break;
+      case 27:
+        o.dpipeTables = $a8(ad.nested());
+        break;
+      case 28:
+        {
+          const x = $a9(ad.nested());
+          ((o.dpipeTable ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 29:
+        o.dpipeTableName = ad.string();
+        break;
+      case 30:
+        o.dpipeTableSize = ad.u64();
+        break;
+      case 31:
+        o.dpipeTableMatches = $a10(ad.nested());
+        break;
+      case 32:
+        o.dpipeTableActions = $a11(ad.nested());
+        break;
+      case 33:
+        o.dpipeTableCountersEnabled = ad.u8();
+        break;
+      case 34:
+        o.dpipeEntries = $a12(ad.nested());
+        break;
+      case 35:
+        {
+          const x = $a13(ad.nested());
+          ((o.dpipeEntry ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 36:
+        o.dpipeEntryIndex = ad.u64();
+        break;
+      case 37:
+        o.dpipeEntryMatchValues = $a14(ad.nested());
+        break;
+      case 38:
+        o.dpipeEntryActionValues = $a15(ad.nested());
+        break;
+      case 39:
+        o.dpipeEntryCounter = ad.u64();
+        break;
+      case 40:
+        {
+          const x = $a16(ad.nested());
+          ((o.dpipeMatch ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 41:
+        {
+          const x = $a17(ad.nested());
+          ((o.dpipeMatchValue ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 42:
+        o.dpipeMatchType = ad.u32();
+        break;
+      case 43:
+        {
+          const x = $a18(ad.nested());
+          ((o.dpipeAction ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 44:
+        {
+          const x = $a19(ad.nested());
+          ((o.dpipeActionValue ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 45:
+        o.dpipeActionType = ad.u32();
+        break;
+      case 46:
+        o.dpipeValue = ad.value();
+        break;
+      case 47:
+        o.dpipeValueMask = ad.value();
+        break;
+      case 48:
+        o.dpipeValueMapping = ad.u32();
+        break;
+      case 49:
+        o.dpipeHeaders = $a20(ad.nested());
+        break;
+      case 50:
+        {
+          const x = $a21(ad.nested());
+          ((o.dpipeHeader ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 51:
+        o.dpipeHeaderName = ad.string();
+        break;
+      case 52:
+        o.dpipeHeaderId = ad.u32();
+        break;
+      case 53:
+        o.dpipeHeaderFields = $a22(ad.nested());
+        break;
+      case 54:
+        o.dpipeHeaderGlobal = ad.u8();
+        break;
+      case 55:
+        o.dpipeHeaderIndex = ad.u32();
+        break;
+      case 56:
+        {
+          const x = $a23(ad.nested());
+          ((o.dpipeField ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 57:
+        o.dpipeFieldName = ad.string();
+        break;
+      case 58:
+        o.dpipeFieldId = ad.u32();
+        break;
+      case 59:
+        o.dpipeFieldBitwidth = ad.u32();
+        break;
+      case 60:
+        o.dpipeFieldMappingType = ad.u32();
+        break;
+      case 61:
+        break;
+      case 62:
+        o.eswitchEncapMode = ad.u8();
+        break;
+      case 63:
+        o.resourceList = $a25(ad.nested());
+        break;
+      case 64:
+        {
+          const x = $a24(ad.nested());
+          ((o.resource ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 65:
+        o.resourceName = ad.string();
+        break;
+      case 66:
+        o.resourceId = ad.u64();
+        break;
+      case 67:
+        o.resourceSize = ad.u64();
+        break;
+      case 68:
+        o.resourceSizeNew = ad.u64();
+        break;
+      case 69:
+        o.resourceSizeValid = ad.u8();
+        break;
+      case 70:
+        o.resourceSizeMin = ad.u64();
+        break;
+      case 71:
+        o.resourceSizeMax = ad.u64();
+        break;
+      case 72:
+        o.resourceSizeGran = ad.u64();
+        break;
+      case 73:
+        o.resourceUnit = ad.u8();
+        break;
+      case 74:
+        o.resourceOcc = ad.u64();
+        break;
+      case 75:
+        o.dpipeTableResourceId = ad.u64();
+        break;
+      case 76:
+        o.dpipeTableResourceUnits = ad.u64();
+        break;
+      case 77:
+        o.portFlavour = ad.u16();
+        break;
+      case 78:
+        o.portNumber = ad.u32();
+        break;
+      case 79:
+        o.portSplitSubportNumber = ad.u32();
+        break;
+      case 80:
+        o.param = $a26(ad.nested());
+        break;
+      case 81:
+        o.paramName = ad.string();
+        break;
+      case 82:
+        o.paramGeneric = true;
+        break;
+      case 83:
+        o.paramType = ad.u8();
+        break;
+      case 87:
+        o.paramValueCmode = ad.u8();
+        break;
+      case 88:
+        o.regionName = ad.string();
+        break;
+      case 89:
+        o.regionSize = ad.u64();
+        break;
+      case 90:
+        o.regionSnapshots = $a27(ad.nested());
+        break;
+      case 91:
+        o.regionSnapshot = $a28(ad.nested());
+        break;
+      case 92:
+        o.regionSnapshotId = ad.u32();
+        break;
+      case 93:
+        o.regionChunks = $a29(ad.nested());
+        break;
+      case 94:
+        o.regionChunk = $a30(ad.nested());
+        break;
+      case 95:
+        o.regionChunkData = ad.value();
+        break;
+      case 96:
+        o.regionChunkAddr = ad.u64();
+        break;
+      case 97:
+        o.regionChunkLen = ad.u64();
+        break;
+      case 98:
+        o.infoDriverName = ad.string();
+        break;
+      case 99:
+        o.infoSerialNumber = ad.string();
+        break;
+      case 100:
+        {
+          const x = $a6(ad.nested());
+          ((o.infoVersionFixed ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 101:
+        {
+          const x = $a6(ad.nested());
+          ((o.infoVersionRunning ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 102:
+        {
+          const x = $a6(ad.nested());
+          ((o.infoVersionStored ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 103:
+        o.infoVersionName = ad.string();
+        break;
+      case 104:
+        o.infoVersionValue = ad.string();
+        break;
+      case 105:
+        o.sbPoolCellSize = ad.u32();
+        break;
+      case 106:
+        o.fmsg = $a31(ad.nested());
+        break;
+      case 107:
+        o.fmsgObjNestStart = true;
+        break;
+      case 108:
+        o.fmsgPairNestStart = true;
+        break;
+      case 109:
+        o.fmsgArrNestStart = true;
+        break;
+      case 110:
+        o.fmsgNestEnd = true;
+        break;
+      case 111:
+        o.fmsgObjName = ad.string();
+        break;
+      case 112:
+        o.fmsgObjValueType = ad.u8();
+        break;
+      case 114:
+        o.healthReporter = $a32(ad.nested());
+        break;
+      case 115:
+        o.healthReporterName = ad.string();
+        break;
+      case 116:
+        o.healthReporterState = ad.u8();
+        break;
+      case 117:
+        o.healthReporterErrCount = ad.u64();
+        break;
+      case 118:
+        o.healthReporterRecoverCount = ad.u64();
+        break;
+      case 119:
+        o.healthReporterDumpTs = ad.u64();
+        break;
+      case 120:
+        o.healthReporterGracefulPeriod = ad.u64();
+        break;
+      case 121:
+        o.healthReporterAutoRecover = ad.u8();
+        break;
+      case 122:
+        o.flashUpdateFileName = ad.string();
+        break;
+      case 123:
+        o.flashUpdateComponent = ad.string();
+        break;
+      case 124:
+        o.flashUpdateStatusMsg = ad.string();
+        break;
+      case 125:
+        o.flashUpdateStatusDone = ad.u64();
+        break;
+      case 126:
+        o.flashUpdateStatusTotal = ad.u64();
+        break;
+      case 127:
+        o.portPciPfNumber = ad.u16();
+        break;
+      case 128:
+        o.portPciVfNumber = ad.u16();
+        break;
+      case 129:
+        o.stats = $a33(ad.nested());
+        break;
+      case 130:
+        o.trapName = ad.string();
+        break;
+      case 131:
+        o.trapAction = ad.u8();
+        break;
+      case 132:
+        o.trapType = ad.u8();
+        break;
+      case 133:
+        o.trapGeneric = true;
+        break;
+      case 134:
+        o.trapMetadata = $a34(ad.nested());
+        break;
+      case 135:
+        o.trapGroupName = ad.string();
+        break;
+      case 136:
+        o.reloadFailed = ad.u8();
+        break;
+      case 137:
+        o.healthReporterDumpTsNs = ad.u64();
+        break;
+      case 138:
+        o.netnsFd = ad.u32();
+        break;
+      case 139:
+        o.netnsPid = ad.u32();
+        break;
+      case 140:
+        o.netnsId = ad.u32();
+        break;
+      case 141:
+        o.healthReporterAutoDump = ad.u8();
+        break;
+      case 142:
+        o.trapPolicerId = ad.u32();
+        break;
+      case 143:
+        o.trapPolicerRate = ad.u64();
+        break;
+      case 144:
+        o.trapPolicerBurst = ad.u64();
+        break;
+      case 145:
+        o.portFunction = $a7(ad.nested());
+        break;
+      case 146:
+        o.infoBoardSerialNumber = ad.string();
+        break;
+      case 147:
+        o.portLanes = ad.u32();
+        break;
+      case 148:
+        o.portSplittable = ad.u8();
+        break;
+      case 149:
+        o.portExternal = ad.u8();
+        break;
+      case 150:
+        o.portControllerNumber = ad.u32();
+        break;
+      case 151:
+        o.flashUpdateStatusTimeout = ad.u64();
+        break;
+      case 152:
+        o.flashUpdateOverwriteMask = $h.value(devlink, ad, o, "devlink", 147);
+        break;
+      case 153:
+        o.reloadAction = ad.u8();
+        break;
+      case 154:
+        o.reloadActionsPerformed = $h.value(devlink, ad, o, "devlink", 149);
+        break;
+      case 155:
+        o.reloadLimits = $h.value(devlink, ad, o, "devlink", 150);
+        break;
+      case 156:
+        o.devStats = $a1(ad.nested());
+        break;
+      case 157:
+        o.reloadStats = $a2(ad.nested());
+        break;
+      case 158:
+        {
+          const x = $a5(ad.nested());
+          ((o.reloadStatsEntry ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 159:
+        o.reloadStatsLimit = ad.u8();
+        break;
+      case 160:
+        o.reloadStatsValue = ad.u32();
+        break;
+      case 161:
+        o.remoteReloadStats = $a2(ad.nested());
+        break;
+      case 162:
+        {
+          const x = $a3(ad.nested());
+          ((o.reloadActionInfo ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 163:
+        {
+          const x = $a4(ad.nested());
+          ((o.reloadActionStats ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 164:
+        o.portPciSfNumber = ad.u32();
+        break;
+      case 165:
+        o.rateType = ad.u16();
+        break;
+      case 166:
+        o.rateTxShare = ad.u64();
+        break;
+      case 167:
+        o.rateTxMax = ad.u64();
+        break;
+      case 168:
+        o.rateNodeName = ad.string();
+        break;
+      case 169:
+        o.rateParentNodeName = ad.string();
+        break;
+      case 170:
+        o.regionMaxSnapshots = ad.u32();
+        break;
+      case 171:
+        o.linecardIndex = ad.u32();
+        break;
+      case 172:
+        o.linecardState = ad.u8();
+        break;
+      case 173:
+        o.linecardType = ad.string();
+        break;
+      case 174:
+        o.linecardSupportedTypes = $a35(ad.nested());
+        break;
+      case 176:
+        o.selftests = $a36(ad.nested());
+        break;
+      case 177:
+        o.rateTxPriority = ad.u32();
+        break;
+      case 178:
+        o.rateTxWeight = ad.u32();
+        break;
+      case 179:
+        o.regionDirect = true;
+        break;
+      case 180:
+        {
+          const x = $a37(ad.nested());
+          ((o.rateTcBws ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 181:
+        o.healthReporterBurstPeriod = ad.u64();
+        break;
+      case 183:
+        o.paramResetDefault = true;
+        break;
+      case 184:
+        o.index = ad.uint();
+        break;
+      case 185:
+        o.resourceScopeMask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 157:
+        o.reloadStats = $a2(ad.nested());
+        break;
+      case 161:
+        o.remoteReloadStats = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 162:
+        {
+          const x = $a3(ad.nested());
+          ((o.reloadActionInfo ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 153:
+        o.reloadAction = ad.u8();
+        break;
+      case 163:
+        {
+          const x = $a4(ad.nested());
+          ((o.reloadActionStats ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 158:
+        {
+          const x = $a5(ad.nested());
+          ((o.reloadStatsEntry ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 159:
+        o.reloadStatsLimit = ad.u8();
+        break;
+      case 160:
+        o.reloadStatsValue = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 103:
+        o.infoVersionName = ad.string();
+        break;
+      case 104:
+        o.infoVersionValue = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.hwAddr = ad.value();
+        break;
+      case 2:
+        o.state = ad.u8();
+        break;
+      case 3:
+        o.opstate = ad.u8();
+        break;
+      case 4:
+        o.caps = $h.value(devlink, ad, o, "dl-port-function", 3);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 28:
+        {
+          const x = $a9(ad.nested());
+          ((o.dpipeTable ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n9 = $h.shape();
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n9();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 29:
+        o.dpipeTableName = ad.string();
+        break;
+      case 30:
+        o.dpipeTableSize = ad.u64();
+        break;
+      case 31:
+        o.dpipeTableMatches = $a10(ad.nested());
+        break;
+      case 32:
+        o.dpipeTableActions = $a11(ad.nested());
+        break;
+      case 33:
+        o.dpipeTableCountersEnabled = ad.u8();
+        break;
+      case 75:
+        o.dpipeTableResourceId = ad.u64();
+        break;
+      case 76:
+        o.dpipeTableResourceUnits = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 40:
+        {
+          const x = $a16(ad.nested());
+          ((o.dpipeMatch ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 43:
+        {
+          const x = $a18(ad.nested());
+          ((o.dpipeAction ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 35:
+        {
+          const x = $a13(ad.nested());
+          ((o.dpipeEntry ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 36:
+        o.dpipeEntryIndex = ad.u64();
+        break;
+      case 37:
+        o.dpipeEntryMatchValues = $a14(ad.nested());
+        break;
+      case 38:
+        o.dpipeEntryActionValues = $a15(ad.nested());
+        break;
+      case 39:
+        o.dpipeEntryCounter = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 41:
+        {
+          const x = $a17(ad.nested());
+          ((o.dpipeMatchValue ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 44:
+        {
+          const x = $a19(ad.nested());
+          ((o.dpipeActionValue ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n16 = $h.shape();
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n16();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 42:
+        o.dpipeMatchType = ad.u32();
+        break;
+      case 52:
+        o.dpipeHeaderId = ad.u32();
+        break;
+      case 54:
+        o.dpipeHeaderGlobal = ad.u8();
+        break;
+      case 55:
+        o.dpipeHeaderIndex = ad.u32();
+        break;
+      case 58:
+        o.dpipeFieldId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 40:
+        {
+          const x = $a16(ad.nested());
+          ((o.dpipeMatch ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 46:
+        o.dpipeValue = ad.value();
+        break;
+      case 47:
+        o.dpipeValueMask = ad.value();
+        break;
+      case 48:
+        o.dpipeValueMapping = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n18 = $h.shape();
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n18();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 45:
+        o.dpipeActionType = ad.u32();
+        break;
+      case 52:
+        o.dpipeHeaderId = ad.u32();
+        break;
+      case 54:
+        o.dpipeHeaderGlobal = ad.u8();
+        break;
+      case 55:
+        o.dpipeHeaderIndex = ad.u32();
+        break;
+      case 58:
+        o.dpipeFieldId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 43:
+        {
+          const x = $a18(ad.nested());
+          ((o.dpipeAction ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 46:
+        o.dpipeValue = ad.value();
+        break;
+      case 47:
+        o.dpipeValueMask = ad.value();
+        break;
+      case 48:
+        o.dpipeValueMapping = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a20(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 50:
+        {
+          const x = $a21(ad.nested());
+          ((o.dpipeHeader ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a21(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 51:
+        o.dpipeHeaderName = ad.string();
+        break;
+      case 52:
+        o.dpipeHeaderId = ad.u32();
+        break;
+      case 53:
+        o.dpipeHeaderFields = $a22(ad.nested());
+        break;
+      case 54:
+        o.dpipeHeaderGlobal = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a22(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 56:
+        {
+          const x = $a23(ad.nested());
+          ((o.dpipeField ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a23(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 57:
+        o.dpipeFieldName = ad.string();
+        break;
+      case 58:
+        o.dpipeFieldId = ad.u32();
+        break;
+      case 59:
+        o.dpipeFieldBitwidth = ad.u32();
+        break;
+      case 60:
+        o.dpipeFieldMappingType = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n24 = $h.shape();
+function $a24(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n24();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 65:
+        o.resourceName = ad.string();
+        break;
+      case 66:
+        o.resourceId = ad.u64();
+        break;
+      case 67:
+        o.resourceSize = ad.u64();
+        break;
+      case 68:
+        o.resourceSizeNew = ad.u64();
+        break;
+      case 69:
+        o.resourceSizeValid = ad.u8();
+        break;
+      case 70:
+        o.resourceSizeMin = ad.u64();
+        break;
+      case 71:
+        o.resourceSizeMax = ad.u64();
+        break;
+      case 72:
+        o.resourceSizeGran = ad.u64();
+        break;
+      case 73:
+        o.resourceUnit = ad.u8();
+        break;
+      case 74:
+        o.resourceOcc = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a25(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 64:
+        {
+          const x = $a24(ad.nested());
+          ((o.resource ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a26(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 81:
+        o.paramName = ad.string();
+        break;
+      case 82:
+        o.paramGeneric = true;
+        break;
+      case 83:
+        o.paramType = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a27(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 91:
+        o.regionSnapshot = $a28(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a28(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 92:
+        o.regionSnapshotId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a29(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 94:
+        o.regionChunk = $a30(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a30(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 95:
+        o.regionChunkData = ad.value();
+        break;
+      case 96:
+        o.regionChunkAddr = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n31 = $h.shape();
+function $a31(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n31();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 107:
+        o.fmsgObjNestStart = true;
+        break;
+      case 108:
+        o.fmsgPairNestStart = true;
+        break;
+      case 109:
+        o.fmsgArrNestStart = true;
+        break;
+      case 110:
+        o.fmsgNestEnd = true;
+        break;
+      case 111:
+        o.fmsgObjName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n32 = $h.shape();
+function $a32(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n32();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 115:
+        o.healthReporterName = ad.string();
+        break;
+      case 116:
+        o.healthReporterState = ad.u8();
+        break;
+      case 117:
+        o.healthReporterErrCount = ad.u64();
+        break;
+      case 118:
+        o.healthReporterRecoverCount = ad.u64();
+        break;
+      case 119:
+        o.healthReporterDumpTs = ad.u64();
+        break;
+      case 120:
+        o.healthReporterGracefulPeriod = ad.u64();
+        break;
+      case 121:
+        o.healthReporterAutoRecover = ad.u8();
+        break;
+      case 137:
+        o.healthReporterDumpTsNs = ad.u64();
+        break;
+      case 141:
+        o.healthReporterAutoDump = ad.u8();
+        break;
+      case 181:
+        o.healthReporterBurstPeriod = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a33(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.statsRxPackets = ad.u64();
+        break;
+      case 1:
+        o.statsRxBytes = ad.u64();
+        break;
+      case 2:
+        o.statsRxDropped = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a34(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.trapMetadataTypeInPort = true;
+        break;
+      case 1:
+        o.trapMetadataTypeFaCookie = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a35(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 173:
+        o.linecardType = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a36(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.flash = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a37(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u8();
+        break;
+      case 2:
+        o.bw = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(devlink, {
+  sets: {
+    "devlink": $a0,
+    "dl-dev-stats": $a1,
+    "dl-reload-stats": $a2,
+    "dl-reload-act-info": $a3,
+    "dl-reload-act-stats": $a4,
+    "dl-reload-stats-entry": $a5,
+    "dl-info-version": $a6,
+    "dl-port-function": $a7,
+    "dl-dpipe-tables": $a8,
+    "dl-dpipe-table": $a9,
+    "dl-dpipe-table-matches": $a10,
+    "dl-dpipe-table-actions": $a11,
+    "dl-dpipe-entries": $a12,
+    "dl-dpipe-entry": $a13,
+    "dl-dpipe-entry-match-values": $a14,
+    "dl-dpipe-entry-action-values": $a15,
+    "dl-dpipe-match": $a16,
+    "dl-dpipe-match-value": $a17,
+    "dl-dpipe-action": $a18,
+    "dl-dpipe-action-value": $a19,
+    "dl-dpipe-headers": $a20,
+    "dl-dpipe-header": $a21,
+    "dl-dpipe-header-fields": $a22,
+    "dl-dpipe-field": $a23,
+    "dl-resource": $a24,
+    "dl-resource-list": $a25,
+    "dl-param": $a26,
+    "dl-region-snapshots": $a27,
+    "dl-region-snapshot": $a28,
+    "dl-region-chunks": $a29,
+    "dl-region-chunk": $a30,
+    "dl-fmsg": $a31,
+    "dl-health-reporter": $a32,
+    "dl-attr-stats": $a33,
+    "dl-trap-metadata": $a34,
+    "dl-linecard-supported-types": $a35,
+    "dl-selftest-id": $a36,
+    "dl-rate-tc-bws": $a37,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `temp-divider` of dpll: temperature divider allowing userspace to calculate the temperature as float with three digit decimal precision. Value of (DPLL_A_TEMP / DPLL_TEMP_DIVIDER) is integer part of temperature value. Value of (DPLL_A_TEMP % DPLL_TEMP_DIVIDER) is fractional part of temperature value. */
 export const DPLL_TEMP_DIVIDER = 1000;
@@ -280,3 +283,278 @@ export type DpllOps = {
 export const dpll: FamilySpec = JSON.parse(
   '{"name":"dpll","protocol":"genetlink","structs":{},"enums":{"mode":{"name":"mode","type":"enum","entries":{"manual":1,"automatic":2}},"lock-status":{"name":"lock-status","type":"enum","entries":{"unlocked":1,"locked":2,"locked-ho-acq":3,"holdover":4}},"lock-status-error":{"name":"lock-status-error","type":"enum","entries":{"none":1,"undefined":2,"media-down":3,"fractional-frequency-offset-too-high":4}},"clock-quality-level":{"name":"clock-quality-level","type":"enum","entries":{"itu-opt1-prc":1,"itu-opt1-ssu-a":2,"itu-opt1-ssu-b":3,"itu-opt1-eec1":4,"itu-opt1-prtc":5,"itu-opt1-eprtc":6,"itu-opt1-eeec":7,"itu-opt1-eprc":8}},"type":{"name":"type","type":"enum","entries":{"pps":1,"eec":2,"generic":3}},"pin-type":{"name":"pin-type","type":"enum","entries":{"mux":1,"ext":2,"synce-eth-port":3,"int-oscillator":4,"gnss":5}},"pin-direction":{"name":"pin-direction","type":"enum","entries":{"input":1,"output":2}},"pin-state":{"name":"pin-state","type":"enum","entries":{"connected":1,"disconnected":2,"selectable":3}},"pin-operstate":{"name":"pin-operstate","type":"enum","entries":{"active":1,"standby":2,"no-signal":3,"qual-failed":4}},"pin-capabilities":{"name":"pin-capabilities","type":"flags","entries":{"direction-can-change":1,"priority-can-change":2,"state-can-change":4}},"feature-state":{"name":"feature-state","type":"enum","entries":{"disable":0,"enable":1}}},"sets":{"dpll":{"name":"dpll","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"module-name","key":"moduleName","kind":"string"},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"clock-id","key":"clockId","kind":"u64"},{"type":5,"name":"mode","key":"mode","kind":"u32","enum":"mode"},{"type":6,"name":"mode-supported","key":"modeSupported","kind":"u32","enum":"mode","multi":true},{"type":7,"name":"lock-status","key":"lockStatus","kind":"u32","enum":"lock-status"},{"type":8,"name":"temp","key":"temp","kind":"s32"},{"type":9,"name":"type","key":"type","kind":"u32","enum":"type"},{"type":10,"name":"lock-status-error","key":"lockStatusError","kind":"u32","enum":"lock-status-error"},{"type":11,"name":"clock-quality-level","key":"clockQualityLevel","kind":"u32","enum":"clock-quality-level","multi":true},{"type":12,"name":"phase-offset-monitor","key":"phaseOffsetMonitor","kind":"u32","enum":"feature-state"},{"type":13,"name":"phase-offset-avg-factor","key":"phaseOffsetAvgFactor","kind":"u32"},{"type":14,"name":"frequency-monitor","key":"frequencyMonitor","kind":"u32","enum":"feature-state"}]},"pin":{"name":"pin","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"parent-id","key":"parentId","kind":"u32"},{"type":3,"name":"module-name","key":"moduleName","kind":"string"},{"type":4,"name":"pad","key":"pad","kind":"pad"},{"type":5,"name":"clock-id","key":"clockId","kind":"u64"},{"type":6,"name":"board-label","key":"boardLabel","kind":"string"},{"type":7,"name":"panel-label","key":"panelLabel","kind":"string"},{"type":8,"name":"package-label","key":"packageLabel","kind":"string"},{"type":9,"name":"type","key":"type","kind":"u32","enum":"pin-type"},{"type":10,"name":"direction","key":"direction","kind":"u32","enum":"pin-direction"},{"type":11,"name":"frequency","key":"frequency","kind":"u64"},{"type":12,"name":"frequency-supported","key":"frequencySupported","kind":"nest","set":"frequency-range","multi":true},{"type":13,"name":"frequency-min","key":"frequencyMin","kind":"u64"},{"type":14,"name":"frequency-max","key":"frequencyMax","kind":"u64"},{"type":15,"name":"prio","key":"prio","kind":"u32"},{"type":16,"name":"state","key":"state","kind":"u32","enum":"pin-state"},{"type":17,"name":"capabilities","key":"capabilities","kind":"u32","enum":"pin-capabilities"},{"type":18,"name":"parent-device","key":"parentDevice","kind":"nest","set":"pin-parent-device","multi":true},{"type":19,"name":"parent-pin","key":"parentPin","kind":"nest","set":"pin-parent-pin","multi":true},{"type":20,"name":"phase-adjust-min","key":"phaseAdjustMin","kind":"s32"},{"type":21,"name":"phase-adjust-max","key":"phaseAdjustMax","kind":"s32"},{"type":22,"name":"phase-adjust","key":"phaseAdjust","kind":"s32"},{"type":23,"name":"phase-offset","key":"phaseOffset","kind":"s64"},{"type":24,"name":"fractional-frequency-offset","key":"fractionalFrequencyOffset","kind":"sint"},{"type":25,"name":"esync-frequency","key":"esyncFrequency","kind":"u64"},{"type":26,"name":"esync-frequency-supported","key":"esyncFrequencySupported","kind":"nest","set":"frequency-range","multi":true},{"type":27,"name":"esync-pulse","key":"esyncPulse","kind":"u32"},{"type":28,"name":"reference-sync","key":"referenceSync","kind":"nest","set":"reference-sync","multi":true},{"type":29,"name":"phase-adjust-gran","key":"phaseAdjustGran","kind":"u32"},{"type":30,"name":"fractional-frequency-offset-ppt","key":"fractionalFrequencyOffsetPpt","kind":"sint"},{"type":31,"name":"measured-frequency","key":"measuredFrequency","kind":"u64"},{"type":32,"name":"operstate","key":"operstate","kind":"u32","enum":"pin-operstate"}]},"pin-parent-device":{"name":"pin-parent-device","attrs":[{"type":2,"name":"parent-id","key":"parentId","kind":"u32"},{"type":10,"name":"direction","key":"direction","kind":"u32","enum":"pin-direction"},{"type":15,"name":"prio","key":"prio","kind":"u32"},{"type":16,"name":"state","key":"state","kind":"u32","enum":"pin-state"},{"type":23,"name":"phase-offset","key":"phaseOffset","kind":"s64"},{"type":24,"name":"fractional-frequency-offset","key":"fractionalFrequencyOffset","kind":"sint"},{"type":30,"name":"fractional-frequency-offset-ppt","key":"fractionalFrequencyOffsetPpt","kind":"sint"},{"type":32,"name":"operstate","key":"operstate","kind":"u32","enum":"pin-operstate"}]},"pin-parent-pin":{"name":"pin-parent-pin","attrs":[{"type":2,"name":"parent-id","key":"parentId","kind":"u32"},{"type":16,"name":"state","key":"state","kind":"u32","enum":"pin-state"}]},"frequency-range":{"name":"frequency-range","attrs":[{"type":13,"name":"frequency-min","key":"frequencyMin","kind":"u64"},{"type":14,"name":"frequency-max","key":"frequencyMax","kind":"u64"}]},"reference-sync":{"name":"reference-sync","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":16,"name":"state","key":"state","kind":"u32","enum":"pin-state"}]}},"subMessages":{},"ops":{"device-id-get":{"name":"device-id-get","set":"dpll","do":{"request":{"value":1,"attributes":["module-name","clock-id","type"]},"reply":{"value":1,"attributes":["id"]}}},"device-get":{"name":"device-get","set":"dpll","do":{"request":{"value":2,"attributes":["id"]},"reply":{"value":2,"attributes":["id","module-name","mode","mode-supported","lock-status","lock-status-error","temp","clock-id","type","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}},"dump":{"request":{"value":2,"attributes":[]},"reply":{"value":2,"attributes":["id","module-name","mode","mode-supported","lock-status","lock-status-error","temp","clock-id","type","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}}},"device-set":{"name":"device-set","set":"dpll","do":{"request":{"value":3,"attributes":["id","mode","phase-offset-monitor","phase-offset-avg-factor","frequency-monitor"]}}},"device-create-ntf":{"name":"device-create-ntf","set":"dpll","event":4,"notify":"device-get","mcgrp":"monitor"},"device-delete-ntf":{"name":"device-delete-ntf","set":"dpll","event":5,"notify":"device-get","mcgrp":"monitor"},"device-change-ntf":{"name":"device-change-ntf","set":"dpll","event":6,"notify":"device-get","mcgrp":"monitor"},"pin-id-get":{"name":"pin-id-get","set":"pin","do":{"request":{"value":7,"attributes":["module-name","clock-id","board-label","panel-label","package-label","type"]},"reply":{"value":7,"attributes":["id"]}}},"pin-get":{"name":"pin-get","set":"pin","do":{"request":{"value":8,"attributes":["id"]},"reply":{"value":8,"attributes":["id","module-name","clock-id","board-label","panel-label","package-label","type","frequency","frequency-supported","capabilities","parent-device","parent-pin","phase-adjust-gran","phase-adjust-min","phase-adjust-max","phase-adjust","fractional-frequency-offset","fractional-frequency-offset-ppt","esync-frequency","esync-frequency-supported","esync-pulse","reference-sync","measured-frequency"]}},"dump":{"request":{"value":8,"attributes":["id"]},"reply":{"value":8,"attributes":["id","module-name","clock-id","board-label","panel-label","package-label","type","frequency","frequency-supported","capabilities","parent-device","parent-pin","phase-adjust-gran","phase-adjust-min","phase-adjust-max","phase-adjust","fractional-frequency-offset","fractional-frequency-offset-ppt","esync-frequency","esync-frequency-supported","esync-pulse","reference-sync","measured-frequency"]}}},"pin-set":{"name":"pin-set","set":"pin","do":{"request":{"value":9,"attributes":["id","frequency","direction","prio","state","parent-device","parent-pin","phase-adjust","esync-frequency","reference-sync"]}}},"pin-create-ntf":{"name":"pin-create-ntf","set":"pin","event":10,"notify":"pin-get","mcgrp":"monitor"},"pin-delete-ntf":{"name":"pin-delete-ntf","set":"pin","event":11,"notify":"pin-get","mcgrp":"monitor"},"pin-change-ntf":{"name":"pin-change-ntf","set":"pin","event":12,"notify":"pin-get","mcgrp":"monitor"}},"mcastGroups":{"monitor":-1},"kernelSpec":"dpll"}',
 );
+
+// dpll's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.moduleName = ad.string();
+        break;
+      case 3:
+        break;
+      case 4:
+        o.clockId = ad.u64();
+        break;
+      case 5:
+        o.mode = ad.u32();
+        break;
+      case 6:
+        {
+          const x = ad.u32();
+          ((o.modeSupported ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 7:
+        o.lockStatus = ad.u32();
+        break;
+      case 8:
+        o.temp = ad.s32();
+        break;
+      case 9:
+        o.type = ad.u32();
+        break;
+      case 10:
+        o.lockStatusError = ad.u32();
+        break;
+      case 11:
+        {
+          const x = ad.u32();
+          ((o.clockQualityLevel ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 12:
+        o.phaseOffsetMonitor = ad.u32();
+        break;
+      case 13:
+        o.phaseOffsetAvgFactor = ad.u32();
+        break;
+      case 14:
+        o.frequencyMonitor = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.parentId = ad.u32();
+        break;
+      case 3:
+        o.moduleName = ad.string();
+        break;
+      case 4:
+        break;
+      case 5:
+        o.clockId = ad.u64();
+        break;
+      case 6:
+        o.boardLabel = ad.string();
+        break;
+      case 7:
+        o.panelLabel = ad.string();
+        break;
+      case 8:
+        o.packageLabel = ad.string();
+        break;
+      case 9:
+        o.type = ad.u32();
+        break;
+      case 10:
+        o.direction = ad.u32();
+        break;
+      case 11:
+        o.frequency = ad.u64();
+        break;
+      case 12:
+        {
+          const x = $a4(ad.nested());
+          ((o.frequencySupported ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 13:
+        o.frequencyMin = ad.u64();
+        break;
+      case 14:
+        o.frequencyMax = ad.u64();
+        break;
+      case 15:
+        o.prio = ad.u32();
+        break;
+      case 16:
+        o.state = ad.u32();
+        break;
+      case 17:
+        o.capabilities = ad.u32();
+        break;
+      case 18:
+        {
+          const x = $a2(ad.nested());
+          ((o.parentDevice ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 19:
+        {
+          const x = $a3(ad.nested());
+          ((o.parentPin ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 20:
+        o.phaseAdjustMin = ad.s32();
+        break;
+      case 21:
+        o.phaseAdjustMax = ad.s32();
+        break;
+      case 22:
+        o.phaseAdjust = ad.s32();
+        break;
+      case 23:
+        o.phaseOffset = ad.s64();
+        break;
+      case 24:
+        o.fractionalFrequencyOffset = $h.value(dpll, ad, o, "pin", 23);
+        break;
+      case 25:
+        o.esyncFrequency = ad.u64();
+        break;
+      case 26:
+        {
+          const x = $a4(ad.nested());
+          ((o.esyncFrequencySupported ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 27:
+        o.esyncPulse = ad.u32();
+        break;
+      case 28:
+        {
+          const x = $a5(ad.nested());
+          ((o.referenceSync ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 29:
+        o.phaseAdjustGran = ad.u32();
+        break;
+      case 30:
+        o.fractionalFrequencyOffsetPpt = $h.value(dpll, ad, o, "pin", 29);
+        break;
+      case 31:
+        o.measuredFrequency = ad.u64();
+        break;
+      case 32:
+        o.operstate = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 2:
+        o.parentId = ad.u32();
+        break;
+      case 10:
+        o.direction = ad.u32();
+        break;
+      case 15:
+        o.prio = ad.u32();
+        break;
+      case 16:
+        o.state = ad.u32();
+        break;
+      case 23:
+        o.phaseOffset = ad.s64();
+        break;
+      case 24:
+        o.fractionalFrequencyOffset = $h.value(dpll, ad, o, "pin-parent-device", 5);
+        break;
+      case 30:
+        o.fractionalFrequencyOffsetPpt = $h.value(dpll, ad, o, "pin-parent-device", 6);
+        break;
+      case 32:
+        o.operstate = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 2:
+        o.parentId = ad.u32();
+        break;
+      case 16:
+        o.state = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 13:
+        o.frequencyMin = ad.u64();
+        break;
+      case 14:
+        o.frequencyMax = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 16:
+        o.state = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(dpll, {
+  sets: {
+    "dpll": $a0,
+    "pin": $a1,
+    "pin-parent-device": $a2,
+    "pin-parent-pin": $a3,
+    "frequency-range": $a4,
+    "reference-sync": $a5,
+  },
+  structs: {},
+});

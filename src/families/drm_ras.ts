@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `node-type` of drm-ras. */
 export const NODE_TYPE = { "error-counter": 1 } as const;
@@ -53,3 +56,53 @@ export type DrmRasOps = {
 export const drmRas: FamilySpec = JSON.parse(
   '{"name":"drm-ras","protocol":"genetlink","structs":{},"enums":{"node-type":{"name":"node-type","type":"enum","entries":{"error-counter":1}}},"sets":{"node-attrs":{"name":"node-attrs","attrs":[{"type":1,"name":"node-id","key":"nodeId","kind":"u32"},{"type":2,"name":"device-name","key":"deviceName","kind":"string"},{"type":3,"name":"node-name","key":"nodeName","kind":"string"},{"type":4,"name":"node-type","key":"nodeType","kind":"u32","enum":"node-type"}]},"error-counter-attrs":{"name":"error-counter-attrs","attrs":[{"type":1,"name":"node-id","key":"nodeId","kind":"u32"},{"type":2,"name":"error-id","key":"errorId","kind":"u32"},{"type":3,"name":"error-name","key":"errorName","kind":"string"},{"type":4,"name":"error-value","key":"errorValue","kind":"u32"}]}},"subMessages":{},"ops":{"list-nodes":{"name":"list-nodes","set":"node-attrs","dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["node-id","device-name","node-name","node-type"]}}},"get-error-counter":{"name":"get-error-counter","set":"error-counter-attrs","do":{"request":{"value":2,"attributes":["node-id","error-id"]},"reply":{"value":2,"attributes":["error-id","error-name","error-value"]}},"dump":{"request":{"value":2,"attributes":["node-id"]},"reply":{"value":2,"attributes":["error-id","error-name","error-value"]}}},"clear-error-counter":{"name":"clear-error-counter","set":"error-counter-attrs","do":{"request":{"value":3,"attributes":["node-id","error-id"]}}}},"mcastGroups":{},"kernelSpec":"drm_ras"}',
 );
+
+// drm-ras's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.nodeId = ad.u32();
+        break;
+      case 2:
+        o.deviceName = ad.string();
+        break;
+      case 3:
+        o.nodeName = ad.string();
+        break;
+      case 4:
+        o.nodeType = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.nodeId = ad.u32();
+        break;
+      case 2:
+        o.errorId = ad.u32();
+        break;
+      case 3:
+        o.errorName = ad.string();
+        break;
+      case 4:
+        o.errorValue = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(drmRas, {
+  sets: { "node-attrs": $a0, "error-counter-attrs": $a1 },
+  structs: {},
+});

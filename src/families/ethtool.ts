@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `udp-tunnel-type` of ethtool. */
 export const UDP_TUNNEL_TYPE = { "vxlan": 0, "geneve": 1, "vxlan-gpe": 2 } as const;
@@ -1279,3 +1282,1766 @@ export type EthtoolOps = {
 export const ethtool: FamilySpec = JSON.parse(
   '{"name":"ethtool","protocol":"genetlink-legacy","structs":{},"enums":{"udp-tunnel-type":{"name":"udp-tunnel-type","type":"enum","entries":{"vxlan":0,"geneve":1,"vxlan-gpe":2}},"stringset":{"name":"stringset","type":"enum","entries":{}},"header-flags":{"name":"header-flags","type":"flags","entries":{"compact-bitsets":1,"omit-reply":2,"stats":4}},"module-fw-flash-status":{"name":"module-fw-flash-status","type":"enum","entries":{"started":0,"in-progress":1,"completed":2,"error":3}},"c33-pse-ext-state":{"name":"c33-pse-ext-state","type":"enum","entries":{"none":0,"error-condition":1,"mr-mps-valid":2,"mr-pse-enable":3,"option-detect-ted":4,"option-vport-lim":5,"ovld-detected":6,"power-not-available":7,"short-detected":8}},"phy-upstream-type":{"name":"phy-upstream-type","type":"enum","entries":{"mac":0,"phy":1}},"tcp-data-split":{"name":"tcp-data-split","type":"enum","entries":{"unknown":0,"disabled":1,"enabled":2}},"hwtstamp-source":{"name":"hwtstamp-source","type":"enum","entries":{"netdev":1,"phylib":2}},"pse-event":{"name":"pse-event","type":"flags","entries":{"pse-event-over-current":1,"pse-event-over-temp":2,"c33-pse-event-detection":4,"c33-pse-event-classification":8,"c33-pse-event-disconnection":16,"pse-event-over-budget":32,"pse-event-sw-pw-control-error":64}},"input-xfrm":{"name":"input-xfrm","type":"flags","entries":{"sym-xor":1,"sym-or-xor":2}},"rxfh-fields":{"name":"rxfh-fields","type":"flags","entries":{"l2da":2,"vlan":4,"l3-proto":8,"ip-src":16,"ip-dst":32,"l4-b-0-1":64,"l4-b-2-3":128,"gtp-teid":256,"ip6-fl":512,"discard":2147483648}}},"sets":{"header":{"name":"header","attrs":[{"type":1,"name":"dev-index","key":"devIndex","kind":"u32"},{"type":2,"name":"dev-name","key":"devName","kind":"string"},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"header-flags"},{"type":4,"name":"phy-index","key":"phyIndex","kind":"u32"}]},"bitset-bit":{"name":"bitset-bit","attrs":[{"type":1,"name":"index","key":"index","kind":"u32"},{"type":2,"name":"name","key":"name","kind":"string"},{"type":3,"name":"value","key":"value","kind":"flag"}]},"bitset-bits":{"name":"bitset-bits","attrs":[{"type":1,"name":"bit","key":"bit","kind":"nest","set":"bitset-bit","multi":true}]},"bitset":{"name":"bitset","attrs":[{"type":1,"name":"nomask","key":"nomask","kind":"flag"},{"type":2,"name":"size","key":"size","kind":"u32"},{"type":3,"name":"bits","key":"bits","kind":"nest","set":"bitset-bits"},{"type":4,"name":"value","key":"value","kind":"binary"},{"type":5,"name":"mask","key":"mask","kind":"binary"}]},"string":{"name":"string","attrs":[{"type":1,"name":"index","key":"index","kind":"u32"},{"type":2,"name":"value","key":"value","kind":"string"}]},"strings":{"name":"strings","attrs":[{"type":1,"name":"string","key":"string","kind":"nest","set":"string","multi":true}]},"stringset":{"name":"stringset","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"count","key":"count","kind":"u32"},{"type":3,"name":"strings","key":"strings","kind":"nest","set":"strings","multi":true}]},"stringsets":{"name":"stringsets","attrs":[{"type":1,"name":"stringset","key":"stringset","kind":"nest","set":"stringset","multi":true}]},"strset":{"name":"strset","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"stringsets","key":"stringsets","kind":"nest","set":"stringsets"},{"type":3,"name":"counts-only","key":"countsOnly","kind":"flag"}]},"privflags":{"name":"privflags","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"flags","key":"flags","kind":"nest","set":"bitset"}]},"rings":{"name":"rings","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"rx-max","key":"rxMax","kind":"u32"},{"type":3,"name":"rx-mini-max","key":"rxMiniMax","kind":"u32"},{"type":4,"name":"rx-jumbo-max","key":"rxJumboMax","kind":"u32"},{"type":5,"name":"tx-max","key":"txMax","kind":"u32"},{"type":6,"name":"rx","key":"rx","kind":"u32"},{"type":7,"name":"rx-mini","key":"rxMini","kind":"u32"},{"type":8,"name":"rx-jumbo","key":"rxJumbo","kind":"u32"},{"type":9,"name":"tx","key":"tx","kind":"u32"},{"type":10,"name":"rx-buf-len","key":"rxBufLen","kind":"u32"},{"type":11,"name":"tcp-data-split","key":"tcpDataSplit","kind":"u8","enum":"tcp-data-split"},{"type":12,"name":"cqe-size","key":"cqeSize","kind":"u32"},{"type":13,"name":"tx-push","key":"txPush","kind":"u8"},{"type":14,"name":"rx-push","key":"rxPush","kind":"u8"},{"type":15,"name":"tx-push-buf-len","key":"txPushBufLen","kind":"u32"},{"type":16,"name":"tx-push-buf-len-max","key":"txPushBufLenMax","kind":"u32"},{"type":17,"name":"hds-thresh","key":"hdsThresh","kind":"u32"},{"type":18,"name":"hds-thresh-max","key":"hdsThreshMax","kind":"u32"}]},"mm-stat":{"name":"mm-stat","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"reassembly-errors","key":"reassemblyErrors","kind":"u64"},{"type":3,"name":"smd-errors","key":"smdErrors","kind":"u64"},{"type":4,"name":"reassembly-ok","key":"reassemblyOk","kind":"u64"},{"type":5,"name":"rx-frag-count","key":"rxFragCount","kind":"u64"},{"type":6,"name":"tx-frag-count","key":"txFragCount","kind":"u64"},{"type":7,"name":"hold-count","key":"holdCount","kind":"u64"}]},"mm":{"name":"mm","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"pmac-enabled","key":"pmacEnabled","kind":"u8"},{"type":3,"name":"tx-enabled","key":"txEnabled","kind":"u8"},{"type":4,"name":"tx-active","key":"txActive","kind":"u8"},{"type":5,"name":"tx-min-frag-size","key":"txMinFragSize","kind":"u32"},{"type":6,"name":"rx-min-frag-size","key":"rxMinFragSize","kind":"u32"},{"type":7,"name":"verify-enabled","key":"verifyEnabled","kind":"u8"},{"type":8,"name":"verify-status","key":"verifyStatus","kind":"u8"},{"type":9,"name":"verify-time","key":"verifyTime","kind":"u32"},{"type":10,"name":"max-verify-time","key":"maxVerifyTime","kind":"u32"},{"type":11,"name":"stats","key":"stats","kind":"nest","set":"mm-stat"}]},"linkinfo":{"name":"linkinfo","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"port","key":"port","kind":"u8"},{"type":3,"name":"phyaddr","key":"phyaddr","kind":"u8"},{"type":4,"name":"tp-mdix","key":"tpMdix","kind":"u8"},{"type":5,"name":"tp-mdix-ctrl","key":"tpMdixCtrl","kind":"u8"},{"type":6,"name":"transceiver","key":"transceiver","kind":"u8"}]},"linkmodes":{"name":"linkmodes","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"autoneg","key":"autoneg","kind":"u8"},{"type":3,"name":"ours","key":"ours","kind":"nest","set":"bitset"},{"type":4,"name":"peer","key":"peer","kind":"nest","set":"bitset"},{"type":5,"name":"speed","key":"speed","kind":"u32"},{"type":6,"name":"duplex","key":"duplex","kind":"u8"},{"type":7,"name":"master-slave-cfg","key":"masterSlaveCfg","kind":"u8"},{"type":8,"name":"master-slave-state","key":"masterSlaveState","kind":"u8"},{"type":9,"name":"lanes","key":"lanes","kind":"u32"},{"type":10,"name":"rate-matching","key":"rateMatching","kind":"u8"}]},"linkstate":{"name":"linkstate","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"link","key":"link","kind":"u8"},{"type":3,"name":"sqi","key":"sqi","kind":"u32"},{"type":4,"name":"sqi-max","key":"sqiMax","kind":"u32"},{"type":5,"name":"ext-state","key":"extState","kind":"u8"},{"type":6,"name":"ext-substate","key":"extSubstate","kind":"u8"},{"type":7,"name":"ext-down-cnt","key":"extDownCnt","kind":"u32"}]},"debug":{"name":"debug","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"msgmask","key":"msgmask","kind":"nest","set":"bitset"}]},"wol":{"name":"wol","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"modes","key":"modes","kind":"nest","set":"bitset"},{"type":3,"name":"sopass","key":"sopass","kind":"binary"}]},"features":{"name":"features","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"hw","key":"hw","kind":"nest","set":"bitset"},{"type":3,"name":"wanted","key":"wanted","kind":"nest","set":"bitset"},{"type":4,"name":"active","key":"active","kind":"nest","set":"bitset"},{"type":5,"name":"nochange","key":"nochange","kind":"nest","set":"bitset"}]},"channels":{"name":"channels","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"rx-max","key":"rxMax","kind":"u32"},{"type":3,"name":"tx-max","key":"txMax","kind":"u32"},{"type":4,"name":"other-max","key":"otherMax","kind":"u32"},{"type":5,"name":"combined-max","key":"combinedMax","kind":"u32"},{"type":6,"name":"rx-count","key":"rxCount","kind":"u32"},{"type":7,"name":"tx-count","key":"txCount","kind":"u32"},{"type":8,"name":"other-count","key":"otherCount","kind":"u32"},{"type":9,"name":"combined-count","key":"combinedCount","kind":"u32"}]},"irq-moderation":{"name":"irq-moderation","attrs":[{"type":1,"name":"usec","key":"usec","kind":"u32"},{"type":2,"name":"pkts","key":"pkts","kind":"u32"},{"type":3,"name":"comps","key":"comps","kind":"u32"}]},"profile":{"name":"profile","attrs":[{"type":1,"name":"irq-moderation","key":"irqModeration","kind":"nest","set":"irq-moderation","multi":true}]},"coalesce":{"name":"coalesce","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"rx-usecs","key":"rxUsecs","kind":"u32"},{"type":3,"name":"rx-max-frames","key":"rxMaxFrames","kind":"u32"},{"type":4,"name":"rx-usecs-irq","key":"rxUsecsIrq","kind":"u32"},{"type":5,"name":"rx-max-frames-irq","key":"rxMaxFramesIrq","kind":"u32"},{"type":6,"name":"tx-usecs","key":"txUsecs","kind":"u32"},{"type":7,"name":"tx-max-frames","key":"txMaxFrames","kind":"u32"},{"type":8,"name":"tx-usecs-irq","key":"txUsecsIrq","kind":"u32"},{"type":9,"name":"tx-max-frames-irq","key":"txMaxFramesIrq","kind":"u32"},{"type":10,"name":"stats-block-usecs","key":"statsBlockUsecs","kind":"u32"},{"type":11,"name":"use-adaptive-rx","key":"useAdaptiveRx","kind":"u8"},{"type":12,"name":"use-adaptive-tx","key":"useAdaptiveTx","kind":"u8"},{"type":13,"name":"pkt-rate-low","key":"pktRateLow","kind":"u32"},{"type":14,"name":"rx-usecs-low","key":"rxUsecsLow","kind":"u32"},{"type":15,"name":"rx-max-frames-low","key":"rxMaxFramesLow","kind":"u32"},{"type":16,"name":"tx-usecs-low","key":"txUsecsLow","kind":"u32"},{"type":17,"name":"tx-max-frames-low","key":"txMaxFramesLow","kind":"u32"},{"type":18,"name":"pkt-rate-high","key":"pktRateHigh","kind":"u32"},{"type":19,"name":"rx-usecs-high","key":"rxUsecsHigh","kind":"u32"},{"type":20,"name":"rx-max-frames-high","key":"rxMaxFramesHigh","kind":"u32"},{"type":21,"name":"tx-usecs-high","key":"txUsecsHigh","kind":"u32"},{"type":22,"name":"tx-max-frames-high","key":"txMaxFramesHigh","kind":"u32"},{"type":23,"name":"rate-sample-interval","key":"rateSampleInterval","kind":"u32"},{"type":24,"name":"use-cqe-mode-tx","key":"useCqeModeTx","kind":"u8"},{"type":25,"name":"use-cqe-mode-rx","key":"useCqeModeRx","kind":"u8"},{"type":26,"name":"tx-aggr-max-bytes","key":"txAggrMaxBytes","kind":"u32"},{"type":27,"name":"tx-aggr-max-frames","key":"txAggrMaxFrames","kind":"u32"},{"type":28,"name":"tx-aggr-time-usecs","key":"txAggrTimeUsecs","kind":"u32"},{"type":29,"name":"rx-profile","key":"rxProfile","kind":"nest","set":"profile"},{"type":30,"name":"tx-profile","key":"txProfile","kind":"nest","set":"profile"},{"type":31,"name":"rx-cqe-frames","key":"rxCqeFrames","kind":"u32"},{"type":32,"name":"rx-cqe-nsecs","key":"rxCqeNsecs","kind":"u32"}]},"pause-stat":{"name":"pause-stat","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"tx-frames","key":"txFrames","kind":"u64"},{"type":3,"name":"rx-frames","key":"rxFrames","kind":"u64"},{"type":4,"name":"tx-pause-storm-events","key":"txPauseStormEvents","kind":"u64"}]},"pause":{"name":"pause","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"autoneg","key":"autoneg","kind":"u8"},{"type":3,"name":"rx","key":"rx","kind":"u8"},{"type":4,"name":"tx","key":"tx","kind":"u8"},{"type":5,"name":"stats","key":"stats","kind":"nest","set":"pause-stat"},{"type":6,"name":"stats-src","key":"statsSrc","kind":"u32"}]},"eee":{"name":"eee","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"modes-ours","key":"modesOurs","kind":"nest","set":"bitset"},{"type":3,"name":"modes-peer","key":"modesPeer","kind":"nest","set":"bitset"},{"type":4,"name":"active","key":"active","kind":"u8"},{"type":5,"name":"enabled","key":"enabled","kind":"u8"},{"type":6,"name":"tx-lpi-enabled","key":"txLpiEnabled","kind":"u8"},{"type":7,"name":"tx-lpi-timer","key":"txLpiTimer","kind":"u32"}]},"ts-stat":{"name":"ts-stat","attrs":[{"type":1,"name":"tx-pkts","key":"txPkts","kind":"uint"},{"type":2,"name":"tx-lost","key":"txLost","kind":"uint"},{"type":3,"name":"tx-err","key":"txErr","kind":"uint"},{"type":4,"name":"tx-onestep-pkts-unconfirmed","key":"txOnestepPktsUnconfirmed","kind":"uint"}]},"ts-hwtstamp-provider":{"name":"ts-hwtstamp-provider","attrs":[{"type":1,"name":"index","key":"index","kind":"u32"},{"type":2,"name":"qualifier","key":"qualifier","kind":"u32"}]},"tsinfo":{"name":"tsinfo","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"timestamping","key":"timestamping","kind":"nest","set":"bitset"},{"type":3,"name":"tx-types","key":"txTypes","kind":"nest","set":"bitset"},{"type":4,"name":"rx-filters","key":"rxFilters","kind":"nest","set":"bitset"},{"type":5,"name":"phc-index","key":"phcIndex","kind":"u32"},{"type":6,"name":"stats","key":"stats","kind":"nest","set":"ts-stat"},{"type":7,"name":"hwtstamp-provider","key":"hwtstampProvider","kind":"nest","set":"ts-hwtstamp-provider"},{"type":8,"name":"hwtstamp-source","key":"hwtstampSource","kind":"u32","enum":"hwtstamp-source"},{"type":9,"name":"hwtstamp-phyindex","key":"hwtstampPhyindex","kind":"u32"}]},"cable-result":{"name":"cable-result","attrs":[{"type":1,"name":"pair","key":"pair","kind":"u8"},{"type":2,"name":"code","key":"code","kind":"u8"},{"type":3,"name":"src","key":"src","kind":"u32"}]},"cable-fault-length":{"name":"cable-fault-length","attrs":[{"type":1,"name":"pair","key":"pair","kind":"u8"},{"type":2,"name":"cm","key":"cm","kind":"u32"},{"type":3,"name":"src","key":"src","kind":"u32"}]},"cable-nest":{"name":"cable-nest","attrs":[{"type":1,"name":"result","key":"result","kind":"nest","set":"cable-result"},{"type":2,"name":"fault-length","key":"faultLength","kind":"nest","set":"cable-fault-length"}]},"cable-test":{"name":"cable-test","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"}]},"cable-test-ntf":{"name":"cable-test-ntf","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"status","key":"status","kind":"u8"},{"type":3,"name":"nest","key":"nest","kind":"nest","set":"cable-nest"}]},"cable-test-tdr-cfg":{"name":"cable-test-tdr-cfg","attrs":[{"type":1,"name":"first","key":"first","kind":"u32"},{"type":2,"name":"last","key":"last","kind":"u32"},{"type":3,"name":"step","key":"step","kind":"u32"},{"type":4,"name":"pair","key":"pair","kind":"u8"}]},"cable-test-tdr-ntf":{"name":"cable-test-tdr-ntf","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"status","key":"status","kind":"u8"},{"type":3,"name":"nest","key":"nest","kind":"nest","set":"cable-nest"}]},"cable-test-tdr":{"name":"cable-test-tdr","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"cfg","key":"cfg","kind":"nest","set":"cable-test-tdr-cfg"}]},"tunnel-udp-entry":{"name":"tunnel-udp-entry","attrs":[{"type":1,"name":"port","key":"port","kind":"u16","bigEndian":true},{"type":2,"name":"type","key":"type","kind":"u32","enum":"udp-tunnel-type"}]},"tunnel-udp-table":{"name":"tunnel-udp-table","attrs":[{"type":1,"name":"size","key":"size","kind":"u32"},{"type":2,"name":"types","key":"types","kind":"nest","set":"bitset"},{"type":3,"name":"entry","key":"entry","kind":"nest","set":"tunnel-udp-entry","multi":true}]},"tunnel-udp":{"name":"tunnel-udp","attrs":[{"type":1,"name":"table","key":"table","kind":"nest","set":"tunnel-udp-table"}]},"tunnel-info":{"name":"tunnel-info","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"udp-ports","key":"udpPorts","kind":"nest","set":"tunnel-udp"}]},"fec-hist":{"name":"fec-hist","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"bin-low","key":"binLow","kind":"u32"},{"type":3,"name":"bin-high","key":"binHigh","kind":"u32"},{"type":4,"name":"bin-val","key":"binVal","kind":"uint"},{"type":5,"name":"bin-val-per-lane","key":"binValPerLane","kind":"binary","subType":"u64"}]},"fec-stat":{"name":"fec-stat","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"corrected","key":"corrected","kind":"binary","subType":"u64"},{"type":3,"name":"uncorr","key":"uncorr","kind":"binary","subType":"u64"},{"type":4,"name":"corr-bits","key":"corrBits","kind":"binary","subType":"u64"},{"type":5,"name":"hist","key":"hist","kind":"nest","set":"fec-hist","multi":true}]},"fec":{"name":"fec","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"modes","key":"modes","kind":"nest","set":"bitset"},{"type":3,"name":"auto","key":"auto","kind":"u8"},{"type":4,"name":"active","key":"active","kind":"u32"},{"type":5,"name":"stats","key":"stats","kind":"nest","set":"fec-stat"}]},"module-eeprom":{"name":"module-eeprom","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"offset","key":"offset","kind":"u32"},{"type":3,"name":"length","key":"length","kind":"u32"},{"type":4,"name":"page","key":"page","kind":"u8"},{"type":5,"name":"bank","key":"bank","kind":"u8"},{"type":6,"name":"i2c-address","key":"i2cAddress","kind":"u8"},{"type":7,"name":"data","key":"data","kind":"binary"}]},"stats-grp":{"name":"stats-grp","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"id","key":"id","kind":"u32"},{"type":3,"name":"ss-id","key":"ssId","kind":"u32"},{"type":4,"name":"stat","key":"stat","kind":"u64","levels":1,"typeValue":["id"]},{"type":5,"name":"hist-rx","key":"histRx","kind":"nest","set":"stats-grp-hist"},{"type":6,"name":"hist-tx","key":"histTx","kind":"nest","set":"stats-grp-hist"},{"type":7,"name":"hist-bkt-low","key":"histBktLow","kind":"u32"},{"type":8,"name":"hist-bkt-hi","key":"histBktHi","kind":"u32"},{"type":9,"name":"hist-val","key":"histVal","kind":"u64"}]},"stats-grp-hist":{"name":"stats-grp-hist","attrs":[{"type":7,"name":"hist-bkt-low","key":"histBktLow","kind":"u32"},{"type":8,"name":"hist-bkt-hi","key":"histBktHi","kind":"u32"},{"type":9,"name":"hist-val","key":"histVal","kind":"u64"}]},"stats":{"name":"stats","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"header","key":"header","kind":"nest","set":"header"},{"type":3,"name":"groups","key":"groups","kind":"nest","set":"bitset"},{"type":4,"name":"grp","key":"grp","kind":"nest","set":"stats-grp"},{"type":5,"name":"src","key":"src","kind":"u32"}]},"phc-vclocks":{"name":"phc-vclocks","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"num","key":"num","kind":"u32"},{"type":3,"name":"index","key":"index","kind":"binary","subType":"s32"}]},"module":{"name":"module","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"power-mode-policy","key":"powerModePolicy","kind":"u8"},{"type":3,"name":"power-mode","key":"powerMode","kind":"u8"}]},"c33-pse-pw-limit":{"name":"c33-pse-pw-limit","attrs":[{"type":1,"name":"min","key":"min","kind":"u32"},{"type":2,"name":"max","key":"max","kind":"u32"}]},"pse":{"name":"pse","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"podl-pse-admin-state","key":"podlPseAdminState","kind":"u32"},{"type":3,"name":"podl-pse-admin-control","key":"podlPseAdminControl","kind":"u32"},{"type":4,"name":"podl-pse-pw-d-status","key":"podlPsePwDStatus","kind":"u32"},{"type":5,"name":"c33-pse-admin-state","key":"c33PseAdminState","kind":"u32"},{"type":6,"name":"c33-pse-admin-control","key":"c33PseAdminControl","kind":"u32"},{"type":7,"name":"c33-pse-pw-d-status","key":"c33PsePwDStatus","kind":"u32"},{"type":8,"name":"c33-pse-pw-class","key":"c33PsePwClass","kind":"u32"},{"type":9,"name":"c33-pse-actual-pw","key":"c33PseActualPw","kind":"u32"},{"type":10,"name":"c33-pse-ext-state","key":"c33PseExtState","kind":"u32","enum":"c33-pse-ext-state"},{"type":11,"name":"c33-pse-ext-substate","key":"c33PseExtSubstate","kind":"u32"},{"type":12,"name":"c33-pse-avail-pw-limit","key":"c33PseAvailPwLimit","kind":"u32"},{"type":13,"name":"c33-pse-pw-limit-ranges","key":"c33PsePwLimitRanges","kind":"nest","set":"c33-pse-pw-limit","multi":true},{"type":14,"name":"pse-pw-d-id","key":"psePwDId","kind":"u32"},{"type":15,"name":"pse-prio-max","key":"psePrioMax","kind":"u32"},{"type":16,"name":"pse-prio","key":"psePrio","kind":"u32"}]},"flow":{"name":"flow","attrs":[{"type":1,"name":"ether","key":"ether","kind":"uint","enum":"rxfh-fields"},{"type":2,"name":"ip4","key":"ip4","kind":"uint","enum":"rxfh-fields"},{"type":3,"name":"ip6","key":"ip6","kind":"uint","enum":"rxfh-fields"},{"type":4,"name":"tcp4","key":"tcp4","kind":"uint","enum":"rxfh-fields"},{"type":5,"name":"tcp6","key":"tcp6","kind":"uint","enum":"rxfh-fields"},{"type":6,"name":"udp4","key":"udp4","kind":"uint","enum":"rxfh-fields"},{"type":7,"name":"udp6","key":"udp6","kind":"uint","enum":"rxfh-fields"},{"type":8,"name":"sctp4","key":"sctp4","kind":"uint","enum":"rxfh-fields"},{"type":9,"name":"sctp6","key":"sctp6","kind":"uint","enum":"rxfh-fields"},{"type":10,"name":"ah4","key":"ah4","kind":"uint","enum":"rxfh-fields"},{"type":11,"name":"ah6","key":"ah6","kind":"uint","enum":"rxfh-fields"},{"type":12,"name":"esp4","key":"esp4","kind":"uint","enum":"rxfh-fields"},{"type":13,"name":"esp6","key":"esp6","kind":"uint","enum":"rxfh-fields"},{"type":14,"name":"ah-esp4","key":"ahEsp4","kind":"uint","enum":"rxfh-fields"},{"type":15,"name":"ah-esp6","key":"ahEsp6","kind":"uint","enum":"rxfh-fields"},{"type":16,"name":"gtpu4","key":"gtpu4","kind":"uint","enum":"rxfh-fields"},{"type":17,"name":"gtpu6","key":"gtpu6","kind":"uint","enum":"rxfh-fields"},{"type":18,"name":"gtpc4","key":"gtpc4","kind":"uint","enum":"rxfh-fields"},{"type":19,"name":"gtpc6","key":"gtpc6","kind":"uint","enum":"rxfh-fields"},{"type":20,"name":"gtpc-teid4","key":"gtpcTeid4","kind":"uint","enum":"rxfh-fields"},{"type":21,"name":"gtpc-teid6","key":"gtpcTeid6","kind":"uint","enum":"rxfh-fields"},{"type":22,"name":"gtpu-eh4","key":"gtpuEh4","kind":"uint","enum":"rxfh-fields"},{"type":23,"name":"gtpu-eh6","key":"gtpuEh6","kind":"uint","enum":"rxfh-fields"},{"type":24,"name":"gtpu-ul4","key":"gtpuUl4","kind":"uint","enum":"rxfh-fields"},{"type":25,"name":"gtpu-ul6","key":"gtpuUl6","kind":"uint","enum":"rxfh-fields"},{"type":26,"name":"gtpu-dl4","key":"gtpuDl4","kind":"uint","enum":"rxfh-fields"},{"type":27,"name":"gtpu-dl6","key":"gtpuDl6","kind":"uint","enum":"rxfh-fields"}]},"rss":{"name":"rss","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"context","key":"context","kind":"u32"},{"type":3,"name":"hfunc","key":"hfunc","kind":"u32"},{"type":4,"name":"indir","key":"indir","kind":"binary","subType":"u32"},{"type":5,"name":"hkey","key":"hkey","kind":"binary"},{"type":6,"name":"input-xfrm","key":"inputXfrm","kind":"u32","enum":"input-xfrm"},{"type":7,"name":"start-context","key":"startContext","kind":"u32"},{"type":8,"name":"flow-hash","key":"flowHash","kind":"nest","set":"flow"}]},"plca":{"name":"plca","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"version","key":"version","kind":"u16"},{"type":3,"name":"enabled","key":"enabled","kind":"u8"},{"type":4,"name":"status","key":"status","kind":"u8"},{"type":5,"name":"node-cnt","key":"nodeCnt","kind":"u32"},{"type":6,"name":"node-id","key":"nodeId","kind":"u32"},{"type":7,"name":"to-tmr","key":"toTmr","kind":"u32"},{"type":8,"name":"burst-cnt","key":"burstCnt","kind":"u32"},{"type":9,"name":"burst-tmr","key":"burstTmr","kind":"u32"}]},"module-fw-flash":{"name":"module-fw-flash","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"file-name","key":"fileName","kind":"string"},{"type":3,"name":"password","key":"password","kind":"u32"},{"type":4,"name":"status","key":"status","kind":"u32","enum":"module-fw-flash-status"},{"type":5,"name":"status-msg","key":"statusMsg","kind":"string"},{"type":6,"name":"done","key":"done","kind":"uint"},{"type":7,"name":"total","key":"total","kind":"uint"}]},"phy":{"name":"phy","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"index","key":"index","kind":"u32"},{"type":3,"name":"drvname","key":"drvname","kind":"string"},{"type":4,"name":"name","key":"name","kind":"string"},{"type":5,"name":"upstream-type","key":"upstreamType","kind":"u32","enum":"phy-upstream-type"},{"type":6,"name":"upstream-index","key":"upstreamIndex","kind":"u32"},{"type":7,"name":"upstream-sfp-name","key":"upstreamSfpName","kind":"string"},{"type":8,"name":"downstream-sfp-name","key":"downstreamSfpName","kind":"string"}]},"tsconfig":{"name":"tsconfig","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"hwtstamp-provider","key":"hwtstampProvider","kind":"nest","set":"ts-hwtstamp-provider"},{"type":3,"name":"tx-types","key":"txTypes","kind":"nest","set":"bitset"},{"type":4,"name":"rx-filters","key":"rxFilters","kind":"nest","set":"bitset"},{"type":5,"name":"hwtstamp-flags","key":"hwtstampFlags","kind":"nest","set":"bitset"}]},"pse-ntf":{"name":"pse-ntf","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"events","key":"events","kind":"uint","enum":"pse-event"}]},"mse-capabilities":{"name":"mse-capabilities","attrs":[{"type":1,"name":"max-average-mse","key":"maxAverageMse","kind":"uint"},{"type":2,"name":"max-peak-mse","key":"maxPeakMse","kind":"uint"},{"type":3,"name":"refresh-rate-ps","key":"refreshRatePs","kind":"uint"},{"type":4,"name":"num-symbols","key":"numSymbols","kind":"uint"}]},"mse-snapshot":{"name":"mse-snapshot","attrs":[{"type":1,"name":"average-mse","key":"averageMse","kind":"uint"},{"type":2,"name":"peak-mse","key":"peakMse","kind":"uint"},{"type":3,"name":"worst-peak-mse","key":"worstPeakMse","kind":"uint"}]},"mse":{"name":"mse","attrs":[{"type":1,"name":"header","key":"header","kind":"nest","set":"header"},{"type":2,"name":"capabilities","key":"capabilities","kind":"nest","set":"mse-capabilities"},{"type":3,"name":"channel-a","key":"channelA","kind":"nest","set":"mse-snapshot"},{"type":4,"name":"channel-b","key":"channelB","kind":"nest","set":"mse-snapshot"},{"type":5,"name":"channel-c","key":"channelC","kind":"nest","set":"mse-snapshot"},{"type":6,"name":"channel-d","key":"channelD","kind":"nest","set":"mse-snapshot"},{"type":7,"name":"worst-channel","key":"worstChannel","kind":"nest","set":"mse-snapshot"},{"type":8,"name":"link","key":"link","kind":"nest","set":"mse-snapshot"}]}},"subMessages":{},"ops":{"strset-get":{"name":"strset-get","set":"strset","do":{"request":{"value":1,"attributes":["header","stringsets","counts-only"]},"reply":{"value":1,"attributes":["header","stringsets"]}},"dump":{"request":{"value":1,"attributes":["header","stringsets","counts-only"]},"reply":{"value":1,"attributes":["header","stringsets"]}}},"linkinfo-get":{"name":"linkinfo-get","set":"linkinfo","do":{"request":{"value":2,"attributes":["header"]},"reply":{"value":2,"attributes":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}},"dump":{"request":{"value":2,"attributes":["header"]},"reply":{"value":2,"attributes":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}}},"linkinfo-set":{"name":"linkinfo-set","set":"linkinfo","do":{"request":{"value":3,"attributes":["header","port","phyaddr","tp-mdix","tp-mdix-ctrl","transceiver"]}}},"linkinfo-ntf":{"name":"linkinfo-ntf","set":"linkinfo","event":3,"notify":"linkinfo-get"},"linkmodes-get":{"name":"linkmodes-get","set":"linkmodes","do":{"request":{"value":4,"attributes":["header"]},"reply":{"value":4,"attributes":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}},"dump":{"request":{"value":4,"attributes":["header"]},"reply":{"value":4,"attributes":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}}},"linkmodes-set":{"name":"linkmodes-set","set":"linkmodes","do":{"request":{"value":5,"attributes":["header","autoneg","ours","peer","speed","duplex","master-slave-cfg","master-slave-state","lanes","rate-matching"]}}},"linkmodes-ntf":{"name":"linkmodes-ntf","set":"linkmodes","event":5,"notify":"linkmodes-get"},"linkstate-get":{"name":"linkstate-get","set":"linkstate","do":{"request":{"value":6,"attributes":["header"]},"reply":{"value":6,"attributes":["header","link","sqi","sqi-max","ext-state","ext-substate","ext-down-cnt"]}},"dump":{"request":{"value":6,"attributes":["header"]},"reply":{"value":6,"attributes":["header","link","sqi","sqi-max","ext-state","ext-substate","ext-down-cnt"]}}},"debug-get":{"name":"debug-get","set":"debug","do":{"request":{"value":7,"attributes":["header"]},"reply":{"value":7,"attributes":["header","msgmask"]}},"dump":{"request":{"value":7,"attributes":["header"]},"reply":{"value":7,"attributes":["header","msgmask"]}}},"debug-set":{"name":"debug-set","set":"debug","do":{"request":{"value":8,"attributes":["header","msgmask"]}}},"debug-ntf":{"name":"debug-ntf","set":"debug","event":8,"notify":"debug-get"},"wol-get":{"name":"wol-get","set":"wol","do":{"request":{"value":9,"attributes":["header"]},"reply":{"value":9,"attributes":["header","modes","sopass"]}},"dump":{"request":{"value":9,"attributes":["header"]},"reply":{"value":9,"attributes":["header","modes","sopass"]}}},"wol-set":{"name":"wol-set","set":"wol","do":{"request":{"value":10,"attributes":["header","modes","sopass"]}}},"wol-ntf":{"name":"wol-ntf","set":"wol","event":10,"notify":"wol-get"},"features-get":{"name":"features-get","set":"features","do":{"request":{"value":11,"attributes":["header"]},"reply":{"value":11,"attributes":["header","hw","wanted","active","nochange"]}},"dump":{"request":{"value":11,"attributes":["header"]},"reply":{"value":11,"attributes":["header","hw","wanted","active","nochange"]}}},"features-set":{"name":"features-set","set":"features","do":{"request":{"value":12,"attributes":["header","hw","wanted","active","nochange"]},"reply":{"value":12,"attributes":["header","hw","wanted","active","nochange"]}}},"features-ntf":{"name":"features-ntf","set":"features","event":13,"notify":"features-get"},"privflags-get":{"name":"privflags-get","set":"privflags","do":{"request":{"value":13,"attributes":["header"]},"reply":{"value":14,"attributes":["header","flags"]}},"dump":{"request":{"value":13,"attributes":["header"]},"reply":{"value":14,"attributes":["header","flags"]}}},"privflags-set":{"name":"privflags-set","set":"privflags","do":{"request":{"value":14,"attributes":["header","flags"]}}},"privflags-ntf":{"name":"privflags-ntf","set":"privflags","event":15,"notify":"privflags-get"},"rings-get":{"name":"rings-get","set":"rings","do":{"request":{"value":15,"attributes":["header"]},"reply":{"value":16,"attributes":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}},"dump":{"request":{"value":15,"attributes":["header"]},"reply":{"value":16,"attributes":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}}},"rings-set":{"name":"rings-set","set":"rings","do":{"request":{"value":16,"attributes":["header","rx-max","rx-mini-max","rx-jumbo-max","tx-max","rx","rx-mini","rx-jumbo","tx","rx-buf-len","tcp-data-split","cqe-size","tx-push","rx-push","tx-push-buf-len","tx-push-buf-len-max","hds-thresh","hds-thresh-max"]}}},"rings-ntf":{"name":"rings-ntf","set":"rings","event":17,"notify":"rings-get"},"channels-get":{"name":"channels-get","set":"channels","do":{"request":{"value":17,"attributes":["header"]},"reply":{"value":18,"attributes":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}},"dump":{"request":{"value":17,"attributes":["header"]},"reply":{"value":18,"attributes":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}}},"channels-set":{"name":"channels-set","set":"channels","do":{"request":{"value":18,"attributes":["header","rx-max","tx-max","other-max","combined-max","rx-count","tx-count","other-count","combined-count"]}}},"channels-ntf":{"name":"channels-ntf","set":"channels","event":19,"notify":"channels-get"},"coalesce-get":{"name":"coalesce-get","set":"coalesce","do":{"request":{"value":19,"attributes":["header"]},"reply":{"value":20,"attributes":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}},"dump":{"request":{"value":19,"attributes":["header"]},"reply":{"value":20,"attributes":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}}},"coalesce-set":{"name":"coalesce-set","set":"coalesce","do":{"request":{"value":20,"attributes":["header","rx-usecs","rx-max-frames","rx-usecs-irq","rx-max-frames-irq","tx-usecs","tx-max-frames","tx-usecs-irq","tx-max-frames-irq","stats-block-usecs","use-adaptive-rx","use-adaptive-tx","pkt-rate-low","rx-usecs-low","rx-max-frames-low","tx-usecs-low","tx-max-frames-low","pkt-rate-high","rx-usecs-high","rx-max-frames-high","tx-usecs-high","tx-max-frames-high","rate-sample-interval","use-cqe-mode-tx","use-cqe-mode-rx","tx-aggr-max-bytes","tx-aggr-max-frames","tx-aggr-time-usecs","rx-profile","tx-profile","rx-cqe-frames","rx-cqe-nsecs"]}}},"coalesce-ntf":{"name":"coalesce-ntf","set":"coalesce","event":21,"notify":"coalesce-get"},"pause-get":{"name":"pause-get","set":"pause","do":{"request":{"value":21,"attributes":["header"]},"reply":{"value":22,"attributes":["header","autoneg","rx","tx","stats","stats-src"]}},"dump":{"request":{"value":21,"attributes":["header"]},"reply":{"value":22,"attributes":["header","autoneg","rx","tx","stats","stats-src"]}}},"pause-set":{"name":"pause-set","set":"pause","do":{"request":{"value":22,"attributes":["header","autoneg","rx","tx","stats","stats-src"]}}},"pause-ntf":{"name":"pause-ntf","set":"pause","event":23,"notify":"pause-get"},"eee-get":{"name":"eee-get","set":"eee","do":{"request":{"value":23,"attributes":["header"]},"reply":{"value":24,"attributes":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}},"dump":{"request":{"value":23,"attributes":["header"]},"reply":{"value":24,"attributes":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}}},"eee-set":{"name":"eee-set","set":"eee","do":{"request":{"value":24,"attributes":["header","modes-ours","modes-peer","active","enabled","tx-lpi-enabled","tx-lpi-timer"]}}},"eee-ntf":{"name":"eee-ntf","set":"eee","event":25,"notify":"eee-get"},"tsinfo-get":{"name":"tsinfo-get","set":"tsinfo","do":{"request":{"value":25,"attributes":["header","hwtstamp-provider"]},"reply":{"value":26,"attributes":["header","timestamping","tx-types","rx-filters","phc-index","stats","hwtstamp-provider","hwtstamp-source","hwtstamp-phyindex"]}},"dump":{"request":{"value":25,"attributes":["header","hwtstamp-provider"]},"reply":{"value":26,"attributes":["header","timestamping","tx-types","rx-filters","phc-index","stats","hwtstamp-provider","hwtstamp-source","hwtstamp-phyindex"]}}},"cable-test-act":{"name":"cable-test-act","set":"cable-test","do":{"request":{"value":26,"attributes":["header"]}}},"cable-test-ntf":{"name":"cable-test-ntf","set":"cable-test-ntf","event":27},"cable-test-tdr-act":{"name":"cable-test-tdr-act","set":"cable-test-tdr","do":{"request":{"value":27,"attributes":["header"]}}},"cable-test-tdr-ntf":{"name":"cable-test-tdr-ntf","set":"cable-test-tdr-ntf","event":28},"tunnel-info-get":{"name":"tunnel-info-get","set":"tunnel-info","do":{"request":{"value":28,"attributes":["header"]},"reply":{"value":29,"attributes":["header","udp-ports"]}},"dump":{"request":{"value":28,"attributes":["header"]},"reply":{"value":29,"attributes":["header","udp-ports"]}}},"fec-get":{"name":"fec-get","set":"fec","do":{"request":{"value":29,"attributes":["header"]},"reply":{"value":30,"attributes":["header","modes","auto","active","stats"]}},"dump":{"request":{"value":29,"attributes":["header"]},"reply":{"value":30,"attributes":["header","modes","auto","active","stats"]}}},"fec-set":{"name":"fec-set","set":"fec","do":{"request":{"value":30,"attributes":["header","modes","auto","active","stats"]}}},"fec-ntf":{"name":"fec-ntf","set":"fec","event":31,"notify":"fec-get"},"module-eeprom-get":{"name":"module-eeprom-get","set":"module-eeprom","do":{"request":{"value":31,"attributes":["header","offset","length","page","bank","i2c-address"]},"reply":{"value":32,"attributes":["header","data"]}},"dump":{"request":{"value":31,"attributes":["header","offset","length","page","bank","i2c-address"]},"reply":{"value":32,"attributes":["header","data"]}}},"stats-get":{"name":"stats-get","set":"stats","do":{"request":{"value":32,"attributes":["header","groups"]},"reply":{"value":33,"attributes":["header","groups","grp","src"]}},"dump":{"request":{"value":32,"attributes":["header","groups"]},"reply":{"value":33,"attributes":["header","groups","grp","src"]}}},"phc-vclocks-get":{"name":"phc-vclocks-get","set":"phc-vclocks","do":{"request":{"value":33,"attributes":["header"]},"reply":{"value":34,"attributes":["header","num"]}},"dump":{"request":{"value":33,"attributes":["header"]},"reply":{"value":34,"attributes":["header","num"]}}},"module-get":{"name":"module-get","set":"module","do":{"request":{"value":34,"attributes":["header"]},"reply":{"value":35,"attributes":["header","power-mode-policy","power-mode"]}},"dump":{"request":{"value":34,"attributes":["header"]},"reply":{"value":35,"attributes":["header","power-mode-policy","power-mode"]}}},"module-set":{"name":"module-set","set":"module","do":{"request":{"value":35,"attributes":["header","power-mode-policy","power-mode"]}}},"module-ntf":{"name":"module-ntf","set":"module","event":36,"notify":"module-get"},"pse-get":{"name":"pse-get","set":"pse","do":{"request":{"value":36,"attributes":["header"]},"reply":{"value":37,"attributes":["header","podl-pse-admin-state","podl-pse-admin-control","podl-pse-pw-d-status","c33-pse-admin-state","c33-pse-admin-control","c33-pse-pw-d-status","c33-pse-pw-class","c33-pse-actual-pw","c33-pse-ext-state","c33-pse-ext-substate","c33-pse-avail-pw-limit","c33-pse-pw-limit-ranges","pse-pw-d-id","pse-prio-max","pse-prio"]}},"dump":{"request":{"value":36,"attributes":["header"]},"reply":{"value":37,"attributes":["header","podl-pse-admin-state","podl-pse-admin-control","podl-pse-pw-d-status","c33-pse-admin-state","c33-pse-admin-control","c33-pse-pw-d-status","c33-pse-pw-class","c33-pse-actual-pw","c33-pse-ext-state","c33-pse-ext-substate","c33-pse-avail-pw-limit","c33-pse-pw-limit-ranges","pse-pw-d-id","pse-prio-max","pse-prio"]}}},"pse-set":{"name":"pse-set","set":"pse","do":{"request":{"value":37,"attributes":["header","podl-pse-admin-control","c33-pse-admin-control","c33-pse-avail-pw-limit","pse-prio"]}}},"rss-get":{"name":"rss-get","set":"rss","do":{"request":{"value":38,"attributes":["header","context"]},"reply":{"value":38,"attributes":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}},"dump":{"request":{"value":38,"attributes":["header","start-context"]},"reply":{"value":38,"attributes":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}}},"plca-get-cfg":{"name":"plca-get-cfg","set":"plca","do":{"request":{"value":39,"attributes":["header"]},"reply":{"value":39,"attributes":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}},"dump":{"request":{"value":39,"attributes":["header"]},"reply":{"value":39,"attributes":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}}},"plca-set-cfg":{"name":"plca-set-cfg","set":"plca","do":{"request":{"value":40,"attributes":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}}},"plca-get-status":{"name":"plca-get-status","set":"plca","do":{"request":{"value":41,"attributes":["header"]},"reply":{"value":40,"attributes":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}},"dump":{"request":{"value":41,"attributes":["header"]},"reply":{"value":40,"attributes":["header","version","enabled","status","node-cnt","node-id","to-tmr","burst-cnt","burst-tmr"]}}},"plca-ntf":{"name":"plca-ntf","set":"plca","event":41,"notify":"plca-get-cfg"},"mm-get":{"name":"mm-get","set":"mm","do":{"request":{"value":42,"attributes":["header"]},"reply":{"value":42,"attributes":["header","pmac-enabled","tx-enabled","tx-active","tx-min-frag-size","rx-min-frag-size","verify-enabled","verify-time","max-verify-time","stats"]}},"dump":{"request":{"value":42,"attributes":["header"]},"reply":{"value":42,"attributes":["header","pmac-enabled","tx-enabled","tx-active","tx-min-frag-size","rx-min-frag-size","verify-enabled","verify-time","max-verify-time","stats"]}}},"mm-set":{"name":"mm-set","set":"mm","do":{"request":{"value":43,"attributes":["header","verify-enabled","verify-time","tx-enabled","pmac-enabled","tx-min-frag-size"]}}},"mm-ntf":{"name":"mm-ntf","set":"mm","event":43,"notify":"mm-get"},"module-fw-flash-act":{"name":"module-fw-flash-act","set":"module-fw-flash","do":{"request":{"value":44,"attributes":["header","file-name","password"]}}},"module-fw-flash-ntf":{"name":"module-fw-flash-ntf","set":"module-fw-flash","event":44},"phy-get":{"name":"phy-get","set":"phy","do":{"request":{"value":45,"attributes":["header"]},"reply":{"value":45,"attributes":["header","index","drvname","name","upstream-type","upstream-index","upstream-sfp-name","downstream-sfp-name"]}},"dump":{"request":{"value":45,"attributes":["header"]},"reply":{"value":45,"attributes":["header","index","drvname","name","upstream-type","upstream-index","upstream-sfp-name","downstream-sfp-name"]}}},"phy-ntf":{"name":"phy-ntf","set":"phy","event":46,"notify":"phy-get"},"tsconfig-get":{"name":"tsconfig-get","set":"tsconfig","do":{"request":{"value":46,"attributes":["header"]},"reply":{"value":47,"attributes":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}},"dump":{"request":{"value":46,"attributes":["header"]},"reply":{"value":47,"attributes":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}}},"tsconfig-set":{"name":"tsconfig-set","set":"tsconfig","do":{"request":{"value":47,"attributes":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]},"reply":{"value":48,"attributes":["header","hwtstamp-provider","tx-types","rx-filters","hwtstamp-flags"]}}},"pse-ntf":{"name":"pse-ntf","set":"pse-ntf","event":49},"rss-set":{"name":"rss-set","set":"rss","do":{"request":{"value":48,"attributes":["header","context","hfunc","indir","hkey","input-xfrm","flow-hash"]}}},"rss-ntf":{"name":"rss-ntf","set":"rss","event":50,"notify":"rss-get"},"rss-create-act":{"name":"rss-create-act","set":"rss","do":{"request":{"value":49,"attributes":["header","context","hfunc","indir","hkey","input-xfrm"]},"reply":{"value":51,"attributes":["header","context","hfunc","indir","hkey","input-xfrm"]}}},"rss-create-ntf":{"name":"rss-create-ntf","set":"rss","event":52,"notify":"rss-create-act"},"rss-delete-act":{"name":"rss-delete-act","set":"rss","do":{"request":{"value":50,"attributes":["header","context"]}}},"rss-delete-ntf":{"name":"rss-delete-ntf","set":"rss","event":53},"mse-get":{"name":"mse-get","set":"mse","do":{"request":{"value":51,"attributes":["header"]},"reply":{"value":54,"attributes":["header","capabilities","channel-a","channel-b","channel-c","channel-d","worst-channel","link"]}},"dump":{"request":{"value":51,"attributes":["header"]},"reply":{"value":54,"attributes":["header","capabilities","channel-a","channel-b","channel-c","channel-d","worst-channel","link"]}}}},"mcastGroups":{"monitor":-1},"kernelSpec":"ethtool"}',
 );
+
+// ethtool's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.devIndex = ad.u32();
+        break;
+      case 2:
+        o.devName = ad.string();
+        break;
+      case 3:
+        o.flags = ad.u32();
+        break;
+      case 4:
+        o.phyIndex = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u32();
+        break;
+      case 2:
+        o.name = ad.string();
+        break;
+      case 3:
+        o.value = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a1(ad.nested());
+          ((o.bit ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.nomask = true;
+        break;
+      case 2:
+        o.size = ad.u32();
+        break;
+      case 3:
+        o.bits = $a2(ad.nested());
+        break;
+      case 4:
+        o.value = ad.value();
+        break;
+      case 5:
+        o.mask = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u32();
+        break;
+      case 2:
+        o.value = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a4(ad.nested());
+          ((o.string ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.count = ad.u32();
+        break;
+      case 3:
+        {
+          const x = $a5(ad.nested());
+          ((o.strings ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a6(ad.nested());
+          ((o.stringset ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.stringsets = $a7(ad.nested());
+        break;
+      case 3:
+        o.countsOnly = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.flags = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n10 = $h.shape();
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n10();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.rxMax = ad.u32();
+        break;
+      case 3:
+        o.rxMiniMax = ad.u32();
+        break;
+      case 4:
+        o.rxJumboMax = ad.u32();
+        break;
+      case 5:
+        o.txMax = ad.u32();
+        break;
+      case 6:
+        o.rx = ad.u32();
+        break;
+      case 7:
+        o.rxMini = ad.u32();
+        break;
+      case 8:
+        o.rxJumbo = ad.u32();
+        break;
+      case 9:
+        o.tx = ad.u32();
+        break;
+      case 10:
+        o.rxBufLen = ad.u32();
+        break;
+      case 11:
+        o.tcpDataSplit = ad.u8();
+        break;
+      case 12:
+        o.cqeSize = ad.u32();
+        break;
+      case 13:
+        o.txPush = ad.u8();
+        break;
+      case 14:
+        o.rxPush = ad.u8();
+        break;
+      case 15:
+        o.txPushBufLen = ad.u32();
+        break;
+      case 16:
+        o.txPushBufLenMax = ad.u32();
+        break;
+      case 17:
+        o.hdsThresh = ad.u32();
+        break;
+      case 18:
+        o.hdsThreshMax = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n11 = $h.shape();
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n11();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.reassemblyErrors = ad.u64();
+        break;
+      case 3:
+        o.smdErrors = ad.u64();
+        break;
+      case 4:
+        o.reassemblyOk = ad.u64();
+        break;
+      case 5:
+        o.rxFragCount = ad.u64();
+        break;
+      case 6:
+        o.txFragCount = ad.u64();
+        break;
+      case 7:
+        o.holdCount = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n12 = $h.shape();
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n12();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.pmacEnabled = ad.u8();
+        break;
+      case 3:
+        o.txEnabled = ad.u8();
+        break;
+      case 4:
+        o.txActive = ad.u8();
+        break;
+      case 5:
+        o.txMinFragSize = ad.u32();
+        break;
+      case 6:
+        o.rxMinFragSize = ad.u32();
+        break;
+      case 7:
+        o.verifyEnabled = ad.u8();
+        break;
+      case 8:
+        o.verifyStatus = ad.u8();
+        break;
+      case 9:
+        o.verifyTime = ad.u32();
+        break;
+      case 10:
+        o.maxVerifyTime = ad.u32();
+        break;
+      case 11:
+        o.stats = $a11(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n13 = $h.shape();
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n13();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.port = ad.u8();
+        break;
+      case 3:
+        o.phyaddr = ad.u8();
+        break;
+      case 4:
+        o.tpMdix = ad.u8();
+        break;
+      case 5:
+        o.tpMdixCtrl = ad.u8();
+        break;
+      case 6:
+        o.transceiver = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n14 = $h.shape();
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n14();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.autoneg = ad.u8();
+        break;
+      case 3:
+        o.ours = $a3(ad.nested());
+        break;
+      case 4:
+        o.peer = $a3(ad.nested());
+        break;
+      case 5:
+        o.speed = ad.u32();
+        break;
+      case 6:
+        o.duplex = ad.u8();
+        break;
+      case 7:
+        o.masterSlaveCfg = ad.u8();
+        break;
+      case 8:
+        o.masterSlaveState = ad.u8();
+        break;
+      case 9:
+        o.lanes = ad.u32();
+        break;
+      case 10:
+        o.rateMatching = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n15 = $h.shape();
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n15();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.link = ad.u8();
+        break;
+      case 3:
+        o.sqi = ad.u32();
+        break;
+      case 4:
+        o.sqiMax = ad.u32();
+        break;
+      case 5:
+        o.extState = ad.u8();
+        break;
+      case 6:
+        o.extSubstate = ad.u8();
+        break;
+      case 7:
+        o.extDownCnt = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.msgmask = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.modes = $a3(ad.nested());
+        break;
+      case 3:
+        o.sopass = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n18 = $h.shape();
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n18();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.hw = $a3(ad.nested());
+        break;
+      case 3:
+        o.wanted = $a3(ad.nested());
+        break;
+      case 4:
+        o.active = $a3(ad.nested());
+        break;
+      case 5:
+        o.nochange = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n19 = $h.shape();
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n19();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.rxMax = ad.u32();
+        break;
+      case 3:
+        o.txMax = ad.u32();
+        break;
+      case 4:
+        o.otherMax = ad.u32();
+        break;
+      case 5:
+        o.combinedMax = ad.u32();
+        break;
+      case 6:
+        o.rxCount = ad.u32();
+        break;
+      case 7:
+        o.txCount = ad.u32();
+        break;
+      case 8:
+        o.otherCount = ad.u32();
+        break;
+      case 9:
+        o.combinedCount = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a20(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.usec = ad.u32();
+        break;
+      case 2:
+        o.pkts = ad.u32();
+        break;
+      case 3:
+        o.comps = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a21(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a20(ad.nested());
+          ((o.irqModeration ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n22 = $h.shape();
+function $a22(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n22();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.rxUsecs = ad.u32();
+        break;
+      case 3:
+        o.rxMaxFrames = ad.u32();
+        break;
+      case 4:
+        o.rxUsecsIrq = ad.u32();
+        break;
+      case 5:
+        o.rxMaxFramesIrq = ad.u32();
+        break;
+      case 6:
+        o.txUsecs = ad.u32();
+        break;
+      case 7:
+        o.txMaxFrames = ad.u32();
+        break;
+      case 8:
+        o.txUsecsIrq = ad.u32();
+        break;
+      case 9:
+        o.txMaxFramesIrq = ad.u32();
+        break;
+      case 10:
+        o.statsBlockUsecs = ad.u32();
+        break;
+      case 11:
+        o.useAdaptiveRx = ad.u8();
+        break;
+      case 12:
+        o.useAdaptiveTx = ad.u8();
+        break;
+      case 13:
+        o.pktRateLow = ad.u32();
+        break;
+      case 14:
+        o.rxUsecsLow = ad.u32();
+        break;
+      case 15:
+        o.rxMaxFramesLow = ad.u32();
+        break;
+      case 16:
+        o.txUsecsLow = ad.u32();
+        break;
+      case 17:
+        o.txMaxFramesLow = ad.u32();
+        break;
+      case 18:
+        o.pktRateHigh = ad.u32();
+        break;
+      case 19:
+        o.rxUsecsHigh = ad.u32();
+        break;
+      case 20:
+        o.rxMaxFramesHigh = ad.u32();
+        break;
+      case 21:
+        o.txUsecsHigh = ad.u32();
+        break;
+      case 22:
+        o.txMaxFramesHigh = ad.u32();
+        break;
+      case 23:
+        o.rateSampleInterval = ad.u32();
+        break;
+      case 24:
+        o.useCqeModeTx = ad.u8();
+        break;
+      case 25:
+        o.useCqeModeRx = ad.u8();
+        break;
+      case 26:
+        o.txAggrMaxBytes = ad.u32();
+        break;
+      case 27:
+        o.txAggrMaxFrames = ad.u32();
+        break;
+      case 28:
+        o.txAggrTimeUsecs = ad.u32();
+        break;
+      case 29:
+        o.rxProfile = $a21(ad.nested());
+        break;
+      case 30:
+        o.txProfile = $a21(ad.nested());
+        break;
+      case 31:
+        o.rxCqeFrames = ad.u32();
+        break;
+      case 32:
+        o.rxCqeNsecs = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a23(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.txFrames = ad.u64();
+        break;
+      case 3:
+        o.rxFrames = ad.u64();
+        break;
+      case 4:
+        o.txPauseStormEvents = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n24 = $h.shape();
+function $a24(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n24();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.autoneg = ad.u8();
+        break;
+      case 3:
+        o.rx = ad.u8();
+        break;
+      case 4:
+        o.tx = ad.u8();
+        break;
+      case 5:
+        o.stats = $a23(ad.nested());
+        break;
+      case 6:
+        o.statsSrc = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n25 = $h.shape();
+function $a25(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n25();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.modesOurs = $a3(ad.nested());
+        break;
+      case 3:
+        o.modesPeer = $a3(ad.nested());
+        break;
+      case 4:
+        o.active = ad.u8();
+        break;
+      case 5:
+        o.enabled = ad.u8();
+        break;
+      case 6:
+        o.txLpiEnabled = ad.u8();
+        break;
+      case 7:
+        o.txLpiTimer = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a26(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.txPkts = ad.uint();
+        break;
+      case 2:
+        o.txLost = ad.uint();
+        break;
+      case 3:
+        o.txErr = ad.uint();
+        break;
+      case 4:
+        o.txOnestepPktsUnconfirmed = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a27(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u32();
+        break;
+      case 2:
+        o.qualifier = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n28 = $h.shape();
+function $a28(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n28();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.timestamping = $a3(ad.nested());
+        break;
+      case 3:
+        o.txTypes = $a3(ad.nested());
+        break;
+      case 4:
+        o.rxFilters = $a3(ad.nested());
+        break;
+      case 5:
+        o.phcIndex = ad.u32();
+        break;
+      case 6:
+        o.stats = $a26(ad.nested());
+        break;
+      case 7:
+        o.hwtstampProvider = $a27(ad.nested());
+        break;
+      case 8:
+        o.hwtstampSource = ad.u32();
+        break;
+      case 9:
+        o.hwtstampPhyindex = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a29(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pair = ad.u8();
+        break;
+      case 2:
+        o.code = ad.u8();
+        break;
+      case 3:
+        o.src = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a30(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pair = ad.u8();
+        break;
+      case 2:
+        o.cm = ad.u32();
+        break;
+      case 3:
+        o.src = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a31(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.result = $a29(ad.nested());
+        break;
+      case 2:
+        o.faultLength = $a30(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a32(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a33(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.status = ad.u8();
+        break;
+      case 3:
+        o.nest = $a31(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a34(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.first = ad.u32();
+        break;
+      case 2:
+        o.last = ad.u32();
+        break;
+      case 3:
+        o.step = ad.u32();
+        break;
+      case 4:
+        o.pair = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a35(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.status = ad.u8();
+        break;
+      case 3:
+        o.nest = $a31(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a36(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.cfg = $a34(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a37(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.port = ad.u16be();
+        break;
+      case 2:
+        o.type = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a38(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.size = ad.u32();
+        break;
+      case 2:
+        o.types = $a3(ad.nested());
+        break;
+      case 3:
+        {
+          const x = $a37(ad.nested());
+          ((o.entry ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a39(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = $a38(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a40(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.udpPorts = $a39(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a41(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.binLow = ad.u32();
+        break;
+      case 3:
+        o.binHigh = ad.u32();
+        break;
+      case 4:
+        o.binVal = ad.uint();
+        break;
+      case 5:
+        o.binValPerLane = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a42(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.corrected = ad.value();
+        break;
+      case 3:
+        o.uncorr = ad.value();
+        break;
+      case 4:
+        o.corrBits = ad.value();
+        break;
+      case 5:
+        {
+          const x = $a41(ad.nested());
+          ((o.hist ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n43 = $h.shape();
+function $a43(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n43();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.modes = $a3(ad.nested());
+        break;
+      case 3:
+        o.auto = ad.u8();
+        break;
+      case 4:
+        o.active = ad.u32();
+        break;
+      case 5:
+        o.stats = $a42(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n44 = $h.shape();
+function $a44(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n44();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.offset = ad.u32();
+        break;
+      case 3:
+        o.length = ad.u32();
+        break;
+      case 4:
+        o.page = ad.u8();
+        break;
+      case 5:
+        o.bank = ad.u8();
+        break;
+      case 6:
+        o.i2cAddress = ad.u8();
+        break;
+      case 7:
+        o.data = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n45 = $h.shape();
+function $a45(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n45();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.id = ad.u32();
+        break;
+      case 3:
+        o.ssId = ad.u32();
+        break;
+      case 4:
+        o.stat = ad.u64();
+        break;
+      case 5:
+        o.histRx = $a46(ad.nested());
+        break;
+      case 6:
+        o.histTx = $a46(ad.nested());
+        break;
+      case 7:
+        o.histBktLow = ad.u32();
+        break;
+      case 8:
+        o.histBktHi = ad.u32();
+        break;
+      case 9:
+        o.histVal = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a46(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 7:
+        o.histBktLow = ad.u32();
+        break;
+      case 8:
+        o.histBktHi = ad.u32();
+        break;
+      case 9:
+        o.histVal = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a47(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.header = $a0(ad.nested());
+        break;
+      case 3:
+        o.groups = $a3(ad.nested());
+        break;
+      case 4:
+        o.grp = $a45(ad.nested());
+        break;
+      case 5:
+        o.src = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a48(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.num = ad.u32();
+        break;
+      case 3:
+        o.index = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a49(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.powerModePolicy = ad.u8();
+        break;
+      case 3:
+        o.powerMode = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a50(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.min = ad.u32();
+        break;
+      case 2:
+        o.max = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n51 = $h.shape();
+function $a51(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n51();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.podlPseAdminState = ad.u32();
+        break;
+      case 3:
+        o.podlPseAdminControl = ad.u32();
+        break;
+      case 4:
+        o.podlPsePwDStatus = ad.u32();
+        break;
+      case 5:
+        o.c33PseAdminState = ad.u32();
+        break;
+      case 6:
+        o.c33PseAdminControl = ad.u32();
+        break;
+      case 7:
+        o.c33PsePwDStatus = ad.u32();
+        break;
+      case 8:
+        o.c33PsePwClass = ad.u32();
+        break;
+      case 9:
+        o.c33PseActualPw = ad.u32();
+        break;
+      case 10:
+        o.c33PseExtState = ad.u32();
+        break;
+      case 11:
+        o.c33PseExtSubstate = ad.u32();
+        break;
+      case 12:
+        o.c33PseAvailPwLimit = ad.u32();
+        break;
+      case 13:
+        {
+          const x = $a50(ad.nested());
+          ((o.c33PsePwLimitRanges ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 14:
+        o.psePwDId = ad.u32();
+        break;
+      case 15:
+        o.psePrioMax = ad.u32();
+        break;
+      case 16:
+        o.psePrio = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n52 = $h.shape();
+function $a52(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n52();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ether = ad.uint();
+        break;
+      case 2:
+        o.ip4 = ad.uint();
+        break;
+      case 3:
+        o.ip6 = ad.uint();
+        break;
+      case 4:
+        o.tcp4 = ad.uint();
+        break;
+      case 5:
+        o.tcp6 = ad.uint();
+        break;
+      case 6:
+        o.udp4 = ad.uint();
+        break;
+      case 7:
+        o.udp6 = ad.uint();
+        break;
+      case 8:
+        o.sctp4 = ad.uint();
+        break;
+      case 9:
+        o.sctp6 = ad.uint();
+        break;
+      case 10:
+        o.ah4 = ad.uint();
+        break;
+      case 11:
+        o.ah6 = ad.uint();
+        break;
+      case 12:
+        o.esp4 = ad.uint();
+        break;
+      case 13:
+        o.esp6 = ad.uint();
+        break;
+      case 14:
+        o.ahEsp4 = ad.uint();
+        break;
+      case 15:
+        o.ahEsp6 = ad.uint();
+        break;
+      case 16:
+        o.gtpu4 = ad.uint();
+        break;
+      case 17:
+        o.gtpu6 = ad.uint();
+        break;
+      case 18:
+        o.gtpc4 = ad.uint();
+        break;
+      case 19:
+        o.gtpc6 = ad.uint();
+        break;
+      case 20:
+        o.gtpcTeid4 = ad.uint();
+        break;
+      case 21:
+        o.gtpcTeid6 = ad.uint();
+        break;
+      case 22:
+        o.gtpuEh4 = ad.uint();
+        break;
+      case 23:
+        o.gtpuEh6 = ad.uint();
+        break;
+      case 24:
+        o.gtpuUl4 = ad.uint();
+        break;
+      case 25:
+        o.gtpuUl6 = ad.uint();
+        break;
+      case 26:
+        o.gtpuDl4 = ad.uint();
+        break;
+      case 27:
+        o.gtpuDl6 = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n53 = $h.shape();
+function $a53(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n53();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.context = ad.u32();
+        break;
+      case 3:
+        o.hfunc = ad.u32();
+        break;
+      case 4:
+        o.indir = ad.value();
+        break;
+      case 5:
+        o.hkey = ad.value();
+        break;
+      case 6:
+        o.inputXfrm = ad.u32();
+        break;
+      case 7:
+        o.startContext = ad.u32();
+        break;
+      case 8:
+        o.flowHash = $a52(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n54 = $h.shape();
+function $a54(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n54();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.version = ad.u16();
+        break;
+      case 3:
+        o.enabled = ad.u8();
+        break;
+      case 4:
+        o.status = ad.u8();
+        break;
+      case 5:
+        o.nodeCnt = ad.u32();
+        break;
+      case 6:
+        o.nodeId = ad.u32();
+        break;
+      case 7:
+        o.toTmr = ad.u32();
+        break;
+      case 8:
+        o.burstCnt = ad.u32();
+        break;
+      case 9:
+        o.burstTmr = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n55 = $h.shape();
+function $a55(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n55();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.fileName = ad.string();
+        break;
+      case 3:
+        o.password = ad.u32();
+        break;
+      case 4:
+        o.status = ad.u32();
+        break;
+      case 5:
+        o.statusMsg = ad.string();
+        break;
+      case 6:
+        o.done = ad.uint();
+        break;
+      case 7:
+        o.total = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n56 = $h.shape();
+function $a56(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n56();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.index = ad.u32();
+        break;
+      case 3:
+        o.drvname = ad.string();
+        break;
+      case 4:
+        o.name = ad.string();
+        break;
+      case 5:
+        o.upstreamType = ad.u32();
+        break;
+      case 6:
+        o.upstreamIndex = ad.u32();
+        break;
+      case 7:
+        o.upstreamSfpName = ad.string();
+        break;
+      case 8:
+        o.downstreamSfpName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n57 = $h.shape();
+function $a57(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n57();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.hwtstampProvider = $a27(ad.nested());
+        break;
+      case 3:
+        o.txTypes = $a3(ad.nested());
+        break;
+      case 4:
+        o.rxFilters = $a3(ad.nested());
+        break;
+      case 5:
+        o.hwtstampFlags = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a58(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.events = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a59(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.maxAverageMse = ad.uint();
+        break;
+      case 2:
+        o.maxPeakMse = ad.uint();
+        break;
+      case 3:
+        o.refreshRatePs = ad.uint();
+        break;
+      case 4:
+        o.numSymbols = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a60(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.averageMse = ad.uint();
+        break;
+      case 2:
+        o.peakMse = ad.uint();
+        break;
+      case 3:
+        o.worstPeakMse = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n61 = $h.shape();
+function $a61(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n61();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.header = $a0(ad.nested());
+        break;
+      case 2:
+        o.capabilities = $a59(ad.nested());
+        break;
+      case 3:
+        o.channelA = $a60(ad.nested());
+        break;
+      case 4:
+        o.channelB = $a60(ad.nested());
+        break;
+      case 5:
+        o.channelC = $a60(ad.nested());
+        break;
+      case 6:
+        o.channelD = $a60(ad.nested());
+        break;
+      case 7:
+        o.worstChannel = $a60(ad.nested());
+        break;
+      case 8:
+        o.link = $a60(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ethtool, {
+  sets: {
+    "header": $a0,
+    "bitset-bit": $a1,
+    "bitset-bits": $a2,
+    "bitset": $a3,
+    "string": $a4,
+    "strings": $a5,
+    "stringset": $a6,
+    "stringsets": $a7,
+    "strset": $a8,
+    "privflags": $a9,
+    "rings": $a10,
+    "mm-stat": $a11,
+    "mm": $a12,
+    "linkinfo": $a13,
+    "linkmodes": $a14,
+    "linkstate": $a15,
+    "debug": $a16,
+    "wol": $a17,
+    "features": $a18,
+    "channels": $a19,
+    "irq-moderation": $a20,
+    "profile": $a21,
+    "coalesce": $a22,
+    "pause-stat": $a23,
+    "pause": $a24,
+    "eee": $a25,
+    "ts-stat": $a26,
+    "ts-hwtstamp-provider": $a27,
+    "tsinfo": $a28,
+    "cable-result": $a29,
+    "cable-fault-length": $a30,
+    "cable-nest": $a31,
+    "cable-test": $a32,
+    "cable-test-ntf": $a33,
+    "cable-test-tdr-cfg": $a34,
+    "cable-test-tdr-ntf": $a35,
+    "cable-test-tdr": $a36,
+    "tunnel-udp-entry": $a37,
+    "tunnel-udp-table": $a38,
+    "tunnel-udp": $a39,
+    "tunnel-info": $a40,
+    "fec-hist": $a41,
+    "fec-stat": $a42,
+    "fec": $a43,
+    "module-eeprom": $a44,
+    "stats-grp": $a45,
+    "stats-grp-hist": $a46,
+    "stats": $a47,
+    "phc-vclocks": $a48,
+    "module": $a49,
+    "c33-pse-pw-limit": $a50,
+    "pse": $a51,
+    "flow": $a52,
+    "rss": $a53,
+    "plca": $a54,
+    "module-fw-flash": $a55,
+    "phy": $a56,
+    "tsconfig": $a57,
+    "pse-ntf": $a58,
+    "mse-capabilities": $a59,
+    "mse-snapshot": $a60,
+    "mse": $a61,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `encap-type` of fou. */
 export const ENCAP_TYPE = { "unspec": 0, "direct": 1, "gue": 2 } as const;
@@ -55,3 +58,53 @@ export type FouOps = {
 export const fou: FamilySpec = JSON.parse(
   '{"name":"fou","protocol":"genetlink-legacy","structs":{},"enums":{"encap-type":{"name":"encap-type","type":"enum","entries":{"unspec":0,"direct":1,"gue":2}}},"sets":{"fou":{"name":"fou","attrs":[{"type":1,"name":"port","key":"port","kind":"u16","bigEndian":true},{"type":2,"name":"af","key":"af","kind":"u8"},{"type":3,"name":"ipproto","key":"ipproto","kind":"u8","checks":{"min":1}},{"type":4,"name":"type","key":"type","kind":"u8"},{"type":5,"name":"remcsum-nopartial","key":"remcsumNopartial","kind":"flag"},{"type":6,"name":"local-v4","key":"localV4","kind":"u32"},{"type":7,"name":"local-v6","key":"localV6","kind":"binary","checks":{"exactLen":16}},{"type":8,"name":"peer-v4","key":"peerV4","kind":"u32"},{"type":9,"name":"peer-v6","key":"peerV6","kind":"binary","checks":{"exactLen":16}},{"type":10,"name":"peer-port","key":"peerPort","kind":"u16","bigEndian":true},{"type":11,"name":"ifindex","key":"ifindex","kind":"s32"}]}},"subMessages":{},"ops":{"unspec":{"name":"unspec","set":""},"add":{"name":"add","set":"fou","do":{"request":{"value":1,"attributes":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}}},"del":{"name":"del","set":"fou","do":{"request":{"value":2,"attributes":["af","ifindex","port","peer-port","local-v4","peer-v4","local-v6","peer-v6"]}}},"get":{"name":"get","set":"fou","do":{"request":{"value":3,"attributes":["af","ifindex","port","peer-port","local-v4","peer-v4","local-v6","peer-v6"]},"reply":{"value":3,"attributes":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}},"dump":{"request":{"value":3,"attributes":[]},"reply":{"value":3,"attributes":["port","ipproto","type","remcsum-nopartial","local-v4","peer-v4","local-v6","peer-v6","peer-port","ifindex"]}}}},"mcastGroups":{},"kernelSpec":"fou"}',
 );
+
+// fou's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.port = ad.u16be();
+        break;
+      case 2:
+        o.af = ad.u8();
+        break;
+      case 3:
+        o.ipproto = ad.u8();
+        break;
+      case 4:
+        o.type = ad.u8();
+        break;
+      case 5:
+        o.remcsumNopartial = true;
+        break;
+      case 6:
+        o.localV4 = ad.u32();
+        break;
+      case 7:
+        o.localV6 = ad.value();
+        break;
+      case 8:
+        o.peerV4 = ad.u32();
+        break;
+      case 9:
+        o.peerV6 = ad.value();
+        break;
+      case 10:
+        o.peerPort = ad.u16be();
+        break;
+      case 11:
+        o.ifindex = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(fou, {
+  sets: { "fou": $a0 },
+  structs: {},
+});

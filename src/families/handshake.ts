@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `max-errno` of handshake */
 export const MAX_ERRNO = 4095;
@@ -80,3 +83,91 @@ export type HandshakeOps = {
 export const handshake: FamilySpec = JSON.parse(
   '{"name":"handshake","protocol":"genetlink","structs":{},"enums":{"handler-class":{"name":"handler-class","type":"enum","entries":{"none":0,"tlshd":1,"max":2}},"msg-type":{"name":"msg-type","type":"enum","entries":{"unspec":0,"clienthello":1,"serverhello":2}},"auth":{"name":"auth","type":"enum","entries":{"unspec":0,"unauth":1,"psk":2,"x509":3}}},"sets":{"x509":{"name":"x509","attrs":[{"type":1,"name":"cert","key":"cert","kind":"s32"},{"type":2,"name":"privkey","key":"privkey","kind":"s32"}]},"accept":{"name":"accept","attrs":[{"type":1,"name":"sockfd","key":"sockfd","kind":"s32"},{"type":2,"name":"handler-class","key":"handlerClass","kind":"u32","enum":"handler-class"},{"type":3,"name":"message-type","key":"messageType","kind":"u32","enum":"msg-type"},{"type":4,"name":"timeout","key":"timeout","kind":"u32"},{"type":5,"name":"auth-mode","key":"authMode","kind":"u32","enum":"auth"},{"type":6,"name":"peer-identity","key":"peerIdentity","kind":"u32","multi":true},{"type":7,"name":"certificate","key":"certificate","kind":"nest","set":"x509","multi":true},{"type":8,"name":"peername","key":"peername","kind":"string"},{"type":9,"name":"keyring","key":"keyring","kind":"u32"}]},"done":{"name":"done","attrs":[{"type":1,"name":"status","key":"status","kind":"u32","checks":{"max":4095}},{"type":2,"name":"sockfd","key":"sockfd","kind":"s32"},{"type":3,"name":"remote-auth","key":"remoteAuth","kind":"u32","multi":true}]}},"subMessages":{},"ops":{"ready":{"name":"ready","set":"accept","event":1,"notify":"accept"},"accept":{"name":"accept","set":"accept","do":{"request":{"value":2,"attributes":["handler-class"]},"reply":{"value":2,"attributes":["sockfd","message-type","timeout","auth-mode","peer-identity","certificate","peername","keyring"]}}},"done":{"name":"done","set":"done","do":{"request":{"value":3,"attributes":["status","sockfd","remote-auth"]}}}},"mcastGroups":{"none":-1,"tlshd":-1},"kernelSpec":"handshake"}',
 );
+
+// handshake's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cert = ad.s32();
+        break;
+      case 2:
+        o.privkey = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.sockfd = ad.s32();
+        break;
+      case 2:
+        o.handlerClass = ad.u32();
+        break;
+      case 3:
+        o.messageType = ad.u32();
+        break;
+      case 4:
+        o.timeout = ad.u32();
+        break;
+      case 5:
+        o.authMode = ad.u32();
+        break;
+      case 6:
+        {
+          const x = ad.u32();
+          ((o.peerIdentity ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 7:
+        {
+          const x = $a0(ad.nested());
+          ((o.certificate ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 8:
+        o.peername = ad.string();
+        break;
+      case 9:
+        o.keyring = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.status = ad.u32();
+        break;
+      case 2:
+        o.sockfd = ad.s32();
+        break;
+      case 3:
+        {
+          const x = ad.u32();
+          ((o.remoteAuth ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(handshake, {
+  sets: { "x509": $a0, "accept": $a1, "done": $a2 },
+  structs: {},
+});

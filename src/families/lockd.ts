@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Attribute set `server` of lockd. */
 export interface ServerAttrs {
@@ -32,3 +35,28 @@ export type LockdOps = {
 export const lockd: FamilySpec = JSON.parse(
   '{"name":"lockd","protocol":"genetlink","structs":{},"enums":{},"sets":{"server":{"name":"server","attrs":[{"type":1,"name":"gracetime","key":"gracetime","kind":"u32"},{"type":2,"name":"tcp-port","key":"tcpPort","kind":"u16"},{"type":3,"name":"udp-port","key":"udpPort","kind":"u16"}]}},"subMessages":{},"ops":{"server-set":{"name":"server-set","set":"server","do":{"request":{"value":1,"attributes":["gracetime","tcp-port","udp-port"]}}},"server-get":{"name":"server-get","set":"server","do":{"request":{"value":2,"attributes":[]},"reply":{"value":2,"attributes":["gracetime","tcp-port","udp-port"]}}}},"mcastGroups":{},"kernelSpec":"lockd"}',
 );
+
+// lockd's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.gracetime = ad.u32();
+        break;
+      case 2:
+        o.tcpPort = ad.u16();
+        break;
+      case 3:
+        o.udpPort = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(lockd, {
+  sets: { "server": $a0 },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `event-type` of mptcp_pm. */
 export const EVENT_TYPE = {
@@ -169,3 +172,197 @@ export type MptcpPmOps = {
 export const mptcpPm: FamilySpec = JSON.parse(
   '{"name":"mptcp_pm","protocol":"genetlink-legacy","structs":{},"enums":{"event-type":{"name":"event-type","type":"enum","entries":{"unspec":0,"created":1,"established":2,"closed":3,"announced":6,"removed":7,"sub-established":10,"sub-closed":11,"sub-priority":13,"listener-created":15,"listener-closed":16}}},"sets":{"address":{"name":"address","attrs":[{"type":1,"name":"family","key":"family","kind":"u16"},{"type":2,"name":"id","key":"id","kind":"u8"},{"type":3,"name":"addr4","key":"addr4","kind":"u32","bigEndian":true},{"type":4,"name":"addr6","key":"addr6","kind":"binary","checks":{"exactLen":16}},{"type":5,"name":"port","key":"port","kind":"u16"},{"type":6,"name":"flags","key":"flags","kind":"u32"},{"type":7,"name":"if-idx","key":"ifIdx","kind":"s32"}]},"subflow-attribute":{"name":"subflow-attribute","attrs":[{"type":1,"name":"token-rem","key":"tokenRem","kind":"u32"},{"type":2,"name":"token-loc","key":"tokenLoc","kind":"u32"},{"type":3,"name":"relwrite-seq","key":"relwriteSeq","kind":"u32"},{"type":4,"name":"map-seq","key":"mapSeq","kind":"u64"},{"type":5,"name":"map-sfseq","key":"mapSfseq","kind":"u32"},{"type":6,"name":"ssn-offset","key":"ssnOffset","kind":"u32"},{"type":7,"name":"map-datalen","key":"mapDatalen","kind":"u16"},{"type":8,"name":"flags","key":"flags","kind":"u32"},{"type":9,"name":"id-rem","key":"idRem","kind":"u8"},{"type":10,"name":"id-loc","key":"idLoc","kind":"u8"},{"type":11,"name":"pad","key":"pad","kind":"pad"}]},"endpoint":{"name":"endpoint","attrs":[{"type":1,"name":"addr","key":"addr","kind":"nest","set":"address"}]},"attr":{"name":"attr","attrs":[{"type":1,"name":"addr","key":"addr","kind":"nest","set":"address"},{"type":2,"name":"rcv-add-addrs","key":"rcvAddAddrs","kind":"u32"},{"type":3,"name":"subflows","key":"subflows","kind":"u32"},{"type":4,"name":"token","key":"token","kind":"u32"},{"type":5,"name":"loc-id","key":"locId","kind":"u8"},{"type":6,"name":"addr-remote","key":"addrRemote","kind":"nest","set":"address"}]},"event-attr":{"name":"event-attr","attrs":[{"type":1,"name":"token","key":"token","kind":"u32"},{"type":2,"name":"family","key":"family","kind":"u16"},{"type":3,"name":"loc-id","key":"locId","kind":"u8"},{"type":4,"name":"rem-id","key":"remId","kind":"u8"},{"type":5,"name":"saddr4","key":"saddr4","kind":"u32","bigEndian":true},{"type":6,"name":"saddr6","key":"saddr6","kind":"binary","checks":{"minLen":16}},{"type":7,"name":"daddr4","key":"daddr4","kind":"u32","bigEndian":true},{"type":8,"name":"daddr6","key":"daddr6","kind":"binary","checks":{"minLen":16}},{"type":9,"name":"sport","key":"sport","kind":"u16","bigEndian":true},{"type":10,"name":"dport","key":"dport","kind":"u16","bigEndian":true},{"type":11,"name":"backup","key":"backup","kind":"u8"},{"type":12,"name":"error","key":"error","kind":"u8"},{"type":13,"name":"flags","key":"flags","kind":"u16"},{"type":14,"name":"timeout","key":"timeout","kind":"u32"},{"type":15,"name":"if-idx","key":"ifIdx","kind":"s32"},{"type":16,"name":"reset-reason","key":"resetReason","kind":"u32"},{"type":17,"name":"reset-flags","key":"resetFlags","kind":"u32"},{"type":18,"name":"server-side","key":"serverSide","kind":"u8"}]}},"subMessages":{},"ops":{"unspec":{"name":"unspec","set":""},"add-addr":{"name":"add-addr","set":"endpoint","do":{"request":{"value":1,"attributes":["addr"]}}},"del-addr":{"name":"del-addr","set":"endpoint","do":{"request":{"value":2,"attributes":["addr"]}}},"get-addr":{"name":"get-addr","set":"attr","do":{"request":{"value":3,"attributes":["addr","token"]},"reply":{"value":3,"attributes":["addr"]}},"dump":{"request":{"value":3,"attributes":[]},"reply":{"value":3,"attributes":["addr"]}}},"flush-addrs":{"name":"flush-addrs","set":"endpoint","do":{"request":{"value":4,"attributes":["addr"]}}},"set-limits":{"name":"set-limits","set":"attr","do":{"request":{"value":5,"attributes":["rcv-add-addrs","subflows"]}}},"get-limits":{"name":"get-limits","set":"attr","do":{"request":{"value":6,"attributes":["rcv-add-addrs","subflows"]},"reply":{"value":6,"attributes":["rcv-add-addrs","subflows"]}}},"set-flags":{"name":"set-flags","set":"attr","do":{"request":{"value":7,"attributes":["addr","token","addr-remote"]}}},"announce":{"name":"announce","set":"attr","do":{"request":{"value":8,"attributes":["addr","token"]}}},"remove":{"name":"remove","set":"attr","do":{"request":{"value":9,"attributes":["token","loc-id"]}}},"subflow-create":{"name":"subflow-create","set":"attr","do":{"request":{"value":10,"attributes":["addr","token","addr-remote"]}}},"subflow-destroy":{"name":"subflow-destroy","set":"attr","do":{"request":{"value":11,"attributes":["addr","token","addr-remote"]}}}},"mcastGroups":{},"kernelSpec":"mptcp_pm"}',
 );
+
+// mptcp_pm's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.family = ad.u16();
+        break;
+      case 2:
+        o.id = ad.u8();
+        break;
+      case 3:
+        o.addr4 = ad.u32be();
+        break;
+      case 4:
+        o.addr6 = ad.value();
+        break;
+      case 5:
+        o.port = ad.u16();
+        break;
+      case 6:
+        o.flags = ad.u32();
+        break;
+      case 7:
+        o.ifIdx = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tokenRem = ad.u32();
+        break;
+      case 2:
+        o.tokenLoc = ad.u32();
+        break;
+      case 3:
+        o.relwriteSeq = ad.u32();
+        break;
+      case 4:
+        o.mapSeq = ad.u64();
+        break;
+      case 5:
+        o.mapSfseq = ad.u32();
+        break;
+      case 6:
+        o.ssnOffset = ad.u32();
+        break;
+      case 7:
+        o.mapDatalen = ad.u16();
+        break;
+      case 8:
+        o.flags = ad.u32();
+        break;
+      case 9:
+        o.idRem = ad.u8();
+        break;
+      case 10:
+        o.idLoc = ad.u8();
+        break;
+      case 11:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.addr = $a0(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.addr = $a0(ad.nested());
+        break;
+      case 2:
+        o.rcvAddAddrs = ad.u32();
+        break;
+      case 3:
+        o.subflows = ad.u32();
+        break;
+      case 4:
+        o.token = ad.u32();
+        break;
+      case 5:
+        o.locId = ad.u8();
+        break;
+      case 6:
+        o.addrRemote = $a0(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.token = ad.u32();
+        break;
+      case 2:
+        o.family = ad.u16();
+        break;
+      case 3:
+        o.locId = ad.u8();
+        break;
+      case 4:
+        o.remId = ad.u8();
+        break;
+      case 5:
+        o.saddr4 = ad.u32be();
+        break;
+      case 6:
+        o.saddr6 = ad.value();
+        break;
+      case 7:
+        o.daddr4 = ad.u32be();
+        break;
+      case 8:
+        o.daddr6 = ad.value();
+        break;
+      case 9:
+        o.sport = ad.u16be();
+        break;
+      case 10:
+        o.dport = ad.u16be();
+        break;
+      case 11:
+        o.backup = ad.u8();
+        break;
+      case 12:
+        o.error = ad.u8();
+        break;
+      case 13:
+        o.flags = ad.u16();
+        break;
+      case 14:
+        o.timeout = ad.u32();
+        break;
+      case 15:
+        o.ifIdx = ad.s32();
+        break;
+      case 16:
+        o.resetReason = ad.u32();
+        break;
+      case 17:
+        o.resetFlags = ad.u32();
+        break;
+      case 18:
+        o.serverSide = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(mptcpPm, {
+  sets: {
+    "address": $a0,
+    "subflow-attribute": $a1,
+    "endpoint": $a2,
+    "attr": $a3,
+    "event-attr": $a4,
+  },
+  structs: {},
+});

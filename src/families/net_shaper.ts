@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `max-handle-id` of net-shaper */
 export const NET_SHAPER_MAX_HANDLE_ID = 67108862;
@@ -109,3 +112,129 @@ export type NetShaperOps = {
 export const netShaper: FamilySpec = JSON.parse(
   '{"name":"net-shaper","protocol":"genetlink","structs":{},"enums":{"scope":{"name":"scope","type":"enum","entries":{"unspec":0,"netdev":1,"queue":2,"node":3}},"metric":{"name":"metric","type":"enum","entries":{"bps":0,"pps":1}}},"sets":{"net-shaper":{"name":"net-shaper","attrs":[{"type":1,"name":"handle","key":"handle","kind":"nest","set":"handle"},{"type":2,"name":"metric","key":"metric","kind":"u32","enum":"metric"},{"type":3,"name":"bw-min","key":"bwMin","kind":"uint"},{"type":4,"name":"bw-max","key":"bwMax","kind":"uint"},{"type":5,"name":"burst","key":"burst","kind":"uint"},{"type":6,"name":"priority","key":"priority","kind":"u32"},{"type":7,"name":"weight","key":"weight","kind":"u32"},{"type":8,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":9,"name":"parent","key":"parent","kind":"nest","set":"handle"},{"type":10,"name":"leaves","key":"leaves","kind":"nest","set":"leaf-info","multi":true}]},"handle":{"name":"handle","attrs":[{"type":1,"name":"scope","key":"scope","kind":"u32","enum":"scope"},{"type":2,"name":"id","key":"id","kind":"u32","checks":{"max":67108862}}]},"leaf-info":{"name":"leaf-info","attrs":[{"type":1,"name":"handle","key":"handle","kind":"nest","set":"handle"},{"type":6,"name":"priority","key":"priority","kind":"u32"},{"type":7,"name":"weight","key":"weight","kind":"u32"}]},"caps":{"name":"caps","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"scope","key":"scope","kind":"u32","enum":"scope"},{"type":3,"name":"support-metric-bps","key":"supportMetricBps","kind":"flag"},{"type":4,"name":"support-metric-pps","key":"supportMetricPps","kind":"flag"},{"type":5,"name":"support-nesting","key":"supportNesting","kind":"flag"},{"type":6,"name":"support-bw-min","key":"supportBwMin","kind":"flag"},{"type":7,"name":"support-bw-max","key":"supportBwMax","kind":"flag"},{"type":8,"name":"support-burst","key":"supportBurst","kind":"flag"},{"type":9,"name":"support-priority","key":"supportPriority","kind":"flag"},{"type":10,"name":"support-weight","key":"supportWeight","kind":"flag"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"net-shaper","do":{"request":{"value":1,"attributes":["ifindex","handle"]},"reply":{"value":1,"attributes":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight"]}},"dump":{"request":{"value":1,"attributes":["ifindex"]},"reply":{"value":1,"attributes":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight"]}}},"set":{"name":"set","set":"net-shaper","do":{"request":{"value":2,"attributes":["ifindex","handle","metric","bw-min","bw-max","burst","priority","weight"]}}},"delete":{"name":"delete","set":"net-shaper","do":{"request":{"value":3,"attributes":["ifindex","handle"]}}},"group":{"name":"group","set":"net-shaper","do":{"request":{"value":4,"attributes":["ifindex","parent","handle","metric","bw-min","bw-max","burst","priority","weight","leaves"]},"reply":{"value":4,"attributes":["ifindex","handle"]}}},"cap-get":{"name":"cap-get","set":"caps","do":{"request":{"value":5,"attributes":["ifindex","scope"]},"reply":{"value":5,"attributes":["ifindex","scope","support-metric-bps","support-metric-pps","support-nesting","support-bw-min","support-bw-max","support-burst","support-priority","support-weight"]}},"dump":{"request":{"value":5,"attributes":["ifindex"]},"reply":{"value":5,"attributes":["ifindex","scope","support-metric-bps","support-metric-pps","support-nesting","support-bw-min","support-bw-max","support-burst","support-priority","support-weight"]}}}},"mcastGroups":{},"kernelSpec":"net_shaper"}',
 );
+
+// net-shaper's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.handle = $a1(ad.nested());
+        break;
+      case 2:
+        o.metric = ad.u32();
+        break;
+      case 3:
+        o.bwMin = ad.uint();
+        break;
+      case 4:
+        o.bwMax = ad.uint();
+        break;
+      case 5:
+        o.burst = ad.uint();
+        break;
+      case 6:
+        o.priority = ad.u32();
+        break;
+      case 7:
+        o.weight = ad.u32();
+        break;
+      case 8:
+        o.ifindex = ad.u32();
+        break;
+      case 9:
+        o.parent = $a1(ad.nested());
+        break;
+      case 10:
+        {
+          const x = $a2(ad.nested());
+          ((o.leaves ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.scope = ad.u32();
+        break;
+      case 2:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.handle = $a1(ad.nested());
+        break;
+      case 6:
+        o.priority = ad.u32();
+        break;
+      case 7:
+        o.weight = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.scope = ad.u32();
+        break;
+      case 3:
+        o.supportMetricBps = true;
+        break;
+      case 4:
+        o.supportMetricPps = true;
+        break;
+      case 5:
+        o.supportNesting = true;
+        break;
+      case 6:
+        o.supportBwMin = true;
+        break;
+      case 7:
+        o.supportBwMax = true;
+        break;
+      case 8:
+        o.supportBurst = true;
+        break;
+      case 9:
+        o.supportPriority = true;
+        break;
+      case 10:
+        o.supportWeight = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(netShaper, {
+  sets: { "net-shaper": $a0, "handle": $a1, "leaf-info": $a2, "caps": $a3 },
+  structs: {},
+});

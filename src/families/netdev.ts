@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `xdp-act` of netdev. */
 export const XDP_ACT = {
@@ -314,3 +317,405 @@ export type NetdevOps = {
 export const netdev: FamilySpec = JSON.parse(
   '{"name":"netdev","protocol":"genetlink","structs":{},"enums":{"xdp-act":{"name":"xdp-act","type":"flags","entries":{"basic":1,"redirect":2,"ndo-xmit":4,"xsk-zerocopy":8,"hw-offload":16,"rx-sg":32,"ndo-xmit-sg":64}},"xdp-rx-metadata":{"name":"xdp-rx-metadata","type":"flags","entries":{"timestamp":1,"hash":2,"vlan-tag":4}},"xsk-flags":{"name":"xsk-flags","type":"flags","entries":{"tx-timestamp":1,"tx-checksum":2,"tx-launch-time-fifo":4}},"queue-type":{"name":"queue-type","type":"enum","entries":{"rx":0,"tx":1}},"qstats-scope":{"name":"qstats-scope","type":"flags","entries":{"queue":1}},"napi-threaded":{"name":"napi-threaded","type":"enum","entries":{"disabled":0,"enabled":1,"busy-poll":2}}},"sets":{"dev":{"name":"dev","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":2,"name":"pad","key":"pad","kind":"pad"},{"type":3,"name":"xdp-features","key":"xdpFeatures","kind":"u64","enum":"xdp-act"},{"type":4,"name":"xdp-zc-max-segs","key":"xdpZcMaxSegs","kind":"u32","checks":{"min":1}},{"type":5,"name":"xdp-rx-metadata-features","key":"xdpRxMetadataFeatures","kind":"u64","enum":"xdp-rx-metadata"},{"type":6,"name":"xsk-features","key":"xskFeatures","kind":"u64","enum":"xsk-flags"}]},"io-uring-provider-info":{"name":"io-uring-provider-info","attrs":[{"type":1,"name":"rx-buf-len","key":"rxBufLen","kind":"uint"}]},"page-pool":{"name":"page-pool","attrs":[{"type":1,"name":"id","key":"id","kind":"uint","checks":{"min":1,"max":4294967295}},{"type":2,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1,"max":2147483647}},{"type":3,"name":"napi-id","key":"napiId","kind":"uint","checks":{"min":1,"max":4294967295}},{"type":4,"name":"inflight","key":"inflight","kind":"uint"},{"type":5,"name":"inflight-mem","key":"inflightMem","kind":"uint"},{"type":6,"name":"detach-time","key":"detachTime","kind":"uint"},{"type":7,"name":"dmabuf","key":"dmabuf","kind":"u32"},{"type":8,"name":"io-uring","key":"ioUring","kind":"nest","set":"io-uring-provider-info"}]},"page-pool-info":{"name":"page-pool-info","attrs":[{"type":1,"name":"id","key":"id","kind":"uint","checks":{"min":1,"max":4294967295}},{"type":2,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1,"max":2147483647}}]},"page-pool-stats":{"name":"page-pool-stats","attrs":[{"type":1,"name":"info","key":"info","kind":"nest","set":"page-pool-info"},{"type":8,"name":"alloc-fast","key":"allocFast","kind":"uint"},{"type":9,"name":"alloc-slow","key":"allocSlow","kind":"uint"},{"type":10,"name":"alloc-slow-high-order","key":"allocSlowHighOrder","kind":"uint"},{"type":11,"name":"alloc-empty","key":"allocEmpty","kind":"uint"},{"type":12,"name":"alloc-refill","key":"allocRefill","kind":"uint"},{"type":13,"name":"alloc-waive","key":"allocWaive","kind":"uint"},{"type":14,"name":"recycle-cached","key":"recycleCached","kind":"uint"},{"type":15,"name":"recycle-cache-full","key":"recycleCacheFull","kind":"uint"},{"type":16,"name":"recycle-ring","key":"recycleRing","kind":"uint"},{"type":17,"name":"recycle-ring-full","key":"recycleRingFull","kind":"uint"},{"type":18,"name":"recycle-released-refcnt","key":"recycleReleasedRefcnt","kind":"uint"}]},"napi":{"name":"napi","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":2,"name":"id","key":"id","kind":"u32"},{"type":3,"name":"irq","key":"irq","kind":"u32"},{"type":4,"name":"pid","key":"pid","kind":"u32"},{"type":5,"name":"defer-hard-irqs","key":"deferHardIrqs","kind":"u32","checks":{"max":2147483647}},{"type":6,"name":"gro-flush-timeout","key":"groFlushTimeout","kind":"uint"},{"type":7,"name":"irq-suspend-timeout","key":"irqSuspendTimeout","kind":"uint"},{"type":8,"name":"threaded","key":"threaded","kind":"u32","enum":"napi-threaded"}]},"xsk-info":{"name":"xsk-info","attrs":[]},"queue":{"name":"queue","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":3,"name":"type","key":"type","kind":"u32","enum":"queue-type"},{"type":4,"name":"napi-id","key":"napiId","kind":"u32"},{"type":5,"name":"dmabuf","key":"dmabuf","kind":"u32"},{"type":6,"name":"io-uring","key":"ioUring","kind":"nest","set":"io-uring-provider-info"},{"type":7,"name":"xsk","key":"xsk","kind":"nest","set":"xsk-info"},{"type":8,"name":"lease","key":"lease","kind":"nest","set":"lease"}]},"qstats":{"name":"qstats","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":2,"name":"queue-type","key":"queueType","kind":"u32","enum":"queue-type"},{"type":3,"name":"queue-id","key":"queueId","kind":"u32"},{"type":4,"name":"scope","key":"scope","kind":"uint","enum":"qstats-scope"},{"type":8,"name":"rx-packets","key":"rxPackets","kind":"uint"},{"type":9,"name":"rx-bytes","key":"rxBytes","kind":"uint"},{"type":10,"name":"tx-packets","key":"txPackets","kind":"uint"},{"type":11,"name":"tx-bytes","key":"txBytes","kind":"uint"},{"type":12,"name":"rx-alloc-fail","key":"rxAllocFail","kind":"uint"},{"type":13,"name":"rx-hw-drops","key":"rxHwDrops","kind":"uint"},{"type":14,"name":"rx-hw-drop-overruns","key":"rxHwDropOverruns","kind":"uint"},{"type":15,"name":"rx-csum-complete","key":"rxCsumComplete","kind":"uint"},{"type":16,"name":"rx-csum-unnecessary","key":"rxCsumUnnecessary","kind":"uint"},{"type":17,"name":"rx-csum-none","key":"rxCsumNone","kind":"uint"},{"type":18,"name":"rx-csum-bad","key":"rxCsumBad","kind":"uint"},{"type":19,"name":"rx-hw-gro-packets","key":"rxHwGroPackets","kind":"uint"},{"type":20,"name":"rx-hw-gro-bytes","key":"rxHwGroBytes","kind":"uint"},{"type":21,"name":"rx-hw-gro-wire-packets","key":"rxHwGroWirePackets","kind":"uint"},{"type":22,"name":"rx-hw-gro-wire-bytes","key":"rxHwGroWireBytes","kind":"uint"},{"type":23,"name":"rx-hw-drop-ratelimits","key":"rxHwDropRatelimits","kind":"uint"},{"type":24,"name":"tx-hw-drops","key":"txHwDrops","kind":"uint"},{"type":25,"name":"tx-hw-drop-errors","key":"txHwDropErrors","kind":"uint"},{"type":26,"name":"tx-csum-none","key":"txCsumNone","kind":"uint"},{"type":27,"name":"tx-needs-csum","key":"txNeedsCsum","kind":"uint"},{"type":28,"name":"tx-hw-gso-packets","key":"txHwGsoPackets","kind":"uint"},{"type":29,"name":"tx-hw-gso-bytes","key":"txHwGsoBytes","kind":"uint"},{"type":30,"name":"tx-hw-gso-wire-packets","key":"txHwGsoWirePackets","kind":"uint"},{"type":31,"name":"tx-hw-gso-wire-bytes","key":"txHwGsoWireBytes","kind":"uint"},{"type":32,"name":"tx-hw-drop-ratelimits","key":"txHwDropRatelimits","kind":"uint"},{"type":33,"name":"tx-stop","key":"txStop","kind":"uint"},{"type":34,"name":"tx-wake","key":"txWake","kind":"uint"}]},"queue-id":{"name":"queue-id","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":3,"name":"type","key":"type","kind":"u32","enum":"queue-type"}]},"lease":{"name":"lease","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":2,"name":"queue","key":"queue","kind":"nest","set":"queue-id"},{"type":3,"name":"netns-id","key":"netnsId","kind":"s32","checks":{"min":0}}]},"dmabuf":{"name":"dmabuf","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32","checks":{"min":1}},{"type":2,"name":"queues","key":"queues","kind":"nest","set":"queue-id","multi":true},{"type":3,"name":"fd","key":"fd","kind":"u32"},{"type":4,"name":"id","key":"id","kind":"u32","checks":{"min":1}}]}},"subMessages":{},"ops":{"dev-get":{"name":"dev-get","set":"dev","do":{"request":{"value":1,"attributes":["ifindex"]},"reply":{"value":1,"attributes":["ifindex","xdp-features","xdp-zc-max-segs","xdp-rx-metadata-features","xsk-features"]}},"dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["ifindex","xdp-features","xdp-zc-max-segs","xdp-rx-metadata-features","xsk-features"]}}},"dev-add-ntf":{"name":"dev-add-ntf","set":"dev","event":2,"notify":"dev-get","mcgrp":"mgmt"},"dev-del-ntf":{"name":"dev-del-ntf","set":"dev","event":3,"notify":"dev-get","mcgrp":"mgmt"},"dev-change-ntf":{"name":"dev-change-ntf","set":"dev","event":4,"notify":"dev-get","mcgrp":"mgmt"},"page-pool-get":{"name":"page-pool-get","set":"page-pool","do":{"request":{"value":5,"attributes":["id"]},"reply":{"value":5,"attributes":["id","ifindex","napi-id","inflight","inflight-mem","detach-time","dmabuf","io-uring"]}},"dump":{"request":{"value":5,"attributes":["ifindex"]},"reply":{"value":5,"attributes":["id","ifindex","napi-id","inflight","inflight-mem","detach-time","dmabuf","io-uring"]}}},"page-pool-add-ntf":{"name":"page-pool-add-ntf","set":"page-pool","event":6,"notify":"page-pool-get","mcgrp":"page-pool"},"page-pool-del-ntf":{"name":"page-pool-del-ntf","set":"page-pool","event":7,"notify":"page-pool-get","mcgrp":"page-pool"},"page-pool-change-ntf":{"name":"page-pool-change-ntf","set":"page-pool","event":8,"notify":"page-pool-get","mcgrp":"page-pool"},"page-pool-stats-get":{"name":"page-pool-stats-get","set":"page-pool-stats","do":{"request":{"value":9,"attributes":["info"]},"reply":{"value":9,"attributes":["info","alloc-fast","alloc-slow","alloc-slow-high-order","alloc-empty","alloc-refill","alloc-waive","recycle-cached","recycle-cache-full","recycle-ring","recycle-ring-full","recycle-released-refcnt"]}},"dump":{"request":{"value":9,"attributes":["info"]},"reply":{"value":9,"attributes":["info","alloc-fast","alloc-slow","alloc-slow-high-order","alloc-empty","alloc-refill","alloc-waive","recycle-cached","recycle-cache-full","recycle-ring","recycle-ring-full","recycle-released-refcnt"]}}},"queue-get":{"name":"queue-get","set":"queue","do":{"request":{"value":10,"attributes":["ifindex","type","id"]},"reply":{"value":10,"attributes":["id","type","napi-id","ifindex","dmabuf","io-uring","xsk","lease"]}},"dump":{"request":{"value":10,"attributes":["ifindex"]},"reply":{"value":10,"attributes":["id","type","napi-id","ifindex","dmabuf","io-uring","xsk","lease"]}}},"napi-get":{"name":"napi-get","set":"napi","do":{"request":{"value":11,"attributes":["id"]},"reply":{"value":11,"attributes":["id","ifindex","irq","pid","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}},"dump":{"request":{"value":11,"attributes":["ifindex"]},"reply":{"value":11,"attributes":["id","ifindex","irq","pid","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}}},"qstats-get":{"name":"qstats-get","set":"qstats","dump":{"request":{"value":12,"attributes":["ifindex","scope"]},"reply":{"value":12,"attributes":["ifindex","queue-type","queue-id","rx-packets","rx-bytes","tx-packets","tx-bytes","rx-alloc-fail","rx-hw-drops","rx-hw-drop-overruns","rx-csum-complete","rx-csum-unnecessary","rx-csum-none","rx-csum-bad","rx-hw-gro-packets","rx-hw-gro-bytes","rx-hw-gro-wire-packets","rx-hw-gro-wire-bytes","rx-hw-drop-ratelimits","tx-hw-drops","tx-hw-drop-errors","tx-csum-none","tx-needs-csum","tx-hw-gso-packets","tx-hw-gso-bytes","tx-hw-gso-wire-packets","tx-hw-gso-wire-bytes","tx-hw-drop-ratelimits","tx-stop","tx-wake"]}}},"bind-rx":{"name":"bind-rx","set":"dmabuf","do":{"request":{"value":13,"attributes":["ifindex","fd","queues"]},"reply":{"value":13,"attributes":["id"]}}},"napi-set":{"name":"napi-set","set":"napi","do":{"request":{"value":14,"attributes":["id","defer-hard-irqs","gro-flush-timeout","irq-suspend-timeout","threaded"]}}},"bind-tx":{"name":"bind-tx","set":"dmabuf","do":{"request":{"value":15,"attributes":["ifindex","fd"]},"reply":{"value":15,"attributes":["id"]}}},"queue-create":{"name":"queue-create","set":"queue","do":{"request":{"value":16,"attributes":["ifindex","type","lease"]},"reply":{"value":16,"attributes":["id"]}}}},"mcastGroups":{"mgmt":-1,"page-pool":-1},"kernelSpec":"netdev"}',
 );
+
+// netdev's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        break;
+      case 3:
+        o.xdpFeatures = ad.u64();
+        break;
+      case 4:
+        o.xdpZcMaxSegs = ad.u32();
+        break;
+      case 5:
+        o.xdpRxMetadataFeatures = ad.u64();
+        break;
+      case 6:
+        o.xskFeatures = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rxBufLen = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.uint();
+        break;
+      case 2:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.napiId = ad.uint();
+        break;
+      case 4:
+        o.inflight = ad.uint();
+        break;
+      case 5:
+        o.inflightMem = ad.uint();
+        break;
+      case 6:
+        o.detachTime = ad.uint();
+        break;
+      case 7:
+        o.dmabuf = ad.u32();
+        break;
+      case 8:
+        o.ioUring = $a1(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.uint();
+        break;
+      case 2:
+        o.ifindex = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.info = $a3(ad.nested());
+        break;
+      case 8:
+        o.allocFast = ad.uint();
+        break;
+      case 9:
+        o.allocSlow = ad.uint();
+        break;
+      case 10:
+        o.allocSlowHighOrder = ad.uint();
+        break;
+      case 11:
+        o.allocEmpty = ad.uint();
+        break;
+      case 12:
+        o.allocRefill = ad.uint();
+        break;
+      case 13:
+        o.allocWaive = ad.uint();
+        break;
+      case 14:
+        o.recycleCached = ad.uint();
+        break;
+      case 15:
+        o.recycleCacheFull = ad.uint();
+        break;
+      case 16:
+        o.recycleRing = ad.uint();
+        break;
+      case 17:
+        o.recycleRingFull = ad.uint();
+        break;
+      case 18:
+        o.recycleReleasedRefcnt = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n5 = $h.shape();
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n5();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.id = ad.u32();
+        break;
+      case 3:
+        o.irq = ad.u32();
+        break;
+      case 4:
+        o.pid = ad.u32();
+        break;
+      case 5:
+        o.deferHardIrqs = ad.u32();
+        break;
+      case 6:
+        o.groFlushTimeout = ad.uint();
+        break;
+      case 7:
+        o.irqSuspendTimeout = ad.uint();
+        break;
+      case 8:
+        o.threaded = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n7 = $h.shape();
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n7();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.type = ad.u32();
+        break;
+      case 4:
+        o.napiId = ad.u32();
+        break;
+      case 5:
+        o.dmabuf = ad.u32();
+        break;
+      case 6:
+        o.ioUring = $a1(ad.nested());
+        break;
+      case 7:
+        o.xsk = $a6(ad.nested());
+        break;
+      case 8:
+        o.lease = $a10(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n8 = $h.shape();
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n8();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.queueType = ad.u32();
+        break;
+      case 3:
+        o.queueId = ad.u32();
+        break;
+      case 4:
+        o.scope = ad.uint();
+        break;
+      case 8:
+        o.rxPackets = ad.uint();
+        break;
+      case 9:
+        o.rxBytes = ad.uint();
+        break;
+      case 10:
+        o.txPackets = ad.uint();
+        break;
+      case 11:
+        o.txBytes = ad.uint();
+        break;
+      case 12:
+        o.rxAllocFail = ad.uint();
+        break;
+      case 13:
+        o.rxHwDrops = ad.uint();
+        break;
+      case 14:
+        o.rxHwDropOverruns = ad.uint();
+        break;
+      case 15:
+        o.rxCsumComplete = ad.uint();
+        break;
+      case 16:
+        o.rxCsumUnnecessary = ad.uint();
+        break;
+      case 17:
+        o.rxCsumNone = ad.uint();
+        break;
+      case 18:
+        o.rxCsumBad = ad.uint();
+        break;
+      case 19:
+        o.rxHwGroPackets = ad.uint();
+        break;
+      case 20:
+        o.rxHwGroBytes = ad.uint();
+        break;
+      case 21:
+        o.rxHwGroWirePackets = ad.uint();
+        break;
+      case 22:
+        o.rxHwGroWireBytes = ad.uint();
+        break;
+      case 23:
+        o.rxHwDropRatelimits = ad.uint();
+        break;
+      case 24:
+        o.txHwDrops = ad.uint();
+        break;
+      case 25:
+        o.txHwDropErrors = ad.uint();
+        break;
+      case 26:
+        o.txCsumNone = ad.uint();
+        break;
+      case 27:
+        o.txNeedsCsum = ad.uint();
+        break;
+      case 28:
+        o.txHwGsoPackets = ad.uint();
+        break;
+      case 29:
+        o.txHwGsoBytes = ad.uint();
+        break;
+      case 30:
+        o.txHwGsoWirePackets = ad.uint();
+        break;
+      case 31:
+        o.txHwGsoWireBytes = ad.uint();
+        break;
+      case 32:
+        o.txHwDropRatelimits = ad.uint();
+        break;
+      case 33:
+        o.txStop = ad.uint();
+        break;
+      case 34:
+        o.txWake = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 3:
+        o.type = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.queue = $a9(ad.nested());
+        break;
+      case 3:
+        o.netnsId = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        {
+          const x = $a9(ad.nested());
+          ((o.queues ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 3:
+        o.fd = ad.u32();
+        break;
+      case 4:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(netdev, {
+  sets: {
+    "dev": $a0,
+    "io-uring-provider-info": $a1,
+    "page-pool": $a2,
+    "page-pool-info": $a3,
+    "page-pool-stats": $a4,
+    "napi": $a5,
+    "xsk-info": $a6,
+    "queue": $a7,
+    "qstats": $a8,
+    "queue-id": $a9,
+    "lease": $a10,
+    "dmabuf": $a11,
+  },
+  structs: {},
+});

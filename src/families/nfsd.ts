@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `cache-type` of nfsd. */
 export const CACHE_TYPE = { "svc_export": 1, "expkey": 2 } as const;
@@ -314,3 +317,432 @@ export type NfsdOps = {
 export const nfsd: FamilySpec = JSON.parse(
   '{"name":"nfsd","protocol":"genetlink","structs":{},"enums":{"cache-type":{"name":"cache-type","type":"flags","entries":{"svc_export":1,"expkey":2}},"export-flags":{"name":"export-flags","type":"flags","entries":{"readonly":1,"insecure-port":2,"rootsquash":4,"allsquash":8,"async":16,"gathered-writes":32,"noreaddirplus":64,"security-label":128,"sign-fh":256,"nohide":512,"nosubtreecheck":1024,"noauthnlm":2048,"msnfs":4096,"fsid":8192,"crossmount":16384,"noacl":32768,"v4root":65536,"pnfs":131072}},"xprtsec-mode":{"name":"xprtsec-mode","type":"flags","entries":{"none":1,"tls":2,"mtls":4}}},"sets":{"cache-notify":{"name":"cache-notify","attrs":[{"type":1,"name":"cache-type","key":"cacheType","kind":"u32","enum":"cache-type"}]},"rpc-status":{"name":"rpc-status","attrs":[{"type":1,"name":"xid","key":"xid","kind":"u32","bigEndian":true},{"type":2,"name":"flags","key":"flags","kind":"u32"},{"type":3,"name":"prog","key":"prog","kind":"u32"},{"type":4,"name":"version","key":"version","kind":"u8"},{"type":5,"name":"proc","key":"proc","kind":"u32"},{"type":6,"name":"service-time","key":"serviceTime","kind":"s64"},{"type":7,"name":"pad","key":"pad","kind":"pad"},{"type":8,"name":"saddr4","key":"saddr4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":9,"name":"daddr4","key":"daddr4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":10,"name":"saddr6","key":"saddr6","kind":"binary","hint":"ipv6"},{"type":11,"name":"daddr6","key":"daddr6","kind":"binary","hint":"ipv6"},{"type":12,"name":"sport","key":"sport","kind":"u16","bigEndian":true},{"type":13,"name":"dport","key":"dport","kind":"u16","bigEndian":true},{"type":14,"name":"compound-ops","key":"compoundOps","kind":"u32","multi":true}]},"server":{"name":"server","attrs":[{"type":1,"name":"threads","key":"threads","kind":"u32","multi":true},{"type":2,"name":"gracetime","key":"gracetime","kind":"u32"},{"type":3,"name":"leasetime","key":"leasetime","kind":"u32"},{"type":4,"name":"scope","key":"scope","kind":"string"},{"type":5,"name":"min-threads","key":"minThreads","kind":"u32"},{"type":6,"name":"fh-key","key":"fhKey","kind":"binary","checks":{"exactLen":16}}]},"version":{"name":"version","attrs":[{"type":1,"name":"major","key":"major","kind":"u32"},{"type":2,"name":"minor","key":"minor","kind":"u32"},{"type":3,"name":"enabled","key":"enabled","kind":"flag"}]},"server-proto":{"name":"server-proto","attrs":[{"type":1,"name":"version","key":"version","kind":"nest","set":"version","multi":true}]},"sock":{"name":"sock","attrs":[{"type":1,"name":"addr","key":"addr","kind":"binary"},{"type":2,"name":"transport-name","key":"transportName","kind":"string"}]},"server-sock":{"name":"server-sock","attrs":[{"type":1,"name":"addr","key":"addr","kind":"nest","set":"sock","multi":true}]},"pool-mode":{"name":"pool-mode","attrs":[{"type":1,"name":"mode","key":"mode","kind":"string"},{"type":2,"name":"npools","key":"npools","kind":"u32"}]},"fslocation":{"name":"fslocation","attrs":[{"type":1,"name":"host","key":"host","kind":"string"},{"type":2,"name":"path","key":"path","kind":"string"}]},"fslocations":{"name":"fslocations","attrs":[{"type":1,"name":"location","key":"location","kind":"nest","set":"fslocation","multi":true}]},"auth-flavor":{"name":"auth-flavor","attrs":[{"type":1,"name":"pseudoflavor","key":"pseudoflavor","kind":"u32"},{"type":2,"name":"flags","key":"flags","kind":"u32","enum":"export-flags","enumAsFlags":true}]},"svc-export":{"name":"svc-export","attrs":[{"type":1,"name":"seqno","key":"seqno","kind":"u64"},{"type":2,"name":"client","key":"client","kind":"string"},{"type":3,"name":"path","key":"path","kind":"string"},{"type":4,"name":"negative","key":"negative","kind":"flag"},{"type":5,"name":"expiry","key":"expiry","kind":"u64"},{"type":6,"name":"anon-uid","key":"anonUid","kind":"u32"},{"type":7,"name":"anon-gid","key":"anonGid","kind":"u32"},{"type":8,"name":"fslocations","key":"fslocations","kind":"nest","set":"fslocations"},{"type":9,"name":"uuid","key":"uuid","kind":"binary"},{"type":10,"name":"secinfo","key":"secinfo","kind":"nest","set":"auth-flavor","multi":true},{"type":11,"name":"xprtsec","key":"xprtsec","kind":"u32","enum":"xprtsec-mode","multi":true},{"type":12,"name":"flags","key":"flags","kind":"u32","enum":"export-flags","enumAsFlags":true},{"type":13,"name":"fsid","key":"fsid","kind":"s32"}]},"svc-export-reqs":{"name":"svc-export-reqs","attrs":[{"type":1,"name":"requests","key":"requests","kind":"nest","set":"svc-export","multi":true}]},"expkey":{"name":"expkey","attrs":[{"type":1,"name":"seqno","key":"seqno","kind":"u64"},{"type":2,"name":"client","key":"client","kind":"string"},{"type":3,"name":"fsidtype","key":"fsidtype","kind":"u8"},{"type":4,"name":"fsid","key":"fsid","kind":"binary"},{"type":5,"name":"negative","key":"negative","kind":"flag"},{"type":6,"name":"expiry","key":"expiry","kind":"u64"},{"type":7,"name":"path","key":"path","kind":"string"}]},"expkey-reqs":{"name":"expkey-reqs","attrs":[{"type":1,"name":"requests","key":"requests","kind":"nest","set":"expkey","multi":true}]},"cache-flush":{"name":"cache-flush","attrs":[{"type":1,"name":"mask","key":"mask","kind":"u32","enum":"cache-type","enumAsFlags":true}]},"unlock-ip":{"name":"unlock-ip","attrs":[{"type":1,"name":"address","key":"address","kind":"binary","checks":{"minLen":16}}]},"unlock-filesystem":{"name":"unlock-filesystem","attrs":[{"type":1,"name":"path","key":"path","kind":"string"}]},"unlock-export":{"name":"unlock-export","attrs":[{"type":1,"name":"path","key":"path","kind":"string"}]}},"subMessages":{},"ops":{"rpc-status-get":{"name":"rpc-status-get","set":"rpc-status","dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["xid","flags","prog","version","proc","service-time","saddr4","daddr4","saddr6","daddr6","sport","dport","compound-ops"]}}},"threads-set":{"name":"threads-set","set":"server","do":{"request":{"value":2,"attributes":["threads","gracetime","leasetime","scope","min-threads","fh-key"]}}},"threads-get":{"name":"threads-get","set":"server","do":{"request":{"value":3,"attributes":[]},"reply":{"value":3,"attributes":["threads","gracetime","leasetime","scope","min-threads"]}}},"version-set":{"name":"version-set","set":"server-proto","do":{"request":{"value":4,"attributes":["version"]}}},"version-get":{"name":"version-get","set":"server-proto","do":{"request":{"value":5,"attributes":[]},"reply":{"value":5,"attributes":["version"]}}},"listener-set":{"name":"listener-set","set":"server-sock","do":{"request":{"value":6,"attributes":["addr"]}}},"listener-get":{"name":"listener-get","set":"server-sock","do":{"request":{"value":7,"attributes":[]},"reply":{"value":7,"attributes":["addr"]}}},"pool-mode-set":{"name":"pool-mode-set","set":"pool-mode","do":{"request":{"value":8,"attributes":["mode"]}}},"pool-mode-get":{"name":"pool-mode-get","set":"pool-mode","do":{"request":{"value":9,"attributes":[]},"reply":{"value":9,"attributes":["mode","npools"]}}},"cache-notify":{"name":"cache-notify","set":"cache-notify","event":10,"mcgrp":"exportd"},"svc-export-get-reqs":{"name":"svc-export-get-reqs","set":"svc-export-reqs","dump":{"request":{"value":11,"attributes":[]},"reply":{"value":11,"attributes":["requests"]}}},"svc-export-set-reqs":{"name":"svc-export-set-reqs","set":"svc-export-reqs","do":{"request":{"value":12,"attributes":["requests"]}}},"expkey-get-reqs":{"name":"expkey-get-reqs","set":"expkey-reqs","dump":{"request":{"value":13,"attributes":[]},"reply":{"value":13,"attributes":["requests"]}}},"expkey-set-reqs":{"name":"expkey-set-reqs","set":"expkey-reqs","do":{"request":{"value":14,"attributes":["requests"]}}},"cache-flush":{"name":"cache-flush","set":"cache-flush","do":{"request":{"value":15,"attributes":["mask"]}}},"unlock-ip":{"name":"unlock-ip","set":"unlock-ip","do":{"request":{"value":16,"attributes":["address"]}}},"unlock-filesystem":{"name":"unlock-filesystem","set":"unlock-filesystem","do":{"request":{"value":17,"attributes":["path"]}}},"unlock-export":{"name":"unlock-export","set":"unlock-export","do":{"request":{"value":18,"attributes":["path"]}}}},"mcastGroups":{"none":-1,"exportd":-1},"kernelSpec":"nfsd"}',
 );
+
+// nfsd's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cacheType = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.xid = ad.u32be();
+        break;
+      case 2:
+        o.flags = ad.u32();
+        break;
+      case 3:
+        o.prog = ad.u32();
+        break;
+      case 4:
+        o.version = ad.u8();
+        break;
+      case 5:
+        o.proc = ad.u32();
+        break;
+      case 6:
+        o.serviceTime = ad.s64();
+        break;
+      case 7:
+        break;
+      case 8:
+        o.saddr4 = ad.u32be();
+        break;
+      case 9:
+        o.daddr4 = ad.u32be();
+        break;
+      case 10:
+        o.saddr6 = ad.value();
+        break;
+      case 11:
+        o.daddr6 = ad.value();
+        break;
+      case 12:
+        o.sport = ad.u16be();
+        break;
+      case 13:
+        o.dport = ad.u16be();
+        break;
+      case 14:
+        {
+          const x = ad.u32();
+          ((o.compoundOps ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = ad.u32();
+          ((o.threads ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 2:
+        o.gracetime = ad.u32();
+        break;
+      case 3:
+        o.leasetime = ad.u32();
+        break;
+      case 4:
+        o.scope = ad.string();
+        break;
+      case 5:
+        o.minThreads = ad.u32();
+        break;
+      case 6:
+        o.fhKey = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.major = ad.u32();
+        break;
+      case 2:
+        o.minor = ad.u32();
+        break;
+      case 3:
+        o.enabled = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a3(ad.nested());
+          ((o.version ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.addr = ad.value();
+        break;
+      case 2:
+        o.transportName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a5(ad.nested());
+          ((o.addr ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mode = ad.string();
+        break;
+      case 2:
+        o.npools = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.host = ad.string();
+        break;
+      case 2:
+        o.path = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a8(ad.nested());
+          ((o.location ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pseudoflavor = ad.u32();
+        break;
+      case 2:
+        o.flags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n11 = $h.shape();
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n11();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.seqno = ad.u64();
+        break;
+      case 2:
+        o.client = ad.string();
+        break;
+      case 3:
+        o.path = ad.string();
+        break;
+      case 4:
+        o.negative = true;
+        break;
+      case 5:
+        o.expiry = ad.u64();
+        break;
+      case 6:
+        o.anonUid = ad.u32();
+        break;
+      case 7:
+        o.anonGid = ad.u32();
+        break;
+      case 8:
+        o.fslocations = $a9(ad.nested());
+        break;
+      case 9:
+        o.uuid = ad.value();
+        break;
+      case 10:
+        {
+          const x = $a10(ad.nested());
+          ((o.secinfo ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 11:
+        {
+          const x = ad.u32();
+          ((o.xprtsec ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 12:
+        o.flags = ad.u32();
+        break;
+      case 13:
+        o.fsid = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a11(ad.nested());
+          ((o.requests ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n13 = $h.shape();
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n13();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.seqno = ad.u64();
+        break;
+      case 2:
+        o.client = ad.string();
+        break;
+      case 3:
+        o.fsidtype = ad.u8();
+        break;
+      case 4:
+        o.fsid = ad.value();
+        break;
+      case 5:
+        o.negative = true;
+        break;
+      case 6:
+        o.expiry = ad.u64();
+        break;
+      case 7:
+        o.path = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a13(ad.nested());
+          ((o.requests ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.address = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.path = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.path = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(nfsd, {
+  sets: {
+    "cache-notify": $a0,
+    "rpc-status": $a1,
+    "server": $a2,
+    "version": $a3,
+    "server-proto": $a4,
+    "sock": $a5,
+    "server-sock": $a6,
+    "pool-mode": $a7,
+    "fslocation": $a8,
+    "fslocations": $a9,
+    "auth-flavor": $a10,
+    "svc-export": $a11,
+    "svc-export-reqs": $a12,
+    "expkey": $a13,
+    "expkey-reqs": $a14,
+    "cache-flush": $a15,
+    "unlock-ip": $a16,
+    "unlock-filesystem": $a17,
+    "unlock-export": $a18,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `meta-keys` of nftables. */
 export const META_KEYS = {
@@ -1112,3 +1115,1224 @@ export type NftablesOps = {
 export const nftables: FamilySpec = JSON.parse(
   '{"name":"nftables","protocol":"netlink-raw","protonum":12,"structs":{"nfgenmsg":{"name":"nfgenmsg","members":[{"name":"nfgen-family","key":"nfgenFamily","kind":"u8"},{"name":"version","key":"version","kind":"u8"},{"name":"res-id","key":"resId","kind":"u16","bigEndian":true}],"size":4}},"enums":{"meta-keys":{"name":"meta-keys","type":"enum","entries":{"len":0,"protocol":1,"priority":2,"mark":3,"iif":4,"oif":5,"iifname":6,"oifname":7,"iftype":8,"oiftype":9,"skuid":10,"skgid":11,"nftrace":12,"rtclassid":13,"secmark":14,"nfproto":15,"l4-proto":16,"bri-iifname":17,"bri-oifname":18,"pkttype":19,"cpu":20,"iifgroup":21,"oifgroup":22,"cgroup":23,"prandom":24,"secpath":25,"iifkind":26,"oifkind":27,"bri-iifpvid":28,"bri-iifvproto":29,"time-ns":30,"time-day":31,"time-hour":32,"sdif":33,"sdifname":34,"bri-broute":35}},"bitwise-ops":{"name":"bitwise-ops","type":"enum","entries":{"mask-xor":0,"lshift":1,"rshift":2,"and":3,"or":4,"xor":5}},"cmp-ops":{"name":"cmp-ops","type":"enum","entries":{"eq":0,"neq":1,"lt":2,"lte":3,"gt":4,"gte":5}},"object-type":{"name":"object-type","type":"enum","entries":{"unspec":0,"counter":1,"quota":2,"ct-helper":3,"limit":4,"connlimit":5,"tunnel":6,"ct-timeout":7,"secmark":8,"ct-expect":9,"synproxy":10}},"nat-range-flags":{"name":"nat-range-flags","type":"flags","entries":{"map-ips":1,"proto-specified":2,"proto-random":4,"persistent":8,"proto-random-fully":16,"proto-offset":32,"netmap":64}},"table-flags":{"name":"table-flags","type":"flags","entries":{"dormant":1,"owner":2,"persist":4}},"chain-flags":{"name":"chain-flags","type":"flags","entries":{"base":1,"hw-offload":2,"binding":4}},"set-flags":{"name":"set-flags","type":"flags","entries":{"anonymous":1,"constant":2,"interval":4,"map":8,"timeout":16,"eval":32,"object":64,"concat":128,"expr":256}},"set-elem-flags":{"name":"set-elem-flags","type":"flags","entries":{"interval-end":1,"catchall":2}},"lookup-flags":{"name":"lookup-flags","type":"flags","entries":{"invert":1}},"ct-keys":{"name":"ct-keys","type":"enum","entries":{"state":0,"direction":1,"status":2,"mark":3,"secmark":4,"expiration":5,"helper":6,"l3protocol":7,"src":8,"dst":9,"protocol":10,"proto-src":11,"proto-dst":12,"labels":13,"pkts":14,"bytes":15,"avgpkt":16,"zone":17,"eventmask":18,"src-ip":19,"dst-ip":20,"src-ip6":21,"dst-ip6":22,"ct-id":23}},"ct-direction":{"name":"ct-direction","type":"enum","entries":{"original":0,"reply":1}},"quota-flags":{"name":"quota-flags","type":"flags","entries":{"invert":1,"depleted":2}},"verdict-code":{"name":"verdict-code","type":"enum","entries":{"continue":4294967295,"break":4294967294,"jump":4294967293,"goto":4294967292,"return":4294967291,"drop":0,"accept":1,"stolen":2,"queue":3,"repeat":4}},"fib-result":{"name":"fib-result","type":"enum","entries":{"oif":0,"oifname":1,"addrtype":2}},"fib-flags":{"name":"fib-flags","type":"flags","entries":{"saddr":1,"daddr":2,"mark":4,"iif":8,"oif":16,"present":32}},"reject-types":{"name":"reject-types","type":"enum","entries":{"icmp-unreach":0,"tcp-rst":1,"icmpx-unreach":2}},"reject-inet-code":{"name":"reject-inet-code","type":"enum","entries":{"icmpx-no-route":0,"icmpx-port-unreach":1,"icmpx-host-unreach":2,"icmpx-admin-prohibited":3}},"payload-base":{"name":"payload-base","type":"enum","entries":{"link-layer-header":0,"network-header":1,"transport-header":2,"inner-header":3,"tun-header":4}},"range-ops":{"name":"range-ops","type":"enum","entries":{"eq":0,"neq":1}},"registers":{"name":"registers","type":"enum","entries":{"reg-verdict":0,"reg-1":1,"reg-2":2,"reg-3":3,"reg-4":4,"reg32-00":8,"reg32-01":9,"reg32-02":10,"reg32-03":11,"reg32-04":12,"reg32-05":13,"reg32-06":14,"reg32-07":15,"reg32-08":16,"reg32-09":17,"reg32-10":18,"reg32-11":19,"reg32-12":20,"reg32-13":21,"reg32-14":22,"reg32-15":23}},"numgen-types":{"name":"numgen-types","type":"enum","entries":{"incremental":0,"random":1}},"log-level":{"name":"log-level","type":"enum","entries":{"emerg":0,"alert":1,"crit":2,"err":3,"warning":4,"notice":5,"info":6,"debug":7,"audit":8}},"log-flags":{"name":"log-flags","type":"flags","entries":{"tcpseq":1,"tcpopt":2,"ipopt":4,"uid":8,"nflog":16,"macdecode":32}},"nfproto":{"name":"nfproto","type":"enum","entries":{"unspec":0,"inet":1,"ipv4":2,"arp":3,"netdev":5,"bridge":7,"ipv6":10}},"nf-inet-hooks":{"name":"nf-inet-hooks","type":"enum","entries":{"prerouting":0,"input":1,"forward":2,"output":3,"postrouting":4,"ingress":5}},"nf-netdev-hooks":{"name":"nf-netdev-hooks","type":"enum","entries":{"ingress":0,"egress":1}},"nfnl-subsys":{"name":"nfnl-subsys","type":"enum","entries":{"none":0,"ctnetlink":1,"ctnetlink-exp":2,"queue":3,"ulog":4,"osf":5,"ipset":6,"acct":7,"ctnetlink-timeout":8,"cthelper":9,"nftables":10,"nftcompat":11,"hook":12}},"nfnl-groups":{"name":"nfnl-groups","type":"enum","entries":{"none":0,"conntrack-new":1,"conntrack-update":2,"conntrack-destroy":3,"conntrack-exp-new":4,"conntrack-exp-update":5,"conntrack-exp-destroy":6,"nftables":7,"acct-quota":8,"nftrace":9}},"nat-types":{"name":"nat-types","type":"enum","entries":{"snat":0,"dnat":1}},"limit-types":{"name":"limit-types","type":"enum","entries":{"pkts":0,"pkt-bytes":1}},"limit-flags":{"name":"limit-flags","type":"flags","entries":{"inv":1}},"data-types":{"name":"data-types","type":"enum","entries":{"value":0,"verdict":4294967040}},"ct-state":{"name":"ct-state","type":"flags","entries":{"invalid":1,"established":2,"related":4,"new":8,"untracked":64}},"set-policies":{"name":"set-policies","type":"enum","entries":{"performance":0,"memory":1}}},"sets":{"log-attrs":{"name":"log-attrs","attrs":[{"type":1,"name":"group","key":"group","kind":"u16","bigEndian":true},{"type":2,"name":"prefix","key":"prefix","kind":"string"},{"type":3,"name":"snaplen","key":"snaplen","kind":"u32","bigEndian":true},{"type":4,"name":"qthreshold","key":"qthreshold","kind":"u16","bigEndian":true},{"type":5,"name":"level","key":"level","kind":"u32","enum":"log-level","bigEndian":true},{"type":6,"name":"flags","key":"flags","kind":"u32","enum":"log-flags","bigEndian":true}]},"numgen-attrs":{"name":"numgen-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","enum":"registers"},{"type":2,"name":"modulus","key":"modulus","kind":"u32","bigEndian":true},{"type":3,"name":"type","key":"type","kind":"u32","enum":"numgen-types","bigEndian":true},{"type":4,"name":"offset","key":"offset","kind":"u32","bigEndian":true}]},"range-attrs":{"name":"range-attrs","attrs":[{"type":1,"name":"sreg","key":"sreg","kind":"u32","enum":"registers","bigEndian":true},{"type":2,"name":"op","key":"op","kind":"u32","enum":"range-ops","bigEndian":true,"checks":{"max":255}},{"type":3,"name":"from-data","key":"fromData","kind":"nest","set":"data-attrs"},{"type":4,"name":"to-data","key":"toData","kind":"nest","set":"data-attrs"}]},"batch-attrs":{"name":"batch-attrs","attrs":[{"type":1,"name":"genid","key":"genid","kind":"u32","bigEndian":true}]},"table-attrs":{"name":"table-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"flags","key":"flags","kind":"u32","enum":"table-flags","enumAsFlags":true,"bigEndian":true},{"type":3,"name":"use","key":"use","kind":"u32","bigEndian":true},{"type":4,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":5,"name":"pad","key":"pad","kind":"pad"},{"type":6,"name":"userdata","key":"userdata","kind":"binary"},{"type":7,"name":"owner","key":"owner","kind":"u32","bigEndian":true}]},"chain-attrs":{"name":"chain-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":3,"name":"name","key":"name","kind":"string"},{"type":4,"name":"hook","key":"hook","kind":"nest","set":"nft-hook-attrs"},{"type":5,"name":"policy","key":"policy","kind":"u32","bigEndian":true},{"type":6,"name":"use","key":"use","kind":"u32","bigEndian":true},{"type":7,"name":"type","key":"type","kind":"string"},{"type":8,"name":"counters","key":"counters","kind":"nest","set":"nft-counter-attrs"},{"type":9,"name":"pad","key":"pad","kind":"pad"},{"type":10,"name":"flags","key":"flags","kind":"u32","enum":"chain-flags","enumAsFlags":true,"bigEndian":true},{"type":11,"name":"id","key":"id","kind":"u32","bigEndian":true},{"type":12,"name":"userdata","key":"userdata","kind":"binary"}]},"counter-attrs":{"name":"counter-attrs","attrs":[{"type":1,"name":"bytes","key":"bytes","kind":"u64","bigEndian":true},{"type":2,"name":"packets","key":"packets","kind":"u64","bigEndian":true},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"nft-hook-attrs":{"name":"nft-hook-attrs","attrs":[{"type":1,"name":"num","key":"num","kind":"u32","bigEndian":true},{"type":2,"name":"priority","key":"priority","kind":"s32","bigEndian":true},{"type":3,"name":"dev","key":"dev","kind":"string"},{"type":4,"name":"devs","key":"devs","kind":"nest","set":"hook-dev-attrs"}]},"hook-dev-attrs":{"name":"hook-dev-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string","multi":true}]},"nft-counter-attrs":{"name":"nft-counter-attrs","attrs":[{"type":1,"name":"bytes","key":"bytes","kind":"u64","bigEndian":true},{"type":2,"name":"packets","key":"packets","kind":"u64","bigEndian":true}]},"rule-attrs":{"name":"rule-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"chain","key":"chain","kind":"string"},{"type":3,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":4,"name":"expressions","key":"expressions","kind":"nest","set":"expr-list-attrs"},{"type":5,"name":"compat","key":"compat","kind":"nest","set":"rule-compat-attrs"},{"type":6,"name":"position","key":"position","kind":"u64","bigEndian":true},{"type":7,"name":"userdata","key":"userdata","kind":"binary"},{"type":8,"name":"pad","key":"pad","kind":"pad"},{"type":9,"name":"id","key":"id","kind":"u32","bigEndian":true},{"type":10,"name":"position-id","key":"positionId","kind":"u32","bigEndian":true},{"type":11,"name":"chain-id","key":"chainId","kind":"u32","bigEndian":true}]},"expr-list-attrs":{"name":"expr-list-attrs","attrs":[{"type":1,"name":"elem","key":"elem","kind":"nest","set":"expr-attrs","multi":true}]},"expr-attrs":{"name":"expr-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"data","key":"data","kind":"sub-message","selector":"name","subMessage":"expr-ops"}]},"rule-compat-attrs":{"name":"rule-compat-attrs","attrs":[{"type":1,"name":"proto","key":"proto","kind":"u32","bigEndian":true},{"type":2,"name":"flags","key":"flags","kind":"u32","bigEndian":true}]},"set-attrs":{"name":"set-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"name","key":"name","kind":"string"},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"set-flags","bigEndian":true},{"type":4,"name":"key-type","key":"keyType","kind":"u32","bigEndian":true},{"type":5,"name":"key-len","key":"keyLen","kind":"u32","bigEndian":true},{"type":6,"name":"data-type","key":"dataType","kind":"u32","bigEndian":true},{"type":7,"name":"data-len","key":"dataLen","kind":"u32","bigEndian":true},{"type":8,"name":"policy","key":"policy","kind":"u32","enum":"set-policies","bigEndian":true},{"type":9,"name":"desc","key":"desc","kind":"nest","set":"set-desc-attrs"},{"type":10,"name":"id","key":"id","kind":"u32","bigEndian":true},{"type":11,"name":"timeout","key":"timeout","kind":"u64","bigEndian":true},{"type":12,"name":"gc-interval","key":"gcInterval","kind":"u32","bigEndian":true},{"type":13,"name":"userdata","key":"userdata","kind":"binary"},{"type":14,"name":"pad","key":"pad","kind":"pad"},{"type":15,"name":"obj-type","key":"objType","kind":"u32","bigEndian":true},{"type":16,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":17,"name":"expr","key":"expr","kind":"nest","set":"expr-attrs","multi":true},{"type":18,"name":"expressions","key":"expressions","kind":"nest","set":"set-list-attrs"},{"type":19,"name":"type","key":"type","kind":"string"},{"type":20,"name":"count","key":"count","kind":"u32","bigEndian":true}]},"set-desc-attrs":{"name":"set-desc-attrs","attrs":[{"type":1,"name":"size","key":"size","kind":"u32","bigEndian":true},{"type":2,"name":"concat","key":"concat","kind":"nest","set":"set-desc-concat-attrs","multi":true}]},"set-desc-concat-attrs":{"name":"set-desc-concat-attrs","attrs":[{"type":1,"name":"elem","key":"elem","kind":"nest","set":"set-field-attrs"}]},"set-field-attrs":{"name":"set-field-attrs","attrs":[{"type":1,"name":"len","key":"len","kind":"u32","bigEndian":true}]},"set-list-attrs":{"name":"set-list-attrs","attrs":[{"type":1,"name":"elem","key":"elem","kind":"nest","set":"expr-attrs","multi":true}]},"setelem-attrs":{"name":"setelem-attrs","attrs":[{"type":1,"name":"key","key":"key","kind":"nest","set":"data-attrs"},{"type":2,"name":"data","key":"data","kind":"nest","set":"data-attrs"},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"set-elem-flags","enumAsFlags":true,"bigEndian":true},{"type":4,"name":"timeout","key":"timeout","kind":"u64","bigEndian":true},{"type":5,"name":"expiration","key":"expiration","kind":"u64","bigEndian":true},{"type":6,"name":"userdata","key":"userdata","kind":"binary"},{"type":7,"name":"expr","key":"expr","kind":"nest","set":"expr-attrs"},{"type":8,"name":"pad","key":"pad","kind":"pad"},{"type":9,"name":"objref","key":"objref","kind":"string"},{"type":10,"name":"key-end","key":"keyEnd","kind":"nest","set":"data-attrs"},{"type":11,"name":"expressions","key":"expressions","kind":"nest","set":"expr-list-attrs"}]},"setelem-list-elem-attrs":{"name":"setelem-list-elem-attrs","attrs":[{"type":1,"name":"elem","key":"elem","kind":"nest","set":"setelem-attrs","multi":true}]},"setelem-list-attrs":{"name":"setelem-list-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"set","key":"set","kind":"string"},{"type":3,"name":"elements","key":"elements","kind":"nest","set":"setelem-list-elem-attrs"},{"type":4,"name":"set-id","key":"setId","kind":"u32","bigEndian":true}]},"gen-attrs":{"name":"gen-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","bigEndian":true},{"type":2,"name":"proc-pid","key":"procPid","kind":"u32","bigEndian":true},{"type":3,"name":"proc-name","key":"procName","kind":"string"}]},"obj-attrs":{"name":"obj-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"name","key":"name","kind":"string"},{"type":3,"name":"type","key":"type","kind":"u32","enum":"object-type","bigEndian":true},{"type":4,"name":"data","key":"data","kind":"sub-message","selector":"type","subMessage":"obj-data"},{"type":5,"name":"use","key":"use","kind":"u32","bigEndian":true},{"type":6,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":7,"name":"pad","key":"pad","kind":"pad"},{"type":8,"name":"userdata","key":"userdata","kind":"binary"}]},"quota-attrs":{"name":"quota-attrs","attrs":[{"type":1,"name":"bytes","key":"bytes","kind":"u64","bigEndian":true},{"type":2,"name":"flags","key":"flags","kind":"u32","enum":"quota-flags","bigEndian":true},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"consumed","key":"consumed","kind":"u64","bigEndian":true}]},"flowtable-attrs":{"name":"flowtable-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"string"},{"type":2,"name":"name","key":"name","kind":"string"},{"type":3,"name":"hook","key":"hook","kind":"nest","set":"flowtable-hook-attrs"},{"type":4,"name":"use","key":"use","kind":"u32","bigEndian":true},{"type":5,"name":"handle","key":"handle","kind":"u64","bigEndian":true},{"type":6,"name":"pad","key":"pad","kind":"pad"},{"type":7,"name":"flags","key":"flags","kind":"u32","bigEndian":true}]},"flowtable-hook-attrs":{"name":"flowtable-hook-attrs","attrs":[{"type":1,"name":"num","key":"num","kind":"u32","bigEndian":true},{"type":2,"name":"priority","key":"priority","kind":"u32","bigEndian":true},{"type":3,"name":"devs","key":"devs","kind":"nest","set":"hook-dev-attrs"}]},"expr-bitwise-attrs":{"name":"expr-bitwise-attrs","attrs":[{"type":1,"name":"sreg","key":"sreg","kind":"u32","bigEndian":true},{"type":2,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":3,"name":"len","key":"len","kind":"u32","bigEndian":true},{"type":4,"name":"mask","key":"mask","kind":"nest","set":"data-attrs"},{"type":5,"name":"xor","key":"xor","kind":"nest","set":"data-attrs"},{"type":6,"name":"op","key":"op","kind":"u32","enum":"bitwise-ops","bigEndian":true,"checks":{"max":255}},{"type":7,"name":"data","key":"data","kind":"nest","set":"data-attrs"},{"type":8,"name":"sreg2","key":"sreg2","kind":"u32","bigEndian":true}]},"expr-cmp-attrs":{"name":"expr-cmp-attrs","attrs":[{"type":1,"name":"sreg","key":"sreg","kind":"u32","bigEndian":true},{"type":2,"name":"op","key":"op","kind":"u32","enum":"cmp-ops","bigEndian":true},{"type":3,"name":"data","key":"data","kind":"nest","set":"data-attrs"}]},"data-attrs":{"name":"data-attrs","attrs":[{"type":1,"name":"value","key":"value","kind":"binary"},{"type":2,"name":"verdict","key":"verdict","kind":"nest","set":"verdict-attrs"}]},"verdict-attrs":{"name":"verdict-attrs","attrs":[{"type":1,"name":"code","key":"code","kind":"u32","enum":"verdict-code","bigEndian":true},{"type":2,"name":"chain","key":"chain","kind":"string"},{"type":3,"name":"chain-id","key":"chainId","kind":"u32","bigEndian":true}]},"expr-counter-attrs":{"name":"expr-counter-attrs","attrs":[{"type":1,"name":"bytes","key":"bytes","kind":"u64","bigEndian":true},{"type":2,"name":"packets","key":"packets","kind":"u64","bigEndian":true},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"expr-fib-attrs":{"name":"expr-fib-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":2,"name":"result","key":"result","kind":"u32","enum":"fib-result","bigEndian":true},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"fib-flags","bigEndian":true}]},"expr-ct-attrs":{"name":"expr-ct-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":2,"name":"key","key":"key","kind":"u32","enum":"ct-keys","bigEndian":true},{"type":3,"name":"direction","key":"direction","kind":"u8","enum":"ct-direction"},{"type":4,"name":"sreg","key":"sreg","kind":"u32","bigEndian":true}]},"expr-flow-offload-attrs":{"name":"expr-flow-offload-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"}]},"expr-immediate-attrs":{"name":"expr-immediate-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":2,"name":"data","key":"data","kind":"nest","set":"data-attrs"}]},"expr-lookup-attrs":{"name":"expr-lookup-attrs","attrs":[{"type":1,"name":"set","key":"set","kind":"string"},{"type":2,"name":"sreg","key":"sreg","kind":"u32","bigEndian":true},{"type":3,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":4,"name":"set-id","key":"setId","kind":"u32","bigEndian":true},{"type":5,"name":"flags","key":"flags","kind":"u32","enum":"lookup-flags","bigEndian":true}]},"expr-masq-attrs":{"name":"expr-masq-attrs","attrs":[{"type":1,"name":"flags","key":"flags","kind":"u32","enum":"nat-range-flags","enumAsFlags":true,"bigEndian":true},{"type":2,"name":"reg-proto-min","key":"regProtoMin","kind":"u32","enum":"registers","bigEndian":true},{"type":3,"name":"reg-proto-max","key":"regProtoMax","kind":"u32","enum":"registers","bigEndian":true}]},"expr-meta-attrs":{"name":"expr-meta-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","bigEndian":true},{"type":2,"name":"key","key":"key","kind":"u32","enum":"meta-keys","bigEndian":true},{"type":3,"name":"sreg","key":"sreg","kind":"u32","bigEndian":true}]},"expr-nat-attrs":{"name":"expr-nat-attrs","attrs":[{"type":1,"name":"type","key":"type","kind":"u32","enum":"nat-types","bigEndian":true},{"type":2,"name":"family","key":"family","kind":"u32","enum":"nfproto","bigEndian":true},{"type":3,"name":"reg-addr-min","key":"regAddrMin","kind":"u32","bigEndian":true},{"type":4,"name":"reg-addr-max","key":"regAddrMax","kind":"u32","bigEndian":true},{"type":5,"name":"reg-proto-min","key":"regProtoMin","kind":"u32","bigEndian":true},{"type":6,"name":"reg-proto-max","key":"regProtoMax","kind":"u32","bigEndian":true},{"type":7,"name":"flags","key":"flags","kind":"u32","enum":"nat-range-flags","enumAsFlags":true,"bigEndian":true}]},"expr-payload-attrs":{"name":"expr-payload-attrs","attrs":[{"type":1,"name":"dreg","key":"dreg","kind":"u32","enum":"registers","bigEndian":true},{"type":2,"name":"base","key":"base","kind":"u32","enum":"payload-base","bigEndian":true},{"type":3,"name":"offset","key":"offset","kind":"u32","bigEndian":true},{"type":4,"name":"len","key":"len","kind":"u32","bigEndian":true},{"type":5,"name":"sreg","key":"sreg","kind":"u32","enum":"registers","bigEndian":true},{"type":6,"name":"csum-type","key":"csumType","kind":"u32","bigEndian":true},{"type":7,"name":"csum-offset","key":"csumOffset","kind":"u32","bigEndian":true},{"type":8,"name":"csum-flags","key":"csumFlags","kind":"u32","bigEndian":true}]},"expr-reject-attrs":{"name":"expr-reject-attrs","attrs":[{"type":1,"name":"type","key":"type","kind":"u32","enum":"reject-types","bigEndian":true},{"type":2,"name":"icmp-code","key":"icmpCode","kind":"u8"}]},"expr-target-attrs":{"name":"expr-target-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"rev","key":"rev","kind":"u32","bigEndian":true},{"type":3,"name":"info","key":"info","kind":"binary"}]},"expr-tproxy-attrs":{"name":"expr-tproxy-attrs","attrs":[{"type":1,"name":"family","key":"family","kind":"u32","bigEndian":true},{"type":2,"name":"reg-addr","key":"regAddr","kind":"u32","bigEndian":true},{"type":3,"name":"reg-port","key":"regPort","kind":"u32","bigEndian":true}]},"expr-objref-attrs":{"name":"expr-objref-attrs","attrs":[{"type":1,"name":"imm-type","key":"immType","kind":"u32","bigEndian":true},{"type":2,"name":"imm-name","key":"immName","kind":"string"},{"type":3,"name":"set-sreg","key":"setSreg","kind":"u32","bigEndian":true},{"type":4,"name":"set-name","key":"setName","kind":"string"},{"type":5,"name":"set-id","key":"setId","kind":"u32","bigEndian":true}]},"compat-target-attrs":{"name":"compat-target-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string","checks":{"maxLen":32}},{"type":2,"name":"rev","key":"rev","kind":"u32","bigEndian":true,"checks":{"max":255}},{"type":3,"name":"info","key":"info","kind":"binary"}]},"compat-match-attrs":{"name":"compat-match-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string","checks":{"maxLen":32}},{"type":2,"name":"rev","key":"rev","kind":"u32","bigEndian":true,"checks":{"max":255}},{"type":3,"name":"info","key":"info","kind":"binary"}]},"compat-attrs":{"name":"compat-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string","checks":{"maxLen":32}},{"type":2,"name":"rev","key":"rev","kind":"u32","bigEndian":true,"checks":{"max":255}},{"type":3,"name":"type","key":"type","kind":"u32","bigEndian":true}]},"expr-limit-attrs":{"name":"expr-limit-attrs","attrs":[{"type":1,"name":"rate","key":"rate","kind":"u64","bigEndian":true},{"type":2,"name":"unit","key":"unit","kind":"u64","bigEndian":true},{"type":3,"name":"burst","key":"burst","kind":"u32","bigEndian":true},{"type":4,"name":"type","key":"type","kind":"u32","enum":"limit-types","bigEndian":true},{"type":5,"name":"flags","key":"flags","kind":"u32","enum":"limit-flags","enumAsFlags":true,"bigEndian":true},{"type":6,"name":"pad","key":"pad","kind":"pad"}]},"expr-redir-attrs":{"name":"expr-redir-attrs","attrs":[{"type":1,"name":"reg-proto-min","key":"regProtoMin","kind":"u32","bigEndian":true},{"type":2,"name":"reg-proto-max","key":"regProtoMax","kind":"u32","bigEndian":true},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"nat-range-flags","enumAsFlags":true,"bigEndian":true}]}},"subMessages":{"expr-ops":{"bitwise":{"set":"expr-bitwise-attrs"},"cmp":{"set":"expr-cmp-attrs"},"counter":{"set":"expr-counter-attrs"},"ct":{"set":"expr-ct-attrs"},"fib":{"set":"expr-fib-attrs"},"flow_offload":{"set":"expr-flow-offload-attrs"},"immediate":{"set":"expr-immediate-attrs"},"log":{"set":"log-attrs"},"lookup":{"set":"expr-lookup-attrs"},"match":{"set":"compat-match-attrs"},"meta":{"set":"expr-meta-attrs"},"nat":{"set":"expr-nat-attrs"},"numgen":{"set":"numgen-attrs"},"objref":{"set":"expr-objref-attrs"},"payload":{"set":"expr-payload-attrs"},"quota":{"set":"quota-attrs"},"range":{"set":"range-attrs"},"reject":{"set":"expr-reject-attrs"},"target":{"set":"expr-target-attrs"},"tproxy":{"set":"expr-tproxy-attrs"},"limit":{"set":"expr-limit-attrs"},"redir":{"set":"expr-redir-attrs"}},"obj-data":{"counter":{"set":"counter-attrs"},"quota":{"set":"quota-attrs"}}},"ops":{"batch-begin":{"name":"batch-begin","set":"batch-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":16,"attributes":["genid"]},"reply":{"value":16,"attributes":["genid"]}}},"batch-end":{"name":"batch-end","set":"batch-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":17,"attributes":["genid"]}}},"newtable":{"name":"newtable","set":"table-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2560,"attributes":["name","flags","userdata"]}}},"gettable":{"name":"gettable","set":"table-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2561,"attributes":["name"]},"reply":{"value":2560,"attributes":["name","use","handle","flags","owner","userdata"]}},"dump":{"request":{"value":2561,"attributes":[]},"reply":{"value":2560,"attributes":["name","use","handle","flags","owner","userdata"]}}},"deltable":{"name":"deltable","set":"table-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2562,"attributes":["name","handle"]}}},"destroytable":{"name":"destroytable","set":"table-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2586,"attributes":["name","handle"]}}},"newchain":{"name":"newchain","set":"chain-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2563,"attributes":["table","handle","policy","flags","hook","name","counters","userdata","type"]}}},"getchain":{"name":"getchain","set":"chain-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2564,"attributes":["table","name"]},"reply":{"value":2563,"attributes":["table","name","handle","hook","policy","type","flags","counters","id","use","userdata"]}},"dump":{"request":{"value":2564,"attributes":[]},"reply":{"value":2563,"attributes":["table","name","handle","hook","policy","type","flags","counters","id","use","userdata"]}}},"delchain":{"name":"delchain","set":"chain-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2565,"attributes":["table","handle","name","hook"]}}},"destroychain":{"name":"destroychain","set":"chain-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2587,"attributes":["table","handle","name","hook"]}}},"newrule":{"name":"newrule","set":"rule-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2566,"attributes":["table","chain","chain-id","handle","position","position-id","expressions","userdata","compat"]}}},"getrule":{"name":"getrule","set":"rule-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2567,"attributes":["table","chain","handle"]},"reply":{"value":2566,"attributes":["table","chain","handle","position","expressions","userdata"]}},"dump":{"request":{"value":2567,"attributes":["table","chain"]},"reply":{"value":2566,"attributes":["table","chain","handle","position","expressions","userdata"]}}},"getrule-reset":{"name":"getrule-reset","set":"rule-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2585,"attributes":["table","chain","handle"]},"reply":{"value":2566,"attributes":["table","chain","handle","position","expressions","userdata"]}},"dump":{"request":{"value":2585,"attributes":["table","chain","handle"]},"reply":{"value":2566,"attributes":["table","chain","handle","position","expressions","userdata"]}}},"delrule":{"name":"delrule","set":"rule-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2568,"attributes":["table","chain","handle","id"]}}},"destroyrule":{"name":"destroyrule","set":"rule-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2588,"attributes":["table","chain","handle","id"]}}},"newset":{"name":"newset","set":"set-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2569,"attributes":["table","name","key-len","id","key-type","flags","data-type","data-len","obj-type","timeout","gc-interval","policy","desc","userdata"]}}},"getset":{"name":"getset","set":"set-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2570,"attributes":["table","name"]},"reply":{"value":2569,"attributes":["table","name","handle","flags","key-len","key-type","data-type","data-len","obj-type","gc-interval","policy","userdata","desc","expr","expressions"]}},"dump":{"request":{"value":2570,"attributes":["table"]},"reply":{"value":2569,"attributes":["table","name","handle","flags","key-len","key-type","data-type","data-len","obj-type","gc-interval","policy","userdata","desc","expr","expressions"]}}},"delset":{"name":"delset","set":"set-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2571,"attributes":["table","handle","name"]}}},"destroyset":{"name":"destroyset","set":"set-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2589,"attributes":["table","handle","name"]}}},"newsetelem":{"name":"newsetelem","set":"setelem-list-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2572,"attributes":["table","set","set-id","elements"]}}},"getsetelem":{"name":"getsetelem","set":"setelem-list-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2573,"attributes":["table","set","elements"]},"reply":{"value":2572,"attributes":["elements"]}},"dump":{"request":{"value":2573,"attributes":["table","set"]},"reply":{"value":2572,"attributes":["table","set","elements"]}}},"getsetelem-reset":{"name":"getsetelem-reset","set":"setelem-list-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2593,"attributes":["elements"]},"reply":{"value":2572,"attributes":["table","set","elements"]}},"dump":{"request":{"value":2593,"attributes":["table","set"]},"reply":{"value":2572,"attributes":["table","set","elements"]}}},"delsetelem":{"name":"delsetelem","set":"setelem-list-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2574,"attributes":["table","set","elements"]}}},"destroysetelem":{"name":"destroysetelem","set":"setelem-list-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2590,"attributes":["table","set","elements"]}}},"getgen":{"name":"getgen","set":"gen-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2576,"attributes":[]},"reply":{"value":2575,"attributes":["id","proc-pid","proc-name"]}},"dump":{"request":{"value":2576,"attributes":[]},"reply":{"value":2575,"attributes":["id","proc-pid","proc-name"]}}},"newobj":{"name":"newobj","set":"obj-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2578,"attributes":["type","name","data","table","userdata"]}}},"getobj":{"name":"getobj","set":"obj-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2579,"attributes":["name","type","table"]},"reply":{"value":2578,"attributes":["table","name","type","handle","use","data","userdata"]}},"dump":{"request":{"value":2579,"attributes":["table","type"]},"reply":{"value":2578,"attributes":["table","name","type","handle","use","data","userdata"]}}},"delobj":{"name":"delobj","set":"obj-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2580,"attributes":["table","name","type","handle"]}}},"destroyobj":{"name":"destroyobj","set":"obj-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2591,"attributes":["table","name","type","handle"]}}},"newflowtable":{"name":"newflowtable","set":"flowtable-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2582,"attributes":["table","name","hook","flags"]}}},"getflowtable":{"name":"getflowtable","set":"flowtable-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2583,"attributes":["name","table"]},"reply":{"value":2582,"attributes":["table","name","handle","use","flags","hook"]}},"dump":{"request":{"value":2583,"attributes":[]},"reply":{"value":2582,"attributes":["table","name","handle","use","flags","hook"]}}},"delflowtable":{"name":"delflowtable","set":"flowtable-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2584,"attributes":["table","name","handle","hook"]}}},"destroyflowtable":{"name":"destroyflowtable","set":"flowtable-attrs","fixedHeader":"nfgenmsg","do":{"request":{"value":2592,"attributes":["table","name","handle","hook"]}}}},"mcastGroups":{"mgmt":7},"kernelSpec":"nftables"}',
 );
+
+// nftables's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(nftables, "nfgenmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { nfgenFamily: b[at], version: b[at + 1], resId: v.getUint16(o + 2, false) };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.group = ad.u16be();
+        break;
+      case 2:
+        o.prefix = ad.string();
+        break;
+      case 3:
+        o.snaplen = ad.u32be();
+        break;
+      case 4:
+        o.qthreshold = ad.u16be();
+        break;
+      case 5:
+        o.level = ad.u32be();
+        break;
+      case 6:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32();
+        break;
+      case 2:
+        o.modulus = ad.u32be();
+        break;
+      case 3:
+        o.type = ad.u32be();
+        break;
+      case 4:
+        o.offset = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.sreg = ad.u32be();
+        break;
+      case 2:
+        o.op = ad.u32be();
+        break;
+      case 3:
+        o.fromData = $a29(ad.nested());
+        break;
+      case 4:
+        o.toData = $a29(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.genid = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.flags = ad.u32be();
+        break;
+      case 3:
+        o.use = ad.u32be();
+        break;
+      case 4:
+        o.handle = ad.u64be();
+        break;
+      case 5:
+        break;
+      case 6:
+        o.userdata = ad.value();
+        break;
+      case 7:
+        o.owner = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n5 = $h.shape();
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n5();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.handle = ad.u64be();
+        break;
+      case 3:
+        o.name = ad.string();
+        break;
+      case 4:
+        o.hook = $a7(ad.nested());
+        break;
+      case 5:
+        o.policy = ad.u32be();
+        break;
+      case 6:
+        o.use = ad.u32be();
+        break;
+      case 7:
+        o.type = ad.string();
+        break;
+      case 8:
+        o.counters = $a9(ad.nested());
+        break;
+      case 9:
+        break;
+      case 10:
+        o.flags = ad.u32be();
+        break;
+      case 11:
+        o.id = ad.u32be();
+        break;
+      case 12:
+        o.userdata = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bytes = ad.u64be();
+        break;
+      case 2:
+        o.packets = ad.u64be();
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.num = ad.u32be();
+        break;
+      case 2:
+        o.priority = ad.s32();
+        break;
+      case 3:
+        o.dev = ad.string();
+        break;
+      case 4:
+        o.devs = $a8(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = ad.string();
+          ((o.name ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bytes = ad.u64be();
+        break;
+      case 2:
+        o.packets = ad.u64be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n10 = $h.shape();
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n10();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.chain = ad.string();
+        break;
+      case 3:
+        o.handle = ad.u64be();
+        break;
+      case 4:
+        o.expressions = $a11(ad.nested());
+        break;
+      case 5:
+        o.compat = $a13(ad.nested());
+        break;
+      case 6:
+        o.position = ad.u64be();
+        break;
+      case 7:
+        o.userdata = ad.value();
+        break;
+      case 8:
+        break;
+      case 9:
+        o.id = ad.u32be();
+        break;
+      case 10:
+        o.positionId = ad.u32be();
+        break;
+      case 11:
+        o.chainId = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a12(ad.nested());
+          ((o.elem ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.data = $h.value(nftables, ad, o, "expr-attrs", 1);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.proto = ad.u32be();
+        break;
+      case 2:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n14 = $h.shape();
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n14();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.name = ad.string();
+        break;
+      case 3:
+        o.flags = ad.u32be();
+        break;
+      case 4:
+        o.keyType = ad.u32be();
+        break;
+      case 5:
+        o.keyLen = ad.u32be();
+        break;
+      case 6:
+        o.dataType = ad.u32be();
+        break;
+      case 7:
+        o.dataLen = ad.u32be();
+        break;
+      case 8:
+        o.policy = ad.u32be();
+        break;
+      case 9:
+        o.desc = $a15(ad.nested());
+        break;
+      case 10:
+        o.id = ad.u32be();
+        break;
+      case 11:
+        o.timeout = ad.u64be();
+        break;
+      case 12:
+        o.gcInterval = ad.u32be();
+        break;
+      case 13:
+        o.userdata = ad.value();
+        break;
+      case 14:
+        break;
+      case 15:
+        o.objType = ad.u32be();
+        break;
+      case 16:
+        o.handle = ad.u64be();
+        break;
+      case 17:
+        {
+          const x = $a12(ad.nested());
+          ((o.expr ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 18:
+        o.expressions = $a18(ad.nested());
+        break;
+      case 19:
+        o.type = ad.string();
+        break;
+      case 20:
+        o.count = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.size = ad.u32be();
+        break;
+      case 2:
+        {
+          const x = $a16(ad.nested());
+          ((o.concat ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.elem = $a17(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.len = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a12(ad.nested());
+          ((o.elem ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n19 = $h.shape();
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n19();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.key = $a29(ad.nested());
+        break;
+      case 2:
+        o.data = $a29(ad.nested());
+        break;
+      case 3:
+        o.flags = ad.u32be();
+        break;
+      case 4:
+        o.timeout = ad.u64be();
+        break;
+      case 5:
+        o.expiration = ad.u64be();
+        break;
+      case 6:
+        o.userdata = ad.value();
+        break;
+      case 7:
+        o.expr = $a12(ad.nested());
+        break;
+      case 8:
+        break;
+      case 9:
+        o.objref = ad.string();
+        break;
+      case 10:
+        o.keyEnd = $a29(ad.nested());
+        break;
+      case 11:
+        o.expressions = $a11(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a20(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a19(ad.nested());
+          ((o.elem ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a21(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.set = ad.string();
+        break;
+      case 3:
+        o.elements = $a20(ad.nested());
+        break;
+      case 4:
+        o.setId = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a22(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32be();
+        break;
+      case 2:
+        o.procPid = ad.u32be();
+        break;
+      case 3:
+        o.procName = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n23 = $h.shape();
+function $a23(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n23();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.name = ad.string();
+        break;
+      case 3:
+        o.type = ad.u32be();
+        break;
+      case 4:
+        o.data = $h.value(nftables, ad, o, "obj-attrs", 3);
+        break;
+      case 5:
+        o.use = ad.u32be();
+        break;
+      case 6:
+        o.handle = ad.u64be();
+        break;
+      case 7:
+        break;
+      case 8:
+        o.userdata = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a24(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bytes = ad.u64be();
+        break;
+      case 2:
+        o.flags = ad.u32be();
+        break;
+      case 3:
+        break;
+      case 4:
+        o.consumed = ad.u64be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n25 = $h.shape();
+function $a25(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n25();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.string();
+        break;
+      case 2:
+        o.name = ad.string();
+        break;
+      case 3:
+        o.hook = $a26(ad.nested());
+        break;
+      case 4:
+        o.use = ad.u32be();
+        break;
+      case 5:
+        o.handle = ad.u64be();
+        break;
+      case 6:
+        break;
+      case 7:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a26(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.num = ad.u32be();
+        break;
+      case 2:
+        o.priority = ad.u32be();
+        break;
+      case 3:
+        o.devs = $a8(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n27 = $h.shape();
+function $a27(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n27();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.sreg = ad.u32be();
+        break;
+      case 2:
+        o.dreg = ad.u32be();
+        break;
+      case 3:
+        o.len = ad.u32be();
+        break;
+      case 4:
+        o.mask = $a29(ad.nested());
+        break;
+      case 5:
+        o.xor = $a29(ad.nested());
+        break;
+      case 6:
+        o.op = ad.u32be();
+        break;
+      case 7:
+        o.data = $a29(ad.nested());
+        break;
+      case 8:
+        o.sreg2 = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a28(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.sreg = ad.u32be();
+        break;
+      case 2:
+        o.op = ad.u32be();
+        break;
+      case 3:
+        o.data = $a29(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a29(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.value = ad.value();
+        break;
+      case 2:
+        o.verdict = $a30(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a30(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.code = ad.u32be();
+        break;
+      case 2:
+        o.chain = ad.string();
+        break;
+      case 3:
+        o.chainId = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a31(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bytes = ad.u64be();
+        break;
+      case 2:
+        o.packets = ad.u64be();
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a32(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32be();
+        break;
+      case 2:
+        o.result = ad.u32be();
+        break;
+      case 3:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a33(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32be();
+        break;
+      case 2:
+        o.key = ad.u32be();
+        break;
+      case 3:
+        o.direction = ad.u8();
+        break;
+      case 4:
+        o.sreg = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a34(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a35(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32be();
+        break;
+      case 2:
+        o.data = $a29(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n36 = $h.shape();
+function $a36(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n36();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.set = ad.string();
+        break;
+      case 2:
+        o.sreg = ad.u32be();
+        break;
+      case 3:
+        o.dreg = ad.u32be();
+        break;
+      case 4:
+        o.setId = ad.u32be();
+        break;
+      case 5:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a37(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.flags = ad.u32be();
+        break;
+      case 2:
+        o.regProtoMin = ad.u32be();
+        break;
+      case 3:
+        o.regProtoMax = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a38(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32be();
+        break;
+      case 2:
+        o.key = ad.u32be();
+        break;
+      case 3:
+        o.sreg = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n39 = $h.shape();
+function $a39(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n39();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.type = ad.u32be();
+        break;
+      case 2:
+        o.family = ad.u32be();
+        break;
+      case 3:
+        o.regAddrMin = ad.u32be();
+        break;
+      case 4:
+        o.regAddrMax = ad.u32be();
+        break;
+      case 5:
+        o.regProtoMin = ad.u32be();
+        break;
+      case 6:
+        o.regProtoMax = ad.u32be();
+        break;
+      case 7:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n40 = $h.shape();
+function $a40(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n40();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dreg = ad.u32be();
+        break;
+      case 2:
+        o.base = ad.u32be();
+        break;
+      case 3:
+        o.offset = ad.u32be();
+        break;
+      case 4:
+        o.len = ad.u32be();
+        break;
+      case 5:
+        o.sreg = ad.u32be();
+        break;
+      case 6:
+        o.csumType = ad.u32be();
+        break;
+      case 7:
+        o.csumOffset = ad.u32be();
+        break;
+      case 8:
+        o.csumFlags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a41(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.type = ad.u32be();
+        break;
+      case 2:
+        o.icmpCode = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a42(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.rev = ad.u32be();
+        break;
+      case 3:
+        o.info = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a43(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.family = ad.u32be();
+        break;
+      case 2:
+        o.regAddr = ad.u32be();
+        break;
+      case 3:
+        o.regPort = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n44 = $h.shape();
+function $a44(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n44();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.immType = ad.u32be();
+        break;
+      case 2:
+        o.immName = ad.string();
+        break;
+      case 3:
+        o.setSreg = ad.u32be();
+        break;
+      case 4:
+        o.setName = ad.string();
+        break;
+      case 5:
+        o.setId = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a45(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.rev = ad.u32be();
+        break;
+      case 3:
+        o.info = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a46(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.rev = ad.u32be();
+        break;
+      case 3:
+        o.info = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a47(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.rev = ad.u32be();
+        break;
+      case 3:
+        o.type = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n48 = $h.shape();
+function $a48(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n48();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rate = ad.u64be();
+        break;
+      case 2:
+        o.unit = ad.u64be();
+        break;
+      case 3:
+        o.burst = ad.u32be();
+        break;
+      case 4:
+        o.type = ad.u32be();
+        break;
+      case 5:
+        o.flags = ad.u32be();
+        break;
+      case 6:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a49(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.regProtoMin = ad.u32be();
+        break;
+      case 2:
+        o.regProtoMax = ad.u32be();
+        break;
+      case 3:
+        o.flags = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(nftables, {
+  sets: {
+    "log-attrs": $a0,
+    "numgen-attrs": $a1,
+    "range-attrs": $a2,
+    "batch-attrs": $a3,
+    "table-attrs": $a4,
+    "chain-attrs": $a5,
+    "counter-attrs": $a6,
+    "nft-hook-attrs": $a7,
+    "hook-dev-attrs": $a8,
+    "nft-counter-attrs": $a9,
+    "rule-attrs": $a10,
+    "expr-list-attrs": $a11,
+    "expr-attrs": $a12,
+    "rule-compat-attrs": $a13,
+    "set-attrs": $a14,
+    "set-desc-attrs": $a15,
+    "set-desc-concat-attrs": $a16,
+    "set-field-attrs": $a17,
+    "set-list-attrs": $a18,
+    "setelem-attrs": $a19,
+    "setelem-list-elem-attrs": $a20,
+    "setelem-list-attrs": $a21,
+    "gen-attrs": $a22,
+    "obj-attrs": $a23,
+    "quota-attrs": $a24,
+    "flowtable-attrs": $a25,
+    "flowtable-hook-attrs": $a26,
+    "expr-bitwise-attrs": $a27,
+    "expr-cmp-attrs": $a28,
+    "data-attrs": $a29,
+    "verdict-attrs": $a30,
+    "expr-counter-attrs": $a31,
+    "expr-fib-attrs": $a32,
+    "expr-ct-attrs": $a33,
+    "expr-flow-offload-attrs": $a34,
+    "expr-immediate-attrs": $a35,
+    "expr-lookup-attrs": $a36,
+    "expr-masq-attrs": $a37,
+    "expr-meta-attrs": $a38,
+    "expr-nat-attrs": $a39,
+    "expr-payload-attrs": $a40,
+    "expr-reject-attrs": $a41,
+    "expr-target-attrs": $a42,
+    "expr-tproxy-attrs": $a43,
+    "expr-objref-attrs": $a44,
+    "compat-target-attrs": $a45,
+    "compat-match-attrs": $a46,
+    "compat-attrs": $a47,
+    "expr-limit-attrs": $a48,
+    "expr-redir-attrs": $a49,
+  },
+  structs: { "nfgenmsg": $s0 },
+});

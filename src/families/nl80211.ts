@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `commands` of nl80211. */
 export const COMMANDS = {
@@ -1599,3 +1602,1962 @@ export type Nl80211Ops = {
 export const nl80211: FamilySpec = JSON.parse(
   '{"name":"nl80211","protocol":"genetlink-legacy","structs":{"sta-flag-update":{"name":"sta-flag-update","members":[{"name":"mask","key":"mask","kind":"u32"},{"name":"set","key":"set","kind":"u32"}],"size":8}},"enums":{"commands":{"name":"commands","type":"enum","entries":{"unspec":0,"get-wiphy":1,"set-wiphy":2,"new-wiphy":3,"del-wiphy":4,"get-interface":5,"set-interface":6,"new-interface":7,"del-interface":8,"get-key":9,"set-key":10,"new-key":11,"del-key":12,"get-beacon":13,"set-beacon":14,"new-beacon":15,"del-beacon":16,"get-station":17,"set-station":18,"new-station":19,"del-station":20,"get-mpath":21,"set-mpath":22,"new-mpath":23,"del-mpath":24,"set-bss":25,"set-reg":26,"req-set-reg":27,"get-mesh-config":28,"set-mesh-config":29,"set-mgmt-extra-ie":30,"get-reg":31,"get-scan":32,"trigger-scan":33,"new-scan-results":34,"scan-aborted":35,"reg-change":36,"authenticate":37,"associate":38,"deauthenticate":39,"disassociate":40,"michael-mic-failure":41,"reg-beacon-hint":42,"join-ibss":43,"leave-ibss":44,"testmode":45,"connect":46,"roam":47,"disconnect":48,"set-wiphy-netns":49,"get-survey":50,"new-survey-results":51,"set-pmksa":52,"del-pmksa":53,"flush-pmksa":54,"remain-on-channel":55,"cancel-remain-on-channel":56,"set-tx-bitrate-mask":57,"register-action":58,"action":59,"action-tx-status":60,"set-power-save":61,"get-power-save":62,"set-cqm":63,"notify-cqm":64,"set-channel":65,"set-wds-peer":66,"frame-wait-cancel":67,"join-mesh":68,"leave-mesh":69,"unprot-deauthenticate":70,"unprot-disassociate":71,"new-peer-candidate":72,"get-wowlan":73,"set-wowlan":74,"start-sched-scan":75,"stop-sched-scan":76,"sched-scan-results":77,"sched-scan-stopped":78,"set-rekey-offload":79,"pmksa-candidate":80,"tdls-oper":81,"tdls-mgmt":82,"unexpected-frame":83,"probe-client":84,"register-beacons":85,"unexpected-4-addr-frame":86,"set-noack-map":87,"ch-switch-notify":88,"start-p2p-device":89,"stop-p2p-device":90,"conn-failed":91,"set-mcast-rate":92,"set-mac-acl":93,"radar-detect":94,"get-protocol-features":95,"update-ft-ies":96,"ft-event":97,"crit-protocol-start":98,"crit-protocol-stop":99,"get-coalesce":100,"set-coalesce":101,"channel-switch":102,"vendor":103,"set-qos-map":104,"add-tx-ts":105,"del-tx-ts":106,"get-mpp":107,"join-ocb":108,"leave-ocb":109,"ch-switch-started-notify":110,"tdls-channel-switch":111,"tdls-cancel-channel-switch":112,"wiphy-reg-change":113,"abort-scan":114,"start-nan":115,"stop-nan":116,"add-nan-function":117,"del-nan-function":118,"change-nan-config":119,"nan-match":120,"set-multicast-to-unicast":121,"update-connect-params":122,"set-pmk":123,"del-pmk":124,"port-authorized":125,"reload-regdb":126,"external-auth":127,"sta-opmode-changed":128,"control-port-frame":129,"get-ftm-responder-stats":130,"peer-measurement-start":131,"peer-measurement-result":132,"peer-measurement-complete":133,"notify-radar":134,"update-owe-info":135,"probe-mesh-link":136,"set-tid-config":137,"unprot-beacon":138,"control-port-frame-tx-status":139,"set-sar-specs":140,"obss-color-collision":141,"color-change-request":142,"color-change-started":143,"color-change-aborted":144,"color-change-completed":145,"set-fils-aad":146,"assoc-comeback":147,"add-link":148,"remove-link":149,"add-link-sta":150,"modify-link-sta":151,"remove-link-sta":152,"set-hw-timestamp":153,"links-removed":154,"set-tid-to-link-mapping":155}},"feature-flags":{"name":"feature-flags","type":"flags","entries":{"sk-tx-status":1,"ht-ibss":2,"inactivity-timer":4,"cell-base-reg-hints":8,"p2p-device-needs-channel":16,"sae":32,"low-priority-scan":64,"scan-flush":128,"ap-scan":256,"vif-txpower":512,"need-obss-scan":1024,"p2p-go-ctwin":2048,"p2p-go-oppps":4096,"reserved":8192,"advertise-chan-limits":16384,"full-ap-client-state":32768,"userspace-mpm":65536,"active-monitor":131072,"ap-mode-chan-width-change":262144,"ds-param-set-ie-in-probes":524288,"wfa-tpc-ie-in-probes":1048576,"quiet":2097152,"tx-power-insertion":4194304,"ackto-estimation":8388608,"static-smps":16777216,"dynamic-smps":33554432,"supports-wmm-admission":67108864,"mac-on-create":134217728,"tdls-channel-switch":268435456,"scan-random-mac-addr":536870912,"sched-scan-random-mac-addr":1073741824,"no-random-mac-addr":2147483648}},"channel-type":{"name":"channel-type","type":"enum","entries":{"no-ht":0,"ht20":1,"ht40minus":2,"ht40plus":3}},"protocol-features":{"name":"protocol-features","type":"flags","entries":{"split-wiphy-dump":1}},"iftype":{"name":"iftype","type":"enum","entries":{"unspecified":0,"adhoc":1,"station":2,"ap":3,"ap-vlan":4,"wds":5,"monitor":6,"mesh-point":7,"p2p-client":8,"p2p-go":9,"p2p-device":10,"ocb":11,"nan":12,"nan-data":13,"pd":14}},"bss-status":{"name":"bss-status","type":"enum","entries":{"authenticated":0,"associated":1,"ibss-joined":2}},"dfs-regions":{"name":"dfs-regions","type":"enum","entries":{"unset":0,"fcc":1,"etsi":2,"jp":3}},"reg-initiator":{"name":"reg-initiator","type":"enum","entries":{"core":0,"user":1,"driver":2,"country-ie":3}},"reg-type":{"name":"reg-type","type":"enum","entries":{"country":0,"world":1,"custom-world":2,"intersection":3}},"reg-rule-flags":{"name":"reg-rule-flags","type":"flags","entries":{"no-ofdm":1,"no-cck":2,"no-indoor":4,"no-outdoor":8,"dfs":16,"ptp-only":32,"ptmp-only":64,"no-ir":128,"no-ibss":256,"auto-bw":2048,"ir-concurrent":4096,"no-ht40minus":8192,"no-ht40plus":16384,"no-80mhz":32768,"no-160mhz":65536,"no-he":131072,"no-320mhz":262144,"no-eht":524288,"psd":1048576,"dfs-concurrent":2097152,"no-6ghz-vlp-client":4194304,"no-6ghz-afc-client":8388608,"allow-6ghz-vlp-ap":16777216,"allow-20mhz-activity":33554432,"no-uhr":67108864}},"scan-flags":{"name":"scan-flags","type":"flags","entries":{"low-priority":1,"flush":2,"ap":4,"random-addr":8,"fils-max-channel-time":16,"accept-bcast-probe-resp":32,"oce-probe-req-high-tx-rate":64,"oce-probe-req-deferral-suppression":128,"low-span":256,"low-power":512,"high-accuracy":1024,"random-sn":2048,"min-preq-content":4096,"freq-khz":8192,"colocated-6ghz":16384}}},"sets":{"nl80211-attrs":{"name":"nl80211-attrs","attrs":[{"type":1,"name":"wiphy","key":"wiphy","kind":"u32"},{"type":2,"name":"wiphy-name","key":"wiphyName","kind":"string"},{"type":3,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":4,"name":"ifname","key":"ifname","kind":"string"},{"type":5,"name":"iftype","key":"iftype","kind":"u32","enum":"iftype"},{"type":6,"name":"mac","key":"mac","kind":"binary","hint":"mac"},{"type":7,"name":"key-data","key":"keyData","kind":"binary"},{"type":8,"name":"key-idx","key":"keyIdx","kind":"u8"},{"type":9,"name":"key-cipher","key":"keyCipher","kind":"u32"},{"type":10,"name":"key-seq","key":"keySeq","kind":"binary"},{"type":11,"name":"key-default","key":"keyDefault","kind":"flag"},{"type":12,"name":"beacon-interval","key":"beaconInterval","kind":"u32"},{"type":13,"name":"dtim-period","key":"dtimPeriod","kind":"u32"},{"type":14,"name":"beacon-head","key":"beaconHead","kind":"binary"},{"type":15,"name":"beacon-tail","key":"beaconTail","kind":"binary"},{"type":16,"name":"sta-aid","key":"staAid","kind":"u16"},{"type":17,"name":"sta-flags","key":"staFlags","kind":"binary"},{"type":18,"name":"sta-listen-interval","key":"staListenInterval","kind":"u16"},{"type":19,"name":"sta-supported-rates","key":"staSupportedRates","kind":"binary"},{"type":20,"name":"sta-vlan","key":"staVlan","kind":"u32"},{"type":21,"name":"sta-info","key":"staInfo","kind":"nest","set":"sta-info-attrs"},{"type":22,"name":"wiphy-bands","key":"wiphyBands","kind":"nest","set":"wiphy-bands"},{"type":23,"name":"mntr-flags","key":"mntrFlags","kind":"binary"},{"type":24,"name":"mesh-id","key":"meshId","kind":"binary"},{"type":25,"name":"sta-plink-action","key":"staPlinkAction","kind":"u8"},{"type":26,"name":"mpath-next-hop","key":"mpathNextHop","kind":"binary","hint":"mac"},{"type":27,"name":"mpath-info","key":"mpathInfo","kind":"binary"},{"type":28,"name":"bss-cts-prot","key":"bssCtsProt","kind":"u8"},{"type":29,"name":"bss-short-preamble","key":"bssShortPreamble","kind":"u8"},{"type":30,"name":"bss-short-slot-time","key":"bssShortSlotTime","kind":"u8"},{"type":31,"name":"ht-capability","key":"htCapability","kind":"binary"},{"type":32,"name":"supported-iftypes","key":"supportedIftypes","kind":"nest","set":"supported-iftypes"},{"type":33,"name":"reg-alpha2","key":"regAlpha2","kind":"string"},{"type":34,"name":"reg-rules","key":"regRules","kind":"indexed-array","subType":"nest","set":"reg-rule-attrs"},{"type":35,"name":"mesh-config","key":"meshConfig","kind":"binary"},{"type":36,"name":"bss-basic-rates","key":"bssBasicRates","kind":"binary"},{"type":37,"name":"wiphy-txq-params","key":"wiphyTxqParams","kind":"binary"},{"type":38,"name":"wiphy-freq","key":"wiphyFreq","kind":"u32"},{"type":39,"name":"wiphy-channel-type","key":"wiphyChannelType","kind":"u32","enum":"channel-type"},{"type":40,"name":"key-default-mgmt","key":"keyDefaultMgmt","kind":"flag"},{"type":41,"name":"mgmt-subtype","key":"mgmtSubtype","kind":"u8"},{"type":42,"name":"ie","key":"ie","kind":"binary"},{"type":43,"name":"max-num-scan-ssids","key":"maxNumScanSsids","kind":"u8"},{"type":44,"name":"scan-frequencies","key":"scanFrequencies","kind":"indexed-array","subType":"u32"},{"type":45,"name":"scan-ssids","key":"scanSsids","kind":"indexed-array","subType":"binary"},{"type":46,"name":"generation","key":"generation","kind":"u32"},{"type":47,"name":"bss","key":"bss","kind":"nest","set":"bss-attrs"},{"type":48,"name":"reg-initiator","key":"regInitiator","kind":"u8","enum":"reg-initiator"},{"type":49,"name":"reg-type","key":"regType","kind":"u8","enum":"reg-type"},{"type":50,"name":"supported-commands","key":"supportedCommands","kind":"indexed-array","subType":"u32","enum":"commands"},{"type":51,"name":"frame","key":"frame","kind":"binary"},{"type":52,"name":"ssid","key":"ssid","kind":"binary"},{"type":53,"name":"auth-type","key":"authType","kind":"u32"},{"type":54,"name":"reason-code","key":"reasonCode","kind":"u16"},{"type":55,"name":"key-type","key":"keyType","kind":"u32"},{"type":56,"name":"max-scan-ie-len","key":"maxScanIeLen","kind":"u16"},{"type":57,"name":"cipher-suites","key":"cipherSuites","kind":"binary","subType":"u32","hint":"hex"},{"type":58,"name":"freq-before","key":"freqBefore","kind":"binary"},{"type":59,"name":"freq-after","key":"freqAfter","kind":"binary"},{"type":60,"name":"freq-fixed","key":"freqFixed","kind":"flag"},{"type":61,"name":"wiphy-retry-short","key":"wiphyRetryShort","kind":"u8"},{"type":62,"name":"wiphy-retry-long","key":"wiphyRetryLong","kind":"u8"},{"type":63,"name":"wiphy-frag-threshold","key":"wiphyFragThreshold","kind":"u32"},{"type":64,"name":"wiphy-rts-threshold","key":"wiphyRtsThreshold","kind":"u32"},{"type":65,"name":"timed-out","key":"timedOut","kind":"flag"},{"type":66,"name":"use-mfp","key":"useMfp","kind":"u32"},{"type":67,"name":"sta-flags2","key":"staFlags2","kind":"binary","struct":"sta-flag-update"},{"type":68,"name":"control-port","key":"controlPort","kind":"flag"},{"type":69,"name":"testdata","key":"testdata","kind":"binary"},{"type":70,"name":"privacy","key":"privacy","kind":"flag"},{"type":71,"name":"disconnected-by-ap","key":"disconnectedByAp","kind":"flag"},{"type":72,"name":"status-code","key":"statusCode","kind":"u16"},{"type":73,"name":"cipher-suites-pairwise","key":"cipherSuitesPairwise","kind":"binary"},{"type":74,"name":"cipher-suite-group","key":"cipherSuiteGroup","kind":"u32"},{"type":75,"name":"wpa-versions","key":"wpaVersions","kind":"u32"},{"type":76,"name":"akm-suites","key":"akmSuites","kind":"binary"},{"type":77,"name":"req-ie","key":"reqIe","kind":"binary"},{"type":78,"name":"resp-ie","key":"respIe","kind":"binary"},{"type":79,"name":"prev-bssid","key":"prevBssid","kind":"binary"},{"type":80,"name":"key","key":"key","kind":"binary"},{"type":81,"name":"keys","key":"keys","kind":"binary"},{"type":82,"name":"pid","key":"pid","kind":"u32"},{"type":83,"name":"4addr","key":"_4addr","kind":"u8"},{"type":84,"name":"survey-info","key":"surveyInfo","kind":"binary"},{"type":85,"name":"pmkid","key":"pmkid","kind":"binary"},{"type":86,"name":"max-num-pmkids","key":"maxNumPmkids","kind":"u8"},{"type":87,"name":"duration","key":"duration","kind":"u32"},{"type":88,"name":"cookie","key":"cookie","kind":"u64"},{"type":89,"name":"wiphy-coverage-class","key":"wiphyCoverageClass","kind":"u8"},{"type":90,"name":"tx-rates","key":"txRates","kind":"binary"},{"type":91,"name":"frame-match","key":"frameMatch","kind":"binary"},{"type":92,"name":"ack","key":"ack","kind":"flag"},{"type":93,"name":"ps-state","key":"psState","kind":"u32"},{"type":94,"name":"cqm","key":"cqm","kind":"binary"},{"type":95,"name":"local-state-change","key":"localStateChange","kind":"flag"},{"type":96,"name":"ap-isolate","key":"apIsolate","kind":"u8"},{"type":97,"name":"wiphy-tx-power-setting","key":"wiphyTxPowerSetting","kind":"u32"},{"type":98,"name":"wiphy-tx-power-level","key":"wiphyTxPowerLevel","kind":"u32"},{"type":99,"name":"tx-frame-types","key":"txFrameTypes","kind":"nest","set":"iftype-attrs"},{"type":100,"name":"rx-frame-types","key":"rxFrameTypes","kind":"nest","set":"iftype-attrs"},{"type":101,"name":"frame-type","key":"frameType","kind":"u16"},{"type":102,"name":"control-port-ethertype","key":"controlPortEthertype","kind":"flag"},{"type":103,"name":"control-port-no-encrypt","key":"controlPortNoEncrypt","kind":"flag"},{"type":104,"name":"support-ibss-rsn","key":"supportIbssRsn","kind":"flag"},{"type":105,"name":"wiphy-antenna-tx","key":"wiphyAntennaTx","kind":"u32"},{"type":106,"name":"wiphy-antenna-rx","key":"wiphyAntennaRx","kind":"u32"},{"type":107,"name":"mcast-rate","key":"mcastRate","kind":"u32"},{"type":108,"name":"offchannel-tx-ok","key":"offchannelTxOk","kind":"flag"},{"type":109,"name":"bss-ht-opmode","key":"bssHtOpmode","kind":"u16"},{"type":110,"name":"key-default-types","key":"keyDefaultTypes","kind":"binary"},{"type":111,"name":"max-remain-on-channel-duration","key":"maxRemainOnChannelDuration","kind":"u32"},{"type":112,"name":"mesh-setup","key":"meshSetup","kind":"binary"},{"type":113,"name":"wiphy-antenna-avail-tx","key":"wiphyAntennaAvailTx","kind":"u32"},{"type":114,"name":"wiphy-antenna-avail-rx","key":"wiphyAntennaAvailRx","kind":"u32"},{"type":115,"name":"support-mesh-auth","key":"supportMeshAuth","kind":"flag"},{"type":116,"name":"sta-plink-state","key":"staPlinkState","kind":"u8"},{"type":117,"name":"wowlan-triggers","key":"wowlanTriggers","kind":"binary"},{"type":118,"name":"wowlan-triggers-supported","key":"wowlanTriggersSupported","kind":"nest","set":"wowlan-triggers-attrs"},{"type":119,"name":"sched-scan-interval","key":"schedScanInterval","kind":"u32"},{"type":120,"name":"interface-combinations","key":"interfaceCombinations","kind":"indexed-array","subType":"nest","set":"if-combination-attributes"},{"type":121,"name":"software-iftypes","key":"softwareIftypes","kind":"nest","set":"supported-iftypes"},{"type":122,"name":"rekey-data","key":"rekeyData","kind":"binary"},{"type":123,"name":"max-num-sched-scan-ssids","key":"maxNumSchedScanSsids","kind":"u8"},{"type":124,"name":"max-sched-scan-ie-len","key":"maxSchedScanIeLen","kind":"u16"},{"type":125,"name":"scan-supp-rates","key":"scanSuppRates","kind":"binary"},{"type":126,"name":"hidden-ssid","key":"hiddenSsid","kind":"u32"},{"type":127,"name":"ie-probe-resp","key":"ieProbeResp","kind":"binary"},{"type":128,"name":"ie-assoc-resp","key":"ieAssocResp","kind":"binary"},{"type":129,"name":"sta-wme","key":"staWme","kind":"binary"},{"type":130,"name":"support-ap-uapsd","key":"supportApUapsd","kind":"flag"},{"type":131,"name":"roam-support","key":"roamSupport","kind":"flag"},{"type":132,"name":"sched-scan-match","key":"schedScanMatch","kind":"binary"},{"type":133,"name":"max-match-sets","key":"maxMatchSets","kind":"u8"},{"type":134,"name":"pmksa-candidate","key":"pmksaCandidate","kind":"binary"},{"type":135,"name":"tx-no-cck-rate","key":"txNoCckRate","kind":"flag"},{"type":136,"name":"tdls-action","key":"tdlsAction","kind":"u8"},{"type":137,"name":"tdls-dialog-token","key":"tdlsDialogToken","kind":"u8"},{"type":138,"name":"tdls-operation","key":"tdlsOperation","kind":"u8"},{"type":139,"name":"tdls-support","key":"tdlsSupport","kind":"flag"},{"type":140,"name":"tdls-external-setup","key":"tdlsExternalSetup","kind":"flag"},{"type":141,"name":"device-ap-sme","key":"deviceApSme","kind":"u32"},{"type":142,"name":"dont-wait-for-ack","key":"dontWaitForAck","kind":"flag"},{"type":143,"name":"feature-flags","key":"featureFlags","kind":"u32","enum":"feature-flags","enumAsFlags":true},{"type":144,"name":"probe-resp-offload","key":"probeRespOffload","kind":"u32"},{"type":145,"name":"probe-resp","key":"probeResp","kind":"binary"},{"type":146,"name":"dfs-region","key":"dfsRegion","kind":"u8","enum":"dfs-regions"},{"type":147,"name":"disable-ht","key":"disableHt","kind":"flag"},{"type":148,"name":"ht-capability-mask","key":"htCapabilityMask","kind":"binary"},{"type":149,"name":"noack-map","key":"noackMap","kind":"u16"},{"type":150,"name":"inactivity-timeout","key":"inactivityTimeout","kind":"u16"},{"type":151,"name":"rx-signal-dbm","key":"rxSignalDbm","kind":"u32"},{"type":152,"name":"bg-scan-period","key":"bgScanPeriod","kind":"u16"},{"type":153,"name":"wdev","key":"wdev","kind":"u64"},{"type":154,"name":"user-reg-hint-type","key":"userRegHintType","kind":"u32"},{"type":155,"name":"conn-failed-reason","key":"connFailedReason","kind":"u32"},{"type":156,"name":"auth-data","key":"authData","kind":"binary"},{"type":157,"name":"vht-capability","key":"vhtCapability","kind":"binary"},{"type":158,"name":"scan-flags","key":"scanFlags","kind":"u32","enum":"scan-flags","enumAsFlags":true},{"type":159,"name":"channel-width","key":"channelWidth","kind":"u32"},{"type":160,"name":"center-freq1","key":"centerFreq1","kind":"u32"},{"type":161,"name":"center-freq2","key":"centerFreq2","kind":"u32"},{"type":162,"name":"p2p-ctwindow","key":"p2pCtwindow","kind":"u8"},{"type":163,"name":"p2p-oppps","key":"p2pOppps","kind":"u8"},{"type":164,"name":"local-mesh-power-mode","key":"localMeshPowerMode","kind":"u32"},{"type":165,"name":"acl-policy","key":"aclPolicy","kind":"u32"},{"type":166,"name":"mac-addrs","key":"macAddrs","kind":"binary"},{"type":167,"name":"mac-acl-max","key":"macAclMax","kind":"u32"},{"type":168,"name":"radar-event","key":"radarEvent","kind":"u32"},{"type":169,"name":"ext-capa","key":"extCapa","kind":"binary"},{"type":170,"name":"ext-capa-mask","key":"extCapaMask","kind":"binary"},{"type":171,"name":"sta-capability","key":"staCapability","kind":"u16"},{"type":172,"name":"sta-ext-capability","key":"staExtCapability","kind":"binary"},{"type":173,"name":"protocol-features","key":"protocolFeatures","kind":"u32","enum":"protocol-features"},{"type":174,"name":"split-wiphy-dump","key":"splitWiphyDump","kind":"flag"},{"type":175,"name":"disable-vht","key":"disableVht","kind":"flag"},{"type":176,"name":"vht-capability-mask","key":"vhtCapabilityMask","kind":"binary"},{"type":177,"name":"mdid","key":"mdid","kind":"u16"},{"type":178,"name":"ie-ric","key":"ieRic","kind":"binary"},{"type":179,"name":"crit-prot-id","key":"critProtId","kind":"u16"},{"type":180,"name":"max-crit-prot-duration","key":"maxCritProtDuration","kind":"u16"},{"type":181,"name":"peer-aid","key":"peerAid","kind":"u16"},{"type":182,"name":"coalesce-rule","key":"coalesceRule","kind":"binary"},{"type":183,"name":"ch-switch-count","key":"chSwitchCount","kind":"u32"},{"type":184,"name":"ch-switch-block-tx","key":"chSwitchBlockTx","kind":"flag"},{"type":185,"name":"csa-ies","key":"csaIes","kind":"binary"},{"type":186,"name":"cntdwn-offs-beacon","key":"cntdwnOffsBeacon","kind":"binary"},{"type":187,"name":"cntdwn-offs-presp","key":"cntdwnOffsPresp","kind":"binary"},{"type":188,"name":"rxmgmt-flags","key":"rxmgmtFlags","kind":"binary"},{"type":189,"name":"sta-supported-channels","key":"staSupportedChannels","kind":"binary"},{"type":190,"name":"sta-supported-oper-classes","key":"staSupportedOperClasses","kind":"binary"},{"type":191,"name":"handle-dfs","key":"handleDfs","kind":"flag"},{"type":192,"name":"support-5-mhz","key":"support5Mhz","kind":"flag"},{"type":193,"name":"support-10-mhz","key":"support10Mhz","kind":"flag"},{"type":194,"name":"opmode-notif","key":"opmodeNotif","kind":"u8"},{"type":195,"name":"vendor-id","key":"vendorId","kind":"u32"},{"type":196,"name":"vendor-subcmd","key":"vendorSubcmd","kind":"u32"},{"type":197,"name":"vendor-data","key":"vendorData","kind":"binary"},{"type":198,"name":"vendor-events","key":"vendorEvents","kind":"binary"},{"type":199,"name":"qos-map","key":"qosMap","kind":"binary"},{"type":200,"name":"mac-hint","key":"macHint","kind":"binary","hint":"mac"},{"type":201,"name":"wiphy-freq-hint","key":"wiphyFreqHint","kind":"u32"},{"type":202,"name":"max-ap-assoc-sta","key":"maxApAssocSta","kind":"u32"},{"type":203,"name":"tdls-peer-capability","key":"tdlsPeerCapability","kind":"u32"},{"type":204,"name":"socket-owner","key":"socketOwner","kind":"flag"},{"type":205,"name":"csa-c-offsets-tx","key":"csaCOffsetsTx","kind":"binary"},{"type":206,"name":"max-csa-counters","key":"maxCsaCounters","kind":"u8"},{"type":207,"name":"tdls-initiator","key":"tdlsInitiator","kind":"flag"},{"type":208,"name":"use-rrm","key":"useRrm","kind":"flag"},{"type":209,"name":"wiphy-dyn-ack","key":"wiphyDynAck","kind":"flag"},{"type":210,"name":"tsid","key":"tsid","kind":"u8"},{"type":211,"name":"user-prio","key":"userPrio","kind":"u8"},{"type":212,"name":"admitted-time","key":"admittedTime","kind":"u16"},{"type":213,"name":"smps-mode","key":"smpsMode","kind":"u8"},{"type":214,"name":"oper-class","key":"operClass","kind":"u8"},{"type":215,"name":"mac-mask","key":"macMask","kind":"binary","hint":"mac"},{"type":216,"name":"wiphy-self-managed-reg","key":"wiphySelfManagedReg","kind":"flag"},{"type":217,"name":"ext-features","key":"extFeatures","kind":"binary"},{"type":218,"name":"survey-radio-stats","key":"surveyRadioStats","kind":"binary"},{"type":219,"name":"netns-fd","key":"netnsFd","kind":"u32"},{"type":220,"name":"sched-scan-delay","key":"schedScanDelay","kind":"u32"},{"type":221,"name":"reg-indoor","key":"regIndoor","kind":"flag"},{"type":222,"name":"max-num-sched-scan-plans","key":"maxNumSchedScanPlans","kind":"u32"},{"type":223,"name":"max-scan-plan-interval","key":"maxScanPlanInterval","kind":"u32"},{"type":224,"name":"max-scan-plan-iterations","key":"maxScanPlanIterations","kind":"u32"},{"type":225,"name":"sched-scan-plans","key":"schedScanPlans","kind":"binary"},{"type":226,"name":"pbss","key":"pbss","kind":"flag"},{"type":227,"name":"bss-select","key":"bssSelect","kind":"binary"},{"type":228,"name":"sta-support-p2p-ps","key":"staSupportP2pPs","kind":"u8"},{"type":229,"name":"pad","key":"pad","kind":"binary"},{"type":230,"name":"iftype-ext-capa","key":"iftypeExtCapa","kind":"binary"},{"type":231,"name":"mu-mimo-group-data","key":"muMimoGroupData","kind":"binary"},{"type":232,"name":"mu-mimo-follow-mac-addr","key":"muMimoFollowMacAddr","kind":"binary","hint":"mac"},{"type":233,"name":"scan-start-time-tsf","key":"scanStartTimeTsf","kind":"u64"},{"type":234,"name":"scan-start-time-tsf-bssid","key":"scanStartTimeTsfBssid","kind":"binary"},{"type":235,"name":"measurement-duration","key":"measurementDuration","kind":"u16"},{"type":236,"name":"measurement-duration-mandatory","key":"measurementDurationMandatory","kind":"flag"},{"type":237,"name":"mesh-peer-aid","key":"meshPeerAid","kind":"u16"},{"type":238,"name":"nan-master-pref","key":"nanMasterPref","kind":"u8"},{"type":239,"name":"bands","key":"bands","kind":"u32"},{"type":240,"name":"nan-func","key":"nanFunc","kind":"binary"},{"type":241,"name":"nan-match","key":"nanMatch","kind":"binary"},{"type":242,"name":"fils-kek","key":"filsKek","kind":"binary"},{"type":243,"name":"fils-nonces","key":"filsNonces","kind":"binary"},{"type":244,"name":"multicast-to-unicast-enabled","key":"multicastToUnicastEnabled","kind":"flag"},{"type":245,"name":"bssid","key":"bssid","kind":"binary","hint":"mac"},{"type":246,"name":"sched-scan-relative-rssi","key":"schedScanRelativeRssi","kind":"s8"},{"type":247,"name":"sched-scan-rssi-adjust","key":"schedScanRssiAdjust","kind":"binary"},{"type":248,"name":"timeout-reason","key":"timeoutReason","kind":"u32"},{"type":249,"name":"fils-erp-username","key":"filsErpUsername","kind":"binary"},{"type":250,"name":"fils-erp-realm","key":"filsErpRealm","kind":"binary"},{"type":251,"name":"fils-erp-next-seq-num","key":"filsErpNextSeqNum","kind":"u16"},{"type":252,"name":"fils-erp-rrk","key":"filsErpRrk","kind":"binary"},{"type":253,"name":"fils-cache-id","key":"filsCacheId","kind":"binary"},{"type":254,"name":"pmk","key":"pmk","kind":"binary"},{"type":255,"name":"sched-scan-multi","key":"schedScanMulti","kind":"flag"},{"type":256,"name":"sched-scan-max-reqs","key":"schedScanMaxReqs","kind":"u32"},{"type":257,"name":"want-1x-4way-hs","key":"want1x4wayHs","kind":"flag"},{"type":258,"name":"pmkr0-name","key":"pmkr0Name","kind":"binary"},{"type":259,"name":"port-authorized","key":"portAuthorized","kind":"binary"},{"type":260,"name":"external-auth-action","key":"externalAuthAction","kind":"u32"},{"type":261,"name":"external-auth-support","key":"externalAuthSupport","kind":"flag"},{"type":262,"name":"nss","key":"nss","kind":"u8"},{"type":263,"name":"ack-signal","key":"ackSignal","kind":"s32"},{"type":264,"name":"control-port-over-nl80211","key":"controlPortOverNl80211","kind":"flag"},{"type":265,"name":"txq-stats","key":"txqStats","kind":"nest","set":"txq-stats-attrs"},{"type":266,"name":"txq-limit","key":"txqLimit","kind":"u32"},{"type":267,"name":"txq-memory-limit","key":"txqMemoryLimit","kind":"u32"},{"type":268,"name":"txq-quantum","key":"txqQuantum","kind":"u32"},{"type":269,"name":"he-capability","key":"heCapability","kind":"binary"},{"type":270,"name":"ftm-responder","key":"ftmResponder","kind":"binary"},{"type":271,"name":"ftm-responder-stats","key":"ftmResponderStats","kind":"binary"},{"type":272,"name":"timeout","key":"timeout","kind":"u32"},{"type":273,"name":"peer-measurements","key":"peerMeasurements","kind":"binary"},{"type":274,"name":"airtime-weight","key":"airtimeWeight","kind":"u16"},{"type":275,"name":"sta-tx-power-setting","key":"staTxPowerSetting","kind":"u8"},{"type":276,"name":"sta-tx-power","key":"staTxPower","kind":"s16"},{"type":277,"name":"sae-password","key":"saePassword","kind":"binary"},{"type":278,"name":"twt-responder","key":"twtResponder","kind":"flag"},{"type":279,"name":"he-obss-pd","key":"heObssPd","kind":"binary"},{"type":280,"name":"wiphy-edmg-channels","key":"wiphyEdmgChannels","kind":"u8"},{"type":281,"name":"wiphy-edmg-bw-config","key":"wiphyEdmgBwConfig","kind":"u8"},{"type":282,"name":"vlan-id","key":"vlanId","kind":"u16"},{"type":283,"name":"he-bss-color","key":"heBssColor","kind":"binary"},{"type":284,"name":"iftype-akm-suites","key":"iftypeAkmSuites","kind":"binary"},{"type":285,"name":"tid-config","key":"tidConfig","kind":"binary"},{"type":286,"name":"control-port-no-preauth","key":"controlPortNoPreauth","kind":"flag"},{"type":287,"name":"pmk-lifetime","key":"pmkLifetime","kind":"u32"},{"type":288,"name":"pmk-reauth-threshold","key":"pmkReauthThreshold","kind":"u8"},{"type":289,"name":"receive-multicast","key":"receiveMulticast","kind":"flag"},{"type":290,"name":"wiphy-freq-offset","key":"wiphyFreqOffset","kind":"u32"},{"type":291,"name":"center-freq1-offset","key":"centerFreq1Offset","kind":"u32"},{"type":292,"name":"scan-freq-khz","key":"scanFreqKhz","kind":"binary"},{"type":293,"name":"he-6ghz-capability","key":"he6ghzCapability","kind":"binary"},{"type":294,"name":"fils-discovery","key":"filsDiscovery","kind":"binary"},{"type":295,"name":"unsol-bcast-probe-resp","key":"unsolBcastProbeResp","kind":"binary"},{"type":296,"name":"s1g-capability","key":"s1gCapability","kind":"binary"},{"type":297,"name":"s1g-capability-mask","key":"s1gCapabilityMask","kind":"binary"},{"type":298,"name":"sae-pwe","key":"saePwe","kind":"u8"},{"type":299,"name":"reconnect-requested","key":"reconnectRequested","kind":"binary"},{"type":300,"name":"sar-spec","key":"sarSpec","kind":"nest","set":"sar-attributes"},{"type":301,"name":"disable-he","key":"disableHe","kind":"flag"},{"type":302,"name":"obss-color-bitmap","key":"obssColorBitmap","kind":"u64"},{"type":303,"name":"color-change-count","key":"colorChangeCount","kind":"u8"},{"type":304,"name":"color-change-color","key":"colorChangeColor","kind":"u8"},{"type":305,"name":"color-change-elems","key":"colorChangeElems","kind":"binary"},{"type":306,"name":"mbssid-config","key":"mbssidConfig","kind":"binary"},{"type":307,"name":"mbssid-elems","key":"mbssidElems","kind":"binary"},{"type":308,"name":"radar-background","key":"radarBackground","kind":"flag"},{"type":309,"name":"ap-settings-flags","key":"apSettingsFlags","kind":"u32"},{"type":310,"name":"eht-capability","key":"ehtCapability","kind":"binary"},{"type":311,"name":"disable-eht","key":"disableEht","kind":"flag"},{"type":312,"name":"mlo-links","key":"mloLinks","kind":"binary"},{"type":313,"name":"mlo-link-id","key":"mloLinkId","kind":"u8"},{"type":314,"name":"mld-addr","key":"mldAddr","kind":"binary","hint":"mac"},{"type":315,"name":"mlo-support","key":"mloSupport","kind":"flag"},{"type":316,"name":"max-num-akm-suites","key":"maxNumAkmSuites","kind":"binary"},{"type":317,"name":"eml-capability","key":"emlCapability","kind":"u16"},{"type":318,"name":"mld-capa-and-ops","key":"mldCapaAndOps","kind":"u16"},{"type":319,"name":"tx-hw-timestamp","key":"txHwTimestamp","kind":"u64"},{"type":320,"name":"rx-hw-timestamp","key":"rxHwTimestamp","kind":"u64"},{"type":321,"name":"td-bitmap","key":"tdBitmap","kind":"binary"},{"type":322,"name":"punct-bitmap","key":"punctBitmap","kind":"u32"},{"type":323,"name":"max-hw-timestamp-peers","key":"maxHwTimestampPeers","kind":"u16"},{"type":324,"name":"hw-timestamp-enabled","key":"hwTimestampEnabled","kind":"flag"},{"type":325,"name":"ema-rnr-elems","key":"emaRnrElems","kind":"binary"},{"type":326,"name":"mlo-link-disabled","key":"mloLinkDisabled","kind":"flag"},{"type":327,"name":"bss-dump-include-use-data","key":"bssDumpIncludeUseData","kind":"flag"},{"type":328,"name":"mlo-ttlm-dlink","key":"mloTtlmDlink","kind":"u16"},{"type":329,"name":"mlo-ttlm-ulink","key":"mloTtlmUlink","kind":"u16"},{"type":330,"name":"assoc-spp-amsdu","key":"assocSppAmsdu","kind":"flag"},{"type":331,"name":"wiphy-radios","key":"wiphyRadios","kind":"binary"},{"type":332,"name":"wiphy-interface-combinations","key":"wiphyInterfaceCombinations","kind":"binary"},{"type":333,"name":"vif-radio-mask","key":"vifRadioMask","kind":"u32"}]},"frame-type-attrs":{"name":"frame-type-attrs","attrs":[{"type":101,"name":"frame-type","key":"frameType","kind":"u16"}]},"wiphy-bands":{"name":"wiphy-bands","attrs":[{"type":0,"name":"2ghz","key":"_2ghz","kind":"nest","set":"band-attrs"},{"type":1,"name":"5ghz","key":"_5ghz","kind":"nest","set":"band-attrs"},{"type":2,"name":"60ghz","key":"_60ghz","kind":"nest","set":"band-attrs"},{"type":3,"name":"6ghz","key":"_6ghz","kind":"nest","set":"band-attrs"},{"type":4,"name":"s1ghz","key":"s1ghz","kind":"nest","set":"band-attrs"},{"type":5,"name":"lc","key":"lc","kind":"nest","set":"band-attrs"}]},"band-attrs":{"name":"band-attrs","attrs":[{"type":1,"name":"freqs","key":"freqs","kind":"indexed-array","subType":"nest","set":"frequency-attrs"},{"type":2,"name":"rates","key":"rates","kind":"indexed-array","subType":"nest","set":"bitrate-attrs"},{"type":3,"name":"ht-mcs-set","key":"htMcsSet","kind":"binary"},{"type":4,"name":"ht-capa","key":"htCapa","kind":"u16"},{"type":5,"name":"ht-ampdu-factor","key":"htAmpduFactor","kind":"u8"},{"type":6,"name":"ht-ampdu-density","key":"htAmpduDensity","kind":"u8"},{"type":7,"name":"vht-mcs-set","key":"vhtMcsSet","kind":"binary"},{"type":8,"name":"vht-capa","key":"vhtCapa","kind":"u32"},{"type":9,"name":"iftype-data","key":"iftypeData","kind":"indexed-array","subType":"nest","set":"iftype-data-attrs"},{"type":10,"name":"edmg-channels","key":"edmgChannels","kind":"binary"},{"type":11,"name":"edmg-bw-config","key":"edmgBwConfig","kind":"binary"},{"type":12,"name":"s1g-mcs-nss-set","key":"s1gMcsNssSet","kind":"binary"},{"type":13,"name":"s1g-capa","key":"s1gCapa","kind":"binary"}]},"bitrate-attrs":{"name":"bitrate-attrs","attrs":[{"type":1,"name":"rate","key":"rate","kind":"u32"},{"type":2,"name":"2ghz-shortpreamble","key":"_2ghzShortpreamble","kind":"flag"}]},"frequency-attrs":{"name":"frequency-attrs","attrs":[{"type":1,"name":"freq","key":"freq","kind":"u32"},{"type":2,"name":"disabled","key":"disabled","kind":"flag"},{"type":3,"name":"no-ir","key":"noIr","kind":"flag"},{"type":4,"name":"no-ibss","key":"noIbss","kind":"flag"},{"type":5,"name":"radar","key":"radar","kind":"flag"},{"type":6,"name":"max-tx-power","key":"maxTxPower","kind":"u32"},{"type":7,"name":"dfs-state","key":"dfsState","kind":"u32"},{"type":8,"name":"dfs-time","key":"dfsTime","kind":"binary"},{"type":9,"name":"no-ht40-minus","key":"noHt40Minus","kind":"binary"},{"type":10,"name":"no-ht40-plus","key":"noHt40Plus","kind":"binary"},{"type":11,"name":"no-80mhz","key":"no80mhz","kind":"binary"},{"type":12,"name":"no-160mhz","key":"no160mhz","kind":"binary"},{"type":13,"name":"dfs-cac-time","key":"dfsCacTime","kind":"binary"},{"type":14,"name":"indoor-only","key":"indoorOnly","kind":"binary"},{"type":15,"name":"ir-concurrent","key":"irConcurrent","kind":"binary"},{"type":16,"name":"no-20mhz","key":"no20mhz","kind":"binary"},{"type":17,"name":"no-10mhz","key":"no10mhz","kind":"binary"},{"type":18,"name":"wmm","key":"wmm","kind":"indexed-array","subType":"nest","set":"wmm-attrs"},{"type":19,"name":"no-he","key":"noHe","kind":"binary"},{"type":20,"name":"offset","key":"offset","kind":"u32"},{"type":21,"name":"1mhz","key":"_1mhz","kind":"binary"},{"type":22,"name":"2mhz","key":"_2mhz","kind":"binary"},{"type":23,"name":"4mhz","key":"_4mhz","kind":"binary"},{"type":24,"name":"8mhz","key":"_8mhz","kind":"binary"},{"type":25,"name":"16mhz","key":"_16mhz","kind":"binary"},{"type":26,"name":"no-320mhz","key":"no320mhz","kind":"binary"},{"type":27,"name":"no-eht","key":"noEht","kind":"binary"},{"type":28,"name":"psd","key":"psd","kind":"binary"},{"type":29,"name":"dfs-concurrent","key":"dfsConcurrent","kind":"binary"},{"type":30,"name":"no-6ghz-vlp-client","key":"no6ghzVlpClient","kind":"binary"},{"type":31,"name":"no-6ghz-afc-client","key":"no6ghzAfcClient","kind":"binary"},{"type":32,"name":"can-monitor","key":"canMonitor","kind":"binary"},{"type":33,"name":"allow-6ghz-vlp-ap","key":"allow6ghzVlpAp","kind":"binary"}]},"if-combination-attributes":{"name":"if-combination-attributes","attrs":[{"type":1,"name":"limits","key":"limits","kind":"indexed-array","subType":"nest","set":"iface-limit-attributes"},{"type":2,"name":"maxnum","key":"maxnum","kind":"u32"},{"type":3,"name":"sta-ap-bi-match","key":"staApBiMatch","kind":"flag"},{"type":4,"name":"num-channels","key":"numChannels","kind":"u32"},{"type":5,"name":"radar-detect-widths","key":"radarDetectWidths","kind":"u32"},{"type":6,"name":"radar-detect-regions","key":"radarDetectRegions","kind":"u32"},{"type":7,"name":"bi-min-gcd","key":"biMinGcd","kind":"u32"}]},"iface-limit-attributes":{"name":"iface-limit-attributes","attrs":[{"type":1,"name":"max","key":"max","kind":"u32"},{"type":2,"name":"types","key":"types","kind":"nest","set":"supported-iftypes"}]},"iftype-data-attrs":{"name":"iftype-data-attrs","attrs":[{"type":1,"name":"iftypes","key":"iftypes","kind":"binary"},{"type":2,"name":"he-cap-mac","key":"heCapMac","kind":"binary"},{"type":3,"name":"he-cap-phy","key":"heCapPhy","kind":"binary"},{"type":4,"name":"he-cap-mcs-set","key":"heCapMcsSet","kind":"binary"},{"type":5,"name":"he-cap-ppe","key":"heCapPpe","kind":"binary"},{"type":6,"name":"he-6ghz-capa","key":"he6ghzCapa","kind":"binary"},{"type":7,"name":"vendor-elems","key":"vendorElems","kind":"binary"},{"type":8,"name":"eht-cap-mac","key":"ehtCapMac","kind":"binary"},{"type":9,"name":"eht-cap-phy","key":"ehtCapPhy","kind":"binary"},{"type":10,"name":"eht-cap-mcs-set","key":"ehtCapMcsSet","kind":"binary"},{"type":11,"name":"eht-cap-ppe","key":"ehtCapPpe","kind":"binary"}]},"iftype-attrs":{"name":"iftype-attrs","attrs":[{"type":0,"name":"unspecified","key":"unspecified","kind":"nest","set":"frame-type-attrs"},{"type":1,"name":"adhoc","key":"adhoc","kind":"nest","set":"frame-type-attrs"},{"type":2,"name":"station","key":"station","kind":"nest","set":"frame-type-attrs"},{"type":3,"name":"ap","key":"ap","kind":"nest","set":"frame-type-attrs"},{"type":4,"name":"ap-vlan","key":"apVlan","kind":"nest","set":"frame-type-attrs"},{"type":5,"name":"wds","key":"wds","kind":"nest","set":"frame-type-attrs"},{"type":6,"name":"monitor","key":"monitor","kind":"nest","set":"frame-type-attrs"},{"type":7,"name":"mesh-point","key":"meshPoint","kind":"nest","set":"frame-type-attrs"},{"type":8,"name":"p2p-client","key":"p2pClient","kind":"nest","set":"frame-type-attrs"},{"type":9,"name":"p2p-go","key":"p2pGo","kind":"nest","set":"frame-type-attrs"},{"type":10,"name":"p2p-device","key":"p2pDevice","kind":"nest","set":"frame-type-attrs"},{"type":11,"name":"ocb","key":"ocb","kind":"nest","set":"frame-type-attrs"},{"type":12,"name":"nan","key":"nan","kind":"nest","set":"frame-type-attrs"}]},"sar-attributes":{"name":"sar-attributes","attrs":[{"type":1,"name":"type","key":"type","kind":"u32"},{"type":2,"name":"specs","key":"specs","kind":"indexed-array","subType":"nest","set":"sar-specs"}]},"sar-specs":{"name":"sar-specs","attrs":[{"type":1,"name":"power","key":"power","kind":"s32"},{"type":2,"name":"range-index","key":"rangeIndex","kind":"u32"},{"type":3,"name":"start-freq","key":"startFreq","kind":"u32"},{"type":4,"name":"end-freq","key":"endFreq","kind":"u32"}]},"supported-iftypes":{"name":"supported-iftypes","attrs":[{"type":1,"name":"adhoc","key":"adhoc","kind":"flag"},{"type":2,"name":"station","key":"station","kind":"flag"},{"type":3,"name":"ap","key":"ap","kind":"flag"},{"type":4,"name":"ap-vlan","key":"apVlan","kind":"flag"},{"type":5,"name":"wds","key":"wds","kind":"flag"},{"type":6,"name":"monitor","key":"monitor","kind":"flag"},{"type":7,"name":"mesh-point","key":"meshPoint","kind":"flag"},{"type":8,"name":"p2p-client","key":"p2pClient","kind":"flag"},{"type":9,"name":"p2p-go","key":"p2pGo","kind":"flag"},{"type":10,"name":"p2p-device","key":"p2pDevice","kind":"flag"},{"type":11,"name":"ocb","key":"ocb","kind":"flag"},{"type":12,"name":"nan","key":"nan","kind":"flag"}]},"txq-stats-attrs":{"name":"txq-stats-attrs","attrs":[{"type":1,"name":"backlog-bytes","key":"backlogBytes","kind":"u32"},{"type":2,"name":"backlog-packets","key":"backlogPackets","kind":"u32"},{"type":3,"name":"flows","key":"flows","kind":"u32"},{"type":4,"name":"drops","key":"drops","kind":"u32"},{"type":5,"name":"ecn-marks","key":"ecnMarks","kind":"u32"},{"type":6,"name":"overlimit","key":"overlimit","kind":"u32"},{"type":7,"name":"overmemory","key":"overmemory","kind":"u32"},{"type":8,"name":"collisions","key":"collisions","kind":"u32"},{"type":9,"name":"tx-bytes","key":"txBytes","kind":"u32"},{"type":10,"name":"tx-packets","key":"txPackets","kind":"u32"},{"type":11,"name":"max-flows","key":"maxFlows","kind":"u32"}]},"wmm-attrs":{"name":"wmm-attrs","attrs":[{"type":1,"name":"cw-min","key":"cwMin","kind":"u16"},{"type":2,"name":"cw-max","key":"cwMax","kind":"u16"},{"type":3,"name":"aifsn","key":"aifsn","kind":"u8"},{"type":4,"name":"txop","key":"txop","kind":"u16"}]},"wowlan-triggers-attrs":{"name":"wowlan-triggers-attrs","attrs":[{"type":1,"name":"any","key":"any","kind":"flag"},{"type":2,"name":"disconnect","key":"disconnect","kind":"flag"},{"type":3,"name":"magic-pkt","key":"magicPkt","kind":"flag"},{"type":4,"name":"pkt-pattern","key":"pktPattern","kind":"flag"},{"type":5,"name":"gtk-rekey-supported","key":"gtkRekeySupported","kind":"flag"},{"type":6,"name":"gtk-rekey-failure","key":"gtkRekeyFailure","kind":"flag"},{"type":7,"name":"eap-ident-request","key":"eapIdentRequest","kind":"flag"},{"type":8,"name":"4way-handshake","key":"_4wayHandshake","kind":"flag"},{"type":9,"name":"rfkill-release","key":"rfkillRelease","kind":"flag"},{"type":10,"name":"wakeup-pkt-80211","key":"wakeupPkt80211","kind":"flag"},{"type":11,"name":"wakeup-pkt-80211-len","key":"wakeupPkt80211Len","kind":"flag"},{"type":12,"name":"wakeup-pkt-8023","key":"wakeupPkt8023","kind":"flag"},{"type":13,"name":"wakeup-pkt-8023-len","key":"wakeupPkt8023Len","kind":"flag"},{"type":14,"name":"tcp-connection","key":"tcpConnection","kind":"flag"},{"type":15,"name":"wakeup-tcp-match","key":"wakeupTcpMatch","kind":"flag"},{"type":16,"name":"wakeup-tcp-connlost","key":"wakeupTcpConnlost","kind":"flag"},{"type":17,"name":"wakeup-tcp-nomoretokens","key":"wakeupTcpNomoretokens","kind":"flag"},{"type":18,"name":"net-detect","key":"netDetect","kind":"flag"},{"type":19,"name":"net-detect-results","key":"netDetectResults","kind":"flag"},{"type":20,"name":"unprotected-deauth-disassoc","key":"unprotectedDeauthDisassoc","kind":"flag"}]},"bss-attrs":{"name":"bss-attrs","attrs":[{"type":1,"name":"bssid","key":"bssid","kind":"binary","hint":"mac"},{"type":2,"name":"frequency","key":"frequency","kind":"u32"},{"type":3,"name":"tsf","key":"tsf","kind":"u64"},{"type":4,"name":"beacon-interval","key":"beaconInterval","kind":"u16"},{"type":5,"name":"capability","key":"capability","kind":"u16"},{"type":6,"name":"information-elements","key":"informationElements","kind":"binary"},{"type":7,"name":"signal-mbm","key":"signalMbm","kind":"s32"},{"type":8,"name":"signal-unspec","key":"signalUnspec","kind":"u8"},{"type":9,"name":"status","key":"status","kind":"u32","enum":"bss-status"},{"type":10,"name":"seen-ms-ago","key":"seenMsAgo","kind":"u32"},{"type":11,"name":"beacon-ies","key":"beaconIes","kind":"binary"},{"type":12,"name":"chan-width","key":"chanWidth","kind":"u32"},{"type":13,"name":"beacon-tsf","key":"beaconTsf","kind":"u64"},{"type":14,"name":"presp-data","key":"prespData","kind":"flag"},{"type":15,"name":"last-seen-boottime","key":"lastSeenBoottime","kind":"u64"},{"type":16,"name":"pad","key":"pad","kind":"pad"},{"type":17,"name":"parent-tsf","key":"parentTsf","kind":"u64"},{"type":18,"name":"parent-bssid","key":"parentBssid","kind":"binary","hint":"mac"},{"type":19,"name":"chain-signal","key":"chainSignal","kind":"binary"},{"type":20,"name":"frequency-offset","key":"frequencyOffset","kind":"u32"},{"type":21,"name":"mlo-link-id","key":"mloLinkId","kind":"u8"},{"type":22,"name":"mld-addr","key":"mldAddr","kind":"binary","hint":"mac"},{"type":23,"name":"use-for","key":"useFor","kind":"u32"},{"type":24,"name":"cannot-use-reasons","key":"cannotUseReasons","kind":"u64"}]},"rate-info-attrs":{"name":"rate-info-attrs","attrs":[{"type":1,"name":"bitrate","key":"bitrate","kind":"u16"},{"type":2,"name":"mcs","key":"mcs","kind":"u8"},{"type":3,"name":"40-mhz-width","key":"_40MhzWidth","kind":"flag"},{"type":4,"name":"short-gi","key":"shortGi","kind":"flag"},{"type":5,"name":"bitrate32","key":"bitrate32","kind":"u32"},{"type":6,"name":"vht-mcs","key":"vhtMcs","kind":"u8"},{"type":7,"name":"vht-nss","key":"vhtNss","kind":"u8"},{"type":8,"name":"80-mhz-width","key":"_80MhzWidth","kind":"flag"},{"type":9,"name":"80p80-mhz-width","key":"_80p80MhzWidth","kind":"flag"},{"type":10,"name":"160-mhz-width","key":"_160MhzWidth","kind":"flag"},{"type":11,"name":"10-mhz-width","key":"_10MhzWidth","kind":"flag"},{"type":12,"name":"5-mhz-width","key":"_5MhzWidth","kind":"flag"},{"type":13,"name":"he-mcs","key":"heMcs","kind":"u8"},{"type":14,"name":"he-nss","key":"heNss","kind":"u8"},{"type":15,"name":"he-gi","key":"heGi","kind":"u8"},{"type":16,"name":"he-dcm","key":"heDcm","kind":"u8"},{"type":17,"name":"he-ru-alloc","key":"heRuAlloc","kind":"u8"},{"type":18,"name":"320-mhz-width","key":"_320MhzWidth","kind":"flag"},{"type":19,"name":"eht-mcs","key":"ehtMcs","kind":"u8"},{"type":20,"name":"eht-nss","key":"ehtNss","kind":"u8"},{"type":21,"name":"eht-gi","key":"ehtGi","kind":"u8"},{"type":22,"name":"eht-ru-alloc","key":"ehtRuAlloc","kind":"u8"}]},"sta-info-attrs":{"name":"sta-info-attrs","attrs":[{"type":1,"name":"inactive-time","key":"inactiveTime","kind":"u32"},{"type":2,"name":"rx-bytes","key":"rxBytes","kind":"u32"},{"type":3,"name":"tx-bytes","key":"txBytes","kind":"u32"},{"type":4,"name":"llid","key":"llid","kind":"u16"},{"type":5,"name":"plid","key":"plid","kind":"u16"},{"type":6,"name":"plink-state","key":"plinkState","kind":"u8"},{"type":7,"name":"signal","key":"signal","kind":"s8"},{"type":8,"name":"tx-bitrate","key":"txBitrate","kind":"nest","set":"rate-info-attrs"},{"type":9,"name":"rx-packets","key":"rxPackets","kind":"u32"},{"type":10,"name":"tx-packets","key":"txPackets","kind":"u32"},{"type":11,"name":"tx-retries","key":"txRetries","kind":"u32"},{"type":12,"name":"tx-failed","key":"txFailed","kind":"u32"},{"type":13,"name":"signal-avg","key":"signalAvg","kind":"s8"},{"type":14,"name":"rx-bitrate","key":"rxBitrate","kind":"nest","set":"rate-info-attrs"},{"type":15,"name":"bss-param","key":"bssParam","kind":"binary"},{"type":16,"name":"connected-time","key":"connectedTime","kind":"u32"},{"type":17,"name":"sta-flags","key":"staFlags","kind":"binary","struct":"sta-flag-update"},{"type":18,"name":"beacon-loss","key":"beaconLoss","kind":"u32"},{"type":19,"name":"t-offset","key":"tOffset","kind":"s64"},{"type":20,"name":"local-pm","key":"localPm","kind":"u32"},{"type":21,"name":"peer-pm","key":"peerPm","kind":"u32"},{"type":22,"name":"nonpeer-pm","key":"nonpeerPm","kind":"u32"},{"type":23,"name":"rx-bytes64","key":"rxBytes64","kind":"u64"},{"type":24,"name":"tx-bytes64","key":"txBytes64","kind":"u64"},{"type":25,"name":"chain-signal","key":"chainSignal","kind":"binary"},{"type":26,"name":"chain-signal-avg","key":"chainSignalAvg","kind":"binary"},{"type":27,"name":"expected-throughput","key":"expectedThroughput","kind":"u32"},{"type":28,"name":"rx-drop-misc","key":"rxDropMisc","kind":"u64"},{"type":29,"name":"beacon-rx","key":"beaconRx","kind":"u64"},{"type":30,"name":"beacon-signal-avg","key":"beaconSignalAvg","kind":"s8"},{"type":31,"name":"tid-stats","key":"tidStats","kind":"binary"},{"type":32,"name":"rx-duration","key":"rxDuration","kind":"u64"},{"type":33,"name":"pad","key":"pad","kind":"pad"},{"type":34,"name":"ack-signal","key":"ackSignal","kind":"s8"},{"type":35,"name":"ack-signal-avg","key":"ackSignalAvg","kind":"s8"},{"type":36,"name":"rx-mpdus","key":"rxMpdus","kind":"u32"},{"type":37,"name":"fcs-error-count","key":"fcsErrorCount","kind":"u32"},{"type":38,"name":"connected-to-gate","key":"connectedToGate","kind":"u8"},{"type":39,"name":"tx-duration","key":"txDuration","kind":"u64"},{"type":40,"name":"airtime-weight","key":"airtimeWeight","kind":"u16"},{"type":41,"name":"airtime-link-metric","key":"airtimeLinkMetric","kind":"u32"},{"type":42,"name":"assoc-at-boottime","key":"assocAtBoottime","kind":"u64"},{"type":43,"name":"connected-to-as","key":"connectedToAs","kind":"u8"}]},"reg-rule-attrs":{"name":"reg-rule-attrs","attrs":[{"type":1,"name":"reg-rule-flags","key":"regRuleFlags","kind":"u32","enum":"reg-rule-flags","enumAsFlags":true},{"type":2,"name":"freq-range-start","key":"freqRangeStart","kind":"u32"},{"type":3,"name":"freq-range-end","key":"freqRangeEnd","kind":"u32"},{"type":4,"name":"freq-range-max-bw","key":"freqRangeMaxBw","kind":"u32"},{"type":5,"name":"power-rule-max-ant-gain","key":"powerRuleMaxAntGain","kind":"u32"},{"type":6,"name":"power-rule-max-eirp","key":"powerRuleMaxEirp","kind":"u32"},{"type":7,"name":"dfs-cac-time","key":"dfsCacTime","kind":"u32"},{"type":8,"name":"power-rule-psd","key":"powerRulePsd","kind":"s8"}]}},"subMessages":{},"ops":{"get-wiphy":{"name":"get-wiphy","set":"nl80211-attrs","do":{"request":{"value":1,"attributes":["wiphy","wdev","ifindex"]},"reply":{"value":3,"attributes":["bands","cipher-suites","control-port-ethertype","ext-capa","ext-capa-mask","ext-features","feature-flags","generation","ht-capability-mask","interface-combinations","mac","max-csa-counters","max-match-sets","max-num-akm-suites","max-num-pmkids","max-num-scan-ssids","max-num-sched-scan-plans","max-num-sched-scan-ssids","max-remain-on-channel-duration","max-scan-ie-len","max-scan-plan-interval","max-scan-plan-iterations","max-sched-scan-ie-len","offchannel-tx-ok","rx-frame-types","sar-spec","sched-scan-max-reqs","software-iftypes","support-ap-uapsd","supported-commands","supported-iftypes","tdls-external-setup","tdls-support","tx-frame-types","txq-limit","txq-memory-limit","txq-quantum","txq-stats","vht-capability-mask","wiphy","wiphy-antenna-avail-rx","wiphy-antenna-avail-tx","wiphy-antenna-rx","wiphy-antenna-tx","wiphy-bands","wiphy-coverage-class","wiphy-frag-threshold","wiphy-name","wiphy-retry-long","wiphy-retry-short","wiphy-rts-threshold","wowlan-triggers-supported"]}},"dump":{"request":{"value":1,"attributes":["wiphy","wdev","ifindex","split-wiphy-dump"]},"reply":{"value":3,"attributes":["bands","cipher-suites","control-port-ethertype","ext-capa","ext-capa-mask","ext-features","feature-flags","generation","ht-capability-mask","interface-combinations","mac","max-csa-counters","max-match-sets","max-num-akm-suites","max-num-pmkids","max-num-scan-ssids","max-num-sched-scan-plans","max-num-sched-scan-ssids","max-remain-on-channel-duration","max-scan-ie-len","max-scan-plan-interval","max-scan-plan-iterations","max-sched-scan-ie-len","offchannel-tx-ok","rx-frame-types","sar-spec","sched-scan-max-reqs","software-iftypes","support-ap-uapsd","supported-commands","supported-iftypes","tdls-external-setup","tdls-support","tx-frame-types","txq-limit","txq-memory-limit","txq-quantum","txq-stats","vht-capability-mask","wiphy","wiphy-antenna-avail-rx","wiphy-antenna-avail-tx","wiphy-antenna-rx","wiphy-antenna-tx","wiphy-bands","wiphy-coverage-class","wiphy-frag-threshold","wiphy-name","wiphy-retry-long","wiphy-retry-short","wiphy-rts-threshold","wowlan-triggers-supported"]}}},"get-interface":{"name":"get-interface","set":"nl80211-attrs","do":{"request":{"value":5,"attributes":["ifname"]},"reply":{"value":7,"attributes":["ifname","iftype","ifindex","wiphy","wdev","mac","generation","txq-stats","4addr"]}},"dump":{"request":{"value":5,"attributes":["ifname"]},"reply":{"value":7,"attributes":["ifname","iftype","ifindex","wiphy","wdev","mac","generation","txq-stats","4addr"]}}},"get-protocol-features":{"name":"get-protocol-features","set":"nl80211-attrs","do":{"request":{"value":95,"attributes":["protocol-features"]},"reply":{"value":95,"attributes":["protocol-features"]}}},"set-interface":{"name":"set-interface","set":"nl80211-attrs","do":{"request":{"value":6,"attributes":["ifindex","iftype","4addr"]}}},"new-interface":{"name":"new-interface","set":"nl80211-attrs","do":{"request":{"value":7,"attributes":["wiphy","ifname","iftype","mac","4addr"]},"reply":{"value":7,"attributes":["ifname","iftype","ifindex","wiphy","wdev","mac","generation","4addr"]}}},"del-interface":{"name":"del-interface","set":"nl80211-attrs","do":{"request":{"value":8,"attributes":["ifindex"]}}},"start-ap":{"name":"start-ap","set":"nl80211-attrs","do":{"request":{"value":15,"attributes":["ifindex","beacon-head","beacon-tail","beacon-interval","dtim-period","ssid","hidden-ssid","wiphy-freq","wiphy-channel-type","auth-type"]}}},"stop-ap":{"name":"stop-ap","set":"nl80211-attrs","do":{"request":{"value":16,"attributes":["ifindex"]}}},"join-ibss":{"name":"join-ibss","set":"nl80211-attrs","do":{"request":{"value":43,"attributes":["ifindex","ssid","wiphy-freq","wiphy-channel-type","mac","freq-fixed","beacon-interval"]}}},"leave-ibss":{"name":"leave-ibss","set":"nl80211-attrs","do":{"request":{"value":44,"attributes":["ifindex"]}}},"get-station":{"name":"get-station","set":"nl80211-attrs","do":{"request":{"value":17,"attributes":["ifindex","mac"]},"reply":{"value":19,"attributes":["ifindex","mac","generation","sta-info"]}},"dump":{"request":{"value":17,"attributes":["ifindex"]},"reply":{"value":19,"attributes":["ifindex","mac","generation","sta-info"]}}},"get-reg":{"name":"get-reg","set":"nl80211-attrs","do":{"request":{"value":31,"attributes":["wiphy"]},"reply":{"value":31,"attributes":["reg-alpha2","dfs-region","reg-rules","wiphy","wiphy-self-managed-reg"]}},"dump":{"request":{"value":31,"attributes":[]},"reply":{"value":31,"attributes":["reg-alpha2","dfs-region","reg-rules","wiphy","wiphy-self-managed-reg"]}}},"get-scan":{"name":"get-scan","set":"nl80211-attrs","dump":{"request":{"value":32,"attributes":["ifindex"]},"reply":{"value":34,"attributes":["generation","ifindex","wdev","bss"]}}},"trigger-scan":{"name":"trigger-scan","set":"nl80211-attrs","do":{"request":{"value":33,"attributes":["ifindex","scan-ssids","scan-frequencies","ie","scan-flags"]}}},"new-scan-results":{"name":"new-scan-results","set":"nl80211-attrs","event":34,"mcgrp":"scan"},"scan-aborted":{"name":"scan-aborted","set":"nl80211-attrs","event":35,"mcgrp":"scan"},"reg-change":{"name":"reg-change","set":"nl80211-attrs","event":36,"mcgrp":"regulatory"},"del-interface-ntf":{"name":"del-interface-ntf","set":"nl80211-attrs","event":8,"mcgrp":"config"}},"mcastGroups":{"config":-1,"scan":-1,"regulatory":-1,"mlme":-1,"vendor":-1,"nan":-1,"testmode":-1},"kernelSpec":"nl80211"}',
 );
+
+// nl80211's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(nl80211, "sta-flag-update", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { mask: v.getUint32(o, true), set: v.getUint32(o + 4, true) };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.wiphy = ad.u32();
+        break;
+      case 2:
+        o.wiphyName = ad.string();
+        break;
+      case 3:
+        o.ifindex = ad.u32();
+        break;
+      case 4:
+        o.ifname = ad.string();
+        break;
+      case 5:
+        o.iftype = ad.u32();
+        break;
+      case 6:
+        o.mac = ad.value();
+        break;
+      case 7:
+        o.keyData = ad.value();
+        break;
+      case 8:
+        o.keyIdx = ad.u8();
+        break;
+      case 9:
+        o.keyCipher = ad.u32();
+        break;
+      case 10:
+        o.keySeq = ad.value();
+        break;
+      case 11:
+        o.keyDefault = true;
+        break;
+      case 12:
+        o.beaconInterval = ad.u32();
+        break;
+      case 13:
+        o.dtimPeriod = ad.u32();
+        break;
+      case 14:
+        o.beaconHead = ad.value();
+        break;
+      case 15:
+        o.beaconTail = ad.value();
+        break;
+      case 16:
+        o.staAid = ad.u16();
+        break;
+      case 17:
+        o.staFlags = ad.value();
+        break;
+      case 18:
+        o.staListenInterval = ad.u16();
+        break;
+      case 19:
+        o.staSupportedRates = ad.value();
+        break;
+      case 20:
+        o.staVlan = ad.u32();
+        break;
+      case 21:
+        o.staInfo = $a18(ad.nested());
+        break;
+      case 22:
+        o.wiphyBands = $a2(ad.nested());
+        break;
+      case 23:
+        o.mntrFlags = ad.value();
+        break;
+      case 24:
+        o.meshId = ad.value();
+        break;
+      case 25:
+        o.staPlinkAction = ad.u8();
+        break;
+      case 26:
+        o.mpathNextHop = ad.value();
+        break;
+      case 27:
+        o.mpathInfo = ad.value();
+        break;
+      case 28:
+        o.bssCtsProt = ad.u8();
+        break;
+      case 29:
+        o.bssShortPreamble = ad.u8();
+        break;
+      case 30:
+        o.bssShortSlotTime = ad.u8();
+        break;
+      case 31:
+        o.htCapability = ad.value();
+        break;
+      case 32:
+        o.supportedIftypes = $a12(ad.nested());
+        break;
+      case 33:
+        o.regAlpha2 = ad.string();
+        break;
+      case 34:
+        o.regRules = $h.value(nl80211, ad, o, "nl80211-attrs", 33);
+        break;
+      case 35:
+        o.meshConfig = ad.value();
+        break;
+      case 36:
+        o.bssBasicRates = ad.value();
+        break;
+      case 37:
+        o.wiphyTxqParams = ad.value();
+        break;
+      case 38:
+        o.wiphyFreq = ad.u32();
+        break;
+      case 39:
+        o.wiphyChannelType = ad.u32();
+        break;
+      case 40:
+        o.keyDefaultMgmt = true;
+        break;
+      case 41:
+        o.mgmtSubtype = ad.u8();
+        break;
+      case 42:
+        o.ie = ad.value();
+        break;
+      case 43:
+        o.maxNumScanSsids = ad.u8();
+        break;
+      case 44:
+        o.scanFrequencies = $h.value(nl80211, ad, o, "nl80211-attrs", 43);
+        break;
+      case 45:
+        o.scanSsids = $h.value(nl80211, ad, o, "nl80211-attrs", 44);
+        break;
+      case 46:
+        o.generation = ad.u32();
+        break;
+      case 47:
+        o.bss = $a16(ad.nested());
+        break;
+      case 48:
+        o.regInitiator = ad.u8();
+        break;
+      case 49:
+        o.regType = ad.u8();
+        break;
+      case 50:
+        o.supportedCommands = $h.value(nl80211, ad, o, "nl80211-attrs", 49);
+        break;
+      case 51:
+        o.frame = ad.value();
+        break;
+      case 52:
+        o.ssid = ad.value();
+        break;
+      case 53:
+        o.authType = ad.u32();
+        break;
+      case 54:
+        o.reasonCode = ad.u16();
+        break;
+      case 55:
+        o.keyType = ad.u32();
+        break;
+      case 56:
+        o.maxScanIeLen = ad.u16();
+        break;
+      case 57:
+        o.cipherSuites = ad.value();
+        break;
+      case 58:
+        o.freqBefore = ad.value();
+        break;
+      case 59:
+        o.freqAfter = ad.value();
+        break;
+      case 60:
+        o.freqFixed = true;
+        break;
+      case 61:
+        o.wiphyRetryShort = ad.u8();
+        break;
+      case 62:
+        o.wiphyRetryLong = ad.u8();
+        break;
+      case 63:
+        o.wiphyFragThreshold = ad.u32();
+        break;
+      case 64:
+        o.wiphyRtsThreshold = ad.u32();
+        break;
+      case 65:
+        o.timedOut = true;
+        break;
+      case 66:
+        o.useMfp = ad.u32();
+        break;
+      case 67:
+        o.staFlags2 = $s0(ad.bytes, ad.offset, ad.length);
+        break;
+      case 68:
+        o.controlPort = true;
+        break;
+      case 69:
+        o.testdata = ad.value();
+        break;
+      case 70:
+        o.privacy = true;
+        break;
+      case 71:
+        o.disconnectedByAp = true;
+        break;
+      case 72:
+        o.statusCode = ad.u16();
+        break;
+      case 73:
+        o.cipherSuitesPairwise = ad.value();
+        break;
+      case 74:
+        o.cipherSuiteGroup = ad.u32();
+        break;
+      case 75:
+        o.wpaVersions = ad.u32();
+        break;
+      case 76:
+        o.akmSuites = ad.value();
+        break;
+      case 77:
+        o.reqIe = ad.value();
+        break;
+      case 78:
+        o.respIe = ad.value();
+        break;
+      case 79:
+        o.prevBssid = ad.value();
+        break;
+      case 80:
+        o.key = ad.value();
+        break;
+      case 81:
+        o.keys = ad.value();
+        break;
+      case 82:
+        o.pid = ad.u32();
+        break;
+      case 83:
+        o._4addr = ad.u8();
+        break;
+      case 84:
+        o.surveyInfo = ad.value();
+        break;
+      case 85:
+        o.pmkid = ad.value();
+        break;
+      case 86:
+        o.maxNumPmkids = ad.u8();
+        break;
+      case 87:
+        o.duration = ad.u32();
+        break;
+      case 88:
+        o.cookie = ad.u64();
+        break;
+      case 89:
+        o.wiphyCoverageClass = ad.u8();
+        break;
+      case 90:
+        o.txRates = ad.value();
+        break;
+      case 91:
+        o.frameMatch = ad.value();
+        break;
+      case 92:
+        o.ack = true;
+        break;
+      case 93:
+        o.psState = ad.u32();
+        break;
+      case 94:
+        o.cqm = ad.value();
+        break;
+      case 95:
+        o.localStateChange = true;
+        break;
+      case 96:
+        o.apIsolate = ad.u8();
+        break;
+      case 97:
+        o.wiphyTxPowerSetting = ad.u32();
+        break;
+      case 98:
+        o.wiphyTxPowerLevel = ad.u32();
+        break;
+      case 99:
+        o.txFrameTypes = $a9(ad.nested());
+        break;
+      case 100:
+        o.rxFrameTypes = $a9(ad.nested());
+        break;
+      case 101:
+        o.frameType = ad.u16();
+        break;
+      case 102:
+        o.controlPortEthertype = true;
+        break;
+      case 103:
+        o.controlPortNoEncrypt = true;
+        break;
+      case 104:
+        o.supportIbssRsn = true;
+        break;
+      case 105:
+        o.wiphyAntennaTx = ad.u32();
+        break;
+      case 106:
+        o.wiphyAntennaRx = ad.u32();
+        break;
+      case 107:
+        o.mcastRate = ad.u32();
+        break;
+      case 108:
+        o.offchannelTxOk = true;
+        break;
+      case 109:
+        o.bssHtOpmode = ad.u16();
+        break;
+      case 110:
+        o.keyDefaultTypes = ad.value();
+        break;
+      case 111:
+        o.maxRemainOnChannelDuration = ad.u32();
+        break;
+      case 112:
+        o.meshSetup = ad.value();
+        break;
+      case 113:
+        o.wiphyAntennaAvailTx = ad.u32();
+        break;
+      case 114:
+        o.wiphyAntennaAvailRx = ad.u32();
+        break;
+      case 115:
+        o.supportMeshAuth = true;
+        break;
+      case 116:
+        o.staPlinkState = ad.u8();
+        break;
+      case 117:
+        o.wowlanTriggers = ad.value();
+        break;
+      case 118:
+        o.wowlanTriggersSupported = $a15(ad.nested());
+        break;
+      case 119:
+        o.schedScanInterval = ad.u32();
+        break;
+      case 120:
+        o.interfaceCombinations = $h.value(nl80211, ad, o, "nl80211-attrs", 119);
+        break;
+      case 121:
+        o.softwareIftypes = $a12(ad.nested());
+        break;
+      case 122:
+        o.rekeyData = ad.value();
+        break;
+      case 123:
+        o.maxNumSchedScanSsids = ad.u8();
+        break;
+      case 124:
+        o.maxSchedScanIeLen = ad.u16();
+        break;
+      case 125:
+        o.scanSuppRates = ad.value();
+        break;
+      case 126:
+        o.hiddenSsid = ad.u32();
+        break;
+      case 127:
+        o.ieProbeResp = ad.value();
+        break;
+      case 128:
+        o.ieAssocResp = ad.value();
+        break;
+      case 129:
+        o.staWme = ad.value();
+        break;
+      case 130:
+        o.supportApUapsd = true;
+        break;
+      case 131:
+        o.roamSupport = true;
+        break;
+      case 132:
+        o.schedScanMatch = ad.value();
+        break;
+      case 133:
+        o.maxMatchSets = ad.u8();
+        break;
+      case 134:
+        o.pmksaCandidate = ad.value();
+        break;
+      case 135:
+        o.txNoCckRate = true;
+        break;
+      case 136:
+        o.tdlsAction = ad.u8();
+        break;
+      case 137:
+        o.tdlsDialogToken = ad.u8();
+        break;
+      case 138:
+        o.tdlsOperation = ad.u8();
+        break;
+      case 139:
+        o.tdlsSupport = true;
+        break;
+      case 140:
+        o.tdlsExternalSetup = true;
+        break;
+      case 141:
+        o.deviceApSme = ad.u32();
+        break;
+      case 142:
+        o.dontWaitForAck = true;
+        break;
+      case 143:
+        o.featureFlags = ad.u32();
+        break;
+      case 144:
+        o.probeRespOffload = ad.u32();
+        break;
+      case 145:
+        o.probeResp = ad.value();
+        break;
+      case 146:
+        o.dfsRegion = ad.u8();
+        break;
+      case 147:
+        o.disableHt = true;
+        break;
+      case 148:
+        o.htCapabilityMask = ad.value();
+        break;
+      case 149:
+        o.noackMap = ad.u16();
+        break;
+      case 150:
+        o.inactivityTimeout = ad.u16();
+        break;
+      case 151:
+        o.rxSignalDbm = ad.u32();
+        break;
+      case 152:
+        o.bgScanPeriod = ad.u16();
+        break;
+      case 153:
+        o.wdev = ad.u64();
+        break;
+      case 154:
+        o.userRegHintType = ad.u32();
+        break;
+      case 155:
+        o.connFailedReason = ad.u32();
+        break;
+      case 156:
+        o.authData = ad.value();
+        break;
+      case 157:
+        o.vhtCapability = ad.value();
+        break;
+      case 158:
+        o.scanFlags = ad.u32();
+        break;
+      case 159:
+        o.channelWidth = ad.u32();
+        break;
+      case 160:
+        o.centerFreq1 = ad.u32();
+        break;
+      case 161:
+        o.centerFreq2 = ad.u32();
+        break;
+      case 162:
+        o.p2pCtwindow = ad.u8();
+        break;
+      case 163:
+        o.p2pOppps = ad.u8();
+        break;
+      case 164:
+        o.localMeshPowerMode = ad.u32();
+        break;
+      case 165:
+        o.aclPolicy = ad.u32();
+        break;
+      case 166:
+        o.macAddrs = ad.value();
+        break;
+      case 167:
+        o.macAclMax = ad.u32();
+        break;
+      case 168:
+        o.radarEvent = ad.u32();
+        break;
+      case 169:
+        o.extCapa = ad.value();
+        break;
+      case 170:
+        o.extCapaMask = ad.value();
+        break;
+      case 171:
+        o.staCapability = ad.u16();
+        break;
+      case 172:
+        o.staExtCapability = ad.value();
+        break;
+      case 173:
+        o.protocolFeatures = ad.u32();
+        break;
+      case 174:
+        o.splitWiphyDump = true;
+        break;
+      case 175:
+        o.disableVht = true;
+        break;
+      case 176:
+        o.vhtCapabilityMask = ad.value();
+        break;
+      case 177:
+        o.mdid = ad.u16();
+        break;
+      case 178:
+        o.ieRic = ad.value();
+        break;
+      case 179:
+        o.critProtId = ad.u16();
+        break;
+      case 180:
+        o.maxCritProtDuration = ad.u16();
+        break;
+      case 181:
+        o.peerAid = ad.u16();
+        break;
+      case 182:
+        o.coalesceRule = ad.value();
+        break;
+      case 183:
+        o.chSwitchCount = ad.u32();
+        break;
+      case 184:
+        o.chSwitchBlockTx = true;
+        break;
+      case 185:
+        o.csaIes = ad.value();
+        break;
+      case 186:
+        o.cntdwnOffsBeacon = ad.value();
+        break;
+      case 187:
+        o.cntdwnOffsPresp = ad.value();
+        break;
+      case 188:
+        o.rxmgmtFlags = ad.value();
+        break;
+      case 189:
+        o.staSupportedChannels = ad.value();
+        break;
+      case 190:
+        o.staSupportedOperClasses = ad.value();
+        break;
+      case 191:
+        o.handleDfs = true;
+        break;
+      case 192:
+        o.support5Mhz = true;
+        break;
+      case 193:
+        o.support10Mhz = true;
+        break;
+      case 194:
+        o.opmodeNotif = ad.u8();
+        break;
+      case 195:
+        o.vendorId = ad.u32();
+        break;
+      case 196:
+        o.vendorSubcmd = ad.u32();
+        break;
+      case 197:
+        o.vendorData = ad.value();
+        break;
+      case 198:
+        o.vendorEvents = ad.value();
+        break;
+      case 199:
+        o.qosMap = ad.value();
+        break;
+      case 200:
+        o.macHint = ad.value();
+        break;
+      case 201:
+        o.wiphyFreqHint = ad.u32();
+        break;
+      case 202:
+        o.maxApAssocSta = ad.u32();
+        break;
+      case 203:
+        o.tdlsPeerCapability = ad.u32();
+        break;
+      case 204:
+        o.socketOwner = true;
+        break;
+      case 205:
+        o.csaCOffsetsTx = ad.value();
+        break;
+      case 206:
+        o.maxCsaCounters = ad.u8();
+        break;
+      case 207:
+        o.tdlsInitiator = true;
+        break;
+      case 208:
+        o.useRrm = true;
+        break;
+      case 209:
+        o.wiphyDynAck = true;
+        break;
+      case 210:
+        o.tsid = ad.u8();
+        break;
+      case 211:
+        o.userPrio = ad.u8();
+        break;
+      case 212:
+        o.admittedTime = ad.u16();
+        break;
+      case 213:
+        o.smpsMode = ad.u8();
+        break;
+      case 214:
+        o.operClass = ad.u8();
+        break;
+      case 215:
+        o.macMask = ad.value();
+        break;
+      case 216:
+        o.wiphySelfManagedReg = true;
+        break;
+      case 217:
+        o.extFeatures = ad.value();
+        break;
+      case 218:
+        o.surveyRadioStats = ad.value();
+        break;
+      case 219:
+        o.netnsFd = ad.u32();
+        break;
+      case 220:
+        o.schedScanDelay = ad.u32();
+        break;
+      case 221:
+        o.regIndoor = true;
+        break;
+      case 222:
+        o.maxNumSchedScanPlans = ad.u32();
+        break;
+      case 223:
+        o.maxScanPlanInterval = ad.u32();
+        break;
+      case 224:
+        o.maxScanPlanIterations = ad.u32();
+        break;
+      case 225:
+        o.schedScanPlans = ad.value();
+        break;
+      case 226:
+        o.pbss = true;
+        break;
+      case 227:
+        o.bssSelect = ad.value();
+        break;
+      case 228:
+        o.staSupportP2pPs = ad.u8();
+        break;
+      case 229:
+        o.pad = ad.value();
+        break;
+      case 230:
+        o.iftypeExtCapa = ad.value();
+        break;
+      case 231:
+        o.muMimoGroupData = ad.value();
+        break;
+      case 232:
+        o.muMimoFollowMacAddr = ad.value();
+        break;
+      case 233:
+        o.scanStartTimeTsf = ad.u64();
+        break;
+      case 234:
+        o.scanStartTimeTsfBssid = ad.value();
+        break;
+      case 235:
+        o.measurementDuration = ad.u16();
+        break;
+      case 236:
+        o.measurementDurationMandatory = true;
+        break;
+      case 237:
+        o.meshPeerAid = ad.u16();
+        break;
+      case 238:
+        o.nanMasterPref = ad.u8();
+        break;
+      case 239:
+        o.bands = ad.u32();
+        break;
+      case 240:
+        o.nanFunc = ad.value();
+        break;
+      case 241:
+        o.nanMatch = ad.value();
+        break;
+      case 242:
+        o.filsKek = ad.value();
+        break;
+      case 243:
+        o.filsNonces = ad.value();
+        break;
+      case 244:
+        o.multicastToUnicastEnabled = true;
+        break;
+      case 245:
+        o.bssid = ad.value();
+        break;
+      case 246:
+        o.schedScanRelativeRssi = ad.s8();
+        break;
+      case 247:
+        o.schedScanRssiAdjust = ad.value();
+        break;
+      case 248:
+        o.timeoutReason = ad.u32();
+        break;
+      case 249:
+        o.filsErpUsername = ad.value();
+        break;
+      case 250:
+        o.filsErpRealm = ad.value();
+        break;
+      case 251:
+        o.filsErpNextSeqNum = ad.u16();
+        break;
+      case 252:
+        o.filsErpRrk = ad.value();
+        break;
+      case 253:
+        o.filsCacheId = ad.value();
+        break;
+      case 254:
+        o.pmk = ad.value();
+        break;
+      case 255:
+        o.schedScanMulti = true;
+        break;
+      case 256:
+        o.schedScanMaxReqs = ad.u32();
+        break;
+      case 257:
+        o.want1x4wayHs = true;
+        break;
+      case 258:
+        o.pmkr0Name = ad.value();
+        break;
+      case 259:
+        o.portAuthorized = ad.value();
+        break;
+      case 260:
+        o.externalAuthAction = ad.u32();
+        break;
+      case 261:
+        o.externalAuthSupport = true;
+        break;
+      case 262:
+        o.nss = ad.u8();
+        break;
+      case 263:
+        o.ackSignal = ad.s32();
+        break;
+      case 264:
+        o.controlPortOverNl80211 = true;
+        break;
+      case 265:
+        o.txqStats = $a13(ad.nested());
+        break;
+      case 266:
+        o.txqLimit = ad.u32();
+        break;
+      case 267:
+        o.txqMemoryLimit = ad.u32();
+        break;
+      case 268:
+        o.txqQuantum = ad.u32();
+        break;
+      case 269:
+        o.heCapability = ad.value();
+        break;
+      case 270:
+        o.ftmResponder = ad.value();
+        break;
+      case 271:
+        o.ftmResponderStats = ad.value();
+        break;
+      case 272:
+        o.timeout = ad.u32();
+        break;
+      case 273:
+        o.peerMeasurements = ad.value();
+        break;
+      case 274:
+        o.airtimeWeight = ad.u16();
+        break;
+      case 275:
+        o.staTxPowerSetting = ad.u8();
+        break;
+      case 276:
+        o.staTxPower = ad.s16();
+        break;
+      case 277:
+        o.saePassword = ad.value();
+        break;
+      case 278:
+        o.twtResponder = true;
+        break;
+      case 279:
+        o.heObssPd = ad.value();
+        break;
+      case 280:
+        o.wiphyEdmgChannels = ad.u8();
+        break;
+      case 281:
+        o.wiphyEdmgBwConfig = ad.u8();
+        break;
+      case 282:
+        o.vlanId = ad.u16();
+        break;
+      case 283:
+        o.heBssColor = ad.value();
+        break;
+      case 284:
+        o.iftypeAkmSuites = ad.value();
+        break;
+      case 285:
+        o.tidConfig = ad.value();
+        break;
+      case 286:
+        o.controlPortNoPreauth = true;
+        break;
+      case 287:
+        o.pmkLifetime = ad.u32();
+        break;
+      case 288:
+        o.pmkReauthThreshold = ad.u8();
+        break;
+      case 289:
+        o.receiveMulticast = true;
+        break;
+      case 290:
+        o.wiphyFreqOffset = ad.u32();
+        break;
+      case 291:
+        o.centerFreq1Offset = ad.u32();
+        break;
+      case 292:
+        o.scanFreqKhz = ad.value();
+        break;
+      case 293:
+        o.he6ghzCapability = ad.value();
+        break;
+      case 294:
+        o.filsDiscovery = ad.value();
+        break;
+      case 295:
+        o.unsolBcastProbeResp = ad.value();
+        break;
+      case 296:
+        o.s1gCapability = ad.value();
+        break;
+      case 297:
+        o.s1gCapabilityMask = ad.value();
+        break;
+      case 298:
+        o.saePwe = ad.u8();
+        break;
+      case 299:
+        o.reconnectRequested = ad.value();
+        break;
+      case 300:
+        o.sarSpec = $a10(ad.nested());
+        break;
+      case 301:
+        o.disableHe = true;
+        break;
+      case 302:
+        o.obssColorBitmap = ad.u64();
+        break;
+      case 303:
+        o.colorChangeCount = ad.u8();
+        break;
+      case 304:
+        o.colorChangeColor = ad.u8();
+        break;
+      case 305:
+        o.colorChangeElems = ad.value();
+        break;
+      case 306:
+        o.mbssidConfig = ad.value();
+        break;
+      case 307:
+        o.mbssidElems = ad.value();
+        break;
+      case 308:
+        o.radarBackground = true;
+        break;
+      case 309:
+        o.apSettingsFlags = ad.u32();
+        break;
+      case 310:
+        o.ehtCapability = ad.value();
+        break;
+      case 311:
+        o.disableEht = true;
+        break;
+      case 312:
+        o.mloLinks = ad.value();
+        break;
+      case 313:
+        o.mloLinkId = ad.u8();
+        break;
+      case 314:
+        o.mldAddr = ad.value();
+        break;
+      case 315:
+        o.mloSupport = true;
+        break;
+      case 316:
+        o.maxNumAkmSuites = ad.value();
+        break;
+      case 317:
+        o.emlCapability = ad.u16();
+        break;
+      case 318:
+        o.mldCapaAndOps = ad.u16();
+        break;
+      case 319:
+        o.txHwTimestamp = ad.u64();
+        break;
+      case 320:
+        o.rxHwTimestamp = ad.u64();
+        break;
+      case 321:
+        o.tdBitmap = ad.value();
+        break;
+      case 322:
+        o.punctBitmap = ad.u32();
+        break;
+      case 323:
+        o.maxHwTimestampPeers = ad.u16();
+        break;
+      case 324:
+        o.hwTimestampEnabled = true;
+        break;
+      case 325:
+        o.emaRnrElems = ad.value();
+        break;
+      case 326:
+        o.mloLinkDisabled = true;
+        break;
+      case 327:
+        o.bssDumpIncludeUseData = true;
+        break;
+      case 328:
+        o.mloTtlmDlink = ad.u16();
+        break;
+      case 329:
+        o.mloTtlmUlink = ad.u16();
+        break;
+      case 330:
+        o.assocSppAmsdu = true;
+        break;
+      case 331:
+        o.wiphyRadios = ad.value();
+        break;
+      case 332:
+        o.wiphyInterfaceCombinations = ad.value();
+        break;
+      case 333:
+        o.vifRadioMask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 101:
+        o.frameType = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o._2ghz = $a3(ad.nested());
+        break;
+      case 1:
+        o._5ghz = $a3(ad.nested());
+        break;
+      case 2:
+        o._60ghz = $a3(ad.nested());
+        break;
+      case 3:
+        o._6ghz = $a3(ad.nested());
+        break;
+      case 4:
+        o.s1ghz = $a3(ad.nested());
+        break;
+      case 5:
+        o.lc = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.freqs = $h.value(nl80211, ad, o, "band-attrs", 0);
+        break;
+      case 2:
+        o.rates = $h.value(nl80211, ad, o, "band-attrs", 1);
+        break;
+      case 3:
+        o.htMcsSet = ad.value();
+        break;
+      case 4:
+        o.htCapa = ad.u16();
+        break;
+      case 5:
+        o.htAmpduFactor = ad.u8();
+        break;
+      case 6:
+        o.htAmpduDensity = ad.u8();
+        break;
+      case 7:
+        o.vhtMcsSet = ad.value();
+        break;
+      case 8:
+        o.vhtCapa = ad.u32();
+        break;
+      case 9:
+        o.iftypeData = $h.value(nl80211, ad, o, "band-attrs", 8);
+        break;
+      case 10:
+        o.edmgChannels = ad.value();
+        break;
+      case 11:
+        o.edmgBwConfig = ad.value();
+        break;
+      case 12:
+        o.s1gMcsNssSet = ad.value();
+        break;
+      case 13:
+        o.s1gCapa = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rate = ad.u32();
+        break;
+      case 2:
+        o._2ghzShortpreamble = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n5 = $h.shape();
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n5();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.freq = ad.u32();
+        break;
+      case 2:
+        o.disabled = true;
+        break;
+      case 3:
+        o.noIr = true;
+        break;
+      case 4:
+        o.noIbss = true;
+        break;
+      case 5:
+        o.radar = true;
+        break;
+      case 6:
+        o.maxTxPower = ad.u32();
+        break;
+      case 7:
+        o.dfsState = ad.u32();
+        break;
+      case 8:
+        o.dfsTime = ad.value();
+        break;
+      case 9:
+        o.noHt40Minus = ad.value();
+        break;
+      case 10:
+        o.noHt40Plus = ad.value();
+        break;
+      case 11:
+        o.no80mhz = ad.value();
+        break;
+      case 12:
+        o.no160mhz = ad.value();
+        break;
+      case 13:
+        o.dfsCacTime = ad.value();
+        break;
+      case 14:
+        o.indoorOnly = ad.value();
+        break;
+      case 15:
+        o.irConcurrent = ad.value();
+        break;
+      case 16:
+        o.no20mhz = ad.value();
+        break;
+      case 17:
+        o.no10mhz = ad.value();
+        break;
+      case 18:
+        o.wmm = $h.value(nl80211, ad, o, "frequency-attrs", 17);
+        break;
+      case 19:
+        o.noHe = ad.value();
+        break;
+      case 20:
+        o.offset = ad.u32();
+        break;
+      case 21:
+        o._1mhz = ad.value();
+        break;
+      case 22:
+        o._2mhz = ad.value();
+        break;
+      case 23:
+        o._4mhz = ad.value();
+        break;
+      case 24:
+        o._8mhz = ad.value();
+        break;
+      case 25:
+        o._16mhz = ad.value();
+        break;
+      case 26:
+        o.no320mhz = ad.value();
+        break;
+      case 27:
+        o.noEht = ad.value();
+        break;
+      case 28:
+        o.psd = ad.value();
+        break;
+      case 29:
+        o.dfsConcurrent = ad.value();
+        break;
+      case 30:
+        o.no6ghzVlpClient = ad.value();
+        break;
+      case 31:
+        o.no6ghzAfcClient = ad.value();
+        break;
+      case 32:
+        o.canMonitor = ad.value();
+        break;
+      case 33:
+        o.allow6ghzVlpAp = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n6 = $h.shape();
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n6();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.limits = $h.value(nl80211, ad, o, "if-combination-attributes", 0);
+        break;
+      case 2:
+        o.maxnum = ad.u32();
+        break;
+      case 3:
+        o.staApBiMatch = true;
+        break;
+      case 4:
+        o.numChannels = ad.u32();
+        break;
+      case 5:
+        o.radarDetectWidths = ad.u32();
+        break;
+      case 6:
+        o.radarDetectRegions = ad.u32();
+        break;
+      case 7:
+        o.biMinGcd = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.max = ad.u32();
+        break;
+      case 2:
+        o.types = $a12(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n8 = $h.shape();
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n8();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.iftypes = ad.value();
+        break;
+      case 2:
+        o.heCapMac = ad.value();
+        break;
+      case 3:
+        o.heCapPhy = ad.value();
+        break;
+      case 4:
+        o.heCapMcsSet = ad.value();
+        break;
+      case 5:
+        o.heCapPpe = ad.value();
+        break;
+      case 6:
+        o.he6ghzCapa = ad.value();
+        break;
+      case 7:
+        o.vendorElems = ad.value();
+        break;
+      case 8:
+        o.ehtCapMac = ad.value();
+        break;
+      case 9:
+        o.ehtCapPhy = ad.value();
+        break;
+      case 10:
+        o.ehtCapMcsSet = ad.value();
+        break;
+      case 11:
+        o.ehtCapPpe = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n9 = $h.shape();
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n9();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.unspecified = $a1(ad.nested());
+        break;
+      case 1:
+        o.adhoc = $a1(ad.nested());
+        break;
+      case 2:
+        o.station = $a1(ad.nested());
+        break;
+      case 3:
+        o.ap = $a1(ad.nested());
+        break;
+      case 4:
+        o.apVlan = $a1(ad.nested());
+        break;
+      case 5:
+        o.wds = $a1(ad.nested());
+        break;
+      case 6:
+        o.monitor = $a1(ad.nested());
+        break;
+      case 7:
+        o.meshPoint = $a1(ad.nested());
+        break;
+      case 8:
+        o.p2pClient = $a1(ad.nested());
+        break;
+      case 9:
+        o.p2pGo = $a1(ad.nested());
+        break;
+      case 10:
+        o.p2pDevice = $a1(ad.nested());
+        break;
+      case 11:
+        o.ocb = $a1(ad.nested());
+        break;
+      case 12:
+        o.nan = $a1(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.type = ad.u32();
+        break;
+      case 2:
+        o.specs = $h.value(nl80211, ad, o, "sar-attributes", 1);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.power = ad.s32();
+        break;
+      case 2:
+        o.rangeIndex = ad.u32();
+        break;
+      case 3:
+        o.startFreq = ad.u32();
+        break;
+      case 4:
+        o.endFreq = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n12 = $h.shape();
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n12();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.adhoc = true;
+        break;
+      case 2:
+        o.station = true;
+        break;
+      case 3:
+        o.ap = true;
+        break;
+      case 4:
+        o.apVlan = true;
+        break;
+      case 5:
+        o.wds = true;
+        break;
+      case 6:
+        o.monitor = true;
+        break;
+      case 7:
+        o.meshPoint = true;
+        break;
+      case 8:
+        o.p2pClient = true;
+        break;
+      case 9:
+        o.p2pGo = true;
+        break;
+      case 10:
+        o.p2pDevice = true;
+        break;
+      case 11:
+        o.ocb = true;
+        break;
+      case 12:
+        o.nan = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n13 = $h.shape();
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n13();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.backlogBytes = ad.u32();
+        break;
+      case 2:
+        o.backlogPackets = ad.u32();
+        break;
+      case 3:
+        o.flows = ad.u32();
+        break;
+      case 4:
+        o.drops = ad.u32();
+        break;
+      case 5:
+        o.ecnMarks = ad.u32();
+        break;
+      case 6:
+        o.overlimit = ad.u32();
+        break;
+      case 7:
+        o.overmemory = ad.u32();
+        break;
+      case 8:
+        o.collisions = ad.u32();
+        break;
+      case 9:
+        o.txBytes = ad.u32();
+        break;
+      case 10:
+        o.txPackets = ad.u32();
+        break;
+      case 11:
+        o.maxFlows = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cwMin = ad.u16();
+        break;
+      case 2:
+        o.cwMax = ad.u16();
+        break;
+      case 3:
+        o.aifsn = ad.u8();
+        break;
+      case 4:
+        o.txop = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n15 = $h.shape();
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n15();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.any = true;
+        break;
+      case 2:
+        o.disconnect = true;
+        break;
+      case 3:
+        o.magicPkt = true;
+        break;
+      case 4:
+        o.pktPattern = true;
+        break;
+      case 5:
+        o.gtkRekeySupported = true;
+        break;
+      case 6:
+        o.gtkRekeyFailure = true;
+        break;
+      case 7:
+        o.eapIdentRequest = true;
+        break;
+      case 8:
+        o._4wayHandshake = true;
+        break;
+      case 9:
+        o.rfkillRelease = true;
+        break;
+      case 10:
+        o.wakeupPkt80211 = true;
+        break;
+      case 11:
+        o.wakeupPkt80211Len = true;
+        break;
+      case 12:
+        o.wakeupPkt8023 = true;
+        break;
+      case 13:
+        o.wakeupPkt8023Len = true;
+        break;
+      case 14:
+        o.tcpConnection = true;
+        break;
+      case 15:
+        o.wakeupTcpMatch = true;
+        break;
+      case 16:
+        o.wakeupTcpConnlost = true;
+        break;
+      case 17:
+        o.wakeupTcpNomoretokens = true;
+        break;
+      case 18:
+        o.netDetect = true;
+        break;
+      case 19:
+        o.netDetectResults = true;
+        break;
+      case 20:
+        o.unprotectedDeauthDisassoc = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n16 = $h.shape();
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n16();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bssid = ad.value();
+        break;
+      case 2:
+        o.frequency = ad.u32();
+        break;
+      case 3:
+        o.tsf = ad.u64();
+        break;
+      case 4:
+        o.beaconInterval = ad.u16();
+        break;
+      case 5:
+        o.capability = ad.u16();
+        break;
+      case 6:
+        o.informationElements = ad.value();
+        break;
+      case 7:
+        o.signalMbm = ad.s32();
+        break;
+      case 8:
+        o.signalUnspec = ad.u8();
+        break;
+      case 9:
+        o.status = ad.u32();
+        break;
+      case 10:
+        o.seenMsAgo = ad.u32();
+        break;
+      case 11:
+        o.beaconIes = ad.value();
+        break;
+      case 12:
+        o.chanWidth = ad.u32();
+        break;
+      case 13:
+        o.beaconTsf = ad.u64();
+        break;
+      case 14:
+        o.prespData = true;
+        break;
+      case 15:
+        o.lastSeenBoottime = ad.u64();
+        break;
+      case 16:
+        break;
+      case 17:
+        o.parentTsf = ad.u64();
+        break;
+      case 18:
+        o.parentBssid = ad.value();
+        break;
+      case 19:
+        o.chainSignal = ad.value();
+        break;
+      case 20:
+        o.frequencyOffset = ad.u32();
+        break;
+      case 21:
+        o.mloLinkId = ad.u8();
+        break;
+      case 22:
+        o.mldAddr = ad.value();
+        break;
+      case 23:
+        o.useFor = ad.u32();
+        break;
+      case 24:
+        o.cannotUseReasons = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n17 = $h.shape();
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n17();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.bitrate = ad.u16();
+        break;
+      case 2:
+        o.mcs = ad.u8();
+        break;
+      case 3:
+        o._40MhzWidth = true;
+        break;
+      case 4:
+        o.shortGi = true;
+        break;
+      case 5:
+        o.bitrate32 = ad.u32();
+        break;
+      case 6:
+        o.vhtMcs = ad.u8();
+        break;
+      case 7:
+        o.vhtNss = ad.u8();
+        break;
+      case 8:
+        o._80MhzWidth = true;
+        break;
+      case 9:
+        o._80p80MhzWidth = true;
+        break;
+      case 10:
+        o._160MhzWidth = true;
+        break;
+      case 11:
+        o._10MhzWidth = true;
+        break;
+      case 12:
+        o._5MhzWidth = true;
+        break;
+      case 13:
+        o.heMcs = ad.u8();
+        break;
+      case 14:
+        o.heNss = ad.u8();
+        break;
+      case 15:
+        o.heGi = ad.u8();
+        break;
+      case 16:
+        o.heDcm = ad.u8();
+        break;
+      case 17:
+        o.heRuAlloc = ad.u8();
+        break;
+      case 18:
+        o._320MhzWidth = true;
+        break;
+      case 19:
+        o.ehtMcs = ad.u8();
+        break;
+      case 20:
+        o.ehtNss = ad.u8();
+        break;
+      case 21:
+        o.ehtGi = ad.u8();
+        break;
+      case 22:
+        o.ehtRuAlloc = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n18 = $h.shape();
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n18();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.inactiveTime = ad.u32();
+        break;
+      case 2:
+        o.rxBytes = ad.u32();
+        break;
+      case 3:
+        o.txBytes = ad.u32();
+        break;
+      case 4:
+        o.llid = ad.u16();
+        break;
+      case 5:
+        o.plid = ad.u16();
+        break;
+      case 6:
+        o.plinkState = ad.u8();
+        break;
+      case 7:
+        o.signal = ad.s8();
+        break;
+      case 8:
+        o.txBitrate = $a17(ad.nested());
+        break;
+      case 9:
+        o.rxPackets = ad.u32();
+        break;
+      case 10:
+        o.txPackets = ad.u32();
+        break;
+      case 11:
+        o.txRetries = ad.u32();
+        break;
+      case 12:
+        o.txFailed = ad.u32();
+        break;
+      case 13:
+        o.signalAvg = ad.s8();
+        break;
+      case 14:
+        o.rxBitrate = $a17(ad.nested());
+        break;
+      case 15:
+        o.bssParam = ad.value();
+        break;
+      case 16:
+        o.connectedTime = ad.u32();
+        break;
+      case 17:
+        o.staFlags = $s0(ad.bytes, ad.offset, ad.length);
+        break;
+      case 18:
+        o.beaconLoss = ad.u32();
+        break;
+      case 19:
+        o.tOffset = ad.s64();
+        break;
+      case 20:
+        o.localPm = ad.u32();
+        break;
+      case 21:
+        o.peerPm = ad.u32();
+        break;
+      case 22:
+        o.nonpeerPm = ad.u32();
+        break;
+      case 23:
+        o.rxBytes64 = ad.u64();
+        break;
+      case 24:
+        o.txBytes64 = ad.u64();
+        break;
+      case 25:
+        o.chainSignal = ad.value();
+        break;
+      case 26:
+        o.chainSignalAvg = ad.value();
+        break;
+      case 27:
+        o.expectedThroughput = ad.u32();
+        break;
+      case 28:
+        o.rxDropMisc = ad.u64();
+        break;
+      case 29:
+        o.beaconRx = ad.u64();
+        break;
+      case 30:
+        o.beaconSignalAvg = ad.s8();
+        break;
+      case 31:
+        o.tidStats = ad.value();
+        break;
+      case 32:
+        o.rxDuration = ad.u64();
+        break;
+      case 33:
+        break;
+      case 34:
+        o.ackSignal = ad.s8();
+        break;
+      case 35:
+        o.ackSignalAvg = ad.s8();
+        break;
+      case 36:
+        o.rxMpdus = ad.u32();
+        break;
+      case 37:
+        o.fcsErrorCount = ad.u32();
+        break;
+      case 38:
+        o.connectedToGate = ad.u8();
+        break;
+      case 39:
+        o.txDuration = ad.u64();
+        break;
+      case 40:
+        o.airtimeWeight = ad.u16();
+        break;
+      case 41:
+        o.airtimeLinkMetric = ad.u32();
+        break;
+      case 42:
+        o.assocAtBoottime = ad.u64();
+        break;
+      case 43:
+        o.connectedToAs = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n19 = $h.shape();
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n19();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.regRuleFlags = ad.u32();
+        break;
+      case 2:
+        o.freqRangeStart = ad.u32();
+        break;
+      case 3:
+        o.freqRangeEnd = ad.u32();
+        break;
+      case 4:
+        o.freqRangeMaxBw = ad.u32();
+        break;
+      case 5:
+        o.powerRuleMaxAntGain = ad.u32();
+        break;
+      case 6:
+        o.powerRuleMaxEirp = ad.u32();
+        break;
+      case 7:
+        o.dfsCacTime = ad.u32();
+        break;
+      case 8:
+        o.powerRulePsd = ad.s8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(nl80211, {
+  sets: {
+    "nl80211-attrs": $a0,
+    "frame-type-attrs": $a1,
+    "wiphy-bands": $a2,
+    "band-attrs": $a3,
+    "bitrate-attrs": $a4,
+    "frequency-attrs": $a5,
+    "if-combination-attributes": $a6,
+    "iface-limit-attributes": $a7,
+    "iftype-data-attrs": $a8,
+    "iftype-attrs": $a9,
+    "sar-attributes": $a10,
+    "sar-specs": $a11,
+    "supported-iftypes": $a12,
+    "txq-stats-attrs": $a13,
+    "wmm-attrs": $a14,
+    "wowlan-triggers-attrs": $a15,
+    "bss-attrs": $a16,
+    "rate-info-attrs": $a17,
+    "sta-info-attrs": $a18,
+    "reg-rule-attrs": $a19,
+  },
+  structs: { "sta-flag-update": $s0 },
+});

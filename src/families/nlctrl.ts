@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `op-flags` of nlctrl. */
 export const OP_FLAGS = {
@@ -135,3 +138,150 @@ export type NlctrlOps = {
 export const nlctrl: FamilySpec = JSON.parse(
   '{"name":"nlctrl","protocol":"genetlink-legacy","structs":{},"enums":{"op-flags":{"name":"op-flags","type":"flags","entries":{"admin-perm":1,"cmd-cap-do":2,"cmd-cap-dump":4,"cmd-cap-haspol":8,"uns-admin-perm":16}},"attr-type":{"name":"attr-type","type":"enum","entries":{"invalid":0,"flag":1,"u8":2,"u16":3,"u32":4,"u64":5,"s8":6,"s16":7,"s32":8,"s64":9,"binary":10,"string":11,"nul-string":12,"nested":13,"nested-array":14,"bitfield32":15,"sint":16,"uint":17}}},"sets":{"ctrl-attrs":{"name":"ctrl-attrs","attrs":[{"type":1,"name":"family-id","key":"familyId","kind":"u16"},{"type":2,"name":"family-name","key":"familyName","kind":"string"},{"type":3,"name":"version","key":"version","kind":"u32"},{"type":4,"name":"hdrsize","key":"hdrsize","kind":"u32"},{"type":5,"name":"maxattr","key":"maxattr","kind":"u32"},{"type":6,"name":"ops","key":"ops","kind":"indexed-array","subType":"nest","set":"op-attrs"},{"type":7,"name":"mcast-groups","key":"mcastGroups","kind":"indexed-array","subType":"nest","set":"mcast-group-attrs"},{"type":8,"name":"policy","key":"policy","kind":"nest-type-value","set":"policy-attrs","levels":2,"typeValue":["policy-id","attr-id"]},{"type":9,"name":"op-policy","key":"opPolicy","kind":"nest-type-value","set":"op-policy-attrs","levels":1,"typeValue":["op-id"]},{"type":10,"name":"op","key":"op","kind":"u32"}]},"mcast-group-attrs":{"name":"mcast-group-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"id","key":"id","kind":"u32"}]},"op-attrs":{"name":"op-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"flags","key":"flags","kind":"u32","enum":"op-flags","enumAsFlags":true}]},"policy-attrs":{"name":"policy-attrs","attrs":[{"type":1,"name":"type","key":"type","kind":"u32","enum":"attr-type"},{"type":2,"name":"min-value-s","key":"minValueS","kind":"s64"},{"type":3,"name":"max-value-s","key":"maxValueS","kind":"s64"},{"type":4,"name":"min-value-u","key":"minValueU","kind":"u64"},{"type":5,"name":"max-value-u","key":"maxValueU","kind":"u64"},{"type":6,"name":"min-length","key":"minLength","kind":"u32"},{"type":7,"name":"max-length","key":"maxLength","kind":"u32"},{"type":8,"name":"policy-idx","key":"policyIdx","kind":"u32"},{"type":9,"name":"policy-maxtype","key":"policyMaxtype","kind":"u32"},{"type":10,"name":"bitfield32-mask","key":"bitfield32Mask","kind":"u32"},{"type":11,"name":"mask","key":"mask","kind":"u64"},{"type":12,"name":"pad","key":"pad","kind":"pad"}]},"op-policy-attrs":{"name":"op-policy-attrs","attrs":[{"type":1,"name":"do","key":"do","kind":"u32"},{"type":2,"name":"dump","key":"dump","kind":"u32"}]}},"subMessages":{},"ops":{"getfamily":{"name":"getfamily","set":"ctrl-attrs","do":{"request":{"value":3,"attributes":["family-name"]},"reply":{"value":1,"attributes":["family-id","family-name","hdrsize","maxattr","mcast-groups","ops","version"]}},"dump":{"request":{"value":3,"attributes":[]},"reply":{"value":1,"attributes":["family-id","family-name","hdrsize","maxattr","mcast-groups","ops","version"]}}},"getpolicy":{"name":"getpolicy","set":"ctrl-attrs","dump":{"request":{"value":10,"attributes":["family-name","family-id","op"]},"reply":{"value":10,"attributes":["family-id","op-policy","policy"]}}}},"mcastGroups":{},"kernelSpec":"nlctrl"}',
 );
+
+// nlctrl's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.familyId = ad.u16();
+        break;
+      case 2:
+        o.familyName = ad.string();
+        break;
+      case 3:
+        o.version = ad.u32();
+        break;
+      case 4:
+        o.hdrsize = ad.u32();
+        break;
+      case 5:
+        o.maxattr = ad.u32();
+        break;
+      case 6:
+        o.ops = $h.value(nlctrl, ad, o, "ctrl-attrs", 5);
+        break;
+      case 7:
+        o.mcastGroups = $h.value(nlctrl, ad, o, "ctrl-attrs", 6);
+        break;
+      case 8:
+        o.policy = $h.value(nlctrl, ad, o, "ctrl-attrs", 7);
+        break;
+      case 9:
+        o.opPolicy = $h.value(nlctrl, ad, o, "ctrl-attrs", 8);
+        break;
+      case 10:
+        o.op = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.flags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.type = ad.u32();
+        break;
+      case 2:
+        o.minValueS = ad.s64();
+        break;
+      case 3:
+        o.maxValueS = ad.s64();
+        break;
+      case 4:
+        o.minValueU = ad.u64();
+        break;
+      case 5:
+        o.maxValueU = ad.u64();
+        break;
+      case 6:
+        o.minLength = ad.u32();
+        break;
+      case 7:
+        o.maxLength = ad.u32();
+        break;
+      case 8:
+        o.policyIdx = ad.u32();
+        break;
+      case 9:
+        o.policyMaxtype = ad.u32();
+        break;
+      case 10:
+        o.bitfield32Mask = ad.u32();
+        break;
+      case 11:
+        o.mask = ad.u64();
+        break;
+      case 12:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.do = ad.u32();
+        break;
+      case 2:
+        o.dump = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(nlctrl, {
+  sets: {
+    "ctrl-attrs": $a0,
+    "mcast-group-attrs": $a1,
+    "op-attrs": $a2,
+    "policy-attrs": $a3,
+    "op-policy-attrs": $a4,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `text-max` of nlrtable: Longest greet text, without the NUL. */
 export const NLRT_TEXT_MAX = 255;
@@ -105,3 +108,50 @@ export type NlrtableOps = {
 export const nlrtable: FamilySpec = JSON.parse(
   '{"name":"nlrtable","protocol":"netlink-raw","protonum":31,"structs":{"nlrtmsg":{"name":"nlrtmsg","members":[{"name":"nrt-family","key":"nrtFamily","kind":"u8"},{"name":"nrt-dst-len","key":"nrtDstLen","kind":"u8"},{"name":"nrt-reason","key":"nrtReason","kind":"u8","enum":"reason"},{"name":"nrt-pad","key":"nrtPad","kind":"pad","len":1}],"size":4}},"enums":{"reason":{"name":"reason","type":"enum","entries":{"none":0,"request":1,"expired":2}}},"sets":{"nlrt-attrs":{"name":"nlrt-attrs","attrs":[{"type":1,"name":"dst","key":"dst","kind":"binary","checks":{"maxLen":16}},{"type":2,"name":"gateway","key":"gateway","kind":"binary","checks":{"maxLen":16}},{"type":3,"name":"oifname","key":"oifname","kind":"string","checks":{"maxLen":15}},{"type":4,"name":"lifetime-ms","key":"lifetimeMs","kind":"u32","checks":{"max":604800000}},{"type":5,"name":"expires-ms","key":"expiresMs","kind":"u32"},{"type":6,"name":"watchers","key":"watchers","kind":"u32"},{"type":7,"name":"text","key":"text","kind":"string","checks":{"maxLen":255}},{"type":8,"name":"greeting","key":"greeting","kind":"string"}]}},"subMessages":{},"ops":{"greet":{"name":"greet","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":16,"attributes":["text"]},"reply":{"value":16,"attributes":["text","greeting"]}}},"newroute":{"name":"newroute","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":17,"attributes":["dst","gateway","oifname","lifetime-ms"]}}},"delroute":{"name":"delroute","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":18,"attributes":["dst"]}}},"getroute":{"name":"getroute","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":19,"attributes":["dst"]},"reply":{"value":17,"attributes":["dst","gateway","oifname","lifetime-ms","expires-ms","watchers"]}},"dump":{"request":{"value":19,"attributes":[]},"reply":{"value":17,"attributes":["dst","gateway","oifname","lifetime-ms","expires-ms","watchers"]}}},"watch":{"name":"watch","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":20,"attributes":["dst"]}}},"unwatch":{"name":"unwatch","set":"nlrt-attrs","fixedHeader":"nlrtmsg","do":{"request":{"value":21,"attributes":["dst"]}}},"newroute-ntf":{"name":"newroute-ntf","set":"nlrt-attrs","fixedHeader":"nlrtmsg","event":17,"notify":"getroute","mcgrp":"route"},"delroute-ntf":{"name":"delroute-ntf","set":"nlrt-attrs","fixedHeader":"nlrtmsg","event":18,"notify":"getroute","mcgrp":"route"}},"mcastGroups":{"route":1}}',
 );
+
+// nlrtable's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(nlrtable, "nlrtmsg", b, at, len);
+  }
+  return { nrtFamily: b[at], nrtDstLen: b[at + 1], nrtReason: b[at + 2] };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dst = ad.value();
+        break;
+      case 2:
+        o.gateway = ad.value();
+        break;
+      case 3:
+        o.oifname = ad.string();
+        break;
+      case 4:
+        o.lifetimeMs = ad.u32();
+        break;
+      case 5:
+        o.expiresMs = ad.u32();
+        break;
+      case 6:
+        o.watchers = ad.u32();
+        break;
+      case 7:
+        o.text = ad.string();
+        break;
+      case 8:
+        o.greeting = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(nlrtable, {
+  sets: { "nlrt-attrs": $a0 },
+  structs: { "nlrtmsg": $s0 },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `nonce-tail-size` of ovpn */
 export const OVPN_NONCE_TAIL_SIZE = 8;
@@ -312,3 +315,430 @@ export type OvpnOps = {
 export const ovpn: FamilySpec = JSON.parse(
   '{"name":"ovpn","protocol":"genetlink","structs":{},"enums":{"cipher-alg":{"name":"cipher-alg","type":"enum","entries":{"none":0,"aes-gcm":1,"chacha20-poly1305":2}},"del-peer-reason":{"name":"del-peer-reason","type":"enum","entries":{"teardown":0,"userspace":1,"expired":2,"transport-error":3,"transport-disconnect":4}},"key-slot":{"name":"key-slot","type":"enum","entries":{"primary":0,"secondary":1}}},"sets":{"peer":{"name":"peer","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"remote-ipv4","key":"remoteIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":3,"name":"remote-ipv6","key":"remoteIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":4,"name":"remote-ipv6-scope-id","key":"remoteIpv6ScopeId","kind":"u32"},{"type":5,"name":"remote-port","key":"remotePort","kind":"u16","bigEndian":true,"checks":{"min":1}},{"type":6,"name":"socket","key":"socket","kind":"u32"},{"type":7,"name":"socket-netnsid","key":"socketNetnsid","kind":"s32"},{"type":8,"name":"vpn-ipv4","key":"vpnIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":9,"name":"vpn-ipv6","key":"vpnIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":10,"name":"local-ipv4","key":"localIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":11,"name":"local-ipv6","key":"localIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":12,"name":"local-port","key":"localPort","kind":"u16","bigEndian":true,"checks":{"min":1}},{"type":13,"name":"keepalive-interval","key":"keepaliveInterval","kind":"u32","checks":{"max":86400}},{"type":14,"name":"keepalive-timeout","key":"keepaliveTimeout","kind":"u32","checks":{"max":86400}},{"type":15,"name":"del-reason","key":"delReason","kind":"u32","enum":"del-peer-reason"},{"type":16,"name":"vpn-rx-bytes","key":"vpnRxBytes","kind":"uint"},{"type":17,"name":"vpn-tx-bytes","key":"vpnTxBytes","kind":"uint"},{"type":18,"name":"vpn-rx-packets","key":"vpnRxPackets","kind":"uint"},{"type":19,"name":"vpn-tx-packets","key":"vpnTxPackets","kind":"uint"},{"type":20,"name":"link-rx-bytes","key":"linkRxBytes","kind":"uint"},{"type":21,"name":"link-tx-bytes","key":"linkTxBytes","kind":"uint"},{"type":22,"name":"link-rx-packets","key":"linkRxPackets","kind":"uint"},{"type":23,"name":"link-tx-packets","key":"linkTxPackets","kind":"uint"},{"type":24,"name":"tx-id","key":"txId","kind":"u32","checks":{"max":16777215}}]},"peer-new-input":{"name":"peer-new-input","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"remote-ipv4","key":"remoteIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":3,"name":"remote-ipv6","key":"remoteIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":4,"name":"remote-ipv6-scope-id","key":"remoteIpv6ScopeId","kind":"u32"},{"type":5,"name":"remote-port","key":"remotePort","kind":"u16","bigEndian":true,"checks":{"min":1}},{"type":6,"name":"socket","key":"socket","kind":"u32"},{"type":8,"name":"vpn-ipv4","key":"vpnIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":9,"name":"vpn-ipv6","key":"vpnIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":10,"name":"local-ipv4","key":"localIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":11,"name":"local-ipv6","key":"localIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":13,"name":"keepalive-interval","key":"keepaliveInterval","kind":"u32","checks":{"max":86400}},{"type":14,"name":"keepalive-timeout","key":"keepaliveTimeout","kind":"u32","checks":{"max":86400}},{"type":24,"name":"tx-id","key":"txId","kind":"u32","checks":{"max":16777215}}]},"peer-set-input":{"name":"peer-set-input","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"remote-ipv4","key":"remoteIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":3,"name":"remote-ipv6","key":"remoteIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":4,"name":"remote-ipv6-scope-id","key":"remoteIpv6ScopeId","kind":"u32"},{"type":5,"name":"remote-port","key":"remotePort","kind":"u16","bigEndian":true,"checks":{"min":1}},{"type":8,"name":"vpn-ipv4","key":"vpnIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":9,"name":"vpn-ipv6","key":"vpnIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":10,"name":"local-ipv4","key":"localIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":11,"name":"local-ipv6","key":"localIpv6","kind":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":13,"name":"keepalive-interval","key":"keepaliveInterval","kind":"u32","checks":{"max":86400}},{"type":14,"name":"keepalive-timeout","key":"keepaliveTimeout","kind":"u32","checks":{"max":86400}},{"type":24,"name":"tx-id","key":"txId","kind":"u32","checks":{"max":16777215}}]},"peer-del-input":{"name":"peer-del-input","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","checks":{"max":16777215}}]},"keyconf":{"name":"keyconf","attrs":[{"type":1,"name":"peer-id","key":"peerId","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"slot","key":"slot","kind":"u32","enum":"key-slot"},{"type":3,"name":"key-id","key":"keyId","kind":"u32","checks":{"max":7}},{"type":4,"name":"cipher-alg","key":"cipherAlg","kind":"u32","enum":"cipher-alg"},{"type":5,"name":"encrypt-dir","key":"encryptDir","kind":"nest","set":"keydir"},{"type":6,"name":"decrypt-dir","key":"decryptDir","kind":"nest","set":"keydir"}]},"keydir":{"name":"keydir","attrs":[{"type":1,"name":"cipher-key","key":"cipherKey","kind":"binary","checks":{"maxLen":256}},{"type":2,"name":"nonce-tail","key":"nonceTail","kind":"binary","checks":{"exactLen":8}}]},"keyconf-get":{"name":"keyconf-get","attrs":[{"type":1,"name":"peer-id","key":"peerId","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"slot","key":"slot","kind":"u32","enum":"key-slot"},{"type":3,"name":"key-id","key":"keyId","kind":"u32","checks":{"max":7}},{"type":4,"name":"cipher-alg","key":"cipherAlg","kind":"u32","enum":"cipher-alg"}]},"keyconf-swap-input":{"name":"keyconf-swap-input","attrs":[{"type":1,"name":"peer-id","key":"peerId","kind":"u32","checks":{"max":16777215}}]},"keyconf-del-input":{"name":"keyconf-del-input","attrs":[{"type":1,"name":"peer-id","key":"peerId","kind":"u32","checks":{"max":16777215}},{"type":2,"name":"slot","key":"slot","kind":"u32","enum":"key-slot"}]},"ovpn":{"name":"ovpn","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"peer","key":"peer","kind":"nest","set":"peer"},{"type":3,"name":"keyconf","key":"keyconf","kind":"nest","set":"keyconf"}]},"ovpn-peer-new-input":{"name":"ovpn-peer-new-input","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"peer","key":"peer","kind":"nest","set":"peer-new-input"}]},"ovpn-peer-set-input":{"name":"ovpn-peer-set-input","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"peer","key":"peer","kind":"nest","set":"peer-set-input"}]},"ovpn-peer-del-input":{"name":"ovpn-peer-del-input","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"peer","key":"peer","kind":"nest","set":"peer-del-input"}]},"ovpn-keyconf-get":{"name":"ovpn-keyconf-get","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":3,"name":"keyconf","key":"keyconf","kind":"nest","set":"keyconf-get"}]},"ovpn-keyconf-swap-input":{"name":"ovpn-keyconf-swap-input","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":3,"name":"keyconf","key":"keyconf","kind":"nest","set":"keyconf-swap-input"}]},"ovpn-keyconf-del-input":{"name":"ovpn-keyconf-del-input","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":3,"name":"keyconf","key":"keyconf","kind":"nest","set":"keyconf-del-input"}]}},"subMessages":{},"ops":{"peer-new":{"name":"peer-new","set":"ovpn-peer-new-input","do":{"request":{"value":1,"attributes":["ifindex","peer"]}}},"peer-set":{"name":"peer-set","set":"ovpn-peer-set-input","do":{"request":{"value":2,"attributes":["ifindex","peer"]}}},"peer-get":{"name":"peer-get","set":"ovpn","do":{"request":{"value":3,"attributes":["ifindex","peer"]},"reply":{"value":3,"attributes":["peer"]}},"dump":{"request":{"value":3,"attributes":["ifindex"]},"reply":{"value":3,"attributes":["peer"]}}},"peer-del":{"name":"peer-del","set":"ovpn-peer-del-input","do":{"request":{"value":4,"attributes":["ifindex","peer"]}}},"peer-del-ntf":{"name":"peer-del-ntf","set":"ovpn","event":5,"notify":"peer-get","mcgrp":"peers"},"key-new":{"name":"key-new","set":"ovpn","do":{"request":{"value":6,"attributes":["ifindex","keyconf"]}}},"key-get":{"name":"key-get","set":"ovpn-keyconf-get","do":{"request":{"value":7,"attributes":["ifindex","keyconf"]},"reply":{"value":7,"attributes":["keyconf"]}}},"key-swap":{"name":"key-swap","set":"ovpn-keyconf-swap-input","do":{"request":{"value":8,"attributes":["ifindex","keyconf"]}}},"key-swap-ntf":{"name":"key-swap-ntf","set":"ovpn-keyconf-get","event":9,"notify":"key-get","mcgrp":"peers"},"key-del":{"name":"key-del","set":"ovpn-keyconf-del-input","do":{"request":{"value":10,"attributes":["ifindex","keyconf"]}}},"peer-float-ntf":{"name":"peer-float-ntf","set":"ovpn","event":11,"notify":"peer-get","mcgrp":"peers"}},"mcastGroups":{"peers":-1},"kernelSpec":"ovpn"}',
 );
+
+// ovpn's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.remoteIpv4 = ad.u32be();
+        break;
+      case 3:
+        o.remoteIpv6 = ad.value();
+        break;
+      case 4:
+        o.remoteIpv6ScopeId = ad.u32();
+        break;
+      case 5:
+        o.remotePort = ad.u16be();
+        break;
+      case 6:
+        o.socket = ad.u32();
+        break;
+      case 7:
+        o.socketNetnsid = ad.s32();
+        break;
+      case 8:
+        o.vpnIpv4 = ad.u32be();
+        break;
+      case 9:
+        o.vpnIpv6 = ad.value();
+        break;
+      case 10:
+        o.localIpv4 = ad.u32be();
+        break;
+      case 11:
+        o.localIpv6 = ad.value();
+        break;
+      case 12:
+        o.localPort = ad.u16be();
+        break;
+      case 13:
+        o.keepaliveInterval = ad.u32();
+        break;
+      case 14:
+        o.keepaliveTimeout = ad.u32();
+        break;
+      case 15:
+        o.delReason = ad.u32();
+        break;
+      case 16:
+        o.vpnRxBytes = ad.uint();
+        break;
+      case 17:
+        o.vpnTxBytes = ad.uint();
+        break;
+      case 18:
+        o.vpnRxPackets = ad.uint();
+        break;
+      case 19:
+        o.vpnTxPackets = ad.uint();
+        break;
+      case 20:
+        o.linkRxBytes = ad.uint();
+        break;
+      case 21:
+        o.linkTxBytes = ad.uint();
+        break;
+      case 22:
+        o.linkRxPackets = ad.uint();
+        break;
+      case 23:
+        o.linkTxPackets = ad.uint();
+        break;
+      case 24:
+        o.txId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.remoteIpv4 = ad.u32be();
+        break;
+      case 3:
+        o.remoteIpv6 = ad.value();
+        break;
+      case 4:
+        o.remoteIpv6ScopeId = ad.u32();
+        break;
+      case 5:
+        o.remotePort = ad.u16be();
+        break;
+      case 6:
+        o.socket = ad.u32();
+        break;
+      case 8:
+        o.vpnIpv4 = ad.u32be();
+        break;
+      case 9:
+        o.vpnIpv6 = ad.value();
+        break;
+      case 10:
+        o.localIpv4 = ad.u32be();
+        break;
+      case 11:
+        o.localIpv6 = ad.value();
+        break;
+      case 13:
+        o.keepaliveInterval = ad.u32();
+        break;
+      case 14:
+        o.keepaliveTimeout = ad.u32();
+        break;
+      case 24:
+        o.txId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.remoteIpv4 = ad.u32be();
+        break;
+      case 3:
+        o.remoteIpv6 = ad.value();
+        break;
+      case 4:
+        o.remoteIpv6ScopeId = ad.u32();
+        break;
+      case 5:
+        o.remotePort = ad.u16be();
+        break;
+      case 8:
+        o.vpnIpv4 = ad.u32be();
+        break;
+      case 9:
+        o.vpnIpv6 = ad.value();
+        break;
+      case 10:
+        o.localIpv4 = ad.u32be();
+        break;
+      case 11:
+        o.localIpv6 = ad.value();
+        break;
+      case 13:
+        o.keepaliveInterval = ad.u32();
+        break;
+      case 14:
+        o.keepaliveTimeout = ad.u32();
+        break;
+      case 24:
+        o.txId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.peerId = ad.u32();
+        break;
+      case 2:
+        o.slot = ad.u32();
+        break;
+      case 3:
+        o.keyId = ad.u32();
+        break;
+      case 4:
+        o.cipherAlg = ad.u32();
+        break;
+      case 5:
+        o.encryptDir = $a5(ad.nested());
+        break;
+      case 6:
+        o.decryptDir = $a5(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cipherKey = ad.value();
+        break;
+      case 2:
+        o.nonceTail = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.peerId = ad.u32();
+        break;
+      case 2:
+        o.slot = ad.u32();
+        break;
+      case 3:
+        o.keyId = ad.u32();
+        break;
+      case 4:
+        o.cipherAlg = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.peerId = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.peerId = ad.u32();
+        break;
+      case 2:
+        o.slot = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.peer = $a0(ad.nested());
+        break;
+      case 3:
+        o.keyconf = $a4(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.peer = $a1(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.peer = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.peer = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.keyconf = $a6(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.keyconf = $a7(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.keyconf = $a8(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ovpn, {
+  sets: {
+    "peer": $a0,
+    "peer-new-input": $a1,
+    "peer-set-input": $a2,
+    "peer-del-input": $a3,
+    "keyconf": $a4,
+    "keydir": $a5,
+    "keyconf-get": $a6,
+    "keyconf-swap-input": $a7,
+    "keyconf-del-input": $a8,
+    "ovpn": $a9,
+    "ovpn-peer-new-input": $a10,
+    "ovpn-peer-set-input": $a11,
+    "ovpn-peer-del-input": $a12,
+    "ovpn-keyconf-get": $a13,
+    "ovpn-keyconf-swap-input": $a14,
+    "ovpn-keyconf-del-input": $a15,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `user-features` of ovs_datapath. */
 export const USER_FEATURES = {
@@ -84,3 +87,88 @@ export type OvsDatapathOps = {
 export const ovsDatapath: FamilySpec = JSON.parse(
   '{"name":"ovs_datapath","protocol":"genetlink-legacy","version":2,"structs":{"ovs-header":{"name":"ovs-header","members":[{"name":"dp-ifindex","key":"dpIfindex","kind":"u32"}],"size":4},"ovs-dp-stats":{"name":"ovs-dp-stats","members":[{"name":"n-hit","key":"nHit","kind":"u64"},{"name":"n-missed","key":"nMissed","kind":"u64"},{"name":"n-lost","key":"nLost","kind":"u64"},{"name":"n-flows","key":"nFlows","kind":"u64"}],"size":32},"ovs-dp-megaflow-stats":{"name":"ovs-dp-megaflow-stats","members":[{"name":"n-mask-hit","key":"nMaskHit","kind":"u64"},{"name":"n-masks","key":"nMasks","kind":"u32"},{"name":"padding","key":"padding","kind":"u32"},{"name":"n-cache-hit","key":"nCacheHit","kind":"u64"},{"name":"pad1","key":"pad1","kind":"u64"}],"size":32}},"enums":{"user-features":{"name":"user-features","type":"flags","entries":{"unaligned":1,"vport-pids":2,"tc-recirc-sharing":4,"dispatch-upcall-per-cpu":8}}},"sets":{"datapath":{"name":"datapath","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"upcall-pid","key":"upcallPid","kind":"u32"},{"type":3,"name":"stats","key":"stats","kind":"binary","struct":"ovs-dp-stats"},{"type":4,"name":"megaflow-stats","key":"megaflowStats","kind":"binary","struct":"ovs-dp-megaflow-stats"},{"type":5,"name":"user-features","key":"userFeatures","kind":"u32","enum":"user-features","enumAsFlags":true},{"type":7,"name":"masks-cache-size","key":"masksCacheSize","kind":"u32"},{"type":8,"name":"per-cpu-pids","key":"perCpuPids","kind":"binary","subType":"u32"},{"type":9,"name":"ifindex","key":"ifindex","kind":"u32"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"datapath","fixedHeader":"ovs-header","do":{"request":{"value":3,"attributes":["name"]},"reply":{"value":3,"attributes":["name","upcall-pid","stats","megaflow-stats","user-features","masks-cache-size","per-cpu-pids"]}},"dump":{"request":{"value":3,"attributes":["name"]},"reply":{"value":3,"attributes":["name","upcall-pid","stats","megaflow-stats","user-features","masks-cache-size","per-cpu-pids"]}}},"new":{"name":"new","set":"datapath","fixedHeader":"ovs-header","do":{"request":{"value":1,"attributes":["name","upcall-pid","user-features"]}}},"del":{"name":"del","set":"datapath","fixedHeader":"ovs-header","do":{"request":{"value":2,"attributes":["name"]}}}},"mcastGroups":{"ovs_datapath":-1},"fixedHeader":"ovs-header","kernelSpec":"ovs_datapath"}',
 );
+
+// ovs_datapath's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsDatapath, "ovs-header", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { dpIfindex: v.getUint32(o, true) };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 32 || at + len > b.length) {
+    return $h.struct(ovsDatapath, "ovs-dp-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    nHit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    nMissed: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    nLost: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    nFlows: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 32 || at + len > b.length) {
+    return $h.struct(ovsDatapath, "ovs-dp-megaflow-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    nMaskHit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+      ? 0n
+      : v.getBigUint64(o, true),
+    nMasks: v.getUint32(o + 8, true),
+    padding: v.getUint32(o + 12, true),
+    nCacheHit: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    pad1: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.upcallPid = ad.u32();
+        break;
+      case 3:
+        o.stats = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.megaflowStats = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.userFeatures = ad.u32();
+        break;
+      case 7:
+        o.masksCacheSize = ad.u32();
+        break;
+      case 8:
+        o.perCpuPids = ad.value();
+        break;
+      case 9:
+        o.ifindex = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ovsDatapath, {
+  sets: { "datapath": $a0 },
+  structs: { "ovs-header": $s0, "ovs-dp-stats": $s1, "ovs-dp-megaflow-stats": $s2 },
+});

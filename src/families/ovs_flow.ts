@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `ovs-frag-type` of ovs_flow. */
 export const OVS_FRAG_TYPE = { "none": 0, "first": 1, "later": 2, "any": 255 } as const;
@@ -527,3 +530,697 @@ export type OvsFlowOps = {
 export const ovsFlow: FamilySpec = JSON.parse(
   '{"name":"ovs_flow","protocol":"genetlink-legacy","version":1,"structs":{"ovs-header":{"name":"ovs-header","members":[{"name":"dp-ifindex","key":"dpIfindex","kind":"u32"}],"size":4},"ovs-flow-stats":{"name":"ovs-flow-stats","members":[{"name":"n-packets","key":"nPackets","kind":"u64"},{"name":"n-bytes","key":"nBytes","kind":"u64"}],"size":16},"ovs-key-ethernet":{"name":"ovs-key-ethernet","members":[{"name":"eth-src","key":"ethSrc","kind":"binary","len":6,"hint":"mac"},{"name":"eth-dst","key":"ethDst","kind":"binary","len":6,"hint":"mac"}],"size":12},"ovs-key-mpls":{"name":"ovs-key-mpls","members":[{"name":"mpls-lse","key":"mplsLse","kind":"u32","bigEndian":true}],"size":4},"ovs-key-ipv4":{"name":"ovs-key-ipv4","members":[{"name":"ipv4-src","key":"ipv4Src","kind":"u32","bigEndian":true,"hint":"ipv4"},{"name":"ipv4-dst","key":"ipv4Dst","kind":"u32","bigEndian":true,"hint":"ipv4"},{"name":"ipv4-proto","key":"ipv4Proto","kind":"u8"},{"name":"ipv4-tos","key":"ipv4Tos","kind":"u8"},{"name":"ipv4-ttl","key":"ipv4Ttl","kind":"u8"},{"name":"ipv4-frag","key":"ipv4Frag","kind":"u8","enum":"ovs-frag-type"}],"size":12},"ovs-key-ipv6":{"name":"ovs-key-ipv6","members":[{"name":"ipv6-src","key":"ipv6Src","kind":"binary","len":16,"bigEndian":true,"hint":"ipv6"},{"name":"ipv6-dst","key":"ipv6Dst","kind":"binary","len":16,"bigEndian":true,"hint":"ipv6"},{"name":"ipv6-label","key":"ipv6Label","kind":"u32","bigEndian":true},{"name":"ipv6-proto","key":"ipv6Proto","kind":"u8"},{"name":"ipv6-tclass","key":"ipv6Tclass","kind":"u8"},{"name":"ipv6-hlimit","key":"ipv6Hlimit","kind":"u8"},{"name":"ipv6-frag","key":"ipv6Frag","kind":"u8"}],"size":40},"ovs-key-ipv6-exthdrs":{"name":"ovs-key-ipv6-exthdrs","members":[{"name":"hdrs","key":"hdrs","kind":"u16"}],"size":2},"ovs-key-tcp":{"name":"ovs-key-tcp","members":[{"name":"tcp-src","key":"tcpSrc","kind":"u16","bigEndian":true},{"name":"tcp-dst","key":"tcpDst","kind":"u16","bigEndian":true}],"size":4},"ovs-key-udp":{"name":"ovs-key-udp","members":[{"name":"udp-src","key":"udpSrc","kind":"u16","bigEndian":true},{"name":"udp-dst","key":"udpDst","kind":"u16","bigEndian":true}],"size":4},"ovs-key-sctp":{"name":"ovs-key-sctp","members":[{"name":"sctp-src","key":"sctpSrc","kind":"u16","bigEndian":true},{"name":"sctp-dst","key":"sctpDst","kind":"u16","bigEndian":true}],"size":4},"ovs-key-icmp":{"name":"ovs-key-icmp","members":[{"name":"icmp-type","key":"icmpType","kind":"u8"},{"name":"icmp-code","key":"icmpCode","kind":"u8"}],"size":2},"ovs-key-arp":{"name":"ovs-key-arp","members":[{"name":"arp-sip","key":"arpSip","kind":"u32","bigEndian":true},{"name":"arp-tip","key":"arpTip","kind":"u32","bigEndian":true},{"name":"arp-op","key":"arpOp","kind":"u16","bigEndian":true},{"name":"arp-sha","key":"arpSha","kind":"binary","len":6,"hint":"mac"},{"name":"arp-tha","key":"arpTha","kind":"binary","len":6,"hint":"mac"}],"size":22},"ovs-key-nd":{"name":"ovs-key-nd","members":[{"name":"nd-target","key":"ndTarget","kind":"binary","len":16,"bigEndian":true},{"name":"nd-sll","key":"ndSll","kind":"binary","len":6,"hint":"mac"},{"name":"nd-tll","key":"ndTll","kind":"binary","len":6,"hint":"mac"}],"size":28},"ovs-key-ct-tuple-ipv4":{"name":"ovs-key-ct-tuple-ipv4","members":[{"name":"ipv4-src","key":"ipv4Src","kind":"u32","bigEndian":true},{"name":"ipv4-dst","key":"ipv4Dst","kind":"u32","bigEndian":true},{"name":"src-port","key":"srcPort","kind":"u16","bigEndian":true},{"name":"dst-port","key":"dstPort","kind":"u16","bigEndian":true},{"name":"ipv4-proto","key":"ipv4Proto","kind":"u8"}],"size":13},"ovs-action-push-vlan":{"name":"ovs-action-push-vlan","members":[{"name":"vlan-tpid","key":"vlanTpid","kind":"u16","bigEndian":true},{"name":"vlan-tci","key":"vlanTci","kind":"u16","bigEndian":true}],"size":4},"ovs-action-hash":{"name":"ovs-action-hash","members":[{"name":"hash-alg","key":"hashAlg","kind":"u32"},{"name":"hash-basis","key":"hashBasis","kind":"u32"}],"size":8},"ovs-action-push-mpls":{"name":"ovs-action-push-mpls","members":[{"name":"mpls-lse","key":"mplsLse","kind":"u32","bigEndian":true},{"name":"mpls-ethertype","key":"mplsEthertype","kind":"u32","bigEndian":true}],"size":8},"ovs-action-add-mpls":{"name":"ovs-action-add-mpls","members":[{"name":"mpls-lse","key":"mplsLse","kind":"u32","bigEndian":true},{"name":"mpls-ethertype","key":"mplsEthertype","kind":"u32","bigEndian":true},{"name":"tun-flags","key":"tunFlags","kind":"u16"}],"size":10}},"enums":{"ovs-frag-type":{"name":"ovs-frag-type","type":"enum","entries":{"none":0,"first":1,"later":2,"any":255}},"ovs-ufid-flags":{"name":"ovs-ufid-flags","type":"flags","entries":{"omit-key":1,"omit-mask":2,"omit-actions":4}},"ovs-hash-alg":{"name":"ovs-hash-alg","type":"enum","entries":{"ovs-hash-alg-l4":0}},"ct-state-flags":{"name":"ct-state-flags","type":"flags","entries":{"new":1,"established":2,"related":4,"reply-dir":8,"invalid":16,"tracked":32,"src-nat":64,"dst-nat":128}}},"sets":{"flow-attrs":{"name":"flow-attrs","attrs":[{"type":1,"name":"key","key":"key","kind":"nest","set":"key-attrs"},{"type":2,"name":"actions","key":"actions","kind":"nest","set":"action-attrs"},{"type":3,"name":"stats","key":"stats","kind":"binary","struct":"ovs-flow-stats"},{"type":4,"name":"tcp-flags","key":"tcpFlags","kind":"u8"},{"type":5,"name":"used","key":"used","kind":"u64"},{"type":6,"name":"clear","key":"clear","kind":"flag"},{"type":7,"name":"mask","key":"mask","kind":"nest","set":"key-attrs"},{"type":8,"name":"probe","key":"probe","kind":"binary"},{"type":9,"name":"ufid","key":"ufid","kind":"binary","hint":"uuid"},{"type":10,"name":"ufid-flags","key":"ufidFlags","kind":"u32","enum":"ovs-ufid-flags"},{"type":11,"name":"pad","key":"pad","kind":"binary"}]},"key-attrs":{"name":"key-attrs","attrs":[{"type":1,"name":"encap","key":"encap","kind":"nest","set":"key-attrs"},{"type":2,"name":"priority","key":"priority","kind":"u32"},{"type":3,"name":"in-port","key":"inPort","kind":"u32"},{"type":4,"name":"ethernet","key":"ethernet","kind":"binary","struct":"ovs-key-ethernet"},{"type":5,"name":"vlan","key":"vlan","kind":"u16","bigEndian":true},{"type":6,"name":"ethertype","key":"ethertype","kind":"u16","bigEndian":true},{"type":7,"name":"ipv4","key":"ipv4","kind":"binary","struct":"ovs-key-ipv4"},{"type":8,"name":"ipv6","key":"ipv6","kind":"binary","struct":"ovs-key-ipv6"},{"type":9,"name":"tcp","key":"tcp","kind":"binary","struct":"ovs-key-tcp"},{"type":10,"name":"udp","key":"udp","kind":"binary","struct":"ovs-key-udp"},{"type":11,"name":"icmp","key":"icmp","kind":"binary","struct":"ovs-key-icmp"},{"type":12,"name":"icmpv6","key":"icmpv6","kind":"binary","struct":"ovs-key-icmp"},{"type":13,"name":"arp","key":"arp","kind":"binary","struct":"ovs-key-arp"},{"type":14,"name":"nd","key":"nd","kind":"binary","struct":"ovs-key-nd"},{"type":15,"name":"skb-mark","key":"skbMark","kind":"u32"},{"type":16,"name":"tunnel","key":"tunnel","kind":"nest","set":"tunnel-key-attrs"},{"type":17,"name":"sctp","key":"sctp","kind":"binary","struct":"ovs-key-sctp"},{"type":18,"name":"tcp-flags","key":"tcpFlags","kind":"u16","bigEndian":true},{"type":19,"name":"dp-hash","key":"dpHash","kind":"u32"},{"type":20,"name":"recirc-id","key":"recircId","kind":"u32"},{"type":21,"name":"mpls","key":"mpls","kind":"binary","struct":"ovs-key-mpls"},{"type":22,"name":"ct-state","key":"ctState","kind":"u32","enum":"ct-state-flags","enumAsFlags":true},{"type":23,"name":"ct-zone","key":"ctZone","kind":"u16"},{"type":24,"name":"ct-mark","key":"ctMark","kind":"u32"},{"type":25,"name":"ct-labels","key":"ctLabels","kind":"binary","hint":"hex"},{"type":26,"name":"ct-orig-tuple-ipv4","key":"ctOrigTupleIpv4","kind":"binary","struct":"ovs-key-ct-tuple-ipv4"},{"type":27,"name":"ct-orig-tuple-ipv6","key":"ctOrigTupleIpv6","kind":"binary"},{"type":28,"name":"nsh","key":"nsh","kind":"nest","set":"ovs-nsh-key-attrs"},{"type":29,"name":"packet-type","key":"packetType","kind":"u32","bigEndian":true},{"type":30,"name":"nd-extensions","key":"ndExtensions","kind":"binary"},{"type":31,"name":"tunnel-info","key":"tunnelInfo","kind":"binary"},{"type":32,"name":"ipv6-exthdrs","key":"ipv6Exthdrs","kind":"binary","struct":"ovs-key-ipv6-exthdrs"}]},"action-attrs":{"name":"action-attrs","attrs":[{"type":1,"name":"output","key":"output","kind":"u32"},{"type":2,"name":"userspace","key":"userspace","kind":"nest","set":"userspace-attrs"},{"type":3,"name":"set","key":"set","kind":"nest","set":"key-attrs"},{"type":4,"name":"push-vlan","key":"pushVlan","kind":"binary","struct":"ovs-action-push-vlan"},{"type":5,"name":"pop-vlan","key":"popVlan","kind":"flag"},{"type":6,"name":"sample","key":"sample","kind":"nest","set":"sample-attrs"},{"type":7,"name":"recirc","key":"recirc","kind":"u32"},{"type":8,"name":"hash","key":"hash","kind":"binary","struct":"ovs-action-hash"},{"type":9,"name":"push-mpls","key":"pushMpls","kind":"binary","struct":"ovs-action-push-mpls"},{"type":10,"name":"pop-mpls","key":"popMpls","kind":"u16","bigEndian":true},{"type":11,"name":"set-masked","key":"setMasked","kind":"nest","set":"key-attrs"},{"type":12,"name":"ct","key":"ct","kind":"nest","set":"ct-attrs"},{"type":13,"name":"trunc","key":"trunc","kind":"u32"},{"type":14,"name":"push-eth","key":"pushEth","kind":"binary"},{"type":15,"name":"pop-eth","key":"popEth","kind":"flag"},{"type":16,"name":"ct-clear","key":"ctClear","kind":"flag"},{"type":17,"name":"push-nsh","key":"pushNsh","kind":"nest","set":"ovs-nsh-key-attrs"},{"type":18,"name":"pop-nsh","key":"popNsh","kind":"flag"},{"type":19,"name":"meter","key":"meter","kind":"u32"},{"type":20,"name":"clone","key":"clone","kind":"nest","set":"action-attrs"},{"type":21,"name":"check-pkt-len","key":"checkPktLen","kind":"nest","set":"check-pkt-len-attrs"},{"type":22,"name":"add-mpls","key":"addMpls","kind":"binary","struct":"ovs-action-add-mpls"},{"type":23,"name":"dec-ttl","key":"decTtl","kind":"nest","set":"dec-ttl-attrs"},{"type":24,"name":"psample","key":"psample","kind":"nest","set":"psample-attrs"}]},"tunnel-key-attrs":{"name":"tunnel-key-attrs","attrs":[{"type":0,"name":"id","key":"id","kind":"u64","bigEndian":true},{"type":1,"name":"ipv4-src","key":"ipv4Src","kind":"u32","bigEndian":true},{"type":2,"name":"ipv4-dst","key":"ipv4Dst","kind":"u32","bigEndian":true},{"type":3,"name":"tos","key":"tos","kind":"u8"},{"type":4,"name":"ttl","key":"ttl","kind":"u8"},{"type":5,"name":"dont-fragment","key":"dontFragment","kind":"flag"},{"type":6,"name":"csum","key":"csum","kind":"flag"},{"type":7,"name":"oam","key":"oam","kind":"flag"},{"type":8,"name":"geneve-opts","key":"geneveOpts","kind":"binary","subType":"u32"},{"type":9,"name":"tp-src","key":"tpSrc","kind":"u16","bigEndian":true},{"type":10,"name":"tp-dst","key":"tpDst","kind":"u16","bigEndian":true},{"type":11,"name":"vxlan-opts","key":"vxlanOpts","kind":"nest","set":"vxlan-ext-attrs"},{"type":12,"name":"ipv6-src","key":"ipv6Src","kind":"binary"},{"type":13,"name":"ipv6-dst","key":"ipv6Dst","kind":"binary"},{"type":14,"name":"pad","key":"pad","kind":"binary"},{"type":15,"name":"erspan-opts","key":"erspanOpts","kind":"binary"},{"type":16,"name":"ipv4-info-bridge","key":"ipv4InfoBridge","kind":"flag"}]},"check-pkt-len-attrs":{"name":"check-pkt-len-attrs","attrs":[{"type":1,"name":"pkt-len","key":"pktLen","kind":"u16"},{"type":2,"name":"actions-if-greater","key":"actionsIfGreater","kind":"nest","set":"action-attrs"},{"type":3,"name":"actions-if-less-equal","key":"actionsIfLessEqual","kind":"nest","set":"action-attrs"}]},"sample-attrs":{"name":"sample-attrs","attrs":[{"type":1,"name":"probability","key":"probability","kind":"u32"},{"type":2,"name":"actions","key":"actions","kind":"nest","set":"action-attrs"}]},"userspace-attrs":{"name":"userspace-attrs","attrs":[{"type":1,"name":"pid","key":"pid","kind":"u32"},{"type":2,"name":"userdata","key":"userdata","kind":"binary"},{"type":3,"name":"egress-tun-port","key":"egressTunPort","kind":"u32"},{"type":4,"name":"actions","key":"actions","kind":"flag"}]},"ovs-nsh-key-attrs":{"name":"ovs-nsh-key-attrs","attrs":[{"type":1,"name":"base","key":"base","kind":"binary"},{"type":2,"name":"md1","key":"md1","kind":"binary"},{"type":3,"name":"md2","key":"md2","kind":"binary"}]},"ct-attrs":{"name":"ct-attrs","attrs":[{"type":1,"name":"commit","key":"commit","kind":"flag"},{"type":2,"name":"zone","key":"zone","kind":"u16"},{"type":3,"name":"mark","key":"mark","kind":"binary"},{"type":4,"name":"labels","key":"labels","kind":"binary"},{"type":5,"name":"helper","key":"helper","kind":"string"},{"type":6,"name":"nat","key":"nat","kind":"nest","set":"nat-attrs"},{"type":7,"name":"force-commit","key":"forceCommit","kind":"flag"},{"type":8,"name":"eventmask","key":"eventmask","kind":"u32"},{"type":9,"name":"timeout","key":"timeout","kind":"string"}]},"nat-attrs":{"name":"nat-attrs","attrs":[{"type":1,"name":"src","key":"src","kind":"flag"},{"type":2,"name":"dst","key":"dst","kind":"flag"},{"type":3,"name":"ip-min","key":"ipMin","kind":"binary"},{"type":4,"name":"ip-max","key":"ipMax","kind":"binary"},{"type":5,"name":"proto-min","key":"protoMin","kind":"u16"},{"type":6,"name":"proto-max","key":"protoMax","kind":"u16"},{"type":7,"name":"persistent","key":"persistent","kind":"flag"},{"type":8,"name":"proto-hash","key":"protoHash","kind":"flag"},{"type":9,"name":"proto-random","key":"protoRandom","kind":"flag"}]},"dec-ttl-attrs":{"name":"dec-ttl-attrs","attrs":[{"type":1,"name":"action","key":"action","kind":"nest","set":"action-attrs"}]},"vxlan-ext-attrs":{"name":"vxlan-ext-attrs","attrs":[{"type":1,"name":"gbp","key":"gbp","kind":"u32"}]},"psample-attrs":{"name":"psample-attrs","attrs":[{"type":1,"name":"group","key":"group","kind":"u32"},{"type":2,"name":"cookie","key":"cookie","kind":"binary"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"flow-attrs","fixedHeader":"ovs-header","do":{"request":{"value":3,"attributes":["key","ufid","ufid-flags"]},"reply":{"value":3,"attributes":["key","ufid","mask","stats","actions"]}},"dump":{"request":{"value":3,"attributes":["key","ufid","ufid-flags"]},"reply":{"value":3,"attributes":["key","ufid","mask","stats","actions"]}}},"new":{"name":"new","set":"flow-attrs","fixedHeader":"ovs-header","do":{"request":{"value":1,"attributes":["key","ufid","mask","actions"]}}}},"mcastGroups":{"ovs_flow":-1},"fixedHeader":"ovs-header","kernelSpec":"ovs_flow"}',
 );
+
+// ovs_flow's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-header", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { dpIfindex: v.getUint32(o, true) };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-flow-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    nPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+      ? 0n
+      : v.getBigUint64(o, true),
+    nBytes: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-ethernet", b, at, len);
+  }
+  return { ethSrc: b.subarray(at, at + 6), ethDst: b.subarray(at + 6, at + 12) };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-mpls", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { mplsLse: v.getUint32(o, false) };
+}
+function $s4(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-ipv4", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ipv4Src: v.getUint32(o, false),
+    ipv4Dst: v.getUint32(o + 4, false),
+    ipv4Proto: b[at + 8],
+    ipv4Tos: b[at + 9],
+    ipv4Ttl: b[at + 10],
+    ipv4Frag: b[at + 11],
+  };
+}
+function $s5(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 40 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-ipv6", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ipv6Src: b.subarray(at, at + 16),
+    ipv6Dst: b.subarray(at + 16, at + 32),
+    ipv6Label: v.getUint32(o + 32, false),
+    ipv6Proto: b[at + 36],
+    ipv6Tclass: b[at + 37],
+    ipv6Hlimit: b[at + 38],
+    ipv6Frag: b[at + 39],
+  };
+}
+function $s6(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 2 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-ipv6-exthdrs", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { hdrs: v.getUint16(o, true) };
+}
+function $s7(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-tcp", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { tcpSrc: v.getUint16(o, false), tcpDst: v.getUint16(o + 2, false) };
+}
+function $s8(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-udp", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { udpSrc: v.getUint16(o, false), udpDst: v.getUint16(o + 2, false) };
+}
+function $s9(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-sctp", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { sctpSrc: v.getUint16(o, false), sctpDst: v.getUint16(o + 2, false) };
+}
+function $s10(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 2 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-icmp", b, at, len);
+  }
+  return { icmpType: b[at], icmpCode: b[at + 1] };
+}
+function $s11(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 22 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-arp", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    arpSip: v.getUint32(o, false),
+    arpTip: v.getUint32(o + 4, false),
+    arpOp: v.getUint16(o + 8, false),
+    arpSha: b.subarray(at + 10, at + 16),
+    arpTha: b.subarray(at + 16, at + 22),
+  };
+}
+function $s12(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 28 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-nd", b, at, len);
+  }
+  return {
+    ndTarget: b.subarray(at, at + 16),
+    ndSll: b.subarray(at + 16, at + 22),
+    ndTll: b.subarray(at + 22, at + 28),
+  };
+}
+function $s13(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 13 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-key-ct-tuple-ipv4", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ipv4Src: v.getUint32(o, false),
+    ipv4Dst: v.getUint32(o + 4, false),
+    srcPort: v.getUint16(o + 8, false),
+    dstPort: v.getUint16(o + 10, false),
+    ipv4Proto: b[at + 12],
+  };
+}
+function $s14(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-action-push-vlan", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vlanTpid: v.getUint16(o, false), vlanTci: v.getUint16(o + 2, false) };
+}
+function $s15(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-action-hash", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { hashAlg: v.getUint32(o, true), hashBasis: v.getUint32(o + 4, true) };
+}
+function $s16(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-action-push-mpls", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { mplsLse: v.getUint32(o, false), mplsEthertype: v.getUint32(o + 4, false) };
+}
+function $s17(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 10 || at + len > b.length) {
+    return $h.struct(ovsFlow, "ovs-action-add-mpls", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    mplsLse: v.getUint32(o, false),
+    mplsEthertype: v.getUint32(o + 4, false),
+    tunFlags: v.getUint16(o + 8, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.key = $a1(ad.nested());
+        break;
+      case 2:
+        o.actions = $a2(ad.nested());
+        break;
+      case 3:
+        o.stats = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.tcpFlags = ad.u8();
+        break;
+      case 5:
+        o.used = ad.u64();
+        break;
+      case 6:
+        o.clear = true;
+        break;
+      case 7:
+        o.mask = $a1(ad.nested());
+        break;
+      case 8:
+        o.probe = ad.value();
+        break;
+      case 9:
+        o.ufid = ad.value();
+        break;
+      case 10:
+        o.ufidFlags = ad.u32();
+        break;
+      case 11:
+        o.pad = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.encap = $a1(ad.nested());
+        break;
+      case 2:
+        o.priority = ad.u32();
+        break;
+      case 3:
+        o.inPort = ad.u32();
+        break;
+      case 4:
+        o.ethernet = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.vlan = ad.u16be();
+        break;
+      case 6:
+        o.ethertype = ad.u16be();
+        break;
+      case 7:
+        o.ipv4 = $s4(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.ipv6 = $s5(ad.bytes, ad.offset, ad.length);
+        break;
+      case 9:
+        o.tcp = $s7(ad.bytes, ad.offset, ad.length);
+        break;
+      case 10:
+        o.udp = $s8(ad.bytes, ad.offset, ad.length);
+        break;
+      case 11:
+        o.icmp = $s10(ad.bytes, ad.offset, ad.length);
+        break;
+      case 12:
+        o.icmpv6 = $s10(ad.bytes, ad.offset, ad.length);
+        break;
+      case 13:
+        o.arp = $s11(ad.bytes, ad.offset, ad.length);
+        break;
+      case 14:
+        o.nd = $s12(ad.bytes, ad.offset, ad.length);
+        break;
+      case 15:
+        o.skbMark = ad.u32();
+        break;
+      case 16:
+        o.tunnel = $a3(ad.nested());
+        break;
+      case 17:
+        o.sctp = $s9(ad.bytes, ad.offset, ad.length);
+        break;
+      case 18:
+        o.tcpFlags = ad.u16be();
+        break;
+      case 19:
+        o.dpHash = ad.u32();
+        break;
+      case 20:
+        o.recircId = ad.u32();
+        break;
+      case 21:
+        o.mpls = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 22:
+        o.ctState = ad.u32();
+        break;
+      case 23:
+        o.ctZone = ad.u16();
+        break;
+      case 24:
+        o.ctMark = ad.u32();
+        break;
+      case 25:
+        o.ctLabels = ad.value();
+        break;
+      case 26:
+        o.ctOrigTupleIpv4 = $s13(ad.bytes, ad.offset, ad.length);
+        break;
+      case 27:
+        o.ctOrigTupleIpv6 = ad.value();
+        break;
+      case 28:
+        o.nsh = $a7(ad.nested());
+        break;
+      case 29:
+        o.packetType = ad.u32be();
+        break;
+      case 30:
+        o.ndExtensions = ad.value();
+        break;
+      case 31:
+        o.tunnelInfo = ad.value();
+        break;
+      case 32:
+        o.ipv6Exthdrs = $s6(ad.bytes, ad.offset, ad.length);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.output = ad.u32();
+        break;
+      case 2:
+        o.userspace = $a6(ad.nested());
+        break;
+      case 3:
+        o.set = $a1(ad.nested());
+        break;
+      case 4:
+        o.pushVlan = $s14(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.popVlan = true;
+        break;
+      case 6:
+        o.sample = $a5(ad.nested());
+        break;
+      case 7:
+        o.recirc = ad.u32();
+        break;
+      case 8:
+        o.hash = $s15(ad.bytes, ad.offset, ad.length);
+        break;
+      case 9:
+        o.pushMpls = $s16(ad.bytes, ad.offset, ad.length);
+        break;
+      case 10:
+        o.popMpls = ad.u16be();
+        break;
+      case 11:
+        o.setMasked = $a1(ad.nested());
+        break;
+      case 12:
+        o.ct = $a8(ad.nested());
+        break;
+      case 13:
+        o.trunc = ad.u32();
+        break;
+      case 14:
+        o.pushEth = ad.value();
+        break;
+      case 15:
+        o.popEth = true;
+        break;
+      case 16:
+        o.ctClear = true;
+        break;
+      case 17:
+        o.pushNsh = $a7(ad.nested());
+        break;
+      case 18:
+        o.popNsh = true;
+        break;
+      case 19:
+        o.meter = ad.u32();
+        break;
+      case 20:
+        o.clone = $a2(ad.nested());
+        break;
+      case 21:
+        o.checkPktLen = $a4(ad.nested());
+        break;
+      case 22:
+        o.addMpls = $s17(ad.bytes, ad.offset, ad.length);
+        break;
+      case 23:
+        o.decTtl = $a10(ad.nested());
+        break;
+      case 24:
+        o.psample = $a12(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.id = ad.u64be();
+        break;
+      case 1:
+        o.ipv4Src = ad.u32be();
+        break;
+      case 2:
+        o.ipv4Dst = ad.u32be();
+        break;
+      case 3:
+        o.tos = ad.u8();
+        break;
+      case 4:
+        o.ttl = ad.u8();
+        break;
+      case 5:
+        o.dontFragment = true;
+        break;
+      case 6:
+        o.csum = true;
+        break;
+      case 7:
+        o.oam = true;
+        break;
+      case 8:
+        o.geneveOpts = ad.value();
+        break;
+      case 9:
+        o.tpSrc = ad.u16be();
+        break;
+      case 10:
+        o.tpDst = ad.u16be();
+        break;
+      case 11:
+        o.vxlanOpts = $a11(ad.nested());
+        break;
+      case 12:
+        o.ipv6Src = ad.value();
+        break;
+      case 13:
+        o.ipv6Dst = ad.value();
+        break;
+      case 14:
+        o.pad = ad.value();
+        break;
+      case 15:
+        o.erspanOpts = ad.value();
+        break;
+      case 16:
+        o.ipv4InfoBridge = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pktLen = ad.u16();
+        break;
+      case 2:
+        o.actionsIfGreater = $a2(ad.nested());
+        break;
+      case 3:
+        o.actionsIfLessEqual = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.probability = ad.u32();
+        break;
+      case 2:
+        o.actions = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pid = ad.u32();
+        break;
+      case 2:
+        o.userdata = ad.value();
+        break;
+      case 3:
+        o.egressTunPort = ad.u32();
+        break;
+      case 4:
+        o.actions = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.base = ad.value();
+        break;
+      case 2:
+        o.md1 = ad.value();
+        break;
+      case 3:
+        o.md2 = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n8 = $h.shape();
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n8();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.commit = true;
+        break;
+      case 2:
+        o.zone = ad.u16();
+        break;
+      case 3:
+        o.mark = ad.value();
+        break;
+      case 4:
+        o.labels = ad.value();
+        break;
+      case 5:
+        o.helper = ad.string();
+        break;
+      case 6:
+        o.nat = $a9(ad.nested());
+        break;
+      case 7:
+        o.forceCommit = true;
+        break;
+      case 8:
+        o.eventmask = ad.u32();
+        break;
+      case 9:
+        o.timeout = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n9 = $h.shape();
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n9();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.src = true;
+        break;
+      case 2:
+        o.dst = true;
+        break;
+      case 3:
+        o.ipMin = ad.value();
+        break;
+      case 4:
+        o.ipMax = ad.value();
+        break;
+      case 5:
+        o.protoMin = ad.u16();
+        break;
+      case 6:
+        o.protoMax = ad.u16();
+        break;
+      case 7:
+        o.persistent = true;
+        break;
+      case 8:
+        o.protoHash = true;
+        break;
+      case 9:
+        o.protoRandom = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.action = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.gbp = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.group = ad.u32();
+        break;
+      case 2:
+        o.cookie = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ovsFlow, {
+  sets: {
+    "flow-attrs": $a0,
+    "key-attrs": $a1,
+    "action-attrs": $a2,
+    "tunnel-key-attrs": $a3,
+    "check-pkt-len-attrs": $a4,
+    "sample-attrs": $a5,
+    "userspace-attrs": $a6,
+    "ovs-nsh-key-attrs": $a7,
+    "ct-attrs": $a8,
+    "nat-attrs": $a9,
+    "dec-ttl-attrs": $a10,
+    "vxlan-ext-attrs": $a11,
+    "psample-attrs": $a12,
+  },
+  structs: {
+    "ovs-header": $s0,
+    "ovs-flow-stats": $s1,
+    "ovs-key-ethernet": $s2,
+    "ovs-key-mpls": $s3,
+    "ovs-key-ipv4": $s4,
+    "ovs-key-ipv6": $s5,
+    "ovs-key-ipv6-exthdrs": $s6,
+    "ovs-key-tcp": $s7,
+    "ovs-key-udp": $s8,
+    "ovs-key-sctp": $s9,
+    "ovs-key-icmp": $s10,
+    "ovs-key-arp": $s11,
+    "ovs-key-nd": $s12,
+    "ovs-key-ct-tuple-ipv4": $s13,
+    "ovs-action-push-vlan": $s14,
+    "ovs-action-hash": $s15,
+    "ovs-action-push-mpls": $s16,
+    "ovs-action-add-mpls": $s17,
+  },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Struct `ovs-header` of ovs_packet (4 bytes). */
 export interface OvsHeader {
@@ -54,3 +57,57 @@ export type OvsPacketOps = {
 export const ovsPacket: FamilySpec = JSON.parse(
   '{"name":"ovs_packet","protocol":"genetlink-legacy","version":1,"structs":{"ovs-header":{"name":"ovs-header","members":[{"name":"dp-ifindex","key":"dpIfindex","kind":"u32"}],"size":4}},"enums":{},"sets":{"packet":{"name":"packet","attrs":[{"type":1,"name":"packet","key":"packet","kind":"binary","checks":{"minLen":14}},{"type":2,"name":"key","key":"key","kind":"binary"},{"type":3,"name":"actions","key":"actions","kind":"binary"},{"type":4,"name":"userdata","key":"userdata","kind":"binary"},{"type":5,"name":"egress-tun-key","key":"egressTunKey","kind":"binary"},{"type":8,"name":"probe","key":"probe","kind":"flag"},{"type":9,"name":"mru","key":"mru","kind":"u16"},{"type":10,"name":"len","key":"len","kind":"u32"},{"type":11,"name":"hash","key":"hash","kind":"u64"},{"type":12,"name":"upcall-pid","key":"upcallPid","kind":"u32"}]}},"subMessages":{},"ops":{"miss":{"name":"miss","set":"packet","fixedHeader":"ovs-header","event":1},"action":{"name":"action","set":"packet","fixedHeader":"ovs-header","event":2},"execute":{"name":"execute","set":"packet","fixedHeader":"ovs-header","do":{"request":{"value":3,"attributes":["packet","key","actions","probe","mru","hash","upcall-pid"]}}}},"mcastGroups":{},"fixedHeader":"ovs-header","kernelSpec":"ovs_packet"}',
 );
+
+// ovs_packet's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsPacket, "ovs-header", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { dpIfindex: v.getUint32(o, true) };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.packet = ad.value();
+        break;
+      case 2:
+        o.key = ad.value();
+        break;
+      case 3:
+        o.actions = ad.value();
+        break;
+      case 4:
+        o.userdata = ad.value();
+        break;
+      case 5:
+        o.egressTunKey = ad.value();
+        break;
+      case 8:
+        o.probe = true;
+        break;
+      case 9:
+        o.mru = ad.u16();
+        break;
+      case 10:
+        o.len = ad.u32();
+        break;
+      case 11:
+        o.hash = ad.u64();
+        break;
+      case 12:
+        o.upcallPid = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ovsPacket, {
+  sets: { "packet": $a0 },
+  structs: { "ovs-header": $s0 },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `vport-type` of ovs_vport. */
 export const VPORT_TYPE = {
@@ -102,3 +105,118 @@ export type OvsVportOps = {
 export const ovsVport: FamilySpec = JSON.parse(
   '{"name":"ovs_vport","protocol":"genetlink-legacy","version":2,"structs":{"ovs-header":{"name":"ovs-header","members":[{"name":"dp-ifindex","key":"dpIfindex","kind":"u32"}],"size":4},"ovs-vport-stats":{"name":"ovs-vport-stats","members":[{"name":"rx-packets","key":"rxPackets","kind":"u64"},{"name":"tx-packets","key":"txPackets","kind":"u64"},{"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"name":"tx-bytes","key":"txBytes","kind":"u64"},{"name":"rx-errors","key":"rxErrors","kind":"u64"},{"name":"tx-errors","key":"txErrors","kind":"u64"},{"name":"rx-dropped","key":"rxDropped","kind":"u64"},{"name":"tx-dropped","key":"txDropped","kind":"u64"}],"size":64}},"enums":{"vport-type":{"name":"vport-type","type":"enum","entries":{"unspec":0,"netdev":1,"internal":2,"gre":3,"vxlan":4,"geneve":5}}},"sets":{"vport-options":{"name":"vport-options","attrs":[{"type":1,"name":"dst-port","key":"dstPort","kind":"u32"},{"type":2,"name":"extension","key":"extension","kind":"u32"}]},"upcall-stats":{"name":"upcall-stats","attrs":[{"type":0,"name":"success","key":"success","kind":"u64"},{"type":1,"name":"fail","key":"fail","kind":"u64"}]},"vport":{"name":"vport","attrs":[{"type":1,"name":"port-no","key":"portNo","kind":"u32"},{"type":2,"name":"type","key":"type","kind":"u32","enum":"vport-type"},{"type":3,"name":"name","key":"name","kind":"string"},{"type":4,"name":"options","key":"options","kind":"nest","set":"vport-options"},{"type":5,"name":"upcall-pid","key":"upcallPid","kind":"binary","subType":"u32"},{"type":6,"name":"stats","key":"stats","kind":"binary","struct":"ovs-vport-stats"},{"type":8,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":9,"name":"netnsid","key":"netnsid","kind":"u32"},{"type":10,"name":"upcall-stats","key":"upcallStats","kind":"nest","set":"upcall-stats"}]}},"subMessages":{},"ops":{"new":{"name":"new","set":"vport","fixedHeader":"ovs-header","do":{"request":{"value":1,"attributes":["name","type","upcall-pid","ifindex","options"]}}},"del":{"name":"del","set":"vport","fixedHeader":"ovs-header","do":{"request":{"value":2,"attributes":["port-no","type","name"]}}},"get":{"name":"get","set":"vport","fixedHeader":"ovs-header","do":{"request":{"value":3,"attributes":["name"]},"reply":{"value":3,"attributes":["port-no","type","name","upcall-pid","stats","ifindex","netnsid","upcall-stats"]}},"dump":{"request":{"value":3,"attributes":["name"]},"reply":{"value":3,"attributes":["port-no","type","name","upcall-pid","stats","ifindex","netnsid","upcall-stats"]}}}},"mcastGroups":{"ovs_vport":-1},"fixedHeader":"ovs-header","kernelSpec":"ovs_vport"}',
 );
+
+// ovs_vport's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(ovsVport, "ovs-header", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { dpIfindex: v.getUint32(o, true) };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 64 || at + len > b.length) {
+    return $h.struct(ovsVport, "ovs-vport-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rxPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+      ? 0n
+      : v.getBigUint64(o, true),
+    txPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    rxBytes: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    txBytes: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+    rxErrors: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 32, true),
+    txErrors: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 40, true),
+    rxDropped: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+    txDropped: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 56, true),
+  };
+}
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dstPort = ad.u32();
+        break;
+      case 2:
+        o.extension = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.success = ad.u64();
+        break;
+      case 1:
+        o.fail = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.portNo = ad.u32();
+        break;
+      case 2:
+        o.type = ad.u32();
+        break;
+      case 3:
+        o.name = ad.string();
+        break;
+      case 4:
+        o.options = $a0(ad.nested());
+        break;
+      case 5:
+        o.upcallPid = ad.value();
+        break;
+      case 6:
+        o.stats = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.ifindex = ad.u32();
+        break;
+      case 9:
+        o.netnsid = ad.u32();
+        break;
+      case 10:
+        o.upcallStats = $a1(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(ovsVport, {
+  sets: { "vport-options": $a0, "upcall-stats": $a1, "vport": $a2 },
+  structs: { "ovs-header": $s0, "ovs-vport-stats": $s1 },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `version` of psp. */
 export const VERSION = {
@@ -132,3 +135,146 @@ export type PspOps = {
 export const psp: FamilySpec = JSON.parse(
   '{"name":"psp","protocol":"genetlink","structs":{},"enums":{"version":{"name":"version","type":"enum","entries":{"hdr0-aes-gcm-128":0,"hdr0-aes-gcm-256":1,"hdr0-aes-gmac-128":2,"hdr0-aes-gmac-256":3}}},"sets":{"assoc-dev-info":{"name":"assoc-dev-info","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"nsid","key":"nsid","kind":"s32"}]},"dev":{"name":"dev","attrs":[{"type":1,"name":"id","key":"id","kind":"u32","checks":{"min":1}},{"type":2,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":3,"name":"psp-versions-cap","key":"pspVersionsCap","kind":"u32","enum":"version","enumAsFlags":true},{"type":4,"name":"psp-versions-ena","key":"pspVersionsEna","kind":"u32","enum":"version","enumAsFlags":true},{"type":5,"name":"assoc-list","key":"assocList","kind":"nest","set":"assoc-dev-info","multi":true},{"type":6,"name":"nsid","key":"nsid","kind":"s32"},{"type":7,"name":"by-association","key":"byAssociation","kind":"flag"}]},"assoc":{"name":"assoc","attrs":[{"type":1,"name":"dev-id","key":"devId","kind":"u32","checks":{"min":1}},{"type":2,"name":"version","key":"version","kind":"u32","enum":"version"},{"type":3,"name":"rx-key","key":"rxKey","kind":"nest","set":"keys"},{"type":4,"name":"tx-key","key":"txKey","kind":"nest","set":"keys"},{"type":5,"name":"sock-fd","key":"sockFd","kind":"u32"}]},"keys":{"name":"keys","attrs":[{"type":1,"name":"key","key":"key","kind":"binary"},{"type":2,"name":"spi","key":"spi","kind":"u32"}]},"stats":{"name":"stats","attrs":[{"type":1,"name":"dev-id","key":"devId","kind":"u32","checks":{"min":1}},{"type":2,"name":"key-rotations","key":"keyRotations","kind":"uint"},{"type":3,"name":"stale-events","key":"staleEvents","kind":"uint"},{"type":4,"name":"rx-packets","key":"rxPackets","kind":"uint"},{"type":5,"name":"rx-bytes","key":"rxBytes","kind":"uint"},{"type":6,"name":"rx-auth-fail","key":"rxAuthFail","kind":"uint"},{"type":7,"name":"rx-error","key":"rxError","kind":"uint"},{"type":8,"name":"rx-bad","key":"rxBad","kind":"uint"},{"type":9,"name":"tx-packets","key":"txPackets","kind":"uint"},{"type":10,"name":"tx-bytes","key":"txBytes","kind":"uint"},{"type":11,"name":"tx-error","key":"txError","kind":"uint"}]}},"subMessages":{},"ops":{"dev-get":{"name":"dev-get","set":"dev","do":{"request":{"value":1,"attributes":["id"]},"reply":{"value":1,"attributes":["id","ifindex","psp-versions-cap","psp-versions-ena","assoc-list","by-association"]}},"dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["id","ifindex","psp-versions-cap","psp-versions-ena","assoc-list","by-association"]}}},"dev-add-ntf":{"name":"dev-add-ntf","set":"dev","event":2,"notify":"dev-get","mcgrp":"mgmt"},"dev-del-ntf":{"name":"dev-del-ntf","set":"dev","event":3,"notify":"dev-get","mcgrp":"mgmt"},"dev-set":{"name":"dev-set","set":"dev","do":{"request":{"value":4,"attributes":["id","psp-versions-ena"]},"reply":{"value":4,"attributes":[]}}},"dev-change-ntf":{"name":"dev-change-ntf","set":"dev","event":5,"notify":"dev-get","mcgrp":"mgmt"},"key-rotate":{"name":"key-rotate","set":"dev","do":{"request":{"value":6,"attributes":["id"]},"reply":{"value":6,"attributes":["id"]}}},"key-rotate-ntf":{"name":"key-rotate-ntf","set":"dev","event":7,"notify":"key-rotate","mcgrp":"use"},"rx-assoc":{"name":"rx-assoc","set":"assoc","do":{"request":{"value":8,"attributes":["dev-id","version","sock-fd"]},"reply":{"value":8,"attributes":["dev-id","rx-key"]}}},"tx-assoc":{"name":"tx-assoc","set":"assoc","do":{"request":{"value":9,"attributes":["dev-id","version","tx-key","sock-fd"]},"reply":{"value":9,"attributes":[]}}},"get-stats":{"name":"get-stats","set":"stats","do":{"request":{"value":10,"attributes":["dev-id"]},"reply":{"value":10,"attributes":["dev-id","key-rotations","stale-events","rx-packets","rx-bytes","rx-auth-fail","rx-error","rx-bad","tx-packets","tx-bytes","tx-error"]}},"dump":{"request":{"value":10,"attributes":[]},"reply":{"value":10,"attributes":["dev-id","key-rotations","stale-events","rx-packets","rx-bytes","rx-auth-fail","rx-error","rx-bad","tx-packets","tx-bytes","tx-error"]}}},"dev-assoc":{"name":"dev-assoc","set":"dev","do":{"request":{"value":11,"attributes":["id","ifindex","nsid"]},"reply":{"value":11,"attributes":[]}}},"dev-disassoc":{"name":"dev-disassoc","set":"dev","do":{"request":{"value":12,"attributes":["id","ifindex","nsid"]},"reply":{"value":12,"attributes":[]}}}},"mcastGroups":{"mgmt":-1,"use":-1},"kernelSpec":"psp"}',
 );
+
+// psp's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.nsid = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.ifindex = ad.u32();
+        break;
+      case 3:
+        o.pspVersionsCap = ad.u32();
+        break;
+      case 4:
+        o.pspVersionsEna = ad.u32();
+        break;
+      case 5:
+        {
+          const x = $a0(ad.nested());
+          ((o.assocList ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 6:
+        o.nsid = ad.s32();
+        break;
+      case 7:
+        o.byAssociation = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.devId = ad.u32();
+        break;
+      case 2:
+        o.version = ad.u32();
+        break;
+      case 3:
+        o.rxKey = $a3(ad.nested());
+        break;
+      case 4:
+        o.txKey = $a3(ad.nested());
+        break;
+      case 5:
+        o.sockFd = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.key = ad.value();
+        break;
+      case 2:
+        o.spi = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.devId = ad.u32();
+        break;
+      case 2:
+        o.keyRotations = ad.uint();
+        break;
+      case 3:
+        o.staleEvents = ad.uint();
+        break;
+      case 4:
+        o.rxPackets = ad.uint();
+        break;
+      case 5:
+        o.rxBytes = ad.uint();
+        break;
+      case 6:
+        o.rxAuthFail = ad.uint();
+        break;
+      case 7:
+        o.rxError = ad.uint();
+        break;
+      case 8:
+        o.rxBad = ad.uint();
+        break;
+      case 9:
+        o.txPackets = ad.uint();
+        break;
+      case 10:
+        o.txBytes = ad.uint();
+        break;
+      case 11:
+        o.txError = ad.uint();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(psp, {
+  sets: { "assoc-dev-info": $a0, "dev": $a1, "assoc": $a2, "keys": $a3, "stats": $a4 },
+  structs: {},
+});

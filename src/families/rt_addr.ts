@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `ifa-flags` of rt-addr. */
 export const IFA_FLAGS = {
@@ -94,3 +97,78 @@ export type RtAddrOps = {
 export const rtAddr: FamilySpec = JSON.parse(
   '{"name":"rt-addr","protocol":"netlink-raw","protonum":0,"structs":{"ifaddrmsg":{"name":"ifaddrmsg","members":[{"name":"ifa-family","key":"ifaFamily","kind":"u8"},{"name":"ifa-prefixlen","key":"ifaPrefixlen","kind":"u8"},{"name":"ifa-flags","key":"ifaFlags","kind":"u8","enum":"ifa-flags","enumAsFlags":true},{"name":"ifa-scope","key":"ifaScope","kind":"u8"},{"name":"ifa-index","key":"ifaIndex","kind":"u32"}],"size":8},"ifa-cacheinfo":{"name":"ifa-cacheinfo","members":[{"name":"ifa-prefered","key":"ifaPrefered","kind":"u32"},{"name":"ifa-valid","key":"ifaValid","kind":"u32"},{"name":"cstamp","key":"cstamp","kind":"u32"},{"name":"tstamp","key":"tstamp","kind":"u32"}],"size":16}},"enums":{"ifa-flags":{"name":"ifa-flags","type":"flags","entries":{"secondary":1,"nodad":2,"optimistic":4,"dadfailed":8,"homeaddress":16,"deprecated":32,"tentative":64,"permanent":128,"managetempaddr":256,"noprefixroute":512,"mcautojoin":1024,"stable-privacy":2048}}},"sets":{"addr-attrs":{"name":"addr-attrs","attrs":[{"type":1,"name":"address","key":"address","kind":"binary","hint":"ipv4-or-v6"},{"type":2,"name":"local","key":"local","kind":"binary","hint":"ipv4-or-v6"},{"type":3,"name":"label","key":"label","kind":"string"},{"type":4,"name":"broadcast","key":"broadcast","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":5,"name":"anycast","key":"anycast","kind":"binary"},{"type":6,"name":"cacheinfo","key":"cacheinfo","kind":"binary","struct":"ifa-cacheinfo"},{"type":7,"name":"multicast","key":"multicast","kind":"binary"},{"type":8,"name":"flags","key":"flags","kind":"u32","enum":"ifa-flags","enumAsFlags":true},{"type":9,"name":"rt-priority","key":"rtPriority","kind":"u32"},{"type":10,"name":"target-netnsid","key":"targetNetnsid","kind":"binary"},{"type":11,"name":"proto","key":"proto","kind":"u8"}]}},"subMessages":{},"ops":{"newaddr":{"name":"newaddr","set":"addr-attrs","fixedHeader":"ifaddrmsg","do":{"request":{"value":20,"attributes":["address","label","local","cacheinfo"]}}},"deladdr":{"name":"deladdr","set":"addr-attrs","fixedHeader":"ifaddrmsg","do":{"request":{"value":21,"attributes":["address","local"]}}},"getaddr":{"name":"getaddr","set":"addr-attrs","fixedHeader":"ifaddrmsg","dump":{"request":{"value":22,"attributes":[]},"reply":{"value":20,"attributes":["address","label","local","cacheinfo"]}}},"getmulticast":{"name":"getmulticast","set":"addr-attrs","fixedHeader":"ifaddrmsg","do":{"request":{"value":58,"attributes":[]},"reply":{"value":58,"attributes":["multicast","cacheinfo"]}},"dump":{"request":{"value":58,"attributes":[]},"reply":{"value":58,"attributes":["multicast","cacheinfo"]}}}},"mcastGroups":{"rtnlgrp-ipv4-ifaddr":5,"rtnlgrp-ipv6-ifaddr":9},"fixedHeader":"ifaddrmsg","kernelSpec":"rt-addr"}',
 );
+
+// rt-addr's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtAddr, "ifaddrmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ifaFamily: b[at],
+    ifaPrefixlen: b[at + 1],
+    ifaFlags: b[at + 2],
+    ifaScope: b[at + 3],
+    ifaIndex: v.getUint32(o + 4, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtAddr, "ifa-cacheinfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ifaPrefered: v.getUint32(o, true),
+    ifaValid: v.getUint32(o + 4, true),
+    cstamp: v.getUint32(o + 8, true),
+    tstamp: v.getUint32(o + 12, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.address = ad.value();
+        break;
+      case 2:
+        o.local = ad.value();
+        break;
+      case 3:
+        o.label = ad.string();
+        break;
+      case 4:
+        o.broadcast = ad.u32be();
+        break;
+      case 5:
+        o.anycast = ad.value();
+        break;
+      case 6:
+        o.cacheinfo = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 7:
+        o.multicast = ad.value();
+        break;
+      case 8:
+        o.flags = ad.u32();
+        break;
+      case 9:
+        o.rtPriority = ad.u32();
+        break;
+      case 10:
+        o.targetNetnsid = ad.value();
+        break;
+      case 11:
+        o.proto = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtAddr, {
+  sets: { "addr-attrs": $a0 },
+  structs: { "ifaddrmsg": $s0, "ifa-cacheinfo": $s1 },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `br-state` of rt-bridge. */
 export const BR_STATE = {
@@ -205,3 +208,234 @@ export type RtBridgeOps = {
 export const rtBridge: FamilySpec = JSON.parse(
   '{"name":"rt-bridge","protocol":"netlink-raw","protonum":0,"structs":{"ifinfomsg":{"name":"ifinfomsg","members":[{"name":"ifi-family","key":"ifiFamily","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"ifi-type","key":"ifiType","kind":"u16"},{"name":"ifi-index","key":"ifiIndex","kind":"s32"},{"name":"ifi-flags","key":"ifiFlags","kind":"u32"},{"name":"ifi-change","key":"ifiChange","kind":"u32"}],"size":16},"bridge-vlan-info":{"name":"bridge-vlan-info","members":[{"name":"flags","key":"flags","kind":"u16","enum":"bridge-vlan-info-flags"},{"name":"vid","key":"vid","kind":"u16"}],"size":4},"br-vlan-msg":{"name":"br-vlan-msg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"reserved1","key":"reserved1","kind":"pad","len":1},{"name":"reserved2","key":"reserved2","kind":"pad","len":2},{"name":"ifindex","key":"ifindex","kind":"u32"}],"size":8}},"enums":{"br-state":{"name":"br-state","type":"enum","entries":{"disabled":0,"listening":1,"learning":2,"forwarding":3,"blocking":4}},"bridge-vlan-info-flags":{"name":"bridge-vlan-info-flags","type":"flags","entries":{"master":1,"pvid":2,"untagged":4,"range-begin":8,"range-end":16,"brentry":32,"only-opts":64}},"bridge-flags":{"name":"bridge-flags","type":"flags","entries":{"master":1,"self":2}},"rtext-filter":{"name":"rtext-filter","type":"flags","entries":{"vf":1,"brvlan":2,"brvlan-compressed":4,"skip-stats":8,"mrp":16,"cfm-config":32,"cfm-status":64,"mst":128}}},"sets":{"bridge-link-attrs":{"name":"bridge-link-attrs","attrs":[{"type":3,"name":"ifname","key":"ifname","kind":"string"},{"type":4,"name":"mtu","key":"mtu","kind":"u32"},{"type":10,"name":"master","key":"master","kind":"u32"},{"type":12,"name":"protinfo","key":"protinfo","kind":"binary"},{"type":16,"name":"operstate","key":"operstate","kind":"u8"},{"type":26,"name":"af-spec","key":"afSpec","kind":"nest","set":"bridge-af-spec-attrs"},{"type":29,"name":"ext-mask","key":"extMask","kind":"u32","enum":"rtext-filter","enumAsFlags":true}]},"bridge-af-spec-attrs":{"name":"bridge-af-spec-attrs","attrs":[{"type":0,"name":"flags","key":"flags","kind":"u16","enum":"bridge-flags","enumAsFlags":true},{"type":1,"name":"mode","key":"mode","kind":"u16"},{"type":2,"name":"vlan-info","key":"vlanInfo","kind":"binary","struct":"bridge-vlan-info","multi":true}]},"bridge-vlan-db-attrs":{"name":"bridge-vlan-db-attrs","attrs":[{"type":1,"name":"entry","key":"entry","kind":"nest","set":"bridge-vlan-db-entry-attrs","multi":true},{"type":2,"name":"global-options","key":"globalOptions","kind":"nest","set":"bridge-vlan-db-gopts-attrs","multi":true}]},"bridge-vlan-db-entry-attrs":{"name":"bridge-vlan-db-entry-attrs","attrs":[{"type":1,"name":"info","key":"info","kind":"binary","struct":"bridge-vlan-info"},{"type":2,"name":"range","key":"range","kind":"u16"},{"type":3,"name":"state","key":"state","kind":"u8","enum":"br-state"},{"type":4,"name":"tunnel-info","key":"tunnelInfo","kind":"nest","set":"bridge-vlan-db-tinfo-attrs"},{"type":5,"name":"stats","key":"stats","kind":"nest","set":"bridge-vlan-db-stats-attrs"},{"type":6,"name":"mcast-router","key":"mcastRouter","kind":"u8"},{"type":7,"name":"mcast-n-groups","key":"mcastNGroups","kind":"u32"},{"type":8,"name":"mcast-max-groups","key":"mcastMaxGroups","kind":"u32"},{"type":9,"name":"neigh-suppress","key":"neighSuppress","kind":"u8"},{"type":10,"name":"neigh-forward-grat","key":"neighForwardGrat","kind":"u8"}]},"bridge-vlan-db-tinfo-attrs":{"name":"bridge-vlan-db-tinfo-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"cmd","key":"cmd","kind":"u16"}]},"bridge-vlan-db-stats-attrs":{"name":"bridge-vlan-db-stats-attrs","attrs":[{"type":1,"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"type":2,"name":"rx-packets","key":"rxPackets","kind":"u64"},{"type":3,"name":"tx-bytes","key":"txBytes","kind":"u64"},{"type":4,"name":"tx-packets","key":"txPackets","kind":"u64"},{"type":5,"name":"pad","key":"pad","kind":"pad"}]},"bridge-vlan-db-gopts-attrs":{"name":"bridge-vlan-db-gopts-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u16"},{"type":2,"name":"range","key":"range","kind":"u16"},{"type":3,"name":"mcast-snooping","key":"mcastSnooping","kind":"u8"}]},"bridge-vlan-db-dump-attrs":{"name":"bridge-vlan-db-dump-attrs","attrs":[{"type":1,"name":"flags","key":"flags","kind":"u32"}]}},"subMessages":{},"ops":{"dellink":{"name":"dellink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":17,"attributes":["af-spec"]}}},"getlink":{"name":"getlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","dump":{"request":{"value":18,"attributes":["ext-mask"]},"reply":{"value":16,"attributes":["ifname","mtu","master","protinfo","operstate","af-spec"]}}},"setlink":{"name":"setlink","set":"bridge-link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":19,"attributes":["af-spec"]}}},"newvlan":{"name":"newvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","do":{"request":{"value":112,"attributes":["entry","global-options"]}}},"delvlan":{"name":"delvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","do":{"request":{"value":113,"attributes":["entry"]}}},"getvlan":{"name":"getvlan","set":"bridge-vlan-db-attrs","fixedHeader":"br-vlan-msg","dump":{"request":{"value":114,"attributes":[]},"reply":{"value":112,"attributes":["entry","global-options"]}}}},"mcastGroups":{"rtnlgrp-link":1,"rtnlgrp-brvlan":33}}',
 );
+
+// rt-bridge's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtBridge, "ifinfomsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ifiFamily: b[at],
+    ifiType: v.getUint16(o + 2, true),
+    ifiIndex: v.getInt32(o + 4, true),
+    ifiFlags: v.getUint32(o + 8, true),
+    ifiChange: v.getUint32(o + 12, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtBridge, "bridge-vlan-info", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { flags: v.getUint16(o, true), vid: v.getUint16(o + 2, true) };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtBridge, "br-vlan-msg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { family: b[at], ifindex: v.getUint32(o + 4, true) };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 3:
+        o.ifname = ad.string();
+        break;
+      case 4:
+        o.mtu = ad.u32();
+        break;
+      case 10:
+        o.master = ad.u32();
+        break;
+      case 12:
+        o.protinfo = ad.value();
+        break;
+      case 16:
+        o.operstate = ad.u8();
+        break;
+      case 26:
+        o.afSpec = $a1(ad.nested());
+        break;
+      case 29:
+        o.extMask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.flags = ad.u16();
+        break;
+      case 1:
+        o.mode = ad.u16();
+        break;
+      case 2:
+        {
+          const x = $s1(ad.bytes, ad.offset, ad.length);
+          ((o.vlanInfo ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a3(ad.nested());
+          ((o.entry ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 2:
+        {
+          const x = $a6(ad.nested());
+          ((o.globalOptions ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.info = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.range = ad.u16();
+        break;
+      case 3:
+        o.state = ad.u8();
+        break;
+      case 4:
+        o.tunnelInfo = $a4(ad.nested());
+        break;
+      case 5:
+        o.stats = $a5(ad.nested());
+        break;
+      case 6:
+        o.mcastRouter = ad.u8();
+        break;
+      case 7:
+        o.mcastNGroups = ad.u32();
+        break;
+      case 8:
+        o.mcastMaxGroups = ad.u32();
+        break;
+      case 9:
+        o.neighSuppress = ad.u8();
+        break;
+      case 10:
+        o.neighForwardGrat = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.cmd = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rxBytes = ad.u64();
+        break;
+      case 2:
+        o.rxPackets = ad.u64();
+        break;
+      case 3:
+        o.txBytes = ad.u64();
+        break;
+      case 4:
+        o.txPackets = ad.u64();
+        break;
+      case 5:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u16();
+        break;
+      case 2:
+        o.range = ad.u16();
+        break;
+      case 3:
+        o.mcastSnooping = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.flags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtBridge, {
+  sets: {
+    "bridge-link-attrs": $a0,
+    "bridge-af-spec-attrs": $a1,
+    "bridge-vlan-db-attrs": $a2,
+    "bridge-vlan-db-entry-attrs": $a3,
+    "bridge-vlan-db-tinfo-attrs": $a4,
+    "bridge-vlan-db-stats-attrs": $a5,
+    "bridge-vlan-db-gopts-attrs": $a6,
+    "bridge-vlan-db-dump-attrs": $a7,
+  },
+  structs: { "ifinfomsg": $s0, "bridge-vlan-info": $s1, "br-vlan-msg": $s2 },
+});

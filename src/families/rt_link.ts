@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `ifinfo-flags` of rt-link. */
 export const IFINFO_FLAGS = {
@@ -1589,3 +1592,2021 @@ export type RtLinkOps = {
 export const rtLink: FamilySpec = JSON.parse(
   '{"name":"rt-link","protocol":"netlink-raw","protonum":0,"structs":{"rtgenmsg":{"name":"rtgenmsg","members":[{"name":"family","key":"family","kind":"u8"}],"size":1},"ifinfomsg":{"name":"ifinfomsg","members":[{"name":"ifi-family","key":"ifiFamily","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"ifi-type","key":"ifiType","kind":"u16"},{"name":"ifi-index","key":"ifiIndex","kind":"s32"},{"name":"ifi-flags","key":"ifiFlags","kind":"u32","enum":"ifinfo-flags","enumAsFlags":true},{"name":"ifi-change","key":"ifiChange","kind":"u32"}],"size":16},"ifla-bridge-id":{"name":"ifla-bridge-id","members":[{"name":"prio","key":"prio","kind":"u16"},{"name":"addr","key":"addr","kind":"binary","len":6,"hint":"mac"}],"size":8},"ifla-cacheinfo":{"name":"ifla-cacheinfo","members":[{"name":"max-reasm-len","key":"maxReasmLen","kind":"u32"},{"name":"tstamp","key":"tstamp","kind":"u32"},{"name":"reachable-time","key":"reachableTime","kind":"s32"},{"name":"retrans-time","key":"retransTime","kind":"u32"}],"size":16},"rtnl-link-stats":{"name":"rtnl-link-stats","members":[{"name":"rx-packets","key":"rxPackets","kind":"u32"},{"name":"tx-packets","key":"txPackets","kind":"u32"},{"name":"rx-bytes","key":"rxBytes","kind":"u32"},{"name":"tx-bytes","key":"txBytes","kind":"u32"},{"name":"rx-errors","key":"rxErrors","kind":"u32"},{"name":"tx-errors","key":"txErrors","kind":"u32"},{"name":"rx-dropped","key":"rxDropped","kind":"u32"},{"name":"tx-dropped","key":"txDropped","kind":"u32"},{"name":"multicast","key":"multicast","kind":"u32"},{"name":"collisions","key":"collisions","kind":"u32"},{"name":"rx-length-errors","key":"rxLengthErrors","kind":"u32"},{"name":"rx-over-errors","key":"rxOverErrors","kind":"u32"},{"name":"rx-crc-errors","key":"rxCrcErrors","kind":"u32"},{"name":"rx-frame-errors","key":"rxFrameErrors","kind":"u32"},{"name":"rx-fifo-errors","key":"rxFifoErrors","kind":"u32"},{"name":"rx-missed-errors","key":"rxMissedErrors","kind":"u32"},{"name":"tx-aborted-errors","key":"txAbortedErrors","kind":"u32"},{"name":"tx-carrier-errors","key":"txCarrierErrors","kind":"u32"},{"name":"tx-fifo-errors","key":"txFifoErrors","kind":"u32"},{"name":"tx-heartbeat-errors","key":"txHeartbeatErrors","kind":"u32"},{"name":"tx-window-errors","key":"txWindowErrors","kind":"u32"},{"name":"rx-compressed","key":"rxCompressed","kind":"u32"},{"name":"tx-compressed","key":"txCompressed","kind":"u32"},{"name":"rx-nohandler","key":"rxNohandler","kind":"u32"}],"size":96},"rtnl-link-stats64":{"name":"rtnl-link-stats64","members":[{"name":"rx-packets","key":"rxPackets","kind":"u64"},{"name":"tx-packets","key":"txPackets","kind":"u64"},{"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"name":"tx-bytes","key":"txBytes","kind":"u64"},{"name":"rx-errors","key":"rxErrors","kind":"u64"},{"name":"tx-errors","key":"txErrors","kind":"u64"},{"name":"rx-dropped","key":"rxDropped","kind":"u64"},{"name":"tx-dropped","key":"txDropped","kind":"u64"},{"name":"multicast","key":"multicast","kind":"u64"},{"name":"collisions","key":"collisions","kind":"u64"},{"name":"rx-length-errors","key":"rxLengthErrors","kind":"u64"},{"name":"rx-over-errors","key":"rxOverErrors","kind":"u64"},{"name":"rx-crc-errors","key":"rxCrcErrors","kind":"u64"},{"name":"rx-frame-errors","key":"rxFrameErrors","kind":"u64"},{"name":"rx-fifo-errors","key":"rxFifoErrors","kind":"u64"},{"name":"rx-missed-errors","key":"rxMissedErrors","kind":"u64"},{"name":"tx-aborted-errors","key":"txAbortedErrors","kind":"u64"},{"name":"tx-carrier-errors","key":"txCarrierErrors","kind":"u64"},{"name":"tx-fifo-errors","key":"txFifoErrors","kind":"u64"},{"name":"tx-heartbeat-errors","key":"txHeartbeatErrors","kind":"u64"},{"name":"tx-window-errors","key":"txWindowErrors","kind":"u64"},{"name":"rx-compressed","key":"rxCompressed","kind":"u64"},{"name":"tx-compressed","key":"txCompressed","kind":"u64"},{"name":"rx-nohandler","key":"rxNohandler","kind":"u64"},{"name":"rx-otherhost-dropped","key":"rxOtherhostDropped","kind":"u64"}],"size":200},"rtnl-link-ifmap":{"name":"rtnl-link-ifmap","members":[{"name":"mem-start","key":"memStart","kind":"u64"},{"name":"mem-end","key":"memEnd","kind":"u64"},{"name":"base-addr","key":"baseAddr","kind":"u64"},{"name":"irq","key":"irq","kind":"u16"},{"name":"dma","key":"dma","kind":"u8"},{"name":"port","key":"port","kind":"u8"}],"size":28},"br-boolopt-multi":{"name":"br-boolopt-multi","members":[{"name":"optval","key":"optval","kind":"u32"},{"name":"optmask","key":"optmask","kind":"u32"}],"size":8},"if-stats-msg":{"name":"if-stats-msg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3},{"name":"ifindex","key":"ifindex","kind":"u32"},{"name":"filter-mask","key":"filterMask","kind":"u32"}],"size":12},"ifla-vlan-flags":{"name":"ifla-vlan-flags","members":[{"name":"flags","key":"flags","kind":"u32","enum":"vlan-flags","enumAsFlags":true},{"name":"mask","key":"mask","kind":"u32","hint":"hex"}],"size":8},"ifla-vlan-qos-mapping":{"name":"ifla-vlan-qos-mapping","members":[{"name":"from","key":"from","kind":"u32"},{"name":"to","key":"to","kind":"u32"}],"size":8},"ifla-geneve-port-range":{"name":"ifla-geneve-port-range","members":[{"name":"low","key":"low","kind":"u16","bigEndian":true},{"name":"high","key":"high","kind":"u16","bigEndian":true}],"size":4},"ifla-vf-mac":{"name":"ifla-vf-mac","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"mac","key":"mac","kind":"binary","len":32}],"size":36},"ifla-vf-vlan":{"name":"ifla-vf-vlan","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"vlan","key":"vlan","kind":"u32"},{"name":"qos","key":"qos","kind":"u32"}],"size":12},"ifla-vf-tx-rate":{"name":"ifla-vf-tx-rate","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"rate","key":"rate","kind":"u32"}],"size":8},"ifla-vf-spoofchk":{"name":"ifla-vf-spoofchk","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"setting","key":"setting","kind":"u32"}],"size":8},"ifla-vf-link-state":{"name":"ifla-vf-link-state","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"link-state","key":"linkState","kind":"u32","enum":"ifla-vf-link-state-enum"}],"size":8},"ifla-vf-rate":{"name":"ifla-vf-rate","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"min-tx-rate","key":"minTxRate","kind":"u32"},{"name":"max-tx-rate","key":"maxTxRate","kind":"u32"}],"size":12},"ifla-vf-rss-query-en":{"name":"ifla-vf-rss-query-en","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"setting","key":"setting","kind":"u32"}],"size":8},"ifla-vf-trust":{"name":"ifla-vf-trust","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"setting","key":"setting","kind":"u32"}],"size":8},"ifla-vf-guid":{"name":"ifla-vf-guid","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"guid","key":"guid","kind":"u64"}],"size":12},"ifla-vf-vlan-info":{"name":"ifla-vf-vlan-info","members":[{"name":"vf","key":"vf","kind":"u32"},{"name":"vlan","key":"vlan","kind":"u32"},{"name":"qos","key":"qos","kind":"u32"},{"name":"vlan-proto","key":"vlanProto","kind":"u32"}],"size":16}},"enums":{"ifinfo-flags":{"name":"ifinfo-flags","type":"flags","entries":{"up":1,"broadcast":2,"debug":4,"loopback":8,"point-to-point":16,"no-trailers":32,"running":64,"no-arp":128,"promisc":256,"all-multi":512,"master":1024,"slave":2048,"multicast":4096,"portsel":8192,"auto-media":16384,"dynamic":32768,"lower-up":65536,"dormant":131072,"echo":262144}},"vlan-protocols":{"name":"vlan-protocols","type":"enum","entries":{"8021q":33024,"8021ad":34984}},"ipv4-devconf":{"name":"ipv4-devconf","type":"enum","entries":{"forwarding":0,"mc-forwarding":1,"proxy-arp":2,"accept-redirects":3,"secure-redirects":4,"send-redirects":5,"shared-media":6,"rp-filter":7,"accept-source-route":8,"bootp-relay":9,"log-martians":10,"tag":11,"arpfilter":12,"medium-id":13,"noxfrm":14,"nopolicy":15,"force-igmp-version":16,"arp-announce":17,"arp-ignore":18,"promote-secondaries":19,"arp-accept":20,"arp-notify":21,"accept-local":22,"src-vmark":23,"proxy-arp-pvlan":24,"route-localnet":25,"igmpv2-unsolicited-report-interval":26,"igmpv3-unsolicited-report-interval":27,"ignore-routes-with-linkdown":28,"drop-unicast-in-l2-multicast":29,"drop-gratuitous-arp":30,"bc-forwarding":31,"arp-evict-nocarrier":32}},"ipv6-devconf":{"name":"ipv6-devconf","type":"enum","entries":{"forwarding":0,"hoplimit":1,"mtu6":2,"accept-ra":3,"accept-redirects":4,"autoconf":5,"dad-transmits":6,"rtr-solicits":7,"rtr-solicit-interval":8,"rtr-solicit-delay":9,"use-tempaddr":10,"temp-valid-lft":11,"temp-prefered-lft":12,"regen-max-retry":13,"max-desync-factor":14,"max-addresses":15,"force-mld-version":16,"accept-ra-defrtr":17,"accept-ra-pinfo":18,"accept-ra-rtr-pref":19,"rtr-probe-interval":20,"accept-ra-rt-info-max-plen":21,"proxy-ndp":22,"optimistic-dad":23,"accept-source-route":24,"mc-forwarding":25,"disable-ipv6":26,"accept-dad":27,"force-tllao":28,"ndisc-notify":29,"mldv1-unsolicited-report-interval":30,"mldv2-unsolicited-report-interval":31,"suppress-frag-ndisc":32,"accept-ra-from-local":33,"use-optimistic":34,"accept-ra-mtu":35,"stable-secret":36,"use-oif-addrs-only":37,"accept-ra-min-hop-limit":38,"ignore-routes-with-linkdown":39,"drop-unicast-in-l2-multicast":40,"drop-unsolicited-na":41,"keep-addr-on-down":42,"rtr-solicit-max-interval":43,"seg6-enabled":44,"seg6-require-hmac":45,"enhanced-dad":46,"addr-gen-mode":47,"disable-policy":48,"accept-ra-rt-info-min-plen":49,"ndisc-tclass":50,"rpl-seg-enabled":51,"ra-defrtr-metric":52,"ioam6-enabled":53,"ioam6-id":54,"ioam6-id-wide":55,"ndisc-evict-nocarrier":56,"accept-untracked-na":57}},"ifla-icmp6-stats":{"name":"ifla-icmp6-stats","type":"enum","entries":{"num":0,"inmsgs":1,"inerrors":2,"outmsgs":3,"outerrors":4,"csumerrors":5,"ratelimithost":6}},"ifla-inet6-stats":{"name":"ifla-inet6-stats","type":"enum","entries":{"num":0,"inpkts":1,"inoctets":2,"indelivers":3,"outforwdatagrams":4,"outpkts":5,"outoctets":6,"inhdrerrors":7,"intoobigerrors":8,"innoroutes":9,"inaddrerrors":10,"inunknownprotos":11,"intruncatedpkts":12,"indiscards":13,"outdiscards":14,"outnoroutes":15,"reasmtimeout":16,"reasmreqds":17,"reasmoks":18,"reasmfails":19,"fragoks":20,"fragfails":21,"fragcreates":22,"inmcastpkts":23,"outmcastpkts":24,"inbcastpkts":25,"outbcastpkts":26,"inmcastoctets":27,"outmcastoctets":28,"inbcastoctets":29,"outbcastoctets":30,"csumerrors":31,"noectpkts":32,"ect1-pkts":33,"ect0-pkts":34,"cepkts":35,"reasm-overlaps":36}},"vlan-flags":{"name":"vlan-flags","type":"flags","entries":{"reorder-hdr":1,"gvrp":2,"loose-binding":4,"mvrp":8,"bridge-binding":16}},"ifla-vf-link-state-enum":{"name":"ifla-vf-link-state-enum","type":"enum","entries":{"auto":0,"enable":1,"disable":2}},"rtext-filter":{"name":"rtext-filter","type":"flags","entries":{"vf":1,"brvlan":2,"brvlan-compressed":4,"skip-stats":8,"mrp":16,"cfm-config":32,"cfm-status":64,"mst":128}},"netkit-policy":{"name":"netkit-policy","type":"enum","entries":{"forward":0,"blackhole":2}},"netkit-mode":{"name":"netkit-mode","type":"enum","entries":{"l2":0,"l3":1}},"netkit-scrub":{"name":"netkit-scrub","type":"enum","entries":{"none":0,"default":1}},"netkit-pairing":{"name":"netkit-pairing","type":"enum","entries":{"pair":0,"single":1}},"ovpn-mode":{"name":"ovpn-mode","type":"enum","entries":{"p2p":0,"mp":1}},"br-stp-mode":{"name":"br-stp-mode","type":"enum","entries":{"auto":0,"user":1,"kernel":2}}},"sets":{"link-attrs":{"name":"link-attrs","attrs":[{"type":1,"name":"address","key":"address","kind":"binary","hint":"mac"},{"type":2,"name":"broadcast","key":"broadcast","kind":"binary","hint":"mac"},{"type":3,"name":"ifname","key":"ifname","kind":"string"},{"type":4,"name":"mtu","key":"mtu","kind":"u32"},{"type":5,"name":"link","key":"link","kind":"u32"},{"type":6,"name":"qdisc","key":"qdisc","kind":"string"},{"type":7,"name":"stats","key":"stats","kind":"binary","struct":"rtnl-link-stats"},{"type":10,"name":"master","key":"master","kind":"u32"},{"type":11,"name":"wireless","key":"wireless","kind":"binary"},{"type":12,"name":"protinfo","key":"protinfo","kind":"binary"},{"type":13,"name":"txqlen","key":"txqlen","kind":"u32","checks":{"max":32767}},{"type":14,"name":"map","key":"map","kind":"binary","struct":"rtnl-link-ifmap"},{"type":15,"name":"weight","key":"weight","kind":"u32"},{"type":16,"name":"operstate","key":"operstate","kind":"u8"},{"type":17,"name":"linkmode","key":"linkmode","kind":"u8"},{"type":18,"name":"linkinfo","key":"linkinfo","kind":"nest","set":"linkinfo-attrs"},{"type":19,"name":"net-ns-pid","key":"netNsPid","kind":"u32"},{"type":20,"name":"ifalias","key":"ifalias","kind":"string"},{"type":21,"name":"num-vf","key":"numVf","kind":"u32"},{"type":22,"name":"vfinfo-list","key":"vfinfoList","kind":"nest","set":"vfinfo-list-attrs"},{"type":23,"name":"stats64","key":"stats64","kind":"binary","struct":"rtnl-link-stats64"},{"type":24,"name":"vf-ports","key":"vfPorts","kind":"nest","set":"vf-ports-attrs"},{"type":25,"name":"port-self","key":"portSelf","kind":"nest","set":"port-self-attrs"},{"type":26,"name":"af-spec","key":"afSpec","kind":"nest","set":"af-spec-attrs"},{"type":27,"name":"group","key":"group","kind":"u32"},{"type":28,"name":"net-ns-fd","key":"netNsFd","kind":"u32"},{"type":29,"name":"ext-mask","key":"extMask","kind":"u32","enum":"rtext-filter","enumAsFlags":true},{"type":30,"name":"promiscuity","key":"promiscuity","kind":"u32"},{"type":31,"name":"num-tx-queues","key":"numTxQueues","kind":"u32"},{"type":32,"name":"num-rx-queues","key":"numRxQueues","kind":"u32"},{"type":33,"name":"carrier","key":"carrier","kind":"u8"},{"type":34,"name":"phys-port-id","key":"physPortId","kind":"binary"},{"type":35,"name":"carrier-changes","key":"carrierChanges","kind":"u32"},{"type":36,"name":"phys-switch-id","key":"physSwitchId","kind":"binary"},{"type":37,"name":"link-netnsid","key":"linkNetnsid","kind":"s32"},{"type":38,"name":"phys-port-name","key":"physPortName","kind":"string"},{"type":39,"name":"proto-down","key":"protoDown","kind":"u8"},{"type":40,"name":"gso-max-segs","key":"gsoMaxSegs","kind":"u32"},{"type":41,"name":"gso-max-size","key":"gsoMaxSize","kind":"u32"},{"type":42,"name":"pad","key":"pad","kind":"pad"},{"type":43,"name":"xdp","key":"xdp","kind":"nest","set":"xdp-attrs"},{"type":44,"name":"event","key":"event","kind":"u32"},{"type":45,"name":"new-netnsid","key":"newNetnsid","kind":"s32"},{"type":46,"name":"target-netnsid","key":"targetNetnsid","kind":"s32"},{"type":47,"name":"carrier-up-count","key":"carrierUpCount","kind":"u32"},{"type":48,"name":"carrier-down-count","key":"carrierDownCount","kind":"u32"},{"type":49,"name":"new-ifindex","key":"newIfindex","kind":"s32"},{"type":50,"name":"min-mtu","key":"minMtu","kind":"u32"},{"type":51,"name":"max-mtu","key":"maxMtu","kind":"u32"},{"type":52,"name":"prop-list","key":"propList","kind":"nest","set":"prop-list-link-attrs"},{"type":53,"name":"alt-ifname","key":"altIfname","kind":"string"},{"type":54,"name":"perm-address","key":"permAddress","kind":"binary","hint":"mac"},{"type":55,"name":"proto-down-reason","key":"protoDownReason","kind":"string"},{"type":56,"name":"parent-dev-name","key":"parentDevName","kind":"string"},{"type":57,"name":"parent-dev-bus-name","key":"parentDevBusName","kind":"string"},{"type":58,"name":"gro-max-size","key":"groMaxSize","kind":"u32"},{"type":59,"name":"tso-max-size","key":"tsoMaxSize","kind":"u32"},{"type":60,"name":"tso-max-segs","key":"tsoMaxSegs","kind":"u32"},{"type":61,"name":"allmulti","key":"allmulti","kind":"u32"},{"type":62,"name":"devlink-port","key":"devlinkPort","kind":"binary"},{"type":63,"name":"gso-ipv4-max-size","key":"gsoIpv4MaxSize","kind":"u32"},{"type":64,"name":"gro-ipv4-max-size","key":"groIpv4MaxSize","kind":"u32"},{"type":65,"name":"dpll-pin","key":"dpllPin","kind":"nest","set":"link-dpll-pin-attrs"},{"type":66,"name":"max-pacing-offload-horizon","key":"maxPacingOffloadHorizon","kind":"uint"},{"type":67,"name":"netns-immutable","key":"netnsImmutable","kind":"u8"},{"type":68,"name":"headroom","key":"headroom","kind":"u16"},{"type":69,"name":"tailroom","key":"tailroom","kind":"u16"}]},"prop-list-link-attrs":{"name":"prop-list-link-attrs","attrs":[{"type":53,"name":"alt-ifname","key":"altIfname","kind":"string","multi":true}]},"af-spec-attrs":{"name":"af-spec-attrs","attrs":[{"type":2,"name":"inet","key":"inet","kind":"nest","set":"ifla-attrs"},{"type":10,"name":"inet6","key":"inet6","kind":"nest","set":"ifla6-attrs"},{"type":45,"name":"mctp","key":"mctp","kind":"nest","set":"mctp-attrs"}]},"vfinfo-list-attrs":{"name":"vfinfo-list-attrs","attrs":[{"type":1,"name":"info","key":"info","kind":"nest","set":"vfinfo-attrs","multi":true}]},"vfinfo-attrs":{"name":"vfinfo-attrs","attrs":[{"type":1,"name":"mac","key":"mac","kind":"binary","struct":"ifla-vf-mac"},{"type":2,"name":"vlan","key":"vlan","kind":"binary","struct":"ifla-vf-vlan"},{"type":3,"name":"tx-rate","key":"txRate","kind":"binary","struct":"ifla-vf-tx-rate"},{"type":4,"name":"spoofchk","key":"spoofchk","kind":"binary","struct":"ifla-vf-spoofchk"},{"type":5,"name":"link-state","key":"linkState","kind":"binary","struct":"ifla-vf-link-state"},{"type":6,"name":"rate","key":"rate","kind":"binary","struct":"ifla-vf-rate"},{"type":7,"name":"rss-query-en","key":"rssQueryEn","kind":"binary","struct":"ifla-vf-rss-query-en"},{"type":8,"name":"stats","key":"stats","kind":"nest","set":"vf-stats-attrs"},{"type":9,"name":"trust","key":"trust","kind":"binary","struct":"ifla-vf-trust"},{"type":10,"name":"ib-node-guid","key":"ibNodeGuid","kind":"binary","struct":"ifla-vf-guid"},{"type":11,"name":"ib-port-guid","key":"ibPortGuid","kind":"binary","struct":"ifla-vf-guid"},{"type":12,"name":"vlan-list","key":"vlanList","kind":"nest","set":"vf-vlan-attrs"},{"type":13,"name":"broadcast","key":"broadcast","kind":"binary"}]},"vf-stats-attrs":{"name":"vf-stats-attrs","attrs":[{"type":0,"name":"rx-packets","key":"rxPackets","kind":"u64"},{"type":1,"name":"tx-packets","key":"txPackets","kind":"u64"},{"type":2,"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"type":3,"name":"tx-bytes","key":"txBytes","kind":"u64"},{"type":4,"name":"broadcast","key":"broadcast","kind":"u64"},{"type":5,"name":"multicast","key":"multicast","kind":"u64"},{"type":6,"name":"pad","key":"pad","kind":"pad"},{"type":7,"name":"rx-dropped","key":"rxDropped","kind":"u64"},{"type":8,"name":"tx-dropped","key":"txDropped","kind":"u64"}]},"vf-vlan-attrs":{"name":"vf-vlan-attrs","attrs":[{"type":1,"name":"info","key":"info","kind":"binary","struct":"ifla-vf-vlan-info","multi":true}]},"vf-ports-attrs":{"name":"vf-ports-attrs","attrs":[]},"port-self-attrs":{"name":"port-self-attrs","attrs":[]},"linkinfo-attrs":{"name":"linkinfo-attrs","attrs":[{"type":1,"name":"kind","key":"kind","kind":"string"},{"type":2,"name":"data","key":"data","kind":"sub-message","selector":"kind","subMessage":"linkinfo-data-msg"},{"type":3,"name":"xstats","key":"xstats","kind":"binary"},{"type":4,"name":"slave-kind","key":"slaveKind","kind":"string"},{"type":5,"name":"slave-data","key":"slaveData","kind":"sub-message","selector":"slave-kind","subMessage":"linkinfo-member-data-msg"}]},"linkinfo-bond-attrs":{"name":"linkinfo-bond-attrs","attrs":[{"type":1,"name":"mode","key":"mode","kind":"u8"},{"type":2,"name":"active-slave","key":"activeSlave","kind":"u32"},{"type":3,"name":"miimon","key":"miimon","kind":"u32"},{"type":4,"name":"updelay","key":"updelay","kind":"u32"},{"type":5,"name":"downdelay","key":"downdelay","kind":"u32"},{"type":6,"name":"use-carrier","key":"useCarrier","kind":"u8"},{"type":7,"name":"arp-interval","key":"arpInterval","kind":"u32"},{"type":8,"name":"arp-ip-target","key":"arpIpTarget","kind":"indexed-array","subType":"u32","bigEndian":true,"hint":"ipv4"},{"type":9,"name":"arp-validate","key":"arpValidate","kind":"u32"},{"type":10,"name":"arp-all-targets","key":"arpAllTargets","kind":"u32"},{"type":11,"name":"primary","key":"primary","kind":"u32"},{"type":12,"name":"primary-reselect","key":"primaryReselect","kind":"u8"},{"type":13,"name":"fail-over-mac","key":"failOverMac","kind":"u8"},{"type":14,"name":"xmit-hash-policy","key":"xmitHashPolicy","kind":"u8"},{"type":15,"name":"resend-igmp","key":"resendIgmp","kind":"u32"},{"type":16,"name":"num-peer-notif","key":"numPeerNotif","kind":"u8"},{"type":17,"name":"all-slaves-active","key":"allSlavesActive","kind":"u8"},{"type":18,"name":"min-links","key":"minLinks","kind":"u32"},{"type":19,"name":"lp-interval","key":"lpInterval","kind":"u32"},{"type":20,"name":"packets-per-slave","key":"packetsPerSlave","kind":"u32"},{"type":21,"name":"ad-lacp-rate","key":"adLacpRate","kind":"u8"},{"type":22,"name":"ad-select","key":"adSelect","kind":"u8"},{"type":23,"name":"ad-info","key":"adInfo","kind":"nest","set":"bond-ad-info-attrs"},{"type":24,"name":"ad-actor-sys-prio","key":"adActorSysPrio","kind":"u16"},{"type":25,"name":"ad-user-port-key","key":"adUserPortKey","kind":"u16"},{"type":26,"name":"ad-actor-system","key":"adActorSystem","kind":"binary","hint":"mac"},{"type":27,"name":"tlb-dynamic-lb","key":"tlbDynamicLb","kind":"u8"},{"type":28,"name":"peer-notif-delay","key":"peerNotifDelay","kind":"u32"},{"type":29,"name":"ad-lacp-active","key":"adLacpActive","kind":"u8"},{"type":30,"name":"missed-max","key":"missedMax","kind":"u8"},{"type":31,"name":"ns-ip6-target","key":"nsIp6Target","kind":"indexed-array","subType":"binary","hint":"ipv6","checks":{"exactLen":16}},{"type":32,"name":"coupled-control","key":"coupledControl","kind":"u8"},{"type":33,"name":"broadcast-neigh","key":"broadcastNeigh","kind":"u8"},{"type":34,"name":"lacp-strict","key":"lacpStrict","kind":"u8"}]},"bond-ad-info-attrs":{"name":"bond-ad-info-attrs","attrs":[{"type":1,"name":"aggregator","key":"aggregator","kind":"u16"},{"type":2,"name":"num-ports","key":"numPorts","kind":"u16"},{"type":3,"name":"actor-key","key":"actorKey","kind":"u16"},{"type":4,"name":"partner-key","key":"partnerKey","kind":"u16"},{"type":5,"name":"partner-mac","key":"partnerMac","kind":"binary","hint":"mac"}]},"bond-slave-attrs":{"name":"bond-slave-attrs","attrs":[{"type":1,"name":"state","key":"state","kind":"u8"},{"type":2,"name":"mii-status","key":"miiStatus","kind":"u8"},{"type":3,"name":"link-failure-count","key":"linkFailureCount","kind":"u32"},{"type":4,"name":"perm-hwaddr","key":"permHwaddr","kind":"binary","hint":"mac"},{"type":5,"name":"queue-id","key":"queueId","kind":"u16"},{"type":6,"name":"ad-aggregator-id","key":"adAggregatorId","kind":"u16"},{"type":7,"name":"ad-actor-oper-port-state","key":"adActorOperPortState","kind":"u8"},{"type":8,"name":"ad-partner-oper-port-state","key":"adPartnerOperPortState","kind":"u16"},{"type":9,"name":"prio","key":"prio","kind":"u32"}]},"linkinfo-bridge-attrs":{"name":"linkinfo-bridge-attrs","attrs":[{"type":1,"name":"forward-delay","key":"forwardDelay","kind":"u32"},{"type":2,"name":"hello-time","key":"helloTime","kind":"u32"},{"type":3,"name":"max-age","key":"maxAge","kind":"u32"},{"type":4,"name":"ageing-time","key":"ageingTime","kind":"u32"},{"type":5,"name":"stp-state","key":"stpState","kind":"u32"},{"type":6,"name":"priority","key":"priority","kind":"u16"},{"type":7,"name":"vlan-filtering","key":"vlanFiltering","kind":"u8"},{"type":8,"name":"vlan-protocol","key":"vlanProtocol","kind":"u16"},{"type":9,"name":"group-fwd-mask","key":"groupFwdMask","kind":"u16"},{"type":10,"name":"root-id","key":"rootId","kind":"binary","struct":"ifla-bridge-id"},{"type":11,"name":"bridge-id","key":"bridgeId","kind":"binary","struct":"ifla-bridge-id"},{"type":12,"name":"root-port","key":"rootPort","kind":"u16"},{"type":13,"name":"root-path-cost","key":"rootPathCost","kind":"u32"},{"type":14,"name":"topology-change","key":"topologyChange","kind":"u8"},{"type":15,"name":"topology-change-detected","key":"topologyChangeDetected","kind":"u8"},{"type":16,"name":"hello-timer","key":"helloTimer","kind":"u64"},{"type":17,"name":"tcn-timer","key":"tcnTimer","kind":"u64"},{"type":18,"name":"topology-change-timer","key":"topologyChangeTimer","kind":"u64"},{"type":19,"name":"gc-timer","key":"gcTimer","kind":"u64"},{"type":20,"name":"group-addr","key":"groupAddr","kind":"binary","hint":"mac"},{"type":21,"name":"fdb-flush","key":"fdbFlush","kind":"binary"},{"type":22,"name":"mcast-router","key":"mcastRouter","kind":"u8"},{"type":23,"name":"mcast-snooping","key":"mcastSnooping","kind":"u8"},{"type":24,"name":"mcast-query-use-ifaddr","key":"mcastQueryUseIfaddr","kind":"u8"},{"type":25,"name":"mcast-querier","key":"mcastQuerier","kind":"u8"},{"type":26,"name":"mcast-hash-elasticity","key":"mcastHashElasticity","kind":"u32"},{"type":27,"name":"mcast-hash-max","key":"mcastHashMax","kind":"u32"},{"type":28,"name":"mcast-last-member-cnt","key":"mcastLastMemberCnt","kind":"u32"},{"type":29,"name":"mcast-startup-query-cnt","key":"mcastStartupQueryCnt","kind":"u32"},{"type":30,"name":"mcast-last-member-intvl","key":"mcastLastMemberIntvl","kind":"u64"},{"type":31,"name":"mcast-membership-intvl","key":"mcastMembershipIntvl","kind":"u64"},{"type":32,"name":"mcast-querier-intvl","key":"mcastQuerierIntvl","kind":"u64"},{"type":33,"name":"mcast-query-intvl","key":"mcastQueryIntvl","kind":"u64"},{"type":34,"name":"mcast-query-response-intvl","key":"mcastQueryResponseIntvl","kind":"u64"},{"type":35,"name":"mcast-startup-query-intvl","key":"mcastStartupQueryIntvl","kind":"u64"},{"type":36,"name":"nf-call-iptables","key":"nfCallIptables","kind":"u8"},{"type":37,"name":"nf-call-ip6tables","key":"nfCallIp6tables","kind":"u8"},{"type":38,"name":"nf-call-arptables","key":"nfCallArptables","kind":"u8"},{"type":39,"name":"vlan-default-pvid","key":"vlanDefaultPvid","kind":"u16"},{"type":40,"name":"pad","key":"pad","kind":"pad"},{"type":41,"name":"vlan-stats-enabled","key":"vlanStatsEnabled","kind":"u8"},{"type":42,"name":"mcast-stats-enabled","key":"mcastStatsEnabled","kind":"u8"},{"type":43,"name":"mcast-igmp-version","key":"mcastIgmpVersion","kind":"u8"},{"type":44,"name":"mcast-mld-version","key":"mcastMldVersion","kind":"u8"},{"type":45,"name":"vlan-stats-per-port","key":"vlanStatsPerPort","kind":"u8"},{"type":46,"name":"multi-boolopt","key":"multiBoolopt","kind":"binary","struct":"br-boolopt-multi"},{"type":47,"name":"mcast-querier-state","key":"mcastQuerierState","kind":"binary"},{"type":48,"name":"fdb-n-learned","key":"fdbNLearned","kind":"u32"},{"type":49,"name":"fdb-max-learned","key":"fdbMaxLearned","kind":"u32"},{"type":50,"name":"stp-mode","key":"stpMode","kind":"u32","enum":"br-stp-mode"}]},"linkinfo-brport-attrs":{"name":"linkinfo-brport-attrs","attrs":[{"type":1,"name":"state","key":"state","kind":"u8"},{"type":2,"name":"priority","key":"priority","kind":"u16"},{"type":3,"name":"cost","key":"cost","kind":"u32"},{"type":4,"name":"mode","key":"mode","kind":"u8"},{"type":5,"name":"guard","key":"guard","kind":"u8"},{"type":6,"name":"protect","key":"protect","kind":"u8"},{"type":7,"name":"fast-leave","key":"fastLeave","kind":"u8"},{"type":8,"name":"learning","key":"learning","kind":"u8"},{"type":9,"name":"unicast-flood","key":"unicastFlood","kind":"u8"},{"type":10,"name":"proxyarp","key":"proxyarp","kind":"u8"},{"type":11,"name":"learning-sync","key":"learningSync","kind":"u8"},{"type":12,"name":"proxyarp-wifi","key":"proxyarpWifi","kind":"u8"},{"type":13,"name":"root-id","key":"rootId","kind":"binary","struct":"ifla-bridge-id"},{"type":14,"name":"bridge-id","key":"bridgeId","kind":"binary","struct":"ifla-bridge-id"},{"type":15,"name":"designated-port","key":"designatedPort","kind":"u16"},{"type":16,"name":"designated-cost","key":"designatedCost","kind":"u16"},{"type":17,"name":"id","key":"id","kind":"u16"},{"type":18,"name":"no","key":"no","kind":"u16"},{"type":19,"name":"topology-change-ack","key":"topologyChangeAck","kind":"u8"},{"type":20,"name":"config-pending","key":"configPending","kind":"u8"},{"type":21,"name":"message-age-timer","key":"messageAgeTimer","kind":"u64"},{"type":22,"name":"forward-delay-timer","key":"forwardDelayTimer","kind":"u64"},{"type":23,"name":"hold-timer","key":"holdTimer","kind":"u64"},{"type":24,"name":"flush","key":"flush","kind":"flag"},{"type":25,"name":"multicast-router","key":"multicastRouter","kind":"u8"},{"type":26,"name":"pad","key":"pad","kind":"pad"},{"type":27,"name":"mcast-flood","key":"mcastFlood","kind":"u8"},{"type":28,"name":"mcast-to-ucast","key":"mcastToUcast","kind":"u8"},{"type":29,"name":"vlan-tunnel","key":"vlanTunnel","kind":"u8"},{"type":30,"name":"bcast-flood","key":"bcastFlood","kind":"u8"},{"type":31,"name":"group-fwd-mask","key":"groupFwdMask","kind":"u16"},{"type":32,"name":"neigh-suppress","key":"neighSuppress","kind":"u8"},{"type":33,"name":"isolated","key":"isolated","kind":"u8"},{"type":34,"name":"backup-port","key":"backupPort","kind":"u32"},{"type":35,"name":"mrp-ring-open","key":"mrpRingOpen","kind":"u8"},{"type":36,"name":"mrp-in-open","key":"mrpInOpen","kind":"u8"},{"type":37,"name":"mcast-eht-hosts-limit","key":"mcastEhtHostsLimit","kind":"u32"},{"type":38,"name":"mcast-eht-hosts-cnt","key":"mcastEhtHostsCnt","kind":"u32"},{"type":39,"name":"locked","key":"locked","kind":"u8"},{"type":40,"name":"mab","key":"mab","kind":"u8"},{"type":41,"name":"mcast-n-groups","key":"mcastNGroups","kind":"u32"},{"type":42,"name":"mcast-max-groups","key":"mcastMaxGroups","kind":"u32"},{"type":43,"name":"neigh-vlan-suppress","key":"neighVlanSuppress","kind":"u8"},{"type":44,"name":"backup-nhid","key":"backupNhid","kind":"u32"},{"type":45,"name":"neigh-forward-grat","key":"neighForwardGrat","kind":"u8"}]},"linkinfo-gre-attrs":{"name":"linkinfo-gre-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"iflags","key":"iflags","kind":"u16","bigEndian":true},{"type":3,"name":"oflags","key":"oflags","kind":"u16","bigEndian":true},{"type":4,"name":"ikey","key":"ikey","kind":"u32","bigEndian":true},{"type":5,"name":"okey","key":"okey","kind":"u32","bigEndian":true},{"type":6,"name":"local","key":"local","kind":"binary","hint":"ipv4-or-v6"},{"type":7,"name":"remote","key":"remote","kind":"binary","hint":"ipv4-or-v6"},{"type":8,"name":"ttl","key":"ttl","kind":"u8"},{"type":9,"name":"tos","key":"tos","kind":"u8"},{"type":10,"name":"pmtudisc","key":"pmtudisc","kind":"u8"},{"type":11,"name":"encap-limit","key":"encapLimit","kind":"u8"},{"type":12,"name":"flowinfo","key":"flowinfo","kind":"u32","bigEndian":true},{"type":13,"name":"flags","key":"flags","kind":"u32"},{"type":14,"name":"encap-type","key":"encapType","kind":"u16"},{"type":15,"name":"encap-flags","key":"encapFlags","kind":"u16"},{"type":16,"name":"encap-sport","key":"encapSport","kind":"u16","bigEndian":true},{"type":17,"name":"encap-dport","key":"encapDport","kind":"u16","bigEndian":true},{"type":18,"name":"collect-metadata","key":"collectMetadata","kind":"flag"},{"type":19,"name":"ignore-df","key":"ignoreDf","kind":"u8"},{"type":20,"name":"fwmark","key":"fwmark","kind":"u32"},{"type":21,"name":"erspan-index","key":"erspanIndex","kind":"u32"},{"type":22,"name":"erspan-ver","key":"erspanVer","kind":"u8"},{"type":23,"name":"erspan-dir","key":"erspanDir","kind":"u8"},{"type":24,"name":"erspan-hwid","key":"erspanHwid","kind":"u16"}]},"linkinfo-gre6-attrs":{"name":"linkinfo-gre6-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"iflags","key":"iflags","kind":"u16","bigEndian":true},{"type":3,"name":"oflags","key":"oflags","kind":"u16","bigEndian":true},{"type":4,"name":"ikey","key":"ikey","kind":"u32","bigEndian":true},{"type":5,"name":"okey","key":"okey","kind":"u32","bigEndian":true},{"type":6,"name":"local","key":"local","kind":"binary","hint":"ipv6"},{"type":7,"name":"remote","key":"remote","kind":"binary","hint":"ipv6"},{"type":8,"name":"ttl","key":"ttl","kind":"u8"},{"type":11,"name":"encap-limit","key":"encapLimit","kind":"u8"},{"type":12,"name":"flowinfo","key":"flowinfo","kind":"u32","bigEndian":true},{"type":13,"name":"flags","key":"flags","kind":"u32"},{"type":14,"name":"encap-type","key":"encapType","kind":"u16"},{"type":15,"name":"encap-flags","key":"encapFlags","kind":"u16"},{"type":16,"name":"encap-sport","key":"encapSport","kind":"u16","bigEndian":true},{"type":17,"name":"encap-dport","key":"encapDport","kind":"u16","bigEndian":true},{"type":18,"name":"collect-metadata","key":"collectMetadata","kind":"flag"},{"type":20,"name":"fwmark","key":"fwmark","kind":"u32"},{"type":21,"name":"erspan-index","key":"erspanIndex","kind":"u32"},{"type":22,"name":"erspan-ver","key":"erspanVer","kind":"u8"},{"type":23,"name":"erspan-dir","key":"erspanDir","kind":"u8"},{"type":24,"name":"erspan-hwid","key":"erspanHwid","kind":"u16"}]},"linkinfo-vti-attrs":{"name":"linkinfo-vti-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"ikey","key":"ikey","kind":"u32","bigEndian":true},{"type":3,"name":"okey","key":"okey","kind":"u32","bigEndian":true},{"type":4,"name":"local","key":"local","kind":"binary","hint":"ipv4-or-v6"},{"type":5,"name":"remote","key":"remote","kind":"binary","hint":"ipv4-or-v6"},{"type":6,"name":"fwmark","key":"fwmark","kind":"u32"}]},"linkinfo-vti6-attrs":{"name":"linkinfo-vti6-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"ikey","key":"ikey","kind":"u32","bigEndian":true},{"type":3,"name":"okey","key":"okey","kind":"u32","bigEndian":true},{"type":4,"name":"local","key":"local","kind":"binary","hint":"ipv6"},{"type":5,"name":"remote","key":"remote","kind":"binary","hint":"ipv6"},{"type":6,"name":"fwmark","key":"fwmark","kind":"u32"}]},"linkinfo-geneve-attrs":{"name":"linkinfo-geneve-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"remote","key":"remote","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":3,"name":"ttl","key":"ttl","kind":"u8"},{"type":4,"name":"tos","key":"tos","kind":"u8"},{"type":5,"name":"port","key":"port","kind":"u16","bigEndian":true},{"type":6,"name":"collect-metadata","key":"collectMetadata","kind":"flag"},{"type":7,"name":"remote6","key":"remote6","kind":"binary","hint":"ipv6"},{"type":8,"name":"udp-csum","key":"udpCsum","kind":"u8"},{"type":9,"name":"udp-zero-csum6-tx","key":"udpZeroCsum6Tx","kind":"u8"},{"type":10,"name":"udp-zero-csum6-rx","key":"udpZeroCsum6Rx","kind":"u8"},{"type":11,"name":"label","key":"label","kind":"u32","bigEndian":true},{"type":12,"name":"ttl-inherit","key":"ttlInherit","kind":"u8"},{"type":13,"name":"df","key":"df","kind":"u8"},{"type":14,"name":"inner-proto-inherit","key":"innerProtoInherit","kind":"flag"},{"type":15,"name":"port-range","key":"portRange","kind":"binary","struct":"ifla-geneve-port-range"},{"type":16,"name":"gro-hint","key":"groHint","kind":"flag"},{"type":17,"name":"local","key":"local","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":18,"name":"local6","key":"local6","kind":"binary","hint":"ipv6"}]},"linkinfo-hsr-attrs":{"name":"linkinfo-hsr-attrs","attrs":[{"type":1,"name":"slave1","key":"slave1","kind":"u32"},{"type":2,"name":"slave2","key":"slave2","kind":"u32"},{"type":3,"name":"multicast-spec","key":"multicastSpec","kind":"u8"},{"type":4,"name":"supervision-addr","key":"supervisionAddr","kind":"binary","hint":"mac"},{"type":5,"name":"seq-nr","key":"seqNr","kind":"u16"},{"type":6,"name":"version","key":"version","kind":"u8"},{"type":7,"name":"protocol","key":"protocol","kind":"u8"},{"type":8,"name":"interlink","key":"interlink","kind":"u32"}]},"linkinfo-iptun-attrs":{"name":"linkinfo-iptun-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"local","key":"local","kind":"binary","hint":"ipv4-or-v6"},{"type":3,"name":"remote","key":"remote","kind":"binary","hint":"ipv4-or-v6"},{"type":4,"name":"ttl","key":"ttl","kind":"u8"},{"type":5,"name":"tos","key":"tos","kind":"u8"},{"type":6,"name":"encap-limit","key":"encapLimit","kind":"u8"},{"type":7,"name":"flowinfo","key":"flowinfo","kind":"u32","bigEndian":true},{"type":8,"name":"flags","key":"flags","kind":"u16","bigEndian":true},{"type":9,"name":"proto","key":"proto","kind":"u8"},{"type":10,"name":"pmtudisc","key":"pmtudisc","kind":"u8"},{"type":11,"name":"6rd-prefix","key":"_6rdPrefix","kind":"binary","hint":"ipv6"},{"type":12,"name":"6rd-relay-prefix","key":"_6rdRelayPrefix","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":13,"name":"6rd-prefixlen","key":"_6rdPrefixlen","kind":"u16"},{"type":14,"name":"6rd-relay-prefixlen","key":"_6rdRelayPrefixlen","kind":"u16"},{"type":15,"name":"encap-type","key":"encapType","kind":"u16"},{"type":16,"name":"encap-flags","key":"encapFlags","kind":"u16"},{"type":17,"name":"encap-sport","key":"encapSport","kind":"u16","bigEndian":true},{"type":18,"name":"encap-dport","key":"encapDport","kind":"u16","bigEndian":true},{"type":19,"name":"collect-metadata","key":"collectMetadata","kind":"flag"},{"type":20,"name":"fwmark","key":"fwmark","kind":"u32"}]},"linkinfo-ip6tnl-attrs":{"name":"linkinfo-ip6tnl-attrs","attrs":[{"type":1,"name":"link","key":"link","kind":"u32"},{"type":2,"name":"local","key":"local","kind":"binary","hint":"ipv6"},{"type":3,"name":"remote","key":"remote","kind":"binary","hint":"ipv6"},{"type":4,"name":"ttl","key":"ttl","kind":"u8"},{"type":6,"name":"encap-limit","key":"encapLimit","kind":"u8"},{"type":7,"name":"flowinfo","key":"flowinfo","kind":"u32","bigEndian":true},{"type":8,"name":"flags","key":"flags","kind":"u32","bigEndian":true},{"type":9,"name":"proto","key":"proto","kind":"u8"},{"type":15,"name":"encap-type","key":"encapType","kind":"u16"},{"type":16,"name":"encap-flags","key":"encapFlags","kind":"u16"},{"type":17,"name":"encap-sport","key":"encapSport","kind":"u16","bigEndian":true},{"type":18,"name":"encap-dport","key":"encapDport","kind":"u16","bigEndian":true},{"type":19,"name":"collect-metadata","key":"collectMetadata","kind":"flag"},{"type":20,"name":"fwmark","key":"fwmark","kind":"u32"}]},"linkinfo-tun-attrs":{"name":"linkinfo-tun-attrs","attrs":[{"type":1,"name":"owner","key":"owner","kind":"u32"},{"type":2,"name":"group","key":"group","kind":"u32"},{"type":3,"name":"type","key":"type","kind":"u8"},{"type":4,"name":"pi","key":"pi","kind":"u8"},{"type":5,"name":"vnet-hdr","key":"vnetHdr","kind":"u8"},{"type":6,"name":"persist","key":"persist","kind":"u8"},{"type":7,"name":"multi-queue","key":"multiQueue","kind":"u8"},{"type":8,"name":"num-queues","key":"numQueues","kind":"u32"},{"type":9,"name":"num-disabled-queues","key":"numDisabledQueues","kind":"u32"}]},"linkinfo-vlan-attrs":{"name":"linkinfo-vlan-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u16"},{"type":2,"name":"flags","key":"flags","kind":"binary","struct":"ifla-vlan-flags"},{"type":3,"name":"egress-qos","key":"egressQos","kind":"nest","set":"ifla-vlan-qos"},{"type":4,"name":"ingress-qos","key":"ingressQos","kind":"nest","set":"ifla-vlan-qos"},{"type":5,"name":"protocol","key":"protocol","kind":"u16","enum":"vlan-protocols","bigEndian":true}]},"ifla-vlan-qos":{"name":"ifla-vlan-qos","attrs":[{"type":1,"name":"mapping","key":"mapping","kind":"binary","struct":"ifla-vlan-qos-mapping","multi":true}]},"linkinfo-vrf-attrs":{"name":"linkinfo-vrf-attrs","attrs":[{"type":1,"name":"table","key":"table","kind":"u32"}]},"xdp-attrs":{"name":"xdp-attrs","attrs":[{"type":1,"name":"fd","key":"fd","kind":"s32"},{"type":2,"name":"attached","key":"attached","kind":"u8"},{"type":3,"name":"flags","key":"flags","kind":"u32"},{"type":4,"name":"prog-id","key":"progId","kind":"u32"},{"type":5,"name":"drv-prog-id","key":"drvProgId","kind":"u32"},{"type":6,"name":"skb-prog-id","key":"skbProgId","kind":"u32"},{"type":7,"name":"hw-prog-id","key":"hwProgId","kind":"u32"},{"type":8,"name":"expected-fd","key":"expectedFd","kind":"s32"}]},"ifla-attrs":{"name":"ifla-attrs","attrs":[{"type":1,"name":"conf","key":"conf","kind":"binary","subType":"u32"}]},"ifla6-attrs":{"name":"ifla6-attrs","attrs":[{"type":1,"name":"flags","key":"flags","kind":"u32"},{"type":2,"name":"conf","key":"conf","kind":"binary","subType":"u32"},{"type":3,"name":"stats","key":"stats","kind":"binary","subType":"u64"},{"type":4,"name":"mcast","key":"mcast","kind":"binary"},{"type":5,"name":"cacheinfo","key":"cacheinfo","kind":"binary","struct":"ifla-cacheinfo"},{"type":6,"name":"icmp6stats","key":"icmp6stats","kind":"binary","subType":"u64"},{"type":7,"name":"token","key":"token","kind":"binary"},{"type":8,"name":"addr-gen-mode","key":"addrGenMode","kind":"u8"},{"type":9,"name":"ra-mtu","key":"raMtu","kind":"u32"}]},"mctp-attrs":{"name":"mctp-attrs","attrs":[{"type":1,"name":"net","key":"net","kind":"u32"},{"type":2,"name":"phys-binding","key":"physBinding","kind":"u8"}]},"stats-attrs":{"name":"stats-attrs","attrs":[{"type":1,"name":"link-64","key":"link64","kind":"binary","struct":"rtnl-link-stats64"},{"type":2,"name":"link-xstats","key":"linkXstats","kind":"binary"},{"type":3,"name":"link-xstats-slave","key":"linkXstatsSlave","kind":"binary"},{"type":4,"name":"link-offload-xstats","key":"linkOffloadXstats","kind":"nest","set":"link-offload-xstats"},{"type":5,"name":"af-spec","key":"afSpec","kind":"binary"}]},"link-offload-xstats":{"name":"link-offload-xstats","attrs":[{"type":1,"name":"cpu-hit","key":"cpuHit","kind":"binary"},{"type":2,"name":"hw-s-info","key":"hwSInfo","kind":"indexed-array","subType":"nest","set":"hw-s-info-one"},{"type":3,"name":"l3-stats","key":"l3Stats","kind":"binary"}]},"hw-s-info-one":{"name":"hw-s-info-one","attrs":[{"type":1,"name":"request","key":"request","kind":"u8"},{"type":2,"name":"used","key":"used","kind":"u8"}]},"link-dpll-pin-attrs":{"name":"link-dpll-pin-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"}]},"linkinfo-netkit-attrs":{"name":"linkinfo-netkit-attrs","attrs":[{"type":1,"name":"peer-info","key":"peerInfo","kind":"binary"},{"type":2,"name":"primary","key":"primary","kind":"u8"},{"type":3,"name":"policy","key":"policy","kind":"u32","enum":"netkit-policy"},{"type":4,"name":"peer-policy","key":"peerPolicy","kind":"u32","enum":"netkit-policy"},{"type":5,"name":"mode","key":"mode","kind":"u32","enum":"netkit-mode"},{"type":6,"name":"scrub","key":"scrub","kind":"u32","enum":"netkit-scrub"},{"type":7,"name":"peer-scrub","key":"peerScrub","kind":"u32","enum":"netkit-scrub"},{"type":8,"name":"headroom","key":"headroom","kind":"u16"},{"type":9,"name":"tailroom","key":"tailroom","kind":"u16"},{"type":10,"name":"pairing","key":"pairing","kind":"u32","enum":"netkit-pairing"}]},"linkinfo-ovpn-attrs":{"name":"linkinfo-ovpn-attrs","attrs":[{"type":1,"name":"mode","key":"mode","kind":"u8","enum":"ovpn-mode"}]}},"subMessages":{"linkinfo-data-msg":{"bond":{"set":"linkinfo-bond-attrs"},"bridge":{"set":"linkinfo-bridge-attrs"},"erspan":{"set":"linkinfo-gre-attrs"},"gre":{"set":"linkinfo-gre-attrs"},"gretap":{"set":"linkinfo-gre-attrs"},"ip6gre":{"set":"linkinfo-gre6-attrs"},"geneve":{"set":"linkinfo-geneve-attrs"},"hsr":{"set":"linkinfo-hsr-attrs"},"ipip":{"set":"linkinfo-iptun-attrs"},"ip6tnl":{"set":"linkinfo-ip6tnl-attrs"},"sit":{"set":"linkinfo-iptun-attrs"},"tun":{"set":"linkinfo-tun-attrs"},"vlan":{"set":"linkinfo-vlan-attrs"},"vrf":{"set":"linkinfo-vrf-attrs"},"vti":{"set":"linkinfo-vti-attrs"},"vti6":{"set":"linkinfo-vti6-attrs"},"netkit":{"set":"linkinfo-netkit-attrs"},"ovpn":{"set":"linkinfo-ovpn-attrs"}},"linkinfo-member-data-msg":{"bridge":{"set":"linkinfo-brport-attrs"},"bond":{"set":"bond-slave-attrs"}}},"ops":{"newlink":{"name":"newlink","set":"link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":16,"attributes":["ifname","net-ns-pid","net-ns-fd","target-netnsid","link-netnsid","linkinfo","group","num-tx-queues","num-rx-queues","address","broadcast","mtu","txqlen","operstate","linkmode","gso-max-size","gso-max-segs","gro-max-size","gso-ipv4-max-size","gro-ipv4-max-size","af-spec"]}}},"newlink-ntf":{"name":"newlink-ntf","set":"link-attrs","fixedHeader":"ifinfomsg","event":16,"notify":"getlink"},"dellink":{"name":"dellink","set":"link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":17,"attributes":["ifname"]}}},"getlink":{"name":"getlink","set":"link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":18,"attributes":["ifname","alt-ifname","ext-mask","target-netnsid"]},"reply":{"value":16,"attributes":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}},"dump":{"request":{"value":18,"attributes":["target-netnsid","ext-mask","master","linkinfo"]},"reply":{"value":16,"attributes":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}}},"setlink":{"name":"setlink","set":"link-attrs","fixedHeader":"ifinfomsg","do":{"request":{"value":19,"attributes":["address","broadcast","ifname","mtu","link","qdisc","stats","cost","priority","master","wireless","protinfo","txqlen","map","weight","operstate","linkmode","linkinfo","net-ns-pid","ifalias","num-vf","vfinfo-list","stats64","vf-ports","port-self","af-spec","group","net-ns-fd","ext-mask","promiscuity","num-tx-queues","num-rx-queues","carrier","phys-port-id","carrier-changes","phys-switch-id","link-netnsid","phys-port-name","proto-down","gso-max-segs","gso-max-size","pad","xdp","event","new-netnsid","target-netnsid","carrier-up-count","carrier-down-count","new-ifindex","min-mtu","max-mtu","prop-list","perm-address","proto-down-reason","parent-dev-name","parent-dev-bus-name","gro-max-size","tso-max-size","tso-max-segs","allmulti","devlink-port","gso-ipv4-max-size","gro-ipv4-max-size"]}}},"getstats":{"name":"getstats","set":"stats-attrs","fixedHeader":"if-stats-msg","do":{"request":{"value":94,"attributes":[]},"reply":{"value":92,"attributes":["link-64","link-xstats","link-xstats-slave","link-offload-xstats","af-spec"]}},"dump":{"request":{"value":94,"attributes":[]},"reply":{"value":92,"attributes":["link-64","link-xstats","link-xstats-slave","link-offload-xstats","af-spec"]}}}},"mcastGroups":{"rtnlgrp-link":1,"rtnlgrp-stats":36},"kernelSpec":"rt-link"}',
 );
+
+// rt-link's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 1 || at + len > b.length) {
+    return $h.struct(rtLink, "rtgenmsg", b, at, len);
+  }
+  return { family: b[at] };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtLink, "ifinfomsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ifiFamily: b[at],
+    ifiType: v.getUint16(o + 2, true),
+    ifiIndex: v.getInt32(o + 4, true),
+    ifiFlags: v.getUint32(o + 8, true),
+    ifiChange: v.getUint32(o + 12, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-bridge-id", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { prio: v.getUint16(o, true), addr: b.subarray(at + 2, at + 8) };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-cacheinfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    maxReasmLen: v.getUint32(o, true),
+    tstamp: v.getUint32(o + 4, true),
+    reachableTime: v.getInt32(o + 8, true),
+    retransTime: v.getUint32(o + 12, true),
+  };
+}
+function $s4(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 96 || at + len > b.length) {
+    return $h.struct(rtLink, "rtnl-link-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rxPackets: v.getUint32(o, true),
+    txPackets: v.getUint32(o + 4, true),
+    rxBytes: v.getUint32(o + 8, true),
+    txBytes: v.getUint32(o + 12, true),
+    rxErrors: v.getUint32(o + 16, true),
+    txErrors: v.getUint32(o + 20, true),
+    rxDropped: v.getUint32(o + 24, true),
+    txDropped: v.getUint32(o + 28, true),
+    multicast: v.getUint32(o + 32, true),
+    collisions: v.getUint32(o + 36, true),
+    rxLengthErrors: v.getUint32(o + 40, true),
+    rxOverErrors: v.getUint32(o + 44, true),
+    rxCrcErrors: v.getUint32(o + 48, true),
+    rxFrameErrors: v.getUint32(o + 52, true),
+    rxFifoErrors: v.getUint32(o + 56, true),
+    rxMissedErrors: v.getUint32(o + 60, true),
+    txAbortedErrors: v.getUint32(o + 64, true),
+    txCarrierErrors: v.getUint32(o + 68, true),
+    txFifoErrors: v.getUint32(o + 72, true),
+    txHeartbeatErrors: v.getUint32(o + 76, true),
+    txWindowErrors: v.getUint32(o + 80, true),
+    rxCompressed: v.getUint32(o + 84, true),
+    txCompressed: v.getUint32(o + 88, true),
+    rxNohandler: v.getUint32(o + 92, true),
+  };
+}
+function $s5(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 200 || at + len > b.length) {
+    return $h.struct(rtLink, "rtnl-link-stats64", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rxPackets: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+      ? 0n
+      : v.getBigUint64(o, true),
+    txPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    rxBytes: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    txBytes: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+    rxErrors: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 32, true),
+    txErrors: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 40, true),
+    rxDropped: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+    txDropped: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 56, true),
+    multicast: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 64, true),
+    collisions: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 72, true),
+    rxLengthErrors: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 80, true),
+    rxOverErrors: (v.getUint32(o + 88, true) | v.getUint32(o + 92, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 88, true),
+    rxCrcErrors: (v.getUint32(o + 96, true) | v.getUint32(o + 100, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 96, true),
+    rxFrameErrors: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 104, true),
+    rxFifoErrors: (v.getUint32(o + 112, true) | v.getUint32(o + 116, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 112, true),
+    rxMissedErrors: (v.getUint32(o + 120, true) | v.getUint32(o + 124, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 120, true),
+    txAbortedErrors: (v.getUint32(o + 128, true) | v.getUint32(o + 132, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 128, true),
+    txCarrierErrors: (v.getUint32(o + 136, true) | v.getUint32(o + 140, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 136, true),
+    txFifoErrors: (v.getUint32(o + 144, true) | v.getUint32(o + 148, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 144, true),
+    txHeartbeatErrors: (v.getUint32(o + 152, true) | v.getUint32(o + 156, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 152, true),
+    txWindowErrors: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 160, true),
+    rxCompressed: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 168, true),
+    txCompressed: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 176, true),
+    rxNohandler: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 184, true),
+    rxOtherhostDropped: (v.getUint32(o + 192, true) | v.getUint32(o + 196, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 192, true),
+  };
+}
+function $s6(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 28 || at + len > b.length) {
+    return $h.struct(rtLink, "rtnl-link-ifmap", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    memStart: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0
+      ? 0n
+      : v.getBigUint64(o, true),
+    memEnd: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    baseAddr: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    irq: v.getUint16(o + 24, true),
+    dma: b[at + 26],
+    port: b[at + 27],
+  };
+}
+function $s7(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "br-boolopt-multi", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { optval: v.getUint32(o, true), optmask: v.getUint32(o + 4, true) };
+}
+function $s8(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtLink, "if-stats-msg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { family: b[at], ifindex: v.getUint32(o + 4, true), filterMask: v.getUint32(o + 8, true) };
+}
+function $s9(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vlan-flags", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { flags: v.getUint32(o, true), mask: v.getUint32(o + 4, true) };
+}
+function $s10(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vlan-qos-mapping", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { from: v.getUint32(o, true), to: v.getUint32(o + 4, true) };
+}
+function $s11(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-geneve-port-range", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { low: v.getUint16(o, false), high: v.getUint16(o + 2, false) };
+}
+function $s12(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-mac", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), mac: b.subarray(at + 4, at + 36) };
+}
+function $s13(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-vlan", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    vf: v.getUint32(o, true),
+    vlan: v.getUint32(o + 4, true),
+    qos: v.getUint32(o + 8, true),
+  };
+}
+function $s14(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-tx-rate", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), rate: v.getUint32(o + 4, true) };
+}
+function $s15(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-spoofchk", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), setting: v.getUint32(o + 4, true) };
+}
+function $s16(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-link-state", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), linkState: v.getUint32(o + 4, true) };
+}
+function $s17(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-rate", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    vf: v.getUint32(o, true),
+    minTxRate: v.getUint32(o + 4, true),
+    maxTxRate: v.getUint32(o + 8, true),
+  };
+}
+function $s18(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-rss-query-en", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), setting: v.getUint32(o + 4, true) };
+}
+function $s19(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-trust", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { vf: v.getUint32(o, true), setting: v.getUint32(o + 4, true) };
+}
+function $s20(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-guid", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    vf: v.getUint32(o, true),
+    guid: (v.getUint32(o + 4, true) | v.getUint32(o + 8, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 4, true),
+  };
+}
+function $s21(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtLink, "ifla-vf-vlan-info", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    vf: v.getUint32(o, true),
+    vlan: v.getUint32(o + 4, true),
+    qos: v.getUint32(o + 8, true),
+    vlanProto: v.getUint32(o + 12, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.address = ad.value();
+        break;
+      case 2:
+        o.broadcast = ad.value();
+        break;
+      case 3:
+        o.ifname = ad.string();
+        break;
+      case 4:
+        o.mtu = ad.u32();
+        break;
+      case 5:
+        o.link = ad.u32();
+        break;
+      case 6:
+        o.qdisc = ad.string();
+        break;
+      case 7:
+        o.stats = $s4(ad.bytes, ad.offset, ad.length);
+        break;
+      case 10:
+        o.master = ad.u32();
+        break;
+      case 11:
+        o.wireless = ad.value();
+        break;
+      case 12:
+        o.protinfo = ad.value();
+        break;
+      case 13:
+        o.txqlen = ad.u32();
+        break;
+      case 14:
+        o.map = $s6(ad.bytes, ad.offset, ad.length);
+        break;
+      case 15:
+        o.weight = ad.u32();
+        break;
+      case 16:
+        o.operstate = ad.u8();
+        break;
+      case 17:
+        o.linkmode = ad.u8();
+        break;
+      case 18:
+        o.linkinfo = $a9(ad.nested());
+        break;
+      case 19:
+        o.netNsPid = ad.u32();
+        break;
+      case 20:
+        o.ifalias = ad.string();
+        break;
+      case 21:
+        o.numVf = ad.u32();
+        break;
+      case 22:
+        o.vfinfoList = $a3(ad.nested());
+        break;
+      case 23:
+        o.stats64 = $s5(ad.bytes, ad.offset, ad.length);
+        break;
+      case 24:
+        o.vfPorts = $a7(ad.nested());
+        break;
+      case 25:
+        o.portSelf = $a8(ad.nested());
+        break;
+      case 26:
+        o.afSpec = $a2(ad.nested());
+        break;
+      case 27:
+        o.group = ad.u32();
+        break;
+      case 28:
+        o.netNsFd = ad.u32();
+        break;
+      case 29:
+        o.extMask = ad.u32();
+        break;
+      case 30:
+        o.promiscuity = ad.u32();
+        break;
+      case 31:
+        o.numTxQueues = ad.u32();
+        break;
+      case 32:
+        o.numRxQueues = ad.u32();
+        break;
+      case 33:
+        o.carrier = ad.u8();
+        break;
+      case 34:
+        o.physPortId = ad.value();
+        break;
+      case 35:
+        o.carrierChanges = ad.u32();
+        break;
+      case 36:
+        o.physSwitchId = ad.value();
+        break;
+      case 37:
+        o.linkNetnsid = ad.s32();
+        break;
+      case 38:
+        o.physPortName = ad.string();
+        break;
+      case 39:
+        o.protoDown = ad.u8();
+        break;
+      case 40:
+        o.gsoMaxSegs = ad.u32();
+        break;
+      case 41:
+        o.gsoMaxSize = ad.u32();
+        break;
+      case 42:
+        break;
+      case 43:
+        o.xdp = $a27(ad.nested());
+        break;
+      case 44:
+        o.event = ad.u32();
+        break;
+      case 45:
+        o.newNetnsid = ad.s32();
+        break;
+      case 46:
+        o.targetNetnsid = ad.s32();
+        break;
+      case 47:
+        o.carrierUpCount = ad.u32();
+        break;
+      case 48:
+        o.carrierDownCount = ad.u32();
+        break;
+      case 49:
+        o.newIfindex = ad.s32();
+        break;
+      case 50:
+        o.minMtu = ad.u32();
+        break;
+      case 51:
+        o.maxMtu = ad.u32();
+        break;
+      case 52:
+        o.propList = $a1(ad.nested());
+        break;
+      case 53:
+        o.altIfname = ad.string();
+        break;
+      case 54:
+        o.permAddress = ad.value();
+        break;
+      case 55:
+        o.protoDownReason = ad.string();
+        break;
+      case 56:
+        o.parentDevName = ad.string();
+        break;
+      case 57:
+        o.parentDevBusName = ad.string();
+        break;
+      case 58:
+        o.groMaxSize = ad.u32();
+        break;
+      case 59:
+        o.tsoMaxSize = ad.u32();
+        break;
+      case 60:
+        o.tsoMaxSegs = ad.u32();
+        break;
+      case 61:
+        o.allmulti = ad.u32();
+        break;
+      case 62:
+        o.devlinkPort = ad.value();
+        break;
+      case 63:
+        o.gsoIpv4MaxSize = ad.u32();
+        break;
+      case 64:
+        o.groIpv4MaxSize = ad.u32();
+        break;
+      case 65:
+        o.dpllPin = $a34(ad.nested());
+        break;
+      case 66:
+        o.maxPacingOffloadHorizon = ad.uint();
+        break;
+      case 67:
+        o.netnsImmutable = ad.u8();
+        break;
+      case 68:
+        o.headroom = ad.u16();
+        break;
+      case 69:
+        o.tailroom = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 53:
+        {
+          const x = ad.string();
+          ((o.altIfname ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 2:
+        o.inet = $a28(ad.nested());
+        break;
+      case 10:
+        o.inet6 = $a29(ad.nested());
+        break;
+      case 45:
+        o.mctp = $a30(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a4(ad.nested());
+          ((o.info ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mac = $s12(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.vlan = $s13(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.txRate = $s14(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.spoofchk = $s15(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.linkState = $s16(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        o.rate = $s17(ad.bytes, ad.offset, ad.length);
+        break;
+      case 7:
+        o.rssQueryEn = $s18(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.stats = $a5(ad.nested());
+        break;
+      case 9:
+        o.trust = $s19(ad.bytes, ad.offset, ad.length);
+        break;
+      case 10:
+        o.ibNodeGuid = $s20(ad.bytes, ad.offset, ad.length);
+        break;
+      case 11:
+        o.ibPortGuid = $s20(ad.bytes, ad.offset, ad.length);
+        break;
+      case 12:
+        o.vlanList = $a6(ad.nested());
+        break;
+      case 13:
+        o.broadcast = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n5 = $h.shape();
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n5();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.rxPackets = ad.u64();
+        break;
+      case 1:
+        o.txPackets = ad.u64();
+        break;
+      case 2:
+        o.rxBytes = ad.u64();
+        break;
+      case 3:
+        o.txBytes = ad.u64();
+        break;
+      case 4:
+        o.broadcast = ad.u64();
+        break;
+      case 5:
+        o.multicast = ad.u64();
+        break;
+      case 6:
+        break;
+      case 7:
+        o.rxDropped = ad.u64();
+        break;
+      case 8:
+        o.txDropped = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $s21(ad.bytes, ad.offset, ad.length);
+          ((o.info ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n9 = $h.shape();
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n9();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.kind = ad.string();
+        break;
+      case 2:
+        o.data = $h.value(rtLink, ad, o, "linkinfo-attrs", 1);
+        break;
+      case 3:
+        o.xstats = ad.value();
+        break;
+      case 4:
+        o.slaveKind = ad.string();
+        break;
+      case 5:
+        o.slaveData = $h.value(rtLink, ad, o, "linkinfo-attrs", 4);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n10 = $h.shape();
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n10();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mode = ad.u8();
+        break;
+      case 2:
+        o.activeSlave = ad.u32();
+        break;
+      case 3:
+        o.miimon = ad.u32();
+        break;
+      case 4:
+        o.updelay = ad.u32();
+        break;
+      case 5:
+        o.downdelay = ad.u32();
+        break;
+      case 6:
+        o.useCarrier = ad.u8();
+        break;
+      case 7:
+        o.arpInterval = ad.u32();
+        break;
+      case 8:
+        o.arpIpTarget = $h.value(rtLink, ad, o, "linkinfo-bond-attrs", 7);
+        break;
+      case 9:
+        o.arpValidate = ad.u32();
+        break;
+      case 10:
+        o.arpAllTargets = ad.u32();
+        break;
+      case 11:
+        o.primary = ad.u32();
+        break;
+      case 12:
+        o.primaryReselect = ad.u8();
+        break;
+      case 13:
+        o.failOverMac = ad.u8();
+        break;
+      case 14:
+        o.xmitHashPolicy = ad.u8();
+        break;
+      case 15:
+        o.resendIgmp = ad.u32();
+        break;
+      case 16:
+        o.numPeerNotif = ad.u8();
+        break;
+      case 17:
+        o.allSlavesActive = ad.u8();
+        break;
+      case 18:
+        o.minLinks = ad.u32();
+        break;
+      case 19:
+        o.lpInterval = ad.u32();
+        break;
+      case 20:
+        o.packetsPerSlave = ad.u32();
+        break;
+      case 21:
+        o.adLacpRate = ad.u8();
+        break;
+      case 22:
+        o.adSelect = ad.u8();
+        break;
+      case 23:
+        o.adInfo = $a11(ad.nested());
+        break;
+      case 24:
+        o.adActorSysPrio = ad.u16();
+        break;
+      case 25:
+        o.adUserPortKey = ad.u16();
+        break;
+      case 26:
+        o.adActorSystem = ad.value();
+        break;
+      case 27:
+        o.tlbDynamicLb = ad.u8();
+        break;
+      case 28:
+        o.peerNotifDelay = ad.u32();
+        break;
+      case 29:
+        o.adLacpActive = ad.u8();
+        break;
+      case 30:
+        o.missedMax = ad.u8();
+        break;
+      case 31:
+        o.nsIp6Target = $h.value(rtLink, ad, o, "linkinfo-bond-attrs", 30);
+        break;
+      case 32:
+        o.coupledControl = ad.u8();
+        break;
+      case 33:
+        o.broadcastNeigh = ad.u8();
+        break;
+      case 34:
+        o.lacpStrict = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n11 = $h.shape();
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n11();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.aggregator = ad.u16();
+        break;
+      case 2:
+        o.numPorts = ad.u16();
+        break;
+      case 3:
+        o.actorKey = ad.u16();
+        break;
+      case 4:
+        o.partnerKey = ad.u16();
+        break;
+      case 5:
+        o.partnerMac = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n12 = $h.shape();
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n12();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.state = ad.u8();
+        break;
+      case 2:
+        o.miiStatus = ad.u8();
+        break;
+      case 3:
+        o.linkFailureCount = ad.u32();
+        break;
+      case 4:
+        o.permHwaddr = ad.value();
+        break;
+      case 5:
+        o.queueId = ad.u16();
+        break;
+      case 6:
+        o.adAggregatorId = ad.u16();
+        break;
+      case 7:
+        o.adActorOperPortState = ad.u8();
+        break;
+      case 8:
+        o.adPartnerOperPortState = ad.u16();
+        break;
+      case 9:
+        o.prio = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n13 = $h.shape();
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n13();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.forwardDelay = ad.u32();
+        break;
+      case 2:
+        o.helloTime = ad.u32();
+        break;
+      case 3:
+        o.maxAge = ad.u32();
+        break;
+      case 4:
+        o.ageingTime = ad.u32();
+        break;
+      case 5:
+        o.stpState = ad.u32();
+        break;
+      case 6:
+        o.priority = ad.u16();
+        break;
+      case 7:
+        o.vlanFiltering = ad.u8();
+        break;
+      case 8:
+        o.vlanProtocol = ad.u16();
+        break;
+      case 9:
+        o.groupFwdMask = ad.u16();
+        break;
+      case 10:
+        o.rootId = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 11:
+        o.bridgeId = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 12:
+        o.rootPort = ad.u16();
+        break;
+      case 13:
+        o.rootPathCost = ad.u32();
+        break;
+      case 14:
+        o.topologyChange = ad.u8();
+        break;
+      case 15:
+        o.topologyChangeDetected = ad.u8();
+        break;
+      case 16:
+        o.helloTimer = ad.u64();
+        break;
+      case 17:
+        o.tcnTimer = ad.u64();
+        break;
+      case 18:
+        o.topologyChangeTimer = ad.u64();
+        break;
+      case 19:
+        o.gcTimer = ad.u64();
+        break;
+      case 20:
+        o.groupAddr = ad.value();
+        break;
+      case 21:
+        o.fdbFlush = ad.value();
+        break;
+      case 22:
+        o.mcastRouter = ad.u8();
+        break;
+      case 23:
+        o.mcastSnooping = ad.u8();
+        break;
+      case 24:
+        o.mcastQueryUseIfaddr = ad.u8();
+        break;
+      case 25:
+        o.mcastQuerier = ad.u8();
+        break;
+      case 26:
+        o.mcastHashElasticity = ad.u32();
+        break;
+      case 27:
+        o.mcastHashMax = ad.u32();
+        break;
+      case 28:
+        o.mcastLastMemberCnt = ad.u32();
+        break;
+      case 29:
+        o.mcastStartupQueryCnt = ad.u32();
+        break;
+      case 30:
+        o.mcastLastMemberIntvl = ad.u64();
+        break;
+      case 31:
+        o.mcastMembershipIntvl = ad.u64();
+        break;
+      case 32:
+        o.mcastQuerierIntvl = ad.u64();
+        break;
+      case 33:
+        o.mcastQueryIntvl = ad.u64();
+        break;
+      case 34:
+        o.mcastQueryResponseIntvl = ad.u64();
+        break;
+      case 35:
+        o.mcastStartupQueryIntvl = ad.u64();
+        break;
+      case 36:
+        o.nfCallIptables = ad.u8();
+        break;
+      case 37:
+        o.nfCallIp6tables = ad.u8();
+        break;
+      case 38:
+        o.nfCallArptables = ad.u8();
+        break;
+      case 39:
+        o.vlanDefaultPvid = ad.u16();
+        break;
+      case 40:
+        break;
+      case 41:
+        o.vlanStatsEnabled = ad.u8();
+        break;
+      case 42:
+        o.mcastStatsEnabled = ad.u8();
+        break;
+      case 43:
+        o.mcastIgmpVersion = ad.u8();
+        break;
+      case 44:
+        o.mcastMldVersion = ad.u8();
+        break;
+      case 45:
+        o.vlanStatsPerPort = ad.u8();
+        break;
+      case 46:
+        o.multiBoolopt = $s7(ad.bytes, ad.offset, ad.length);
+        break;
+      case 47:
+        o.mcastQuerierState = ad.value();
+        break;
+      case 48:
+        o.fdbNLearned = ad.u32();
+        break;
+      case 49:
+        o.fdbMaxLearned = ad.u32();
+        break;
+      case 50:
+        o.stpMode = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n14 = $h.shape();
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n14();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.state = ad.u8();
+        break;
+      case 2:
+        o.priority = ad.u16();
+        break;
+      case 3:
+        o.cost = ad.u32();
+        break;
+      case 4:
+        o.mode = ad.u8();
+        break;
+      case 5:
+        o.guard = ad.u8();
+        break;
+      case 6:
+        o.protect = ad.u8();
+        break;
+      case 7:
+        o.fastLeave = ad.u8();
+        break;
+      case 8:
+        o.learning = ad.u8();
+        break;
+      case 9:
+        o.unicastFlood = ad.u8();
+        break;
+      case 10:
+        o.proxyarp = ad.u8();
+        break;
+      case 11:
+        o.learningSync = ad.u8();
+        break;
+      case 12:
+        o.proxyarpWifi = ad.u8();
+        break;
+      case 13:
+        o.rootId = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 14:
+        o.bridgeId = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 15:
+        o.designatedPort = ad.u16();
+        break;
+      case 16:
+        o.designatedCost = ad.u16();
+        break;
+      case 17:
+        o.id = ad.u16();
+        break;
+      case 18:
+        o.no = ad.u16();
+        break;
+      case 19:
+        o.topologyChangeAck = ad.u8();
+        break;
+      case 20:
+        o.configPending = ad.u8();
+        break;
+      case 21:
+        o.messageAgeTimer = ad.u64();
+        break;
+      case 22:
+        o.forwardDelayTimer = ad.u64();
+        break;
+      case 23:
+        o.holdTimer = ad.u64();
+        break;
+      case 24:
+        o.flush = true;
+        break;
+      case 25:
+        o.multicastRouter = ad.u8();
+        break;
+      case 26:
+        break;
+      case 27:
+        o.mcastFlood = ad.u8();
+        break;
+      case 28:
+        o.mcastToUcast = ad.u8();
+        break;
+      case 29:
+        o.vlanTunnel = ad.u8();
+        break;
+      case 30:
+        o.bcastFlood = ad.u8();
+        break;
+      case 31:
+        o.groupFwdMask = ad.u16();
+        break;
+      case 32:
+        o.neighSuppress = ad.u8();
+        break;
+      case 33:
+        o.isolated = ad.u8();
+        break;
+      case 34:
+        o.backupPort = ad.u32();
+        break;
+      case 35:
+        o.mrpRingOpen = ad.u8();
+        break;
+      case 36:
+        o.mrpInOpen = ad.u8();
+        break;
+      case 37:
+        o.mcastEhtHostsLimit = ad.u32();
+        break;
+      case 38:
+        o.mcastEhtHostsCnt = ad.u32();
+        break;
+      case 39:
+        o.locked = ad.u8();
+        break;
+      case 40:
+        o.mab = ad.u8();
+        break;
+      case 41:
+        o.mcastNGroups = ad.u32();
+        break;
+      case 42:
+        o.mcastMaxGroups = ad.u32();
+        break;
+      case 43:
+        o.neighVlanSuppress = ad.u8();
+        break;
+      case 44:
+        o.backupNhid = ad.u32();
+        break;
+      case 45:
+        o.neighForwardGrat = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n15 = $h.shape();
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n15();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.iflags = ad.u16be();
+        break;
+      case 3:
+        o.oflags = ad.u16be();
+        break;
+      case 4:
+        o.ikey = ad.u32be();
+        break;
+      case 5:
+        o.okey = ad.u32be();
+        break;
+      case 6:
+        o.local = ad.value();
+        break;
+      case 7:
+        o.remote = ad.value();
+        break;
+      case 8:
+        o.ttl = ad.u8();
+        break;
+      case 9:
+        o.tos = ad.u8();
+        break;
+      case 10:
+        o.pmtudisc = ad.u8();
+        break;
+      case 11:
+        o.encapLimit = ad.u8();
+        break;
+      case 12:
+        o.flowinfo = ad.u32be();
+        break;
+      case 13:
+        o.flags = ad.u32();
+        break;
+      case 14:
+        o.encapType = ad.u16();
+        break;
+      case 15:
+        o.encapFlags = ad.u16();
+        break;
+      case 16:
+        o.encapSport = ad.u16be();
+        break;
+      case 17:
+        o.encapDport = ad.u16be();
+        break;
+      case 18:
+        o.collectMetadata = true;
+        break;
+      case 19:
+        o.ignoreDf = ad.u8();
+        break;
+      case 20:
+        o.fwmark = ad.u32();
+        break;
+      case 21:
+        o.erspanIndex = ad.u32();
+        break;
+      case 22:
+        o.erspanVer = ad.u8();
+        break;
+      case 23:
+        o.erspanDir = ad.u8();
+        break;
+      case 24:
+        o.erspanHwid = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n16 = $h.shape();
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n16();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.iflags = ad.u16be();
+        break;
+      case 3:
+        o.oflags = ad.u16be();
+        break;
+      case 4:
+        o.ikey = ad.u32be();
+        break;
+      case 5:
+        o.okey = ad.u32be();
+        break;
+      case 6:
+        o.local = ad.value();
+        break;
+      case 7:
+        o.remote = ad.value();
+        break;
+      case 8:
+        o.ttl = ad.u8();
+        break;
+      case 11:
+        o.encapLimit = ad.u8();
+        break;
+      case 12:
+        o.flowinfo = ad.u32be();
+        break;
+      case 13:
+        o.flags = ad.u32();
+        break;
+      case 14:
+        o.encapType = ad.u16();
+        break;
+      case 15:
+        o.encapFlags = ad.u16();
+        break;
+      case 16:
+        o.encapSport = ad.u16be();
+        break;
+      case 17:
+        o.encapDport = ad.u16be();
+        break;
+      case 18:
+        o.collectMetadata = true;
+        break;
+      case 20:
+        o.fwmark = ad.u32();
+        break;
+      case 21:
+        o.erspanIndex = ad.u32();
+        break;
+      case 22:
+        o.erspanVer = ad.u8();
+        break;
+      case 23:
+        o.erspanDir = ad.u8();
+        break;
+      case 24:
+        o.erspanHwid = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n17 = $h.shape();
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n17();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.ikey = ad.u32be();
+        break;
+      case 3:
+        o.okey = ad.u32be();
+        break;
+      case 4:
+        o.local = ad.value();
+        break;
+      case 5:
+        o.remote = ad.value();
+        break;
+      case 6:
+        o.fwmark = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n18 = $h.shape();
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n18();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.ikey = ad.u32be();
+        break;
+      case 3:
+        o.okey = ad.u32be();
+        break;
+      case 4:
+        o.local = ad.value();
+        break;
+      case 5:
+        o.remote = ad.value();
+        break;
+      case 6:
+        o.fwmark = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n19 = $h.shape();
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n19();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.remote = ad.u32be();
+        break;
+      case 3:
+        o.ttl = ad.u8();
+        break;
+      case 4:
+        o.tos = ad.u8();
+        break;
+      case 5:
+        o.port = ad.u16be();
+        break;
+      case 6:
+        o.collectMetadata = true;
+        break;
+      case 7:
+        o.remote6 = ad.value();
+        break;
+      case 8:
+        o.udpCsum = ad.u8();
+        break;
+      case 9:
+        o.udpZeroCsum6Tx = ad.u8();
+        break;
+      case 10:
+        o.udpZeroCsum6Rx = ad.u8();
+        break;
+      case 11:
+        o.label = ad.u32be();
+        break;
+      case 12:
+        o.ttlInherit = ad.u8();
+        break;
+      case 13:
+        o.df = ad.u8();
+        break;
+      case 14:
+        o.innerProtoInherit = true;
+        break;
+      case 15:
+        o.portRange = $s11(ad.bytes, ad.offset, ad.length);
+        break;
+      case 16:
+        o.groHint = true;
+        break;
+      case 17:
+        o.local = ad.u32be();
+        break;
+      case 18:
+        o.local6 = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n20 = $h.shape();
+function $a20(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n20();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.slave1 = ad.u32();
+        break;
+      case 2:
+        o.slave2 = ad.u32();
+        break;
+      case 3:
+        o.multicastSpec = ad.u8();
+        break;
+      case 4:
+        o.supervisionAddr = ad.value();
+        break;
+      case 5:
+        o.seqNr = ad.u16();
+        break;
+      case 6:
+        o.version = ad.u8();
+        break;
+      case 7:
+        o.protocol = ad.u8();
+        break;
+      case 8:
+        o.interlink = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n21 = $h.shape();
+function $a21(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n21();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.local = ad.value();
+        break;
+      case 3:
+        o.remote = ad.value();
+        break;
+      case 4:
+        o.ttl = ad.u8();
+        break;
+      case 5:
+        o.tos = ad.u8();
+        break;
+      case 6:
+        o.encapLimit = ad.u8();
+        break;
+      case 7:
+        o.flowinfo = ad.u32be();
+        break;
+      case 8:
+        o.flags = ad.u16be();
+        break;
+      case 9:
+        o.proto = ad.u8();
+        break;
+      case 10:
+        o.pmtudisc = ad.u8();
+        break;
+      case 11:
+        o._6rdPrefix = ad.value();
+        break;
+      case 12:
+        o._6rdRelayPrefix = ad.u32be();
+        break;
+      case 13:
+        o._6rdPrefixlen = ad.u16();
+        break;
+      case 14:
+        o._6rdRelayPrefixlen = ad.u16();
+        break;
+      case 15:
+        o.encapType = ad.u16();
+        break;
+      case 16:
+        o.encapFlags = ad.u16();
+        break;
+      case 17:
+        o.encapSport = ad.u16be();
+        break;
+      case 18:
+        o.encapDport = ad.u16be();
+        break;
+      case 19:
+        o.collectMetadata = true;
+        break;
+      case 20:
+        o.fwmark = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n22 = $h.shape();
+function $a22(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n22();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link = ad.u32();
+        break;
+      case 2:
+        o.local = ad.value();
+        break;
+      case 3:
+        o.remote = ad.value();
+        break;
+      case 4:
+        o.ttl = ad.u8();
+        break;
+      case 6:
+        o.encapLimit = ad.u8();
+        break;
+      case 7:
+        o.flowinfo = ad.u32be();
+        break;
+      case 8:
+        o.flags = ad.u32be();
+        break;
+      case 9:
+        o.proto = ad.u8();
+        break;
+      case 15:
+        o.encapType = ad.u16();
+        break;
+      case 16:
+        o.encapFlags = ad.u16();
+        break;
+      case 17:
+        o.encapSport = ad.u16be();
+        break;
+      case 18:
+        o.encapDport = ad.u16be();
+        break;
+      case 19:
+        o.collectMetadata = true;
+        break;
+      case 20:
+        o.fwmark = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n23 = $h.shape();
+function $a23(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n23();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.owner = ad.u32();
+        break;
+      case 2:
+        o.group = ad.u32();
+        break;
+      case 3:
+        o.type = ad.u8();
+        break;
+      case 4:
+        o.pi = ad.u8();
+        break;
+      case 5:
+        o.vnetHdr = ad.u8();
+        break;
+      case 6:
+        o.persist = ad.u8();
+        break;
+      case 7:
+        o.multiQueue = ad.u8();
+        break;
+      case 8:
+        o.numQueues = ad.u32();
+        break;
+      case 9:
+        o.numDisabledQueues = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n24 = $h.shape();
+function $a24(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n24();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u16();
+        break;
+      case 2:
+        o.flags = $s9(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.egressQos = $a25(ad.nested());
+        break;
+      case 4:
+        o.ingressQos = $a25(ad.nested());
+        break;
+      case 5:
+        o.protocol = ad.u16be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a25(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $s10(ad.bytes, ad.offset, ad.length);
+          ((o.mapping ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a26(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.table = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n27 = $h.shape();
+function $a27(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n27();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.fd = ad.s32();
+        break;
+      case 2:
+        o.attached = ad.u8();
+        break;
+      case 3:
+        o.flags = ad.u32();
+        break;
+      case 4:
+        o.progId = ad.u32();
+        break;
+      case 5:
+        o.drvProgId = ad.u32();
+        break;
+      case 6:
+        o.skbProgId = ad.u32();
+        break;
+      case 7:
+        o.hwProgId = ad.u32();
+        break;
+      case 8:
+        o.expectedFd = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a28(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.conf = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n29 = $h.shape();
+function $a29(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n29();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.flags = ad.u32();
+        break;
+      case 2:
+        o.conf = ad.value();
+        break;
+      case 3:
+        o.stats = ad.value();
+        break;
+      case 4:
+        o.mcast = ad.value();
+        break;
+      case 5:
+        o.cacheinfo = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        o.icmp6stats = ad.value();
+        break;
+      case 7:
+        o.token = ad.value();
+        break;
+      case 8:
+        o.addrGenMode = ad.u8();
+        break;
+      case 9:
+        o.raMtu = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a30(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.net = ad.u32();
+        break;
+      case 2:
+        o.physBinding = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n31 = $h.shape();
+function $a31(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n31();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.link64 = $s5(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.linkXstats = ad.value();
+        break;
+      case 3:
+        o.linkXstatsSlave = ad.value();
+        break;
+      case 4:
+        o.linkOffloadXstats = $a32(ad.nested());
+        break;
+      case 5:
+        o.afSpec = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a32(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cpuHit = ad.value();
+        break;
+      case 2:
+        o.hwSInfo = $h.value(rtLink, ad, o, "link-offload-xstats", 1);
+        break;
+      case 3:
+        o.l3Stats = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a33(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.request = ad.u8();
+        break;
+      case 2:
+        o.used = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a34(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n35 = $h.shape();
+function $a35(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n35();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.peerInfo = ad.value();
+        break;
+      case 2:
+        o.primary = ad.u8();
+        break;
+      case 3:
+        o.policy = ad.u32();
+        break;
+      case 4:
+        o.peerPolicy = ad.u32();
+        break;
+      case 5:
+        o.mode = ad.u32();
+        break;
+      case 6:
+        o.scrub = ad.u32();
+        break;
+      case 7:
+        o.peerScrub = ad.u32();
+        break;
+      case 8:
+        o.headroom = ad.u16();
+        break;
+      case 9:
+        o.tailroom = ad.u16();
+        break;
+      case 10:
+        o.pairing = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a36(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mode = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtLink, {
+  sets: {
+    "link-attrs": $a0,
+    "prop-list-link-attrs": $a1,
+    "af-spec-attrs": $a2,
+    "vfinfo-list-attrs": $a3,
+    "vfinfo-attrs": $a4,
+    "vf-stats-attrs": $a5,
+    "vf-vlan-attrs": $a6,
+    "vf-ports-attrs": $a7,
+    "port-self-attrs": $a8,
+    "linkinfo-attrs": $a9,
+    "linkinfo-bond-attrs": $a10,
+    "bond-ad-info-attrs": $a11,
+    "bond-slave-attrs": $a12,
+    "linkinfo-bridge-attrs": $a13,
+    "linkinfo-brport-attrs": $a14,
+    "linkinfo-gre-attrs": $a15,
+    "linkinfo-gre6-attrs": $a16,
+    "linkinfo-vti-attrs": $a17,
+    "linkinfo-vti6-attrs": $a18,
+    "linkinfo-geneve-attrs": $a19,
+    "linkinfo-hsr-attrs": $a20,
+    "linkinfo-iptun-attrs": $a21,
+    "linkinfo-ip6tnl-attrs": $a22,
+    "linkinfo-tun-attrs": $a23,
+    "linkinfo-vlan-attrs": $a24,
+    "ifla-vlan-qos": $a25,
+    "linkinfo-vrf-attrs": $a26,
+    "xdp-attrs": $a27,
+    "ifla-attrs": $a28,
+    "ifla6-attrs": $a29,
+    "mctp-attrs": $a30,
+    "stats-attrs": $a31,
+    "link-offload-xstats": $a32,
+    "hw-s-info-one": $a33,
+    "link-dpll-pin-attrs": $a34,
+    "linkinfo-netkit-attrs": $a35,
+    "linkinfo-ovpn-attrs": $a36,
+  },
+  structs: {
+    "rtgenmsg": $s0,
+    "ifinfomsg": $s1,
+    "ifla-bridge-id": $s2,
+    "ifla-cacheinfo": $s3,
+    "rtnl-link-stats": $s4,
+    "rtnl-link-stats64": $s5,
+    "rtnl-link-ifmap": $s6,
+    "br-boolopt-multi": $s7,
+    "if-stats-msg": $s8,
+    "ifla-vlan-flags": $s9,
+    "ifla-vlan-qos-mapping": $s10,
+    "ifla-geneve-port-range": $s11,
+    "ifla-vf-mac": $s12,
+    "ifla-vf-vlan": $s13,
+    "ifla-vf-tx-rate": $s14,
+    "ifla-vf-spoofchk": $s15,
+    "ifla-vf-link-state": $s16,
+    "ifla-vf-rate": $s17,
+    "ifla-vf-rss-query-en": $s18,
+    "ifla-vf-trust": $s19,
+    "ifla-vf-guid": $s20,
+    "ifla-vf-vlan-info": $s21,
+  },
+});

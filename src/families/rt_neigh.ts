@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `nud-state` of rt-neigh. */
 export const NUD_STATE = {
@@ -259,3 +262,271 @@ export type RtNeighOps = {
 export const rtNeigh: FamilySpec = JSON.parse(
   '{"name":"rt-neigh","protocol":"netlink-raw","protonum":0,"structs":{"ndmsg":{"name":"ndmsg","members":[{"name":"ndm-family","key":"ndmFamily","kind":"u8"},{"name":"ndm-pad","key":"ndmPad","kind":"pad","len":3},{"name":"ndm-ifindex","key":"ndmIfindex","kind":"s32"},{"name":"ndm-state","key":"ndmState","kind":"u16","enum":"nud-state"},{"name":"ndm-flags","key":"ndmFlags","kind":"u8","enum":"ntf-flags"},{"name":"ndm-type","key":"ndmType","kind":"u8","enum":"rtm-type"}],"size":12},"ndtmsg":{"name":"ndtmsg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3}],"size":4},"nda-cacheinfo":{"name":"nda-cacheinfo","members":[{"name":"confirmed","key":"confirmed","kind":"u32"},{"name":"used","key":"used","kind":"u32"},{"name":"updated","key":"updated","kind":"u32"},{"name":"refcnt","key":"refcnt","kind":"u32"}],"size":16},"ndt-config":{"name":"ndt-config","members":[{"name":"key-len","key":"keyLen","kind":"u16"},{"name":"entry-size","key":"entrySize","kind":"u16"},{"name":"entries","key":"entries","kind":"u32"},{"name":"last-flush","key":"lastFlush","kind":"u32"},{"name":"last-rand","key":"lastRand","kind":"u32"},{"name":"hash-rnd","key":"hashRnd","kind":"u32"},{"name":"hash-mask","key":"hashMask","kind":"u32"},{"name":"hash-chain-gc","key":"hashChainGc","kind":"u32"},{"name":"proxy-qlen","key":"proxyQlen","kind":"u32"}],"size":32},"ndt-stats":{"name":"ndt-stats","members":[{"name":"allocs","key":"allocs","kind":"u64"},{"name":"destroys","key":"destroys","kind":"u64"},{"name":"hash-grows","key":"hashGrows","kind":"u64"},{"name":"res-failed","key":"resFailed","kind":"u64"},{"name":"lookups","key":"lookups","kind":"u64"},{"name":"hits","key":"hits","kind":"u64"},{"name":"rcv-probes-mcast","key":"rcvProbesMcast","kind":"u64"},{"name":"rcv-probes-ucast","key":"rcvProbesUcast","kind":"u64"},{"name":"periodic-gc-runs","key":"periodicGcRuns","kind":"u64"},{"name":"forced-gc-runs","key":"forcedGcRuns","kind":"u64"},{"name":"table-fulls","key":"tableFulls","kind":"u64"}],"size":88}},"enums":{"nud-state":{"name":"nud-state","type":"flags","entries":{"incomplete":1,"reachable":2,"stale":4,"delay":8,"probe":16,"failed":32,"noarp":64,"permanent":128}},"ntf-flags":{"name":"ntf-flags","type":"flags","entries":{"use":1,"self":2,"master":4,"proxy":8,"ext-learned":16,"offloaded":32,"sticky":64,"router":128}},"ntf-ext-flags":{"name":"ntf-ext-flags","type":"flags","entries":{"managed":1,"locked":2,"ext-validated":4}},"rtm-type":{"name":"rtm-type","type":"enum","entries":{"unspec":0,"unicast":1,"local":2,"broadcast":3,"anycast":4,"multicast":5,"blackhole":6,"unreachable":7,"prohibit":8,"throw":9,"nat":10,"xresolve":11}}},"sets":{"neighbour-attrs":{"name":"neighbour-attrs","attrs":[{"type":0,"name":"unspec","key":"unspec","kind":"binary"},{"type":1,"name":"dst","key":"dst","kind":"binary","hint":"ipv4-or-v6"},{"type":2,"name":"lladdr","key":"lladdr","kind":"binary","hint":"mac"},{"type":3,"name":"cacheinfo","key":"cacheinfo","kind":"binary","struct":"nda-cacheinfo"},{"type":4,"name":"probes","key":"probes","kind":"u32"},{"type":5,"name":"vlan","key":"vlan","kind":"u16"},{"type":6,"name":"port","key":"port","kind":"u16"},{"type":7,"name":"vni","key":"vni","kind":"u32"},{"type":8,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":9,"name":"master","key":"master","kind":"u32"},{"type":10,"name":"link-netnsid","key":"linkNetnsid","kind":"s32"},{"type":11,"name":"src-vni","key":"srcVni","kind":"u32"},{"type":12,"name":"protocol","key":"protocol","kind":"u8"},{"type":13,"name":"nh-id","key":"nhId","kind":"u32"},{"type":14,"name":"fdb-ext-attrs","key":"fdbExtAttrs","kind":"binary"},{"type":15,"name":"flags-ext","key":"flagsExt","kind":"u32","enum":"ntf-ext-flags"},{"type":16,"name":"ndm-state-mask","key":"ndmStateMask","kind":"u16"},{"type":17,"name":"ndm-flags-mask","key":"ndmFlagsMask","kind":"u8"}]},"ndt-attrs":{"name":"ndt-attrs","attrs":[{"type":1,"name":"name","key":"name","kind":"string"},{"type":2,"name":"thresh1","key":"thresh1","kind":"u32"},{"type":3,"name":"thresh2","key":"thresh2","kind":"u32"},{"type":4,"name":"thresh3","key":"thresh3","kind":"u32"},{"type":5,"name":"config","key":"config","kind":"binary","struct":"ndt-config"},{"type":6,"name":"parms","key":"parms","kind":"nest","set":"ndtpa-attrs"},{"type":7,"name":"stats","key":"stats","kind":"binary","struct":"ndt-stats"},{"type":8,"name":"gc-interval","key":"gcInterval","kind":"u64"},{"type":9,"name":"pad","key":"pad","kind":"pad"}]},"ndtpa-attrs":{"name":"ndtpa-attrs","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"refcnt","key":"refcnt","kind":"u32"},{"type":3,"name":"reachable-time","key":"reachableTime","kind":"u64"},{"type":4,"name":"base-reachable-time","key":"baseReachableTime","kind":"u64"},{"type":5,"name":"retrans-time","key":"retransTime","kind":"u64"},{"type":6,"name":"gc-staletime","key":"gcStaletime","kind":"u64"},{"type":7,"name":"delay-probe-time","key":"delayProbeTime","kind":"u64"},{"type":8,"name":"queue-len","key":"queueLen","kind":"u32"},{"type":9,"name":"app-probes","key":"appProbes","kind":"u32"},{"type":10,"name":"ucast-probes","key":"ucastProbes","kind":"u32"},{"type":11,"name":"mcast-probes","key":"mcastProbes","kind":"u32"},{"type":12,"name":"anycast-delay","key":"anycastDelay","kind":"u64"},{"type":13,"name":"proxy-delay","key":"proxyDelay","kind":"u64"},{"type":14,"name":"proxy-qlen","key":"proxyQlen","kind":"u32"},{"type":15,"name":"locktime","key":"locktime","kind":"u64"},{"type":16,"name":"queue-lenbytes","key":"queueLenbytes","kind":"u32"},{"type":17,"name":"mcast-reprobes","key":"mcastReprobes","kind":"u32"},{"type":18,"name":"pad","key":"pad","kind":"pad"},{"type":19,"name":"interval-probe-time-ms","key":"intervalProbeTimeMs","kind":"u64","checks":{"min":1,"max":86400000}}]}},"subMessages":{},"ops":{"newneigh":{"name":"newneigh","set":"neighbour-attrs","fixedHeader":"ndmsg","do":{"request":{"value":28,"attributes":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}}},"delneigh":{"name":"delneigh","set":"neighbour-attrs","fixedHeader":"ndmsg","do":{"request":{"value":29,"attributes":["dst","ifindex"]}}},"delneigh-ntf":{"name":"delneigh-ntf","set":"neighbour-attrs","fixedHeader":"ndmsg","event":29,"notify":"getneigh"},"getneigh":{"name":"getneigh","set":"neighbour-attrs","fixedHeader":"ndmsg","do":{"request":{"value":30,"attributes":["dst"]},"reply":{"value":28,"attributes":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}},"dump":{"request":{"value":30,"attributes":["ifindex","master"]},"reply":{"value":28,"attributes":["dst","lladdr","probes","vlan","port","vni","ifindex","master","protocol","nh-id","flags-ext","fdb-ext-attrs"]}}},"newneigh-ntf":{"name":"newneigh-ntf","set":"neighbour-attrs","fixedHeader":"ndmsg","event":28,"notify":"getneigh"},"getneightbl":{"name":"getneightbl","set":"ndt-attrs","fixedHeader":"ndtmsg","dump":{"request":{"value":66,"attributes":[]},"reply":{"value":64,"attributes":["name","thresh1","thresh2","thresh3","config","parms","stats","gc-interval"]}}},"setneightbl":{"name":"setneightbl","set":"ndt-attrs","fixedHeader":"ndtmsg","do":{"request":{"value":67,"attributes":["name","thresh1","thresh2","thresh3","parms","gc-interval"]}}}},"mcastGroups":{"rtnlgrp-neigh":3},"kernelSpec":"rt-neigh"}',
 );
+
+// rt-neigh's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtNeigh, "ndmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ndmFamily: b[at],
+    ndmIfindex: v.getInt32(o + 4, true),
+    ndmState: v.getUint16(o + 8, true),
+    ndmFlags: b[at + 10],
+    ndmType: b[at + 11],
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtNeigh, "ndtmsg", b, at, len);
+  }
+  return { family: b[at] };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(rtNeigh, "nda-cacheinfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    confirmed: v.getUint32(o, true),
+    used: v.getUint32(o + 4, true),
+    updated: v.getUint32(o + 8, true),
+    refcnt: v.getUint32(o + 12, true),
+  };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 32 || at + len > b.length) {
+    return $h.struct(rtNeigh, "ndt-config", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    keyLen: v.getUint16(o, true),
+    entrySize: v.getUint16(o + 2, true),
+    entries: v.getUint32(o + 4, true),
+    lastFlush: v.getUint32(o + 8, true),
+    lastRand: v.getUint32(o + 12, true),
+    hashRnd: v.getUint32(o + 16, true),
+    hashMask: v.getUint32(o + 20, true),
+    hashChainGc: v.getUint32(o + 24, true),
+    proxyQlen: v.getUint32(o + 28, true),
+  };
+}
+function $s4(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 88 || at + len > b.length) {
+    return $h.struct(rtNeigh, "ndt-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    allocs: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    destroys: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    hashGrows: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    resFailed: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+    lookups: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 32, true),
+    hits: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 40, true),
+    rcvProbesMcast: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+    rcvProbesUcast: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 56, true),
+    periodicGcRuns: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 64, true),
+    forcedGcRuns: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 72, true),
+    tableFulls: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 80, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.unspec = ad.value();
+        break;
+      case 1:
+        o.dst = ad.value();
+        break;
+      case 2:
+        o.lladdr = ad.value();
+        break;
+      case 3:
+        o.cacheinfo = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.probes = ad.u32();
+        break;
+      case 5:
+        o.vlan = ad.u16();
+        break;
+      case 6:
+        o.port = ad.u16();
+        break;
+      case 7:
+        o.vni = ad.u32();
+        break;
+      case 8:
+        o.ifindex = ad.u32();
+        break;
+      case 9:
+        o.master = ad.u32();
+        break;
+      case 10:
+        o.linkNetnsid = ad.s32();
+        break;
+      case 11:
+        o.srcVni = ad.u32();
+        break;
+      case 12:
+        o.protocol = ad.u8();
+        break;
+      case 13:
+        o.nhId = ad.u32();
+        break;
+      case 14:
+        o.fdbExtAttrs = ad.value();
+        break;
+      case 15:
+        o.flagsExt = ad.u32();
+        break;
+      case 16:
+        o.ndmStateMask = ad.u16();
+        break;
+      case 17:
+        o.ndmFlagsMask = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.thresh1 = ad.u32();
+        break;
+      case 3:
+        o.thresh2 = ad.u32();
+        break;
+      case 4:
+        o.thresh3 = ad.u32();
+        break;
+      case 5:
+        o.config = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        o.parms = $a2(ad.nested());
+        break;
+      case 7:
+        o.stats = $s4(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.gcInterval = ad.u64();
+        break;
+      case 9:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.refcnt = ad.u32();
+        break;
+      case 3:
+        o.reachableTime = ad.u64();
+        break;
+      case 4:
+        o.baseReachableTime = ad.u64();
+        break;
+      case 5:
+        o.retransTime = ad.u64();
+        break;
+      case 6:
+        o.gcStaletime = ad.u64();
+        break;
+      case 7:
+        o.delayProbeTime = ad.u64();
+        break;
+      case 8:
+        o.queueLen = ad.u32();
+        break;
+      case 9:
+        o.appProbes = ad.u32();
+        break;
+      case 10:
+        o.ucastProbes = ad.u32();
+        break;
+      case 11:
+        o.mcastProbes = ad.u32();
+        break;
+      case 12:
+        o.anycastDelay = ad.u64();
+        break;
+      case 13:
+        o.proxyDelay = ad.u64();
+        break;
+      case 14:
+        o.proxyQlen = ad.u32();
+        break;
+      case 15:
+        o.locktime = ad.u64();
+        break;
+      case 16:
+        o.queueLenbytes = ad.u32();
+        break;
+      case 17:
+        o.mcastReprobes = ad.u32();
+        break;
+      case 18:
+        break;
+      case 19:
+        o.intervalProbeTimeMs = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtNeigh, {
+  sets: { "neighbour-attrs": $a0, "ndt-attrs": $a1, "ndtpa-attrs": $a2 },
+  structs: {
+    "ndmsg": $s0,
+    "ndtmsg": $s1,
+    "nda-cacheinfo": $s2,
+    "ndt-config": $s3,
+    "ndt-stats": $s4,
+  },
+});

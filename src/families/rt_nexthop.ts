@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `nh-flags` of rt-nexthop. */
 export const NH_FLAGS = {
@@ -98,3 +101,90 @@ export type RtNexthopOps = {
 export const rtNexthop: FamilySpec = JSON.parse(
   '{"name":"rt-nexthop","protocol":"netlink-raw","protonum":0,"structs":{"nhmsg":{"name":"nhmsg","members":[{"name":"nh-family","key":"nhFamily","kind":"u8"},{"name":"nh-scope","key":"nhScope","kind":"u8"},{"name":"nh-protocol","key":"nhProtocol","kind":"u8"},{"name":"resvd","key":"resvd","kind":"pad","len":1},{"name":"nh-flags","key":"nhFlags","kind":"u32","enum":"nh-flags"}],"size":8},"nexthop-grp":{"name":"nexthop-grp","members":[{"name":"id","key":"id","kind":"u32"},{"name":"weight","key":"weight","kind":"u8"},{"name":"weight-high","key":"weightHigh","kind":"u8"},{"name":"resvd2","key":"resvd2","kind":"pad","len":2}],"size":8}},"enums":{"nh-flags":{"name":"nh-flags","type":"flags","entries":{"dead":1,"pervasive":2,"onlink":4,"offload":8,"linkdown":16,"unresolved":32,"trap":64}},"nexthop-grp-type":{"name":"nexthop-grp-type","type":"enum","entries":{"mpath":0,"resilient":1}}},"sets":{"nexthop-attrs":{"name":"nexthop-attrs","attrs":[{"type":1,"name":"id","key":"id","kind":"u32"},{"type":2,"name":"group","key":"group","kind":"binary"},{"type":3,"name":"group-type","key":"groupType","kind":"u16","enum":"nexthop-grp-type"},{"type":4,"name":"blackhole","key":"blackhole","kind":"flag"},{"type":5,"name":"oif","key":"oif","kind":"u32"},{"type":6,"name":"gateway","key":"gateway","kind":"binary","hint":"ipv4"},{"type":7,"name":"encap-type","key":"encapType","kind":"u16"},{"type":8,"name":"encap","key":"encap","kind":"binary"},{"type":9,"name":"groups","key":"groups","kind":"flag"},{"type":10,"name":"master","key":"master","kind":"u32"},{"type":11,"name":"fdb","key":"fdb","kind":"flag"},{"type":12,"name":"res-group","key":"resGroup","kind":"binary"},{"type":13,"name":"res-bucket","key":"resBucket","kind":"binary"},{"type":14,"name":"op-flags","key":"opFlags","kind":"u32"},{"type":15,"name":"group-stats","key":"groupStats","kind":"binary"},{"type":16,"name":"hw-stats-enable","key":"hwStatsEnable","kind":"u32"},{"type":17,"name":"hw-stats-used","key":"hwStatsUsed","kind":"u32"}]}},"subMessages":{},"ops":{"newnexthop":{"name":"newnexthop","set":"nexthop-attrs","fixedHeader":"nhmsg","do":{"request":{"value":104,"attributes":["id","group","group-type","blackhole","oif","gateway","encap-type","encap","fdb"]}}},"delnexthop":{"name":"delnexthop","set":"nexthop-attrs","fixedHeader":"nhmsg","do":{"request":{"value":105,"attributes":["id"]}}},"getnexthop":{"name":"getnexthop","set":"nexthop-attrs","fixedHeader":"nhmsg","do":{"request":{"value":106,"attributes":["id","op-flags"]},"reply":{"value":104,"attributes":["id","group","group-type","blackhole","oif","gateway","encap-type","encap","master","fdb","res-group","group-stats"]}},"dump":{"request":{"value":106,"attributes":["oif","groups","master","fdb","op-flags"]},"reply":{"value":104,"attributes":["id","group","group-type","blackhole","oif","gateway","encap-type","encap","master","fdb","res-group","group-stats"]}}}},"mcastGroups":{"rtnlgrp-nexthop":32}}',
 );
+
+// rt-nexthop's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtNexthop, "nhmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    nhFamily: b[at],
+    nhScope: b[at + 1],
+    nhProtocol: b[at + 2],
+    nhFlags: v.getUint32(o + 4, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtNexthop, "nexthop-grp", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { id: v.getUint32(o, true), weight: b[at + 4], weightHigh: b[at + 5] };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.id = ad.u32();
+        break;
+      case 2:
+        o.group = ad.value();
+        break;
+      case 3:
+        o.groupType = ad.u16();
+        break;
+      case 4:
+        o.blackhole = true;
+        break;
+      case 5:
+        o.oif = ad.u32();
+        break;
+      case 6:
+        o.gateway = ad.value();
+        break;
+      case 7:
+        o.encapType = ad.u16();
+        break;
+      case 8:
+        o.encap = ad.value();
+        break;
+      case 9:
+        o.groups = true;
+        break;
+      case 10:
+        o.master = ad.u32();
+        break;
+      case 11:
+        o.fdb = true;
+        break;
+      case 12:
+        o.resGroup = ad.value();
+        break;
+      case 13:
+        o.resBucket = ad.value();
+        break;
+      case 14:
+        o.opFlags = ad.u32();
+        break;
+      case 15:
+        o.groupStats = ad.value();
+        break;
+      case 16:
+        o.hwStatsEnable = ad.u32();
+        break;
+      case 17:
+        o.hwStatsUsed = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtNexthop, {
+  sets: { "nexthop-attrs": $a0 },
+  structs: { "nhmsg": $s0, "nexthop-grp": $s1 },
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Struct `rtgenmsg` of rt-nsid (4 bytes). */
 export interface Rtgenmsg {
@@ -42,3 +45,41 @@ export type RtNsidOps = {
 export const rtNsid: FamilySpec = JSON.parse(
   '{"name":"rt-nsid","protocol":"netlink-raw","protonum":0,"structs":{"rtgenmsg":{"name":"rtgenmsg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3}],"size":4}},"enums":{},"sets":{"nsid-attrs":{"name":"nsid-attrs","attrs":[{"type":1,"name":"nsid","key":"nsid","kind":"s32"},{"type":2,"name":"pid","key":"pid","kind":"u32"},{"type":3,"name":"fd","key":"fd","kind":"u32"},{"type":4,"name":"target-nsid","key":"targetNsid","kind":"s32"},{"type":5,"name":"current-nsid","key":"currentNsid","kind":"s32"}]}},"subMessages":{},"ops":{"newnsid":{"name":"newnsid","set":"nsid-attrs","fixedHeader":"rtgenmsg","do":{"request":{"value":88,"attributes":["nsid","pid","fd"]}}},"getnsid":{"name":"getnsid","set":"nsid-attrs","fixedHeader":"rtgenmsg","do":{"request":{"value":90,"attributes":["pid","fd","target-nsid"]},"reply":{"value":88,"attributes":["nsid","current-nsid"]}},"dump":{"request":{"value":90,"attributes":["target-nsid"]},"reply":{"value":88,"attributes":["nsid","current-nsid"]}}}},"mcastGroups":{"rtnlgrp-nsid":28}}',
 );
+
+// rt-nsid's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtNsid, "rtgenmsg", b, at, len);
+  }
+  return { family: b[at] };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.nsid = ad.s32();
+        break;
+      case 2:
+        o.pid = ad.u32();
+        break;
+      case 3:
+        o.fd = ad.u32();
+        break;
+      case 4:
+        o.targetNsid = ad.s32();
+        break;
+      case 5:
+        o.currentNsid = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtNsid, {
+  sets: { "nsid-attrs": $a0 },
+  structs: { "rtgenmsg": $s0 },
+});

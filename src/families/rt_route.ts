@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `rtm-type` of rt-route. */
 export const RTM_TYPE = {
@@ -182,3 +185,205 @@ export type RtRouteOps = {
 export const rtRoute: FamilySpec = JSON.parse(
   '{"name":"rt-route","protocol":"netlink-raw","protonum":0,"structs":{"rtmsg":{"name":"rtmsg","members":[{"name":"rtm-family","key":"rtmFamily","kind":"u8"},{"name":"rtm-dst-len","key":"rtmDstLen","kind":"u8"},{"name":"rtm-src-len","key":"rtmSrcLen","kind":"u8"},{"name":"rtm-tos","key":"rtmTos","kind":"u8"},{"name":"rtm-table","key":"rtmTable","kind":"u8"},{"name":"rtm-protocol","key":"rtmProtocol","kind":"u8"},{"name":"rtm-scope","key":"rtmScope","kind":"u8"},{"name":"rtm-type","key":"rtmType","kind":"u8","enum":"rtm-type"},{"name":"rtm-flags","key":"rtmFlags","kind":"u32"}],"size":12},"rta-cacheinfo":{"name":"rta-cacheinfo","members":[{"name":"rta-clntref","key":"rtaClntref","kind":"u32"},{"name":"rta-lastuse","key":"rtaLastuse","kind":"u32"},{"name":"rta-expires","key":"rtaExpires","kind":"u32"},{"name":"rta-error","key":"rtaError","kind":"u32"},{"name":"rta-used","key":"rtaUsed","kind":"u32"}],"size":20}},"enums":{"rtm-type":{"name":"rtm-type","type":"enum","entries":{"unspec":0,"unicast":1,"local":2,"broadcast":3,"anycast":4,"multicast":5,"blackhole":6,"unreachable":7,"prohibit":8,"throw":9,"nat":10,"xresolve":11}}},"sets":{"route-attrs":{"name":"route-attrs","attrs":[{"type":1,"name":"dst","key":"dst","kind":"binary","hint":"ipv4-or-v6"},{"type":2,"name":"src","key":"src","kind":"binary","hint":"ipv4-or-v6"},{"type":3,"name":"iif","key":"iif","kind":"u32"},{"type":4,"name":"oif","key":"oif","kind":"u32"},{"type":5,"name":"gateway","key":"gateway","kind":"binary","hint":"ipv4-or-v6"},{"type":6,"name":"priority","key":"priority","kind":"u32"},{"type":7,"name":"prefsrc","key":"prefsrc","kind":"binary","hint":"ipv4-or-v6"},{"type":8,"name":"metrics","key":"metrics","kind":"nest","set":"metrics"},{"type":9,"name":"multipath","key":"multipath","kind":"binary"},{"type":10,"name":"protoinfo","key":"protoinfo","kind":"binary"},{"type":11,"name":"flow","key":"flow","kind":"u32"},{"type":12,"name":"cacheinfo","key":"cacheinfo","kind":"binary","struct":"rta-cacheinfo"},{"type":13,"name":"session","key":"session","kind":"binary"},{"type":14,"name":"mp-algo","key":"mpAlgo","kind":"binary"},{"type":15,"name":"table","key":"table","kind":"u32"},{"type":16,"name":"mark","key":"mark","kind":"u32"},{"type":17,"name":"mfc-stats","key":"mfcStats","kind":"binary"},{"type":18,"name":"via","key":"via","kind":"binary"},{"type":19,"name":"newdst","key":"newdst","kind":"binary"},{"type":20,"name":"pref","key":"pref","kind":"u8"},{"type":21,"name":"encap-type","key":"encapType","kind":"u16"},{"type":22,"name":"encap","key":"encap","kind":"binary"},{"type":23,"name":"expires","key":"expires","kind":"u32"},{"type":24,"name":"pad","key":"pad","kind":"binary"},{"type":25,"name":"uid","key":"uid","kind":"u32"},{"type":26,"name":"ttl-propagate","key":"ttlPropagate","kind":"u8"},{"type":27,"name":"ip-proto","key":"ipProto","kind":"u8"},{"type":28,"name":"sport","key":"sport","kind":"u16"},{"type":29,"name":"dport","key":"dport","kind":"u16"},{"type":30,"name":"nh-id","key":"nhId","kind":"u32"},{"type":31,"name":"flowlabel","key":"flowlabel","kind":"u32","bigEndian":true,"hint":"hex"}]},"metrics":{"name":"metrics","attrs":[{"type":1,"name":"lock","key":"lock","kind":"u32"},{"type":2,"name":"mtu","key":"mtu","kind":"u32"},{"type":3,"name":"window","key":"window","kind":"u32"},{"type":4,"name":"rtt","key":"rtt","kind":"u32"},{"type":5,"name":"rttvar","key":"rttvar","kind":"u32"},{"type":6,"name":"ssthresh","key":"ssthresh","kind":"u32"},{"type":7,"name":"cwnd","key":"cwnd","kind":"u32"},{"type":8,"name":"advmss","key":"advmss","kind":"u32"},{"type":9,"name":"reordering","key":"reordering","kind":"u32"},{"type":10,"name":"hoplimit","key":"hoplimit","kind":"u32"},{"type":11,"name":"initcwnd","key":"initcwnd","kind":"u32"},{"type":12,"name":"features","key":"features","kind":"u32"},{"type":13,"name":"rto-min","key":"rtoMin","kind":"u32"},{"type":14,"name":"initrwnd","key":"initrwnd","kind":"u32"},{"type":15,"name":"quickack","key":"quickack","kind":"u32"},{"type":16,"name":"cc-algo","key":"ccAlgo","kind":"string"},{"type":17,"name":"fastopen-no-cookie","key":"fastopenNoCookie","kind":"u32"}]}},"subMessages":{},"ops":{"getroute":{"name":"getroute","set":"route-attrs","fixedHeader":"rtmsg","do":{"request":{"value":26,"attributes":["src","dst","iif","oif","ip-proto","sport","dport","mark","uid","flowlabel"]},"reply":{"value":24,"attributes":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}},"dump":{"request":{"value":26,"attributes":[]},"reply":{"value":24,"attributes":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}}},"newroute":{"name":"newroute","set":"route-attrs","fixedHeader":"rtmsg","do":{"request":{"value":24,"attributes":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}}},"delroute":{"name":"delroute","set":"route-attrs","fixedHeader":"rtmsg","do":{"request":{"value":25,"attributes":["dst","src","iif","oif","gateway","priority","prefsrc","metrics","multipath","flow","cacheinfo","table","mark","mfc-stats","via","newdst","pref","encap-type","encap","expires","pad","uid","ttl-propagate","ip-proto","sport","dport","nh-id","flowlabel"]}}}},"mcastGroups":{},"fixedHeader":"rtmsg","kernelSpec":"rt-route"}',
 );
+
+// rt-route's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtRoute, "rtmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rtmFamily: b[at],
+    rtmDstLen: b[at + 1],
+    rtmSrcLen: b[at + 2],
+    rtmTos: b[at + 3],
+    rtmTable: b[at + 4],
+    rtmProtocol: b[at + 5],
+    rtmScope: b[at + 6],
+    rtmType: b[at + 7],
+    rtmFlags: v.getUint32(o + 8, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(rtRoute, "rta-cacheinfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rtaClntref: v.getUint32(o, true),
+    rtaLastuse: v.getUint32(o + 4, true),
+    rtaExpires: v.getUint32(o + 8, true),
+    rtaError: v.getUint32(o + 12, true),
+    rtaUsed: v.getUint32(o + 16, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dst = ad.value();
+        break;
+      case 2:
+        o.src = ad.value();
+        break;
+      case 3:
+        o.iif = ad.u32();
+        break;
+      case 4:
+        o.oif = ad.u32();
+        break;
+      case 5:
+        o.gateway = ad.value();
+        break;
+      case 6:
+        o.priority = ad.u32();
+        break;
+      case 7:
+        o.prefsrc = ad.value();
+        break;
+      case 8:
+        o.metrics = $a1(ad.nested());
+        break;
+      case 9:
+        o.multipath = ad.value();
+        break;
+      case 10:
+        o.protoinfo = ad.value();
+        break;
+      case 11:
+        o.flow = ad.u32();
+        break;
+      case 12:
+        o.cacheinfo = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 13:
+        o.session = ad.value();
+        break;
+      case 14:
+        o.mpAlgo = ad.value();
+        break;
+      case 15:
+        o.table = ad.u32();
+        break;
+      case 16:
+        o.mark = ad.u32();
+        break;
+      case 17:
+        o.mfcStats = ad.value();
+        break;
+      case 18:
+        o.via = ad.value();
+        break;
+      case 19:
+        o.newdst = ad.value();
+        break;
+      case 20:
+        o.pref = ad.u8();
+        break;
+      case 21:
+        o.encapType = ad.u16();
+        break;
+      case 22:
+        o.encap = ad.value();
+        break;
+      case 23:
+        o.expires = ad.u32();
+        break;
+      case 24:
+        o.pad = ad.value();
+        break;
+      case 25:
+        o.uid = ad.u32();
+        break;
+      case 26:
+        o.ttlPropagate = ad.u8();
+        break;
+      case 27:
+        o.ipProto = ad.u8();
+        break;
+      case 28:
+        o.sport = ad.u16();
+        break;
+      case 29:
+        o.dport = ad.u16();
+        break;
+      case 30:
+        o.nhId = ad.u32();
+        break;
+      case 31:
+        o.flowlabel = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.lock = ad.u32();
+        break;
+      case 2:
+        o.mtu = ad.u32();
+        break;
+      case 3:
+        o.window = ad.u32();
+        break;
+      case 4:
+        o.rtt = ad.u32();
+        break;
+      case 5:
+        o.rttvar = ad.u32();
+        break;
+      case 6:
+        o.ssthresh = ad.u32();
+        break;
+      case 7:
+        o.cwnd = ad.u32();
+        break;
+      case 8:
+        o.advmss = ad.u32();
+        break;
+      case 9:
+        o.reordering = ad.u32();
+        break;
+      case 10:
+        o.hoplimit = ad.u32();
+        break;
+      case 11:
+        o.initcwnd = ad.u32();
+        break;
+      case 12:
+        o.features = ad.u32();
+        break;
+      case 13:
+        o.rtoMin = ad.u32();
+        break;
+      case 14:
+        o.initrwnd = ad.u32();
+        break;
+      case 15:
+        o.quickack = ad.u32();
+        break;
+      case 16:
+        o.ccAlgo = ad.string();
+        break;
+      case 17:
+        o.fastopenNoCookie = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtRoute, {
+  sets: { "route-attrs": $a0, "metrics": $a1 },
+  structs: { "rtmsg": $s0, "rta-cacheinfo": $s1 },
+});

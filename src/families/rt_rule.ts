@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `fr-act` of rt-rule. */
 export const FR_ACT = {
@@ -135,3 +138,145 @@ export type RtRuleOps = {
 export const rtRule: FamilySpec = JSON.parse(
   '{"name":"rt-rule","protocol":"netlink-raw","protonum":0,"structs":{"rtgenmsg":{"name":"rtgenmsg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3}],"size":4},"fib-rule-hdr":{"name":"fib-rule-hdr","members":[{"name":"family","key":"family","kind":"u8"},{"name":"dst-len","key":"dstLen","kind":"u8"},{"name":"src-len","key":"srcLen","kind":"u8"},{"name":"tos","key":"tos","kind":"u8"},{"name":"table","key":"table","kind":"u8"},{"name":"res1","key":"res1","kind":"pad","len":1},{"name":"res2","key":"res2","kind":"pad","len":1},{"name":"action","key":"action","kind":"u8","enum":"fr-act"},{"name":"flags","key":"flags","kind":"u32"}],"size":12},"fib-rule-port-range":{"name":"fib-rule-port-range","members":[{"name":"start","key":"start","kind":"u16"},{"name":"end","key":"end","kind":"u16"}],"size":4},"fib-rule-uid-range":{"name":"fib-rule-uid-range","members":[{"name":"start","key":"start","kind":"u32"},{"name":"end","key":"end","kind":"u32"}],"size":8}},"enums":{"fr-act":{"name":"fr-act","type":"enum","entries":{"unspec":0,"to-tbl":1,"goto":2,"nop":3,"res3":4,"res4":5,"blackhole":6,"unreachable":7,"prohibit":8}}},"sets":{"fib-rule-attrs":{"name":"fib-rule-attrs","attrs":[{"type":1,"name":"dst","key":"dst","kind":"binary","hint":"ipv4-or-v6"},{"type":2,"name":"src","key":"src","kind":"binary","hint":"ipv4-or-v6"},{"type":3,"name":"iifname","key":"iifname","kind":"string"},{"type":4,"name":"goto","key":"goto","kind":"u32"},{"type":5,"name":"unused2","key":"unused2","kind":"pad"},{"type":6,"name":"priority","key":"priority","kind":"u32"},{"type":7,"name":"unused3","key":"unused3","kind":"pad"},{"type":8,"name":"unused4","key":"unused4","kind":"pad"},{"type":9,"name":"unused5","key":"unused5","kind":"pad"},{"type":10,"name":"fwmark","key":"fwmark","kind":"u32","hint":"hex"},{"type":11,"name":"flow","key":"flow","kind":"u32"},{"type":12,"name":"tun-id","key":"tunId","kind":"u64"},{"type":13,"name":"suppress-ifgroup","key":"suppressIfgroup","kind":"u32"},{"type":14,"name":"suppress-prefixlen","key":"suppressPrefixlen","kind":"u32","hint":"hex"},{"type":15,"name":"table","key":"table","kind":"u32"},{"type":16,"name":"fwmask","key":"fwmask","kind":"u32","hint":"hex"},{"type":17,"name":"oifname","key":"oifname","kind":"string"},{"type":18,"name":"pad","key":"pad","kind":"pad"},{"type":19,"name":"l3mdev","key":"l3mdev","kind":"u8"},{"type":20,"name":"uid-range","key":"uidRange","kind":"binary","struct":"fib-rule-uid-range"},{"type":21,"name":"protocol","key":"protocol","kind":"u8"},{"type":22,"name":"ip-proto","key":"ipProto","kind":"u8"},{"type":23,"name":"sport-range","key":"sportRange","kind":"binary","struct":"fib-rule-port-range"},{"type":24,"name":"dport-range","key":"dportRange","kind":"binary","struct":"fib-rule-port-range"},{"type":25,"name":"dscp","key":"dscp","kind":"u8"},{"type":26,"name":"flowlabel","key":"flowlabel","kind":"u32","bigEndian":true,"hint":"hex"},{"type":27,"name":"flowlabel-mask","key":"flowlabelMask","kind":"u32","bigEndian":true,"hint":"hex"},{"type":28,"name":"sport-mask","key":"sportMask","kind":"u16","hint":"hex"},{"type":29,"name":"dport-mask","key":"dportMask","kind":"u16","hint":"hex"},{"type":30,"name":"dscp-mask","key":"dscpMask","kind":"u8","hint":"hex"}]}},"subMessages":{},"ops":{"newrule":{"name":"newrule","set":"fib-rule-attrs","fixedHeader":"fib-rule-hdr","do":{"request":{"value":32,"attributes":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}}},"newrule-ntf":{"name":"newrule-ntf","set":"fib-rule-attrs","fixedHeader":"fib-rule-hdr","event":32,"notify":"getrule"},"delrule":{"name":"delrule","set":"fib-rule-attrs","fixedHeader":"fib-rule-hdr","do":{"request":{"value":33,"attributes":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}}},"delrule-ntf":{"name":"delrule-ntf","set":"fib-rule-attrs","fixedHeader":"fib-rule-hdr","event":33,"notify":"getrule"},"getrule":{"name":"getrule","set":"fib-rule-attrs","fixedHeader":"fib-rule-hdr","dump":{"request":{"value":34,"attributes":[]},"reply":{"value":32,"attributes":["iifname","oifname","priority","fwmark","flow","tun-id","fwmask","table","suppress-prefixlen","suppress-ifgroup","goto","l3mdev","uid-range","protocol","ip-proto","sport-range","dport-range","dscp","flowlabel","flowlabel-mask","sport-mask","dport-mask","dscp-mask"]}}}},"mcastGroups":{"rtnlgrp-ipv4-rule":8,"rtnlgrp-ipv6-rule":19},"fixedHeader":"fib-rule-hdr","kernelSpec":"rt-rule"}',
 );
+
+// rt-rule's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtRule, "rtgenmsg", b, at, len);
+  }
+  return { family: b[at] };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(rtRule, "fib-rule-hdr", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    family: b[at],
+    dstLen: b[at + 1],
+    srcLen: b[at + 2],
+    tos: b[at + 3],
+    table: b[at + 4],
+    action: b[at + 7],
+    flags: v.getUint32(o + 8, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(rtRule, "fib-rule-port-range", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { start: v.getUint16(o, true), end: v.getUint16(o + 2, true) };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(rtRule, "fib-rule-uid-range", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { start: v.getUint32(o, true), end: v.getUint32(o + 4, true) };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.dst = ad.value();
+        break;
+      case 2:
+        o.src = ad.value();
+        break;
+      case 3:
+        o.iifname = ad.string();
+        break;
+      case 4:
+        o.goto = ad.u32();
+        break;
+      case 5:
+        break;
+      case 6:
+        o.priority = ad.u32();
+        break;
+      case 7:
+        break;
+      case 8:
+        break;
+      case 9:
+        break;
+      case 10:
+        o.fwmark = ad.u32();
+        break;
+      case 11:
+        o.flow = ad.u32();
+        break;
+      case 12:
+        o.tunId = ad.u64();
+        break;
+      case 13:
+        o.suppressIfgroup = ad.u32();
+        break;
+      case 14:
+        o.suppressPrefixlen = ad.u32();
+        break;
+      case 15:
+        o.table = ad.u32();
+        break;
+      case 16:
+        o.fwmask = ad.u32();
+        break;
+      case 17:
+        o.oifname = ad.string();
+        break;
+      case 18:
+        break;
+      case 19:
+        o.l3mdev = ad.u8();
+        break;
+      case 20:
+        o.uidRange = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 21:
+        o.protocol = ad.u8();
+        break;
+      case 22:
+        o.ipProto = ad.u8();
+        break;
+      case 23:
+        o.sportRange = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 24:
+        o.dportRange = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 25:
+        o.dscp = ad.u8();
+        break;
+      case 26:
+        o.flowlabel = ad.u32be();
+        break;
+      case 27:
+        o.flowlabelMask = ad.u32be();
+        break;
+      case 28:
+        o.sportMask = ad.u16();
+        break;
+      case 29:
+        o.dportMask = ad.u16();
+        break;
+      case 30:
+        o.dscpMask = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(rtRule, {
+  sets: { "fib-rule-attrs": $a0 },
+  structs: {
+    "rtgenmsg": $s0,
+    "fib-rule-hdr": $s1,
+    "fib-rule-port-range": $s2,
+    "fib-rule-uid-range": $s3,
+  },
+});

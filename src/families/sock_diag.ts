@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Enum `tcp-state` of sock-diag. */
 export const TCP_STATE = {
@@ -394,3 +397,350 @@ export type SockDiagOps = {
 export const sockDiag: FamilySpec = JSON.parse(
   '{"name":"sock-diag","protocol":"netlink-raw","protonum":4,"structs":{"inet-diag-req-v2":{"name":"inet-diag-req-v2","members":[{"name":"sdiag-family","key":"sdiagFamily","kind":"u8"},{"name":"sdiag-protocol","key":"sdiagProtocol","kind":"u8"},{"name":"idiag-ext","key":"idiagExt","kind":"u8","enum":"inet-diag-ext"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"idiag-states","key":"idiagStates","kind":"u32"},{"name":"idiag-sport","key":"idiagSport","kind":"u16","bigEndian":true},{"name":"idiag-dport","key":"idiagDport","kind":"u16","bigEndian":true},{"name":"idiag-src","key":"idiagSrc","kind":"binary","len":16},{"name":"idiag-dst","key":"idiagDst","kind":"binary","len":16},{"name":"idiag-if","key":"idiagIf","kind":"u32"},{"name":"idiag-cookie","key":"idiagCookie","kind":"u64"}],"size":56},"inet-diag-msg":{"name":"inet-diag-msg","members":[{"name":"idiag-family","key":"idiagFamily","kind":"u8"},{"name":"idiag-state","key":"idiagState","kind":"u8","enum":"tcp-state"},{"name":"idiag-timer","key":"idiagTimer","kind":"u8"},{"name":"idiag-retrans","key":"idiagRetrans","kind":"u8"},{"name":"idiag-sport","key":"idiagSport","kind":"u16","bigEndian":true},{"name":"idiag-dport","key":"idiagDport","kind":"u16","bigEndian":true},{"name":"idiag-src","key":"idiagSrc","kind":"binary","len":16},{"name":"idiag-dst","key":"idiagDst","kind":"binary","len":16},{"name":"idiag-if","key":"idiagIf","kind":"u32"},{"name":"idiag-cookie","key":"idiagCookie","kind":"u64"},{"name":"idiag-expires","key":"idiagExpires","kind":"u32"},{"name":"idiag-rqueue","key":"idiagRqueue","kind":"u32"},{"name":"idiag-wqueue","key":"idiagWqueue","kind":"u32"},{"name":"idiag-uid","key":"idiagUid","kind":"u32"},{"name":"idiag-inode","key":"idiagInode","kind":"u32"}],"size":72},"inet-diag-meminfo":{"name":"inet-diag-meminfo","members":[{"name":"idiag-rmem","key":"idiagRmem","kind":"u32"},{"name":"idiag-wmem","key":"idiagWmem","kind":"u32"},{"name":"idiag-fmem","key":"idiagFmem","kind":"u32"},{"name":"idiag-tmem","key":"idiagTmem","kind":"u32"}],"size":16},"sk-meminfo":{"name":"sk-meminfo","members":[{"name":"rmem-alloc","key":"rmemAlloc","kind":"u32"},{"name":"rcvbuf","key":"rcvbuf","kind":"u32"},{"name":"wmem-alloc","key":"wmemAlloc","kind":"u32"},{"name":"sndbuf","key":"sndbuf","kind":"u32"},{"name":"fwd-alloc","key":"fwdAlloc","kind":"u32"},{"name":"wmem-queued","key":"wmemQueued","kind":"u32"},{"name":"optmem","key":"optmem","kind":"u32"},{"name":"backlog","key":"backlog","kind":"u32"},{"name":"drops","key":"drops","kind":"u32"}],"size":36},"tcp-info":{"name":"tcp-info","members":[{"name":"state","key":"state","kind":"u8","enum":"tcp-state"},{"name":"ca-state","key":"caState","kind":"u8"},{"name":"retransmits","key":"retransmits","kind":"u8"},{"name":"probes","key":"probes","kind":"u8"},{"name":"backoff","key":"backoff","kind":"u8"},{"name":"options","key":"options","kind":"u8"},{"name":"wscale","key":"wscale","kind":"u8"},{"name":"rate-flags","key":"rateFlags","kind":"u8"},{"name":"rto","key":"rto","kind":"u32"},{"name":"ato","key":"ato","kind":"u32"},{"name":"snd-mss","key":"sndMss","kind":"u32"},{"name":"rcv-mss","key":"rcvMss","kind":"u32"},{"name":"unacked","key":"unacked","kind":"u32"},{"name":"sacked","key":"sacked","kind":"u32"},{"name":"lost","key":"lost","kind":"u32"},{"name":"retrans","key":"retrans","kind":"u32"},{"name":"fackets","key":"fackets","kind":"u32"},{"name":"last-data-sent","key":"lastDataSent","kind":"u32"},{"name":"last-ack-sent","key":"lastAckSent","kind":"u32"},{"name":"last-data-recv","key":"lastDataRecv","kind":"u32"},{"name":"last-ack-recv","key":"lastAckRecv","kind":"u32"},{"name":"pmtu","key":"pmtu","kind":"u32"},{"name":"rcv-ssthresh","key":"rcvSsthresh","kind":"u32"},{"name":"rtt","key":"rtt","kind":"u32"},{"name":"rttvar","key":"rttvar","kind":"u32"},{"name":"snd-ssthresh","key":"sndSsthresh","kind":"u32"},{"name":"snd-cwnd","key":"sndCwnd","kind":"u32"},{"name":"advmss","key":"advmss","kind":"u32"},{"name":"reordering","key":"reordering","kind":"u32"},{"name":"rcv-rtt","key":"rcvRtt","kind":"u32"},{"name":"rcv-space","key":"rcvSpace","kind":"u32"},{"name":"total-retrans","key":"totalRetrans","kind":"u32"},{"name":"pacing-rate","key":"pacingRate","kind":"u64"},{"name":"max-pacing-rate","key":"maxPacingRate","kind":"u64"},{"name":"bytes-acked","key":"bytesAcked","kind":"u64"},{"name":"bytes-received","key":"bytesReceived","kind":"u64"},{"name":"segs-out","key":"segsOut","kind":"u32"},{"name":"segs-in","key":"segsIn","kind":"u32"},{"name":"notsent-bytes","key":"notsentBytes","kind":"u32"},{"name":"min-rtt","key":"minRtt","kind":"u32"},{"name":"data-segs-in","key":"dataSegsIn","kind":"u32"},{"name":"data-segs-out","key":"dataSegsOut","kind":"u32"},{"name":"delivery-rate","key":"deliveryRate","kind":"u64"},{"name":"busy-time","key":"busyTime","kind":"u64"},{"name":"rwnd-limited","key":"rwndLimited","kind":"u64"},{"name":"sndbuf-limited","key":"sndbufLimited","kind":"u64"},{"name":"delivered","key":"delivered","kind":"u32"},{"name":"delivered-ce","key":"deliveredCe","kind":"u32"},{"name":"bytes-sent","key":"bytesSent","kind":"u64"},{"name":"bytes-retrans","key":"bytesRetrans","kind":"u64"},{"name":"dsack-dups","key":"dsackDups","kind":"u32"},{"name":"reord-seen","key":"reordSeen","kind":"u32"},{"name":"rcv-ooopack","key":"rcvOoopack","kind":"u32"},{"name":"snd-wnd","key":"sndWnd","kind":"u32"}],"size":232},"unix-diag-req":{"name":"unix-diag-req","members":[{"name":"sdiag-family","key":"sdiagFamily","kind":"u8"},{"name":"sdiag-protocol","key":"sdiagProtocol","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":2},{"name":"udiag-states","key":"udiagStates","kind":"u32"},{"name":"udiag-ino","key":"udiagIno","kind":"u32"},{"name":"udiag-show","key":"udiagShow","kind":"u32","enum":"unix-diag-show"},{"name":"udiag-cookie","key":"udiagCookie","kind":"u64"}],"size":24},"unix-diag-msg":{"name":"unix-diag-msg","members":[{"name":"udiag-family","key":"udiagFamily","kind":"u8"},{"name":"udiag-type","key":"udiagType","kind":"u8"},{"name":"udiag-state","key":"udiagState","kind":"u8","enum":"tcp-state"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"udiag-ino","key":"udiagIno","kind":"u32"},{"name":"udiag-cookie","key":"udiagCookie","kind":"u64"}],"size":16},"unix-diag-vfs":{"name":"unix-diag-vfs","members":[{"name":"udiag-vfs-ino","key":"udiagVfsIno","kind":"u32"},{"name":"udiag-vfs-dev","key":"udiagVfsDev","kind":"u32"}],"size":8},"unix-diag-rqlen":{"name":"unix-diag-rqlen","members":[{"name":"udiag-rqueue","key":"udiagRqueue","kind":"u32"},{"name":"udiag-wqueue","key":"udiagWqueue","kind":"u32"}],"size":8}},"enums":{"tcp-state":{"name":"tcp-state","type":"enum","entries":{"established":1,"syn-sent":2,"syn-recv":3,"fin-wait1":4,"fin-wait2":5,"time-wait":6,"close":7,"close-wait":8,"last-ack":9,"listen":10,"closing":11,"new-syn-recv":12,"bound-inactive":13}},"inet-diag-ext":{"name":"inet-diag-ext","type":"flags","entries":{"meminfo":1,"info":2,"vegasinfo":4,"cong":8,"tos":16,"tclass":32,"skmeminfo":64,"shutdown":128}},"unix-diag-show":{"name":"unix-diag-show","type":"flags","entries":{"name":1,"vfs":2,"peer":4,"icons":8,"rqlen":16,"meminfo":32,"uid":64}}},"sets":{"inet-diag-req-attrs":{"name":"inet-diag-req-attrs","attrs":[{"type":1,"name":"req-bytecode","key":"reqBytecode","kind":"binary"},{"type":2,"name":"req-sk-bpf-storages","key":"reqSkBpfStorages","kind":"nest"},{"type":3,"name":"req-protocol","key":"reqProtocol","kind":"u32"}]},"inet-diag-attrs":{"name":"inet-diag-attrs","attrs":[{"type":1,"name":"meminfo","key":"meminfo","kind":"binary","struct":"inet-diag-meminfo"},{"type":2,"name":"info","key":"info","kind":"binary","struct":"tcp-info"},{"type":3,"name":"vegasinfo","key":"vegasinfo","kind":"binary"},{"type":4,"name":"cong","key":"cong","kind":"string"},{"type":5,"name":"tos","key":"tos","kind":"u8"},{"type":6,"name":"tclass","key":"tclass","kind":"u8"},{"type":7,"name":"skmeminfo","key":"skmeminfo","kind":"binary","struct":"sk-meminfo"},{"type":8,"name":"shutdown","key":"shutdown","kind":"u8"},{"type":9,"name":"dctcpinfo","key":"dctcpinfo","kind":"binary"},{"type":10,"name":"protocol","key":"protocol","kind":"u8"},{"type":11,"name":"skv6only","key":"skv6only","kind":"u8"},{"type":12,"name":"locals","key":"locals","kind":"binary"},{"type":13,"name":"peers","key":"peers","kind":"binary"},{"type":14,"name":"pad","key":"pad","kind":"pad"},{"type":15,"name":"mark","key":"mark","kind":"u32"},{"type":16,"name":"bbrinfo","key":"bbrinfo","kind":"binary"},{"type":17,"name":"class-id","key":"classId","kind":"u32"},{"type":18,"name":"md5sig","key":"md5sig","kind":"binary"},{"type":19,"name":"ulp-info","key":"ulpInfo","kind":"nest"},{"type":20,"name":"sk-bpf-storages","key":"skBpfStorages","kind":"nest"},{"type":21,"name":"cgroup-id","key":"cgroupId","kind":"u64"},{"type":22,"name":"sockopt","key":"sockopt","kind":"binary"}]},"unix-diag-attrs":{"name":"unix-diag-attrs","attrs":[{"type":0,"name":"name","key":"name","kind":"binary"},{"type":1,"name":"vfs","key":"vfs","kind":"binary","struct":"unix-diag-vfs"},{"type":2,"name":"peer","key":"peer","kind":"u32"},{"type":3,"name":"icons","key":"icons","kind":"binary"},{"type":4,"name":"rqlen","key":"rqlen","kind":"binary","struct":"unix-diag-rqlen"},{"type":5,"name":"meminfo","key":"meminfo","kind":"binary","struct":"sk-meminfo"},{"type":6,"name":"shutdown","key":"shutdown","kind":"u8"},{"type":7,"name":"uid","key":"uid","kind":"u32"}]}},"subMessages":{},"ops":{"inet-diag":{"name":"inet-diag","set":"inet-diag-req-attrs","fixedHeader":"inet-diag-req-v2","dump":{"request":{"value":20,"attributes":["req-bytecode","req-protocol"]}}},"inet-destroy":{"name":"inet-destroy","set":"inet-diag-req-attrs","fixedHeader":"inet-diag-req-v2","do":{"request":{"value":21,"attributes":["req-protocol"]}}},"unix-diag":{"name":"unix-diag","set":"unix-diag-attrs","fixedHeader":"unix-diag-req","dump":{"request":{"value":20,"attributes":[]}}}},"mcastGroups":{}}',
 );
+
+// sock-diag's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 56 || at + len > b.length) {
+    return $h.struct(sockDiag, "inet-diag-req-v2", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    sdiagFamily: b[at],
+    sdiagProtocol: b[at + 1],
+    idiagExt: b[at + 2],
+    idiagStates: v.getUint32(o + 4, true),
+    idiagSport: v.getUint16(o + 8, false),
+    idiagDport: v.getUint16(o + 10, false),
+    idiagSrc: b.subarray(at + 12, at + 28),
+    idiagDst: b.subarray(at + 28, at + 44),
+    idiagIf: v.getUint32(o + 44, true),
+    idiagCookie: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 72 || at + len > b.length) {
+    return $h.struct(sockDiag, "inet-diag-msg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    idiagFamily: b[at],
+    idiagState: b[at + 1],
+    idiagTimer: b[at + 2],
+    idiagRetrans: b[at + 3],
+    idiagSport: v.getUint16(o + 4, false),
+    idiagDport: v.getUint16(o + 6, false),
+    idiagSrc: b.subarray(at + 8, at + 24),
+    idiagDst: b.subarray(at + 24, at + 40),
+    idiagIf: v.getUint32(o + 40, true),
+    idiagCookie: (v.getUint32(o + 44, true) | v.getUint32(o + 48, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 44, true),
+    idiagExpires: v.getUint32(o + 52, true),
+    idiagRqueue: v.getUint32(o + 56, true),
+    idiagWqueue: v.getUint32(o + 60, true),
+    idiagUid: v.getUint32(o + 64, true),
+    idiagInode: v.getUint32(o + 68, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(sockDiag, "inet-diag-meminfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    idiagRmem: v.getUint32(o, true),
+    idiagWmem: v.getUint32(o + 4, true),
+    idiagFmem: v.getUint32(o + 8, true),
+    idiagTmem: v.getUint32(o + 12, true),
+  };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(sockDiag, "sk-meminfo", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rmemAlloc: v.getUint32(o, true),
+    rcvbuf: v.getUint32(o + 4, true),
+    wmemAlloc: v.getUint32(o + 8, true),
+    sndbuf: v.getUint32(o + 12, true),
+    fwdAlloc: v.getUint32(o + 16, true),
+    wmemQueued: v.getUint32(o + 20, true),
+    optmem: v.getUint32(o + 24, true),
+    backlog: v.getUint32(o + 28, true),
+    drops: v.getUint32(o + 32, true),
+  };
+}
+function $s4(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 232 || at + len > b.length) {
+    return $h.struct(sockDiag, "tcp-info", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    state: b[at],
+    caState: b[at + 1],
+    retransmits: b[at + 2],
+    probes: b[at + 3],
+    backoff: b[at + 4],
+    options: b[at + 5],
+    wscale: b[at + 6],
+    rateFlags: b[at + 7],
+    rto: v.getUint32(o + 8, true),
+    ato: v.getUint32(o + 12, true),
+    sndMss: v.getUint32(o + 16, true),
+    rcvMss: v.getUint32(o + 20, true),
+    unacked: v.getUint32(o + 24, true),
+    sacked: v.getUint32(o + 28, true),
+    lost: v.getUint32(o + 32, true),
+    retrans: v.getUint32(o + 36, true),
+    fackets: v.getUint32(o + 40, true),
+    lastDataSent: v.getUint32(o + 44, true),
+    lastAckSent: v.getUint32(o + 48, true),
+    lastDataRecv: v.getUint32(o + 52, true),
+    lastAckRecv: v.getUint32(o + 56, true),
+    pmtu: v.getUint32(o + 60, true),
+    rcvSsthresh: v.getUint32(o + 64, true),
+    rtt: v.getUint32(o + 68, true),
+    rttvar: v.getUint32(o + 72, true),
+    sndSsthresh: v.getUint32(o + 76, true),
+    sndCwnd: v.getUint32(o + 80, true),
+    advmss: v.getUint32(o + 84, true),
+    reordering: v.getUint32(o + 88, true),
+    rcvRtt: v.getUint32(o + 92, true),
+    rcvSpace: v.getUint32(o + 96, true),
+    totalRetrans: v.getUint32(o + 100, true),
+    pacingRate: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 104, true),
+    maxPacingRate: (v.getUint32(o + 112, true) | v.getUint32(o + 116, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 112, true),
+    bytesAcked: (v.getUint32(o + 120, true) | v.getUint32(o + 124, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 120, true),
+    bytesReceived: (v.getUint32(o + 128, true) | v.getUint32(o + 132, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 128, true),
+    segsOut: v.getUint32(o + 136, true),
+    segsIn: v.getUint32(o + 140, true),
+    notsentBytes: v.getUint32(o + 144, true),
+    minRtt: v.getUint32(o + 148, true),
+    dataSegsIn: v.getUint32(o + 152, true),
+    dataSegsOut: v.getUint32(o + 156, true),
+    deliveryRate: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 160, true),
+    busyTime: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 168, true),
+    rwndLimited: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 176, true),
+    sndbufLimited: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 184, true),
+    delivered: v.getUint32(o + 192, true),
+    deliveredCe: v.getUint32(o + 196, true),
+    bytesSent: (v.getUint32(o + 200, true) | v.getUint32(o + 204, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 200, true),
+    bytesRetrans: (v.getUint32(o + 208, true) | v.getUint32(o + 212, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 208, true),
+    dsackDups: v.getUint32(o + 216, true),
+    reordSeen: v.getUint32(o + 220, true),
+    rcvOoopack: v.getUint32(o + 224, true),
+    sndWnd: v.getUint32(o + 228, true),
+  };
+}
+function $s5(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(sockDiag, "unix-diag-req", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    sdiagFamily: b[at],
+    sdiagProtocol: b[at + 1],
+    udiagStates: v.getUint32(o + 4, true),
+    udiagIno: v.getUint32(o + 8, true),
+    udiagShow: v.getUint32(o + 12, true),
+    udiagCookie: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+  };
+}
+function $s6(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(sockDiag, "unix-diag-msg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    udiagFamily: b[at],
+    udiagType: b[at + 1],
+    udiagState: b[at + 2],
+    udiagIno: v.getUint32(o + 4, true),
+    udiagCookie: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+  };
+}
+function $s7(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(sockDiag, "unix-diag-vfs", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { udiagVfsIno: v.getUint32(o, true), udiagVfsDev: v.getUint32(o + 4, true) };
+}
+function $s8(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(sockDiag, "unix-diag-rqlen", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { udiagRqueue: v.getUint32(o, true), udiagWqueue: v.getUint32(o + 4, true) };
+}
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.reqBytecode = ad.value();
+        break;
+      case 2:
+        o.reqSkBpfStorages = $h.value(sockDiag, ad, o, "inet-diag-req-attrs", 1);
+        break;
+      case 3:
+        o.reqProtocol = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.meminfo = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.info = $s4(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.vegasinfo = ad.value();
+        break;
+      case 4:
+        o.cong = ad.string();
+        break;
+      case 5:
+        o.tos = ad.u8();
+        break;
+      case 6:
+        o.tclass = ad.u8();
+        break;
+      case 7:
+        o.skmeminfo = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.shutdown = ad.u8();
+        break;
+      case 9:
+        o.dctcpinfo = ad.value();
+        break;
+      case 10:
+        o.protocol = ad.u8();
+        break;
+      case 11:
+        o.skv6only = ad.u8();
+        break;
+      case 12:
+        o.locals = ad.value();
+        break;
+      case 13:
+        o.peers = ad.value();
+        break;
+      case 14:
+        break;
+      case 15:
+        o.mark = ad.u32();
+        break;
+      case 16:
+        o.bbrinfo = ad.value();
+        break;
+      case 17:
+        o.classId = ad.u32();
+        break;
+      case 18:
+        o.md5sig = ad.value();
+        break;
+      case 19:
+        o.ulpInfo = $h.value(sockDiag, ad, o, "inet-diag-attrs", 18);
+        break;
+      case 20:
+        o.skBpfStorages = $h.value(sockDiag, ad, o, "inet-diag-attrs", 19);
+        break;
+      case 21:
+        o.cgroupId = ad.u64();
+        break;
+      case 22:
+        o.sockopt = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 0:
+        o.name = ad.value();
+        break;
+      case 1:
+        o.vfs = $s7(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.peer = ad.u32();
+        break;
+      case 3:
+        o.icons = ad.value();
+        break;
+      case 4:
+        o.rqlen = $s8(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.meminfo = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        o.shutdown = ad.u8();
+        break;
+      case 7:
+        o.uid = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(sockDiag, {
+  sets: { "inet-diag-req-attrs": $a0, "inet-diag-attrs": $a1, "unix-diag-attrs": $a2 },
+  structs: {
+    "inet-diag-req-v2": $s0,
+    "inet-diag-msg": $s1,
+    "inet-diag-meminfo": $s2,
+    "sk-meminfo": $s3,
+    "tcp-info": $s4,
+    "unix-diag-req": $s5,
+    "unix-diag-msg": $s6,
+    "unix-diag-vfs": $s7,
+    "unix-diag-rqlen": $s8,
+  },
+});

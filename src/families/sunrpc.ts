@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `cache-type` of sunrpc. */
 export const CACHE_TYPE = { "ip_map": 1, "unix_gid": 2 } as const;
@@ -97,3 +100,132 @@ export type SunrpcOps = {
 export const sunrpc: FamilySpec = JSON.parse(
   '{"name":"sunrpc","protocol":"genetlink","structs":{},"enums":{"cache-type":{"name":"cache-type","type":"flags","entries":{"ip_map":1,"unix_gid":2}}},"sets":{"cache-notify":{"name":"cache-notify","attrs":[{"type":1,"name":"cache-type","key":"cacheType","kind":"u32","enum":"cache-type"}]},"ip-map":{"name":"ip-map","attrs":[{"type":1,"name":"seqno","key":"seqno","kind":"u64"},{"type":2,"name":"class","key":"class","kind":"string"},{"type":3,"name":"addr","key":"addr","kind":"string"},{"type":4,"name":"domain","key":"domain","kind":"string"},{"type":5,"name":"negative","key":"negative","kind":"flag"},{"type":6,"name":"expiry","key":"expiry","kind":"u64"}]},"ip-map-reqs":{"name":"ip-map-reqs","attrs":[{"type":1,"name":"requests","key":"requests","kind":"nest","set":"ip-map","multi":true}]},"unix-gid":{"name":"unix-gid","attrs":[{"type":1,"name":"seqno","key":"seqno","kind":"u64"},{"type":2,"name":"uid","key":"uid","kind":"u32"},{"type":3,"name":"gids","key":"gids","kind":"u32","multi":true},{"type":4,"name":"negative","key":"negative","kind":"flag"},{"type":5,"name":"expiry","key":"expiry","kind":"u64"}]},"unix-gid-reqs":{"name":"unix-gid-reqs","attrs":[{"type":1,"name":"requests","key":"requests","kind":"nest","set":"unix-gid","multi":true}]},"cache-flush":{"name":"cache-flush","attrs":[{"type":1,"name":"mask","key":"mask","kind":"u32","enum":"cache-type","enumAsFlags":true}]}},"subMessages":{},"ops":{"cache-notify":{"name":"cache-notify","set":"cache-notify","event":1,"mcgrp":"exportd"},"ip-map-get-reqs":{"name":"ip-map-get-reqs","set":"ip-map-reqs","dump":{"request":{"value":2,"attributes":[]},"reply":{"value":2,"attributes":["requests"]}}},"ip-map-set-reqs":{"name":"ip-map-set-reqs","set":"ip-map-reqs","do":{"request":{"value":3,"attributes":["requests"]}}},"unix-gid-get-reqs":{"name":"unix-gid-get-reqs","set":"unix-gid-reqs","dump":{"request":{"value":4,"attributes":[]},"reply":{"value":4,"attributes":["requests"]}}},"unix-gid-set-reqs":{"name":"unix-gid-set-reqs","set":"unix-gid-reqs","do":{"request":{"value":5,"attributes":["requests"]}}},"cache-flush":{"name":"cache-flush","set":"cache-flush","do":{"request":{"value":6,"attributes":["mask"]}}}},"mcastGroups":{"none":-1,"exportd":-1},"kernelSpec":"sunrpc_cache"}',
 );
+
+// sunrpc's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.cacheType = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.seqno = ad.u64();
+        break;
+      case 2:
+        o.class = ad.string();
+        break;
+      case 3:
+        o.addr = ad.string();
+        break;
+      case 4:
+        o.domain = ad.string();
+        break;
+      case 5:
+        o.negative = true;
+        break;
+      case 6:
+        o.expiry = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a1(ad.nested());
+          ((o.requests ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n3 = $h.shape();
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n3();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.seqno = ad.u64();
+        break;
+      case 2:
+        o.uid = ad.u32();
+        break;
+      case 3:
+        {
+          const x = ad.u32();
+          ((o.gids ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 4:
+        o.negative = true;
+        break;
+      case 5:
+        o.expiry = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a3(ad.nested());
+          ((o.requests ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(sunrpc, {
+  sets: {
+    "cache-notify": $a0,
+    "ip-map": $a1,
+    "ip-map-reqs": $a2,
+    "unix-gid": $a3,
+    "unix-gid-reqs": $a4,
+    "cache-flush": $a5,
+  },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Struct `taskstats` of TASKSTATS (416 bytes). */
 export interface Taskstats {
@@ -160,3 +163,200 @@ export type TASKSTATSOps = {
 export const TASKSTATS: FamilySpec = JSON.parse(
   '{"name":"TASKSTATS","protocol":"genetlink-legacy","structs":{"taskstats":{"name":"taskstats","members":[{"name":"version","key":"version","kind":"u16"},{"name":"pad0","key":"pad0","kind":"pad","len":2},{"name":"ac-exitcode","key":"acExitcode","kind":"u32"},{"name":"ac-flag","key":"acFlag","kind":"u8"},{"name":"ac-nice","key":"acNice","kind":"s8"},{"name":"pad1","key":"pad1","kind":"pad","len":6},{"name":"cpu-count","key":"cpuCount","kind":"u64"},{"name":"cpu-delay-total","key":"cpuDelayTotal","kind":"u64"},{"name":"blkio-count","key":"blkioCount","kind":"u64"},{"name":"blkio-delay-total","key":"blkioDelayTotal","kind":"u64"},{"name":"swapin-count","key":"swapinCount","kind":"u64"},{"name":"swapin-delay-total","key":"swapinDelayTotal","kind":"u64"},{"name":"cpu-run-real-total","key":"cpuRunRealTotal","kind":"u64"},{"name":"cpu-run-virtual-total","key":"cpuRunVirtualTotal","kind":"u64"},{"name":"ac-comm","key":"acComm","kind":"string","len":32},{"name":"ac-sched","key":"acSched","kind":"u8"},{"name":"pad2","key":"pad2","kind":"pad","len":7},{"name":"ac-uid","key":"acUid","kind":"u32"},{"name":"ac-gid","key":"acGid","kind":"u32"},{"name":"ac-pid","key":"acPid","kind":"u32"},{"name":"ac-ppid","key":"acPpid","kind":"u32"},{"name":"ac-btime","key":"acBtime","kind":"u32"},{"name":"pad3","key":"pad3","kind":"pad","len":4},{"name":"ac-etime","key":"acEtime","kind":"u64"},{"name":"ac-utime","key":"acUtime","kind":"u64"},{"name":"ac-stime","key":"acStime","kind":"u64"},{"name":"ac-minflt","key":"acMinflt","kind":"u64"},{"name":"ac-majflt","key":"acMajflt","kind":"u64"},{"name":"coremem","key":"coremem","kind":"u64"},{"name":"virtmem","key":"virtmem","kind":"u64"},{"name":"hiwater-rss","key":"hiwaterRss","kind":"u64"},{"name":"hiwater-vm","key":"hiwaterVm","kind":"u64"},{"name":"read-char","key":"readChar","kind":"u64"},{"name":"write-char","key":"writeChar","kind":"u64"},{"name":"read-syscalls","key":"readSyscalls","kind":"u64"},{"name":"write-syscalls","key":"writeSyscalls","kind":"u64"},{"name":"read-bytes","key":"readBytes","kind":"u64"},{"name":"write-bytes","key":"writeBytes","kind":"u64"},{"name":"cancelled-write-bytes","key":"cancelledWriteBytes","kind":"u64"},{"name":"nvcsw","key":"nvcsw","kind":"u64"},{"name":"nivcsw","key":"nivcsw","kind":"u64"},{"name":"ac-utimescaled","key":"acUtimescaled","kind":"u64"},{"name":"ac-stimescaled","key":"acStimescaled","kind":"u64"},{"name":"cpu-scaled-run-real-total","key":"cpuScaledRunRealTotal","kind":"u64"},{"name":"freepages-count","key":"freepagesCount","kind":"u64"},{"name":"freepages-delay-total","key":"freepagesDelayTotal","kind":"u64"},{"name":"thrashing-count","key":"thrashingCount","kind":"u64"},{"name":"thrashing-delay-total","key":"thrashingDelayTotal","kind":"u64"},{"name":"ac-btime64","key":"acBtime64","kind":"u64"},{"name":"compact-count","key":"compactCount","kind":"u64"},{"name":"compact-delay-total","key":"compactDelayTotal","kind":"u64"},{"name":"ac-tgid","key":"acTgid","kind":"u32"},{"name":"pad4","key":"pad4","kind":"pad","len":4},{"name":"ac-tgetime","key":"acTgetime","kind":"u64"},{"name":"ac-exe-dev","key":"acExeDev","kind":"u64"},{"name":"ac-exe-inode","key":"acExeInode","kind":"u64"},{"name":"wpcopy-count","key":"wpcopyCount","kind":"u64"},{"name":"wpcopy-delay-total","key":"wpcopyDelayTotal","kind":"u64"}],"size":416}},"enums":{},"sets":{"cmd-attrs":{"name":"cmd-attrs","attrs":[{"type":1,"name":"pid","key":"pid","kind":"u32"},{"type":2,"name":"tgid","key":"tgid","kind":"u32"},{"type":3,"name":"register-cpumask","key":"registerCpumask","kind":"string"},{"type":4,"name":"deregister-cpumask","key":"deregisterCpumask","kind":"string"}]},"type-attrs":{"name":"type-attrs","attrs":[{"type":1,"name":"pid","key":"pid","kind":"u32"},{"type":2,"name":"tgid","key":"tgid","kind":"u32"},{"type":3,"name":"stats","key":"stats","kind":"binary","struct":"taskstats"},{"type":4,"name":"aggr-pid","key":"aggrPid","kind":"nest","set":"type-attrs"},{"type":5,"name":"aggr-tgid","key":"aggrTgid","kind":"nest","set":"type-attrs"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"cmd-attrs","do":{"request":{"value":1,"attributes":["pid","tgid"]}}},"new":{"name":"new","set":"type-attrs","event":2}},"mcastGroups":{}}',
 );
+
+// TASKSTATS's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 416 || at + len > b.length) {
+    return $h.struct(TASKSTATS, "taskstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    version: v.getUint16(o, true),
+    acExitcode: v.getUint32(o + 4, true),
+    acFlag: b[at + 8],
+    acNice: v.getInt8(o + 9),
+    cpuCount: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    cpuDelayTotal: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+    blkioCount: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 32, true),
+    blkioDelayTotal: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 40, true),
+    swapinCount: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+    swapinDelayTotal: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 56, true),
+    cpuRunRealTotal: (v.getUint32(o + 64, true) | v.getUint32(o + 68, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 64, true),
+    cpuRunVirtualTotal: (v.getUint32(o + 72, true) | v.getUint32(o + 76, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 72, true),
+    acComm: $h.string(b, at + 80, 32),
+    acSched: b[at + 112],
+    acUid: v.getUint32(o + 120, true),
+    acGid: v.getUint32(o + 124, true),
+    acPid: v.getUint32(o + 128, true),
+    acPpid: v.getUint32(o + 132, true),
+    acBtime: v.getUint32(o + 136, true),
+    acEtime: (v.getUint32(o + 144, true) | v.getUint32(o + 148, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 144, true),
+    acUtime: (v.getUint32(o + 152, true) | v.getUint32(o + 156, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 152, true),
+    acStime: (v.getUint32(o + 160, true) | v.getUint32(o + 164, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 160, true),
+    acMinflt: (v.getUint32(o + 168, true) | v.getUint32(o + 172, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 168, true),
+    acMajflt: (v.getUint32(o + 176, true) | v.getUint32(o + 180, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 176, true),
+    coremem: (v.getUint32(o + 184, true) | v.getUint32(o + 188, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 184, true),
+    virtmem: (v.getUint32(o + 192, true) | v.getUint32(o + 196, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 192, true),
+    hiwaterRss: (v.getUint32(o + 200, true) | v.getUint32(o + 204, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 200, true),
+    hiwaterVm: (v.getUint32(o + 208, true) | v.getUint32(o + 212, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 208, true),
+    readChar: (v.getUint32(o + 216, true) | v.getUint32(o + 220, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 216, true),
+    writeChar: (v.getUint32(o + 224, true) | v.getUint32(o + 228, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 224, true),
+    readSyscalls: (v.getUint32(o + 232, true) | v.getUint32(o + 236, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 232, true),
+    writeSyscalls: (v.getUint32(o + 240, true) | v.getUint32(o + 244, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 240, true),
+    readBytes: (v.getUint32(o + 248, true) | v.getUint32(o + 252, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 248, true),
+    writeBytes: (v.getUint32(o + 256, true) | v.getUint32(o + 260, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 256, true),
+    cancelledWriteBytes: (v.getUint32(o + 264, true) | v.getUint32(o + 268, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 264, true),
+    nvcsw: (v.getUint32(o + 272, true) | v.getUint32(o + 276, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 272, true),
+    nivcsw: (v.getUint32(o + 280, true) | v.getUint32(o + 284, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 280, true),
+    acUtimescaled: (v.getUint32(o + 288, true) | v.getUint32(o + 292, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 288, true),
+    acStimescaled: (v.getUint32(o + 296, true) | v.getUint32(o + 300, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 296, true),
+    cpuScaledRunRealTotal: (v.getUint32(o + 304, true) | v.getUint32(o + 308, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 304, true),
+    freepagesCount: (v.getUint32(o + 312, true) | v.getUint32(o + 316, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 312, true),
+    freepagesDelayTotal: (v.getUint32(o + 320, true) | v.getUint32(o + 324, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 320, true),
+    thrashingCount: (v.getUint32(o + 328, true) | v.getUint32(o + 332, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 328, true),
+    thrashingDelayTotal: (v.getUint32(o + 336, true) | v.getUint32(o + 340, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 336, true),
+    acBtime64: (v.getUint32(o + 344, true) | v.getUint32(o + 348, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 344, true),
+    compactCount: (v.getUint32(o + 352, true) | v.getUint32(o + 356, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 352, true),
+    compactDelayTotal: (v.getUint32(o + 360, true) | v.getUint32(o + 364, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 360, true),
+    acTgid: v.getUint32(o + 368, true),
+    acTgetime: (v.getUint32(o + 376, true) | v.getUint32(o + 380, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 376, true),
+    acExeDev: (v.getUint32(o + 384, true) | v.getUint32(o + 388, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 384, true),
+    acExeInode: (v.getUint32(o + 392, true) | v.getUint32(o + 396, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 392, true),
+    wpcopyCount: (v.getUint32(o + 400, true) | v.getUint32(o + 404, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 400, true),
+    wpcopyDelayTotal: (v.getUint32(o + 408, true) | v.getUint32(o + 412, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 408, true),
+  };
+}
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pid = ad.u32();
+        break;
+      case 2:
+        o.tgid = ad.u32();
+        break;
+      case 3:
+        o.registerCpumask = ad.string();
+        break;
+      case 4:
+        o.deregisterCpumask = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pid = ad.u32();
+        break;
+      case 2:
+        o.tgid = ad.u32();
+        break;
+      case 3:
+        o.stats = $s0(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.aggrPid = $a1(ad.nested());
+        break;
+      case 5:
+        o.aggrTgid = $a1(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(TASKSTATS, {
+  sets: { "cmd-attrs": $a0, "type-attrs": $a1 },
+  structs: { "taskstats": $s0 },
+});

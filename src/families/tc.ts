@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Flags `cls-flags` of tc. */
 export const CLS_FLAGS = {
@@ -2576,3 +2579,3510 @@ export type TcOps = {
 export const tc: FamilySpec = JSON.parse(
   '{"name":"tc","protocol":"netlink-raw","protonum":0,"structs":{"tcmsg":{"name":"tcmsg","members":[{"name":"family","key":"family","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3},{"name":"ifindex","key":"ifindex","kind":"s32"},{"name":"handle","key":"handle","kind":"u32"},{"name":"parent","key":"parent","kind":"u32"},{"name":"info","key":"info","kind":"u32"}],"size":20},"tc-stats":{"name":"tc-stats","members":[{"name":"bytes","key":"bytes","kind":"u64"},{"name":"packets","key":"packets","kind":"u32"},{"name":"drops","key":"drops","kind":"u32"},{"name":"overlimits","key":"overlimits","kind":"u32"},{"name":"bps","key":"bps","kind":"u32"},{"name":"pps","key":"pps","kind":"u32"},{"name":"qlen","key":"qlen","kind":"u32"},{"name":"backlog","key":"backlog","kind":"u32"}],"size":36},"tc-cbs-qopt":{"name":"tc-cbs-qopt","members":[{"name":"offload","key":"offload","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":3},{"name":"hicredit","key":"hicredit","kind":"s32"},{"name":"locredit","key":"locredit","kind":"s32"},{"name":"idleslope","key":"idleslope","kind":"s32"},{"name":"sendslope","key":"sendslope","kind":"s32"}],"size":20},"tc-etf-qopt":{"name":"tc-etf-qopt","members":[{"name":"delta","key":"delta","kind":"s32"},{"name":"clockid","key":"clockid","kind":"s32"},{"name":"flags","key":"flags","kind":"s32"}],"size":12},"tc-fifo-qopt":{"name":"tc-fifo-qopt","members":[{"name":"limit","key":"limit","kind":"u32"}],"size":4},"tc-htb-opt":{"name":"tc-htb-opt","members":[{"name":"rate","key":"rate","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"ceil","key":"ceil","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"buffer","key":"buffer","kind":"u32"},{"name":"cbuffer","key":"cbuffer","kind":"u32"},{"name":"quantum","key":"quantum","kind":"u32"},{"name":"level","key":"level","kind":"u32"},{"name":"prio","key":"prio","kind":"u32"}],"size":44},"tc-htb-glob":{"name":"tc-htb-glob","members":[{"name":"version","key":"version","kind":"u32"},{"name":"rate2quantum","key":"rate2quantum","kind":"u32"},{"name":"defcls","key":"defcls","kind":"u32"},{"name":"debug","key":"debug","kind":"u32"},{"name":"direct-pkts","key":"directPkts","kind":"u32"}],"size":20},"tc-gred-qopt":{"name":"tc-gred-qopt","members":[{"name":"limit","key":"limit","kind":"u32"},{"name":"qth-min","key":"qthMin","kind":"u32"},{"name":"qth-max","key":"qthMax","kind":"u32"},{"name":"DP","key":"DP","kind":"u32"},{"name":"backlog","key":"backlog","kind":"u32"},{"name":"qave","key":"qave","kind":"u32"},{"name":"forced","key":"forced","kind":"u32"},{"name":"early","key":"early","kind":"u32"},{"name":"other","key":"other","kind":"u32"},{"name":"pdrop","key":"pdrop","kind":"u32"},{"name":"Wlog","key":"Wlog","kind":"u8"},{"name":"Plog","key":"Plog","kind":"u8"},{"name":"Scell-log","key":"ScellLog","kind":"u8"},{"name":"prio","key":"prio","kind":"u8"},{"name":"packets","key":"packets","kind":"u32"},{"name":"bytesin","key":"bytesin","kind":"u32"}],"size":52},"tc-gred-sopt":{"name":"tc-gred-sopt","members":[{"name":"DPs","key":"DPs","kind":"u32"},{"name":"def-DP","key":"defDP","kind":"u32"},{"name":"grio","key":"grio","kind":"u8"},{"name":"flags","key":"flags","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":2}],"size":12},"tc-hfsc-qopt":{"name":"tc-hfsc-qopt","members":[{"name":"defcls","key":"defcls","kind":"u16"}],"size":2},"tc-mqprio-qopt":{"name":"tc-mqprio-qopt","members":[{"name":"num-tc","key":"numTc","kind":"u8"},{"name":"prio-tc-map","key":"prioTcMap","kind":"binary","len":16},{"name":"hw","key":"hw","kind":"u8"},{"name":"count","key":"count","kind":"binary","len":32},{"name":"offset","key":"offset","kind":"binary","len":32}],"size":82},"tc-multiq-qopt":{"name":"tc-multiq-qopt","members":[{"name":"bands","key":"bands","kind":"u16"},{"name":"max-bands","key":"maxBands","kind":"u16"}],"size":4},"tc-netem-qopt":{"name":"tc-netem-qopt","members":[{"name":"latency","key":"latency","kind":"u32"},{"name":"limit","key":"limit","kind":"u32"},{"name":"loss","key":"loss","kind":"u32"},{"name":"gap","key":"gap","kind":"u32"},{"name":"duplicate","key":"duplicate","kind":"u32"},{"name":"jitter","key":"jitter","kind":"u32"}],"size":24},"tc-netem-gimodel":{"name":"tc-netem-gimodel","members":[{"name":"p13","key":"p13","kind":"u32"},{"name":"p31","key":"p31","kind":"u32"},{"name":"p32","key":"p32","kind":"u32"},{"name":"p14","key":"p14","kind":"u32"},{"name":"p23","key":"p23","kind":"u32"}],"size":20},"tc-netem-gemodel":{"name":"tc-netem-gemodel","members":[{"name":"p","key":"p","kind":"u32"},{"name":"r","key":"r","kind":"u32"},{"name":"h","key":"h","kind":"u32"},{"name":"k1","key":"k1","kind":"u32"}],"size":16},"tc-netem-corr":{"name":"tc-netem-corr","members":[{"name":"delay-corr","key":"delayCorr","kind":"u32"},{"name":"loss-corr","key":"lossCorr","kind":"u32"},{"name":"dup-corr","key":"dupCorr","kind":"u32"}],"size":12},"tc-netem-reorder":{"name":"tc-netem-reorder","members":[{"name":"probability","key":"probability","kind":"u32"},{"name":"correlation","key":"correlation","kind":"u32"}],"size":8},"tc-netem-corrupt":{"name":"tc-netem-corrupt","members":[{"name":"probability","key":"probability","kind":"u32"},{"name":"correlation","key":"correlation","kind":"u32"}],"size":8},"tc-netem-rate":{"name":"tc-netem-rate","members":[{"name":"rate","key":"rate","kind":"u32"},{"name":"packet-overhead","key":"packetOverhead","kind":"s32"},{"name":"cell-size","key":"cellSize","kind":"u32"},{"name":"cell-overhead","key":"cellOverhead","kind":"s32"}],"size":16},"tc-netem-slot":{"name":"tc-netem-slot","members":[{"name":"min-delay","key":"minDelay","kind":"s64"},{"name":"max-delay","key":"maxDelay","kind":"s64"},{"name":"max-packets","key":"maxPackets","kind":"s32"},{"name":"max-bytes","key":"maxBytes","kind":"s32"},{"name":"dist-delay","key":"distDelay","kind":"s64"},{"name":"dist-jitter","key":"distJitter","kind":"s64"}],"size":40},"tc-plug-qopt":{"name":"tc-plug-qopt","members":[{"name":"action","key":"action","kind":"s32"},{"name":"limit","key":"limit","kind":"u32"}],"size":8},"tc-prio-qopt":{"name":"tc-prio-qopt","members":[{"name":"bands","key":"bands","kind":"u32"},{"name":"priomap","key":"priomap","kind":"binary","len":16}],"size":20},"tc-red-qopt":{"name":"tc-red-qopt","members":[{"name":"limit","key":"limit","kind":"u32"},{"name":"qth-min","key":"qthMin","kind":"u32"},{"name":"qth-max","key":"qthMax","kind":"u32"},{"name":"Wlog","key":"Wlog","kind":"u8"},{"name":"Plog","key":"Plog","kind":"u8"},{"name":"Scell-log","key":"ScellLog","kind":"u8"},{"name":"flags","key":"flags","kind":"u8"}],"size":16},"tc-sfb-qopt":{"name":"tc-sfb-qopt","members":[{"name":"rehash-interval","key":"rehashInterval","kind":"u32"},{"name":"warmup-time","key":"warmupTime","kind":"u32"},{"name":"max","key":"max","kind":"u32"},{"name":"bin-size","key":"binSize","kind":"u32"},{"name":"increment","key":"increment","kind":"u32"},{"name":"decrement","key":"decrement","kind":"u32"},{"name":"limit","key":"limit","kind":"u32"},{"name":"penalty-rate","key":"penaltyRate","kind":"u32"},{"name":"penalty-burst","key":"penaltyBurst","kind":"u32"}],"size":36},"tc-sfq-qopt":{"name":"tc-sfq-qopt","members":[{"name":"quantum","key":"quantum","kind":"u32"},{"name":"perturb-period","key":"perturbPeriod","kind":"s32"},{"name":"limit","key":"limit","kind":"u32"},{"name":"divisor","key":"divisor","kind":"u32"},{"name":"flows","key":"flows","kind":"u32"}],"size":20},"tc-sfqred-stats":{"name":"tc-sfqred-stats","members":[{"name":"prob-drop","key":"probDrop","kind":"u32"},{"name":"forced-drop","key":"forcedDrop","kind":"u32"},{"name":"prob-mark","key":"probMark","kind":"u32"},{"name":"forced-mark","key":"forcedMark","kind":"u32"},{"name":"prob-mark-head","key":"probMarkHead","kind":"u32"},{"name":"forced-mark-head","key":"forcedMarkHead","kind":"u32"}],"size":24},"tc-sfq-qopt-v1":{"name":"tc-sfq-qopt-v1","members":[{"name":"v0","key":"v0","kind":"binary","len":20,"struct":"tc-sfq-qopt"},{"name":"depth","key":"depth","kind":"u32"},{"name":"headdrop","key":"headdrop","kind":"u32"},{"name":"limit","key":"limit","kind":"u32"},{"name":"qth-min","key":"qthMin","kind":"u32"},{"name":"qth-max","key":"qthMax","kind":"u32"},{"name":"Wlog","key":"Wlog","kind":"u8"},{"name":"Plog","key":"Plog","kind":"u8"},{"name":"Scell-log","key":"ScellLog","kind":"u8"},{"name":"flags","key":"flags","kind":"u8"},{"name":"max-P","key":"maxP","kind":"u32"},{"name":"stats","key":"stats","kind":"binary","len":24,"struct":"tc-sfqred-stats"}],"size":72},"tc-ratespec":{"name":"tc-ratespec","members":[{"name":"cell-log","key":"cellLog","kind":"u8"},{"name":"linklayer","key":"linklayer","kind":"u8"},{"name":"overhead","key":"overhead","kind":"u16"},{"name":"cell-align","key":"cellAlign","kind":"s16"},{"name":"mpu","key":"mpu","kind":"u16"},{"name":"rate","key":"rate","kind":"u32"}],"size":12},"tc-tbf-qopt":{"name":"tc-tbf-qopt","members":[{"name":"rate","key":"rate","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"peakrate","key":"peakrate","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"limit","key":"limit","kind":"u32"},{"name":"buffer","key":"buffer","kind":"u32"},{"name":"mtu","key":"mtu","kind":"u32"}],"size":36},"tc-sizespec":{"name":"tc-sizespec","members":[{"name":"cell-log","key":"cellLog","kind":"u8"},{"name":"size-log","key":"sizeLog","kind":"u8"},{"name":"cell-align","key":"cellAlign","kind":"s16"},{"name":"overhead","key":"overhead","kind":"s32"},{"name":"linklayer","key":"linklayer","kind":"u32"},{"name":"mpu","key":"mpu","kind":"u32"},{"name":"mtu","key":"mtu","kind":"u32"},{"name":"tsize","key":"tsize","kind":"u32"}],"size":24},"gnet-estimator":{"name":"gnet-estimator","members":[{"name":"interval","key":"interval","kind":"s8"},{"name":"ewma-log","key":"ewmaLog","kind":"u8"}],"size":2},"tc-choke-xstats":{"name":"tc-choke-xstats","members":[{"name":"early","key":"early","kind":"u32"},{"name":"pdrop","key":"pdrop","kind":"u32"},{"name":"other","key":"other","kind":"u32"},{"name":"marked","key":"marked","kind":"u32"},{"name":"matched","key":"matched","kind":"u32"}],"size":20},"tc-codel-xstats":{"name":"tc-codel-xstats","members":[{"name":"maxpacket","key":"maxpacket","kind":"u32"},{"name":"count","key":"count","kind":"u32"},{"name":"lastcount","key":"lastcount","kind":"u32"},{"name":"ldelay","key":"ldelay","kind":"u32"},{"name":"drop-next","key":"dropNext","kind":"s32"},{"name":"drop-overlimit","key":"dropOverlimit","kind":"u32"},{"name":"ecn-mark","key":"ecnMark","kind":"u32"},{"name":"dropping","key":"dropping","kind":"u32"},{"name":"ce-mark","key":"ceMark","kind":"u32"}],"size":36},"tc-fq-codel-xstats":{"name":"tc-fq-codel-xstats","members":[{"name":"type","key":"type","kind":"u32"},{"name":"maxpacket","key":"maxpacket","kind":"u32"},{"name":"drop-overlimit","key":"dropOverlimit","kind":"u32"},{"name":"ecn-mark","key":"ecnMark","kind":"u32"},{"name":"new-flow-count","key":"newFlowCount","kind":"u32"},{"name":"new-flows-len","key":"newFlowsLen","kind":"u32"},{"name":"old-flows-len","key":"oldFlowsLen","kind":"u32"},{"name":"ce-mark","key":"ceMark","kind":"u32"},{"name":"memory-usage","key":"memoryUsage","kind":"u32"},{"name":"drop-overmemory","key":"dropOvermemory","kind":"u32"}],"size":40},"tc-dualpi2-xstats":{"name":"tc-dualpi2-xstats","members":[{"name":"prob","key":"prob","kind":"u32"},{"name":"delay-c","key":"delayC","kind":"u32"},{"name":"delay-l","key":"delayL","kind":"u32"},{"name":"pkts-in-c","key":"pktsInC","kind":"u32"},{"name":"pkts-in-l","key":"pktsInL","kind":"u32"},{"name":"maxq","key":"maxq","kind":"u32"},{"name":"ecn-mark","key":"ecnMark","kind":"u32"},{"name":"step-mark","key":"stepMark","kind":"u32"},{"name":"credit","key":"credit","kind":"s32"},{"name":"memory-used","key":"memoryUsed","kind":"u32"},{"name":"max-memory-used","key":"maxMemoryUsed","kind":"u32"},{"name":"memory-limit","key":"memoryLimit","kind":"u32"}],"size":48},"tc-fq-pie-xstats":{"name":"tc-fq-pie-xstats","members":[{"name":"packets-in","key":"packetsIn","kind":"u32"},{"name":"dropped","key":"dropped","kind":"u32"},{"name":"overlimit","key":"overlimit","kind":"u32"},{"name":"overmemory","key":"overmemory","kind":"u32"},{"name":"ecn-mark","key":"ecnMark","kind":"u32"},{"name":"new-flow-count","key":"newFlowCount","kind":"u32"},{"name":"new-flows-len","key":"newFlowsLen","kind":"u32"},{"name":"old-flows-len","key":"oldFlowsLen","kind":"u32"},{"name":"memory-usage","key":"memoryUsage","kind":"u32"}],"size":36},"tc-fq-qd-stats":{"name":"tc-fq-qd-stats","members":[{"name":"gc-flows","key":"gcFlows","kind":"u64"},{"name":"highprio-packets","key":"highprioPackets","kind":"u64"},{"name":"tcp-retrans","key":"tcpRetrans","kind":"u64"},{"name":"throttled","key":"throttled","kind":"u64"},{"name":"flows-plimit","key":"flowsPlimit","kind":"u64"},{"name":"pkts-too-long","key":"pktsTooLong","kind":"u64"},{"name":"allocation-errors","key":"allocationErrors","kind":"u64"},{"name":"time-next-delayed-flow","key":"timeNextDelayedFlow","kind":"s64"},{"name":"flows","key":"flows","kind":"u32"},{"name":"inactive-flows","key":"inactiveFlows","kind":"u32"},{"name":"throttled-flows","key":"throttledFlows","kind":"u32"},{"name":"unthrottle-latency-ns","key":"unthrottleLatencyNs","kind":"u32"},{"name":"ce-mark","key":"ceMark","kind":"u64"},{"name":"horizon-drops","key":"horizonDrops","kind":"u64"},{"name":"horizon-caps","key":"horizonCaps","kind":"u64"},{"name":"fastpath-packets","key":"fastpathPackets","kind":"u64"},{"name":"band-drops","key":"bandDrops","kind":"binary","len":24},{"name":"band-pkt-count","key":"bandPktCount","kind":"binary","len":12},{"name":"pad","key":"pad","kind":"pad","len":4}],"size":152},"tc-hhf-xstats":{"name":"tc-hhf-xstats","members":[{"name":"drop-overlimit","key":"dropOverlimit","kind":"u32"},{"name":"hh-overlimit","key":"hhOverlimit","kind":"u32"},{"name":"hh-tot-count","key":"hhTotCount","kind":"u32"},{"name":"hh-cur-count","key":"hhCurCount","kind":"u32"}],"size":16},"tc-pie-xstats":{"name":"tc-pie-xstats","members":[{"name":"prob","key":"prob","kind":"u64"},{"name":"delay","key":"delay","kind":"u32"},{"name":"avg-dq-rate","key":"avgDqRate","kind":"u32"},{"name":"dq-rate-estimating","key":"dqRateEstimating","kind":"u32"},{"name":"packets-in","key":"packetsIn","kind":"u32"},{"name":"dropped","key":"dropped","kind":"u32"},{"name":"overlimit","key":"overlimit","kind":"u32"},{"name":"maxq","key":"maxq","kind":"u32"},{"name":"ecn-mark","key":"ecnMark","kind":"u32"}],"size":40},"tc-red-xstats":{"name":"tc-red-xstats","members":[{"name":"early","key":"early","kind":"u32"},{"name":"pdrop","key":"pdrop","kind":"u32"},{"name":"other","key":"other","kind":"u32"},{"name":"marked","key":"marked","kind":"u32"}],"size":16},"tc-sfb-xstats":{"name":"tc-sfb-xstats","members":[{"name":"earlydrop","key":"earlydrop","kind":"u32"},{"name":"penaltydrop","key":"penaltydrop","kind":"u32"},{"name":"bucketdrop","key":"bucketdrop","kind":"u32"},{"name":"queuedrop","key":"queuedrop","kind":"u32"},{"name":"childdrop","key":"childdrop","kind":"u32"},{"name":"marked","key":"marked","kind":"u32"},{"name":"maxqlen","key":"maxqlen","kind":"u32"},{"name":"maxprob","key":"maxprob","kind":"u32"},{"name":"avgprob","key":"avgprob","kind":"u32"}],"size":36},"tc-sfq-xstats":{"name":"tc-sfq-xstats","members":[{"name":"allot","key":"allot","kind":"s32"}],"size":4},"gnet-stats-basic":{"name":"gnet-stats-basic","members":[{"name":"bytes","key":"bytes","kind":"u64"},{"name":"packets","key":"packets","kind":"u32"}],"size":12},"gnet-stats-rate-est":{"name":"gnet-stats-rate-est","members":[{"name":"bps","key":"bps","kind":"u32"},{"name":"pps","key":"pps","kind":"u32"}],"size":8},"gnet-stats-rate-est64":{"name":"gnet-stats-rate-est64","members":[{"name":"bps","key":"bps","kind":"u64"},{"name":"pps","key":"pps","kind":"u64"}],"size":16},"gnet-stats-queue":{"name":"gnet-stats-queue","members":[{"name":"qlen","key":"qlen","kind":"u32"},{"name":"backlog","key":"backlog","kind":"u32"},{"name":"drops","key":"drops","kind":"u32"},{"name":"requeues","key":"requeues","kind":"u32"},{"name":"overlimits","key":"overlimits","kind":"u32"}],"size":20},"tc-u32-key":{"name":"tc-u32-key","members":[{"name":"mask","key":"mask","kind":"u32","bigEndian":true},{"name":"val","key":"val","kind":"u32","bigEndian":true},{"name":"off","key":"off","kind":"s32"},{"name":"offmask","key":"offmask","kind":"s32"}],"size":16},"tc-u32-mark":{"name":"tc-u32-mark","members":[{"name":"val","key":"val","kind":"u32"},{"name":"mask","key":"mask","kind":"u32"},{"name":"success","key":"success","kind":"u32"}],"size":12},"tc-u32-sel":{"name":"tc-u32-sel","members":[{"name":"flags","key":"flags","kind":"u8","enum":"tc-u32-flags","enumAsFlags":true},{"name":"offshift","key":"offshift","kind":"u8"},{"name":"nkeys","key":"nkeys","kind":"u8"},{"name":"pad","key":"pad","kind":"pad","len":1},{"name":"offmask","key":"offmask","kind":"u16","bigEndian":true},{"name":"off","key":"off","kind":"u16"},{"name":"offoff","key":"offoff","kind":"s16"},{"name":"hoff","key":"hoff","kind":"s16"},{"name":"hmask","key":"hmask","kind":"u32","bigEndian":true}],"size":16},"tc-u32-pcnt":{"name":"tc-u32-pcnt","members":[{"name":"rcnt","key":"rcnt","kind":"u64"},{"name":"rhit","key":"rhit","kind":"u64"},{"name":"kcnts","key":"kcnts","kind":"u64"}],"size":24},"tcf-t":{"name":"tcf-t","members":[{"name":"install","key":"install","kind":"u64"},{"name":"lastuse","key":"lastuse","kind":"u64"},{"name":"expires","key":"expires","kind":"u64"},{"name":"firstuse","key":"firstuse","kind":"u64"}],"size":32},"tc-gact":{"name":"tc-gact","members":[{"name":"index","key":"index","kind":"u32"},{"name":"capab","key":"capab","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"}],"size":20},"tc-gact-p":{"name":"tc-gact-p","members":[{"name":"ptype","key":"ptype","kind":"u16"},{"name":"pval","key":"pval","kind":"u16"},{"name":"paction","key":"paction","kind":"s32"}],"size":8},"tcf-ematch-tree-hdr":{"name":"tcf-ematch-tree-hdr","members":[{"name":"nmatches","key":"nmatches","kind":"u16"},{"name":"progid","key":"progid","kind":"u16"}],"size":4},"tc-basic-pcnt":{"name":"tc-basic-pcnt","members":[{"name":"rcnt","key":"rcnt","kind":"u64"},{"name":"rhit","key":"rhit","kind":"u64"}],"size":16},"tc-matchall-pcnt":{"name":"tc-matchall-pcnt","members":[{"name":"rhit","key":"rhit","kind":"u64"}],"size":8},"tc-mpls":{"name":"tc-mpls","members":[{"name":"index","key":"index","kind":"u32"},{"name":"capab","key":"capab","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"},{"name":"m-action","key":"mAction","kind":"s32"}],"size":24},"tc-police":{"name":"tc-police","members":[{"name":"index","key":"index","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"limit","key":"limit","kind":"u32"},{"name":"burst","key":"burst","kind":"u32"},{"name":"mtu","key":"mtu","kind":"u32"},{"name":"rate","key":"rate","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"peakrate","key":"peakrate","kind":"binary","len":12,"struct":"tc-ratespec"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"},{"name":"capab","key":"capab","kind":"u32"}],"size":56},"tc-pedit-sel":{"name":"tc-pedit-sel","members":[{"name":"index","key":"index","kind":"u32"},{"name":"capab","key":"capab","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"},{"name":"nkeys","key":"nkeys","kind":"u8"},{"name":"flags","key":"flags","kind":"u8"},{"name":"keys","key":"keys","kind":"binary","len":24,"struct":"tc-pedit-key"}],"size":46},"tc-pedit-key":{"name":"tc-pedit-key","members":[{"name":"mask","key":"mask","kind":"u32"},{"name":"val","key":"val","kind":"u32"},{"name":"off","key":"off","kind":"u32"},{"name":"at","key":"at","kind":"u32"},{"name":"offmask","key":"offmask","kind":"u32"},{"name":"shift","key":"shift","kind":"u32"}],"size":24},"tc-vlan":{"name":"tc-vlan","members":[{"name":"index","key":"index","kind":"u32"},{"name":"capab","key":"capab","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"},{"name":"v-action","key":"vAction","kind":"s32"}],"size":24},"tc-mirred":{"name":"tc-mirred","members":[{"name":"index","key":"index","kind":"u32"},{"name":"capab","key":"capab","kind":"u32"},{"name":"action","key":"action","kind":"s32"},{"name":"refcnt","key":"refcnt","kind":"s32"},{"name":"bindcnt","key":"bindcnt","kind":"s32"},{"name":"eaction","key":"eaction","kind":"s32","enum":"tc-mirred-eaction"},{"name":"ifindex","key":"ifindex","kind":"u32"}],"size":28}},"enums":{"cls-flags":{"name":"cls-flags","type":"flags","entries":{"skip-hw":1,"skip-sw":2,"in-hw":4,"not-in-nw":8,"verbose":16}},"flower-key-ctrl-flags":{"name":"flower-key-ctrl-flags","type":"flags","entries":{"frag":1,"firstfrag":2,"tuncsum":4,"tundf":8,"tunoam":16,"tuncrit":32}},"dualpi2-drop-overload":{"name":"dualpi2-drop-overload","type":"enum","entries":{"overflow":0,"drop":1}},"dualpi2-drop-early":{"name":"dualpi2-drop-early","type":"enum","entries":{"drop-dequeue":0,"drop-enqueue":1}},"dualpi2-ecn-mask":{"name":"dualpi2-ecn-mask","type":"enum","entries":{"l4s-ect":1,"cla-ect":2,"any-ect":3}},"dualpi2-split-gso":{"name":"dualpi2-split-gso","type":"enum","entries":{"no-split-gso":0,"split-gso":1}},"tc-act":{"name":"tc-act","type":"enum","entries":{"unspec":-1,"ok":0,"reclassify":1,"shot":2,"pipe":3,"stolen":4,"queued":5,"repeat":6,"redirect":7,"trap":8}},"tc-u32-flags":{"name":"tc-u32-flags","type":"flags","entries":{"terminal":1,"offset":2,"varoffset":4,"eat":8}},"tc-mirred-eaction":{"name":"tc-mirred-eaction","type":"enum","entries":{"egress-redir":1,"egress-mirror":2,"ingress-redir":3,"ingress-mirror":4}}},"sets":{"attrs":{"name":"attrs","attrs":[{"type":1,"name":"kind","key":"kind","kind":"string"},{"type":2,"name":"options","key":"options","kind":"sub-message","selector":"kind","subMessage":"options-msg"},{"type":3,"name":"stats","key":"stats","kind":"binary","struct":"tc-stats"},{"type":4,"name":"xstats","key":"xstats","kind":"sub-message","selector":"kind","subMessage":"tca-stats-app-msg"},{"type":5,"name":"rate","key":"rate","kind":"binary","struct":"gnet-estimator"},{"type":6,"name":"fcnt","key":"fcnt","kind":"u32"},{"type":7,"name":"stats2","key":"stats2","kind":"nest","set":"tca-stats-attrs"},{"type":8,"name":"stab","key":"stab","kind":"nest","set":"tca-stab-attrs"},{"type":9,"name":"pad","key":"pad","kind":"pad"},{"type":10,"name":"dump-invisible","key":"dumpInvisible","kind":"flag"},{"type":11,"name":"chain","key":"chain","kind":"u32"},{"type":12,"name":"hw-offload","key":"hwOffload","kind":"u8"},{"type":13,"name":"ingress-block","key":"ingressBlock","kind":"u32"},{"type":14,"name":"egress-block","key":"egressBlock","kind":"u32"},{"type":15,"name":"dump-flags","key":"dumpFlags","kind":"bitfield32"},{"type":16,"name":"ext-warn-msg","key":"extWarnMsg","kind":"string"}]},"act-attrs":{"name":"act-attrs","attrs":[{"type":1,"name":"kind","key":"kind","kind":"string"},{"type":2,"name":"options","key":"options","kind":"sub-message","selector":"kind","subMessage":"act-options-msg"},{"type":3,"name":"index","key":"index","kind":"u32"},{"type":4,"name":"stats","key":"stats","kind":"nest","set":"tca-stats-attrs"},{"type":5,"name":"pad","key":"pad","kind":"pad"},{"type":6,"name":"cookie","key":"cookie","kind":"binary"},{"type":7,"name":"flags","key":"flags","kind":"bitfield32"},{"type":8,"name":"hw-stats","key":"hwStats","kind":"bitfield32"},{"type":9,"name":"used-hw-stats","key":"usedHwStats","kind":"bitfield32"},{"type":10,"name":"in-hw-count","key":"inHwCount","kind":"u32"}]},"act-bpf-attrs":{"name":"act-bpf-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"ops-len","key":"opsLen","kind":"u16"},{"type":4,"name":"ops","key":"ops","kind":"binary"},{"type":5,"name":"fd","key":"fd","kind":"u32"},{"type":6,"name":"name","key":"name","kind":"string"},{"type":7,"name":"pad","key":"pad","kind":"pad"},{"type":8,"name":"tag","key":"tag","kind":"binary"},{"type":9,"name":"id","key":"id","kind":"binary"}]},"act-connmark-attrs":{"name":"act-connmark-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"act-csum-attrs":{"name":"act-csum-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"act-ct-attrs":{"name":"act-ct-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"action","key":"action","kind":"u16"},{"type":4,"name":"zone","key":"zone","kind":"u16"},{"type":5,"name":"mark","key":"mark","kind":"u32"},{"type":6,"name":"mark-mask","key":"markMask","kind":"u32"},{"type":7,"name":"labels","key":"labels","kind":"binary"},{"type":8,"name":"labels-mask","key":"labelsMask","kind":"binary"},{"type":9,"name":"nat-ipv4-min","key":"natIpv4Min","kind":"u32","bigEndian":true},{"type":10,"name":"nat-ipv4-max","key":"natIpv4Max","kind":"u32","bigEndian":true},{"type":11,"name":"nat-ipv6-min","key":"natIpv6Min","kind":"binary"},{"type":12,"name":"nat-ipv6-max","key":"natIpv6Max","kind":"binary"},{"type":13,"name":"nat-port-min","key":"natPortMin","kind":"u16","bigEndian":true},{"type":14,"name":"nat-port-max","key":"natPortMax","kind":"u16","bigEndian":true},{"type":15,"name":"pad","key":"pad","kind":"pad"},{"type":16,"name":"helper-name","key":"helperName","kind":"string"},{"type":17,"name":"helper-family","key":"helperFamily","kind":"u8"},{"type":18,"name":"helper-proto","key":"helperProto","kind":"u8"}]},"act-ctinfo-attrs":{"name":"act-ctinfo-attrs","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"act","key":"act","kind":"binary"},{"type":4,"name":"zone","key":"zone","kind":"u16"},{"type":5,"name":"parms-dscp-mask","key":"parmsDscpMask","kind":"u32"},{"type":6,"name":"parms-dscp-statemask","key":"parmsDscpStatemask","kind":"u32"},{"type":7,"name":"parms-cpmark-mask","key":"parmsCpmarkMask","kind":"u32"},{"type":8,"name":"stats-dscp-set","key":"statsDscpSet","kind":"u64"},{"type":9,"name":"stats-dscp-error","key":"statsDscpError","kind":"u64"},{"type":10,"name":"stats-cpmark-set","key":"statsCpmarkSet","kind":"u64"}]},"act-gate-attrs":{"name":"act-gate-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"priority","key":"priority","kind":"s32"},{"type":5,"name":"entry-list","key":"entryList","kind":"binary"},{"type":6,"name":"base-time","key":"baseTime","kind":"u64"},{"type":7,"name":"cycle-time","key":"cycleTime","kind":"u64"},{"type":8,"name":"cycle-time-ext","key":"cycleTimeExt","kind":"u64"},{"type":9,"name":"flags","key":"flags","kind":"u32"},{"type":10,"name":"clockid","key":"clockid","kind":"s32"}]},"act-ife-attrs":{"name":"act-ife-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"dmac","key":"dmac","kind":"binary"},{"type":4,"name":"smac","key":"smac","kind":"binary"},{"type":5,"name":"type","key":"type","kind":"u16"},{"type":6,"name":"metalst","key":"metalst","kind":"binary"},{"type":7,"name":"pad","key":"pad","kind":"pad"}]},"act-mirred-attrs":{"name":"act-mirred-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-mirred"},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"blockid","key":"blockid","kind":"binary"}]},"act-mpls-attrs":{"name":"act-mpls-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-mpls"},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"proto","key":"proto","kind":"u16","bigEndian":true},{"type":5,"name":"label","key":"label","kind":"u32"},{"type":6,"name":"tc","key":"tc","kind":"u8"},{"type":7,"name":"ttl","key":"ttl","kind":"u8"},{"type":8,"name":"bos","key":"bos","kind":"u8"}]},"act-nat-attrs":{"name":"act-nat-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":3,"name":"pad","key":"pad","kind":"pad"}]},"act-pedit-attrs":{"name":"act-pedit-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-pedit-sel"},{"type":3,"name":"pad","key":"pad","kind":"pad"},{"type":4,"name":"parms-ex","key":"parmsEx","kind":"binary"},{"type":5,"name":"keys-ex","key":"keysEx","kind":"binary"},{"type":6,"name":"key-ex","key":"keyEx","kind":"binary"}]},"act-simple-attrs":{"name":"act-simple-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"data","key":"data","kind":"binary"},{"type":4,"name":"pad","key":"pad","kind":"pad"}]},"act-skbedit-attrs":{"name":"act-skbedit-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"priority","key":"priority","kind":"u32"},{"type":4,"name":"queue-mapping","key":"queueMapping","kind":"u16"},{"type":5,"name":"mark","key":"mark","kind":"u32"},{"type":6,"name":"pad","key":"pad","kind":"pad"},{"type":7,"name":"ptype","key":"ptype","kind":"u16"},{"type":8,"name":"mask","key":"mask","kind":"u32"},{"type":9,"name":"flags","key":"flags","kind":"u64"},{"type":10,"name":"queue-mapping-max","key":"queueMappingMax","kind":"u16"}]},"act-skbmod-attrs":{"name":"act-skbmod-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"dmac","key":"dmac","kind":"binary"},{"type":4,"name":"smac","key":"smac","kind":"binary"},{"type":5,"name":"etype","key":"etype","kind":"binary"},{"type":6,"name":"pad","key":"pad","kind":"pad"}]},"act-tunnel-key-attrs":{"name":"act-tunnel-key-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary"},{"type":3,"name":"enc-ipv4-src","key":"encIpv4Src","kind":"u32","bigEndian":true},{"type":4,"name":"enc-ipv4-dst","key":"encIpv4Dst","kind":"u32","bigEndian":true},{"type":5,"name":"enc-ipv6-src","key":"encIpv6Src","kind":"binary"},{"type":6,"name":"enc-ipv6-dst","key":"encIpv6Dst","kind":"binary"},{"type":7,"name":"enc-key-id","key":"encKeyId","kind":"u64","bigEndian":true},{"type":8,"name":"pad","key":"pad","kind":"pad"},{"type":9,"name":"enc-dst-port","key":"encDstPort","kind":"u16","bigEndian":true},{"type":10,"name":"no-csum","key":"noCsum","kind":"u8"},{"type":11,"name":"enc-opts","key":"encOpts","kind":"binary"},{"type":12,"name":"enc-tos","key":"encTos","kind":"u8"},{"type":13,"name":"enc-ttl","key":"encTtl","kind":"u8"},{"type":14,"name":"no-frag","key":"noFrag","kind":"flag"}]},"act-vlan-attrs":{"name":"act-vlan-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-vlan"},{"type":3,"name":"push-vlan-id","key":"pushVlanId","kind":"u16"},{"type":4,"name":"push-vlan-protocol","key":"pushVlanProtocol","kind":"u16"},{"type":5,"name":"pad","key":"pad","kind":"pad"},{"type":6,"name":"push-vlan-priority","key":"pushVlanPriority","kind":"u8"},{"type":7,"name":"push-eth-dst","key":"pushEthDst","kind":"binary"},{"type":8,"name":"push-eth-src","key":"pushEthSrc","kind":"binary"}]},"basic-attrs":{"name":"basic-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"ematches","key":"ematches","kind":"nest","set":"ematch-attrs"},{"type":3,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":4,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":5,"name":"pcnt","key":"pcnt","kind":"binary","struct":"tc-basic-pcnt"},{"type":6,"name":"pad","key":"pad","kind":"pad"}]},"bpf-attrs":{"name":"bpf-attrs","attrs":[{"type":1,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":2,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":3,"name":"classid","key":"classid","kind":"u32"},{"type":4,"name":"ops-len","key":"opsLen","kind":"u16"},{"type":5,"name":"ops","key":"ops","kind":"binary"},{"type":6,"name":"fd","key":"fd","kind":"u32"},{"type":7,"name":"name","key":"name","kind":"string"},{"type":8,"name":"flags","key":"flags","kind":"u32"},{"type":9,"name":"flags-gen","key":"flagsGen","kind":"u32"},{"type":10,"name":"tag","key":"tag","kind":"binary"},{"type":11,"name":"id","key":"id","kind":"u32"}]},"cake-attrs":{"name":"cake-attrs","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"base-rate64","key":"baseRate64","kind":"u64"},{"type":3,"name":"diffserv-mode","key":"diffservMode","kind":"u32"},{"type":4,"name":"atm","key":"atm","kind":"u32"},{"type":5,"name":"flow-mode","key":"flowMode","kind":"u32"},{"type":6,"name":"overhead","key":"overhead","kind":"u32"},{"type":7,"name":"rtt","key":"rtt","kind":"u32"},{"type":8,"name":"target","key":"target","kind":"u32"},{"type":9,"name":"autorate","key":"autorate","kind":"u32"},{"type":10,"name":"memory","key":"memory","kind":"u32"},{"type":11,"name":"nat","key":"nat","kind":"u32"},{"type":12,"name":"raw","key":"raw","kind":"u32"},{"type":13,"name":"wash","key":"wash","kind":"u32"},{"type":14,"name":"mpu","key":"mpu","kind":"u32"},{"type":15,"name":"ingress","key":"ingress","kind":"u32"},{"type":16,"name":"ack-filter","key":"ackFilter","kind":"u32"},{"type":17,"name":"split-gso","key":"splitGso","kind":"u32"},{"type":18,"name":"fwmark","key":"fwmark","kind":"u32"}]},"cake-stats-attrs":{"name":"cake-stats-attrs","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"capacity-estimate64","key":"capacityEstimate64","kind":"u64"},{"type":3,"name":"memory-limit","key":"memoryLimit","kind":"u32"},{"type":4,"name":"memory-used","key":"memoryUsed","kind":"u32"},{"type":5,"name":"avg-netoff","key":"avgNetoff","kind":"u32"},{"type":6,"name":"min-netlen","key":"minNetlen","kind":"u32"},{"type":7,"name":"max-netlen","key":"maxNetlen","kind":"u32"},{"type":8,"name":"min-adjlen","key":"minAdjlen","kind":"u32"},{"type":9,"name":"max-adjlen","key":"maxAdjlen","kind":"u32"},{"type":10,"name":"tin-stats","key":"tinStats","kind":"indexed-array","subType":"nest","set":"cake-tin-stats-attrs"},{"type":11,"name":"deficit","key":"deficit","kind":"s32"},{"type":12,"name":"cobalt-count","key":"cobaltCount","kind":"u32"},{"type":13,"name":"dropping","key":"dropping","kind":"u32"},{"type":14,"name":"drop-next-us","key":"dropNextUs","kind":"s32"},{"type":15,"name":"p-drop","key":"pDrop","kind":"u32"},{"type":16,"name":"blue-timer-us","key":"blueTimerUs","kind":"s32"},{"type":17,"name":"active-queues","key":"activeQueues","kind":"u32"}]},"cake-tin-stats-attrs":{"name":"cake-tin-stats-attrs","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"sent-packets","key":"sentPackets","kind":"u32"},{"type":3,"name":"sent-bytes64","key":"sentBytes64","kind":"u64"},{"type":4,"name":"dropped-packets","key":"droppedPackets","kind":"u32"},{"type":5,"name":"dropped-bytes64","key":"droppedBytes64","kind":"u64"},{"type":6,"name":"acks-dropped-packets","key":"acksDroppedPackets","kind":"u32"},{"type":7,"name":"acks-dropped-bytes64","key":"acksDroppedBytes64","kind":"u64"},{"type":8,"name":"ecn-marked-packets","key":"ecnMarkedPackets","kind":"u32"},{"type":9,"name":"ecn-marked-bytes64","key":"ecnMarkedBytes64","kind":"u64"},{"type":10,"name":"backlog-packets","key":"backlogPackets","kind":"u32"},{"type":11,"name":"backlog-bytes","key":"backlogBytes","kind":"u32"},{"type":12,"name":"threshold-rate64","key":"thresholdRate64","kind":"u64"},{"type":13,"name":"target-us","key":"targetUs","kind":"u32"},{"type":14,"name":"interval-us","key":"intervalUs","kind":"u32"},{"type":15,"name":"way-indirect-hits","key":"wayIndirectHits","kind":"u32"},{"type":16,"name":"way-misses","key":"wayMisses","kind":"u32"},{"type":17,"name":"way-collisions","key":"wayCollisions","kind":"u32"},{"type":18,"name":"peak-delay-us","key":"peakDelayUs","kind":"u32"},{"type":19,"name":"avg-delay-us","key":"avgDelayUs","kind":"u32"},{"type":20,"name":"base-delay-us","key":"baseDelayUs","kind":"u32"},{"type":21,"name":"sparse-flows","key":"sparseFlows","kind":"u32"},{"type":22,"name":"bulk-flows","key":"bulkFlows","kind":"u32"},{"type":23,"name":"unresponsive-flows","key":"unresponsiveFlows","kind":"u32"},{"type":24,"name":"max-skblen","key":"maxSkblen","kind":"u32"},{"type":25,"name":"flow-quantum","key":"flowQuantum","kind":"u32"}]},"cbs-attrs":{"name":"cbs-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-cbs-qopt"}]},"cgroup-attrs":{"name":"cgroup-attrs","attrs":[{"type":1,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":2,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":3,"name":"ematches","key":"ematches","kind":"binary"}]},"choke-attrs":{"name":"choke-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-red-qopt"},{"type":2,"name":"stab","key":"stab","kind":"binary","checks":{"minLen":256,"maxLen":256}},{"type":3,"name":"max-p","key":"maxP","kind":"u32"}]},"codel-attrs":{"name":"codel-attrs","attrs":[{"type":1,"name":"target","key":"target","kind":"u32"},{"type":2,"name":"limit","key":"limit","kind":"u32"},{"type":3,"name":"interval","key":"interval","kind":"u32"},{"type":4,"name":"ecn","key":"ecn","kind":"u32"},{"type":5,"name":"ce-threshold","key":"ceThreshold","kind":"u32"}]},"drr-attrs":{"name":"drr-attrs","attrs":[{"type":1,"name":"quantum","key":"quantum","kind":"u32"}]},"dualpi2-attrs":{"name":"dualpi2-attrs","attrs":[{"type":1,"name":"limit","key":"limit","kind":"u32"},{"type":2,"name":"memory-limit","key":"memoryLimit","kind":"u32"},{"type":3,"name":"target","key":"target","kind":"u32"},{"type":4,"name":"tupdate","key":"tupdate","kind":"u32"},{"type":5,"name":"alpha","key":"alpha","kind":"u32"},{"type":6,"name":"beta","key":"beta","kind":"u32"},{"type":7,"name":"step-thresh-pkts","key":"stepThreshPkts","kind":"u32"},{"type":8,"name":"step-thresh-us","key":"stepThreshUs","kind":"u32"},{"type":9,"name":"min-qlen-step","key":"minQlenStep","kind":"u32"},{"type":10,"name":"coupling","key":"coupling","kind":"u8"},{"type":11,"name":"drop-overload","key":"dropOverload","kind":"u8","enum":"dualpi2-drop-overload"},{"type":12,"name":"drop-early","key":"dropEarly","kind":"u8","enum":"dualpi2-drop-early"},{"type":13,"name":"c-protection","key":"cProtection","kind":"u8"},{"type":14,"name":"ecn-mask","key":"ecnMask","kind":"u8","enum":"dualpi2-ecn-mask"},{"type":15,"name":"split-gso","key":"splitGso","kind":"u8","enum":"dualpi2-split-gso"}]},"ematch-attrs":{"name":"ematch-attrs","attrs":[{"type":1,"name":"tree-hdr","key":"treeHdr","kind":"binary","struct":"tcf-ematch-tree-hdr"},{"type":2,"name":"tree-list","key":"treeList","kind":"binary"}]},"flow-attrs":{"name":"flow-attrs","attrs":[{"type":1,"name":"keys","key":"keys","kind":"u32"},{"type":2,"name":"mode","key":"mode","kind":"u32"},{"type":3,"name":"baseclass","key":"baseclass","kind":"u32"},{"type":4,"name":"rshift","key":"rshift","kind":"u32"},{"type":5,"name":"addend","key":"addend","kind":"u32"},{"type":6,"name":"mask","key":"mask","kind":"u32"},{"type":7,"name":"xor","key":"xor","kind":"u32"},{"type":8,"name":"divisor","key":"divisor","kind":"u32"},{"type":9,"name":"act","key":"act","kind":"binary"},{"type":10,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":11,"name":"ematches","key":"ematches","kind":"binary"},{"type":12,"name":"perturb","key":"perturb","kind":"u32"}]},"flower-attrs":{"name":"flower-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"indev","key":"indev","kind":"string"},{"type":3,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":4,"name":"key-eth-dst","key":"keyEthDst","kind":"binary","hint":"mac"},{"type":5,"name":"key-eth-dst-mask","key":"keyEthDstMask","kind":"binary","hint":"mac"},{"type":6,"name":"key-eth-src","key":"keyEthSrc","kind":"binary","hint":"mac"},{"type":7,"name":"key-eth-src-mask","key":"keyEthSrcMask","kind":"binary","hint":"mac"},{"type":8,"name":"key-eth-type","key":"keyEthType","kind":"u16","bigEndian":true},{"type":9,"name":"key-ip-proto","key":"keyIpProto","kind":"u8"},{"type":10,"name":"key-ipv4-src","key":"keyIpv4Src","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":11,"name":"key-ipv4-src-mask","key":"keyIpv4SrcMask","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":12,"name":"key-ipv4-dst","key":"keyIpv4Dst","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":13,"name":"key-ipv4-dst-mask","key":"keyIpv4DstMask","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":14,"name":"key-ipv6-src","key":"keyIpv6Src","kind":"binary","hint":"ipv6"},{"type":15,"name":"key-ipv6-src-mask","key":"keyIpv6SrcMask","kind":"binary","hint":"ipv6"},{"type":16,"name":"key-ipv6-dst","key":"keyIpv6Dst","kind":"binary","hint":"ipv6"},{"type":17,"name":"key-ipv6-dst-mask","key":"keyIpv6DstMask","kind":"binary","hint":"ipv6"},{"type":18,"name":"key-tcp-src","key":"keyTcpSrc","kind":"u16","bigEndian":true},{"type":19,"name":"key-tcp-dst","key":"keyTcpDst","kind":"u16","bigEndian":true},{"type":20,"name":"key-udp-src","key":"keyUdpSrc","kind":"u16","bigEndian":true},{"type":21,"name":"key-udp-dst","key":"keyUdpDst","kind":"u16","bigEndian":true},{"type":22,"name":"flags","key":"flags","kind":"u32","enum":"cls-flags","enumAsFlags":true},{"type":23,"name":"key-vlan-id","key":"keyVlanId","kind":"u16","bigEndian":true},{"type":24,"name":"key-vlan-prio","key":"keyVlanPrio","kind":"u8"},{"type":25,"name":"key-vlan-eth-type","key":"keyVlanEthType","kind":"u16","bigEndian":true},{"type":26,"name":"key-enc-key-id","key":"keyEncKeyId","kind":"u32","bigEndian":true},{"type":27,"name":"key-enc-ipv4-src","key":"keyEncIpv4Src","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":28,"name":"key-enc-ipv4-src-mask","key":"keyEncIpv4SrcMask","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":29,"name":"key-enc-ipv4-dst","key":"keyEncIpv4Dst","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":30,"name":"key-enc-ipv4-dst-mask","key":"keyEncIpv4DstMask","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":31,"name":"key-enc-ipv6-src","key":"keyEncIpv6Src","kind":"binary","hint":"ipv6"},{"type":32,"name":"key-enc-ipv6-src-mask","key":"keyEncIpv6SrcMask","kind":"binary","hint":"ipv6"},{"type":33,"name":"key-enc-ipv6-dst","key":"keyEncIpv6Dst","kind":"binary","hint":"ipv6"},{"type":34,"name":"key-enc-ipv6-dst-mask","key":"keyEncIpv6DstMask","kind":"binary","hint":"ipv6"},{"type":35,"name":"key-tcp-src-mask","key":"keyTcpSrcMask","kind":"u16","bigEndian":true},{"type":36,"name":"key-tcp-dst-mask","key":"keyTcpDstMask","kind":"u16","bigEndian":true},{"type":37,"name":"key-udp-src-mask","key":"keyUdpSrcMask","kind":"u16","bigEndian":true},{"type":38,"name":"key-udp-dst-mask","key":"keyUdpDstMask","kind":"u16","bigEndian":true},{"type":39,"name":"key-sctp-src-mask","key":"keySctpSrcMask","kind":"u16","bigEndian":true},{"type":40,"name":"key-sctp-dst-mask","key":"keySctpDstMask","kind":"u16","bigEndian":true},{"type":41,"name":"key-sctp-src","key":"keySctpSrc","kind":"u16","bigEndian":true},{"type":42,"name":"key-sctp-dst","key":"keySctpDst","kind":"u16","bigEndian":true},{"type":43,"name":"key-enc-udp-src-port","key":"keyEncUdpSrcPort","kind":"u16","bigEndian":true},{"type":44,"name":"key-enc-udp-src-port-mask","key":"keyEncUdpSrcPortMask","kind":"u16","bigEndian":true},{"type":45,"name":"key-enc-udp-dst-port","key":"keyEncUdpDstPort","kind":"u16","bigEndian":true},{"type":46,"name":"key-enc-udp-dst-port-mask","key":"keyEncUdpDstPortMask","kind":"u16","bigEndian":true},{"type":47,"name":"key-flags","key":"keyFlags","kind":"u32","enum":"flower-key-ctrl-flags","enumAsFlags":true,"bigEndian":true},{"type":48,"name":"key-flags-mask","key":"keyFlagsMask","kind":"u32","enum":"flower-key-ctrl-flags","enumAsFlags":true,"bigEndian":true},{"type":49,"name":"key-icmpv4-code","key":"keyIcmpv4Code","kind":"u8"},{"type":50,"name":"key-icmpv4-code-mask","key":"keyIcmpv4CodeMask","kind":"u8"},{"type":51,"name":"key-icmpv4-type","key":"keyIcmpv4Type","kind":"u8"},{"type":52,"name":"key-icmpv4-type-mask","key":"keyIcmpv4TypeMask","kind":"u8"},{"type":53,"name":"key-icmpv6-code","key":"keyIcmpv6Code","kind":"u8"},{"type":54,"name":"key-icmpv6-code-mask","key":"keyIcmpv6CodeMask","kind":"u8"},{"type":55,"name":"key-icmpv6-type","key":"keyIcmpv6Type","kind":"u8"},{"type":56,"name":"key-icmpv6-type-mask","key":"keyIcmpv6TypeMask","kind":"u8"},{"type":57,"name":"key-arp-sip","key":"keyArpSip","kind":"u32","bigEndian":true},{"type":58,"name":"key-arp-sip-mask","key":"keyArpSipMask","kind":"u32","bigEndian":true},{"type":59,"name":"key-arp-tip","key":"keyArpTip","kind":"u32","bigEndian":true},{"type":60,"name":"key-arp-tip-mask","key":"keyArpTipMask","kind":"u32","bigEndian":true},{"type":61,"name":"key-arp-op","key":"keyArpOp","kind":"u8"},{"type":62,"name":"key-arp-op-mask","key":"keyArpOpMask","kind":"u8"},{"type":63,"name":"key-arp-sha","key":"keyArpSha","kind":"binary","hint":"mac"},{"type":64,"name":"key-arp-sha-mask","key":"keyArpShaMask","kind":"binary","hint":"mac"},{"type":65,"name":"key-arp-tha","key":"keyArpTha","kind":"binary","hint":"mac"},{"type":66,"name":"key-arp-tha-mask","key":"keyArpThaMask","kind":"binary","hint":"mac"},{"type":67,"name":"key-mpls-ttl","key":"keyMplsTtl","kind":"u8"},{"type":68,"name":"key-mpls-bos","key":"keyMplsBos","kind":"u8"},{"type":69,"name":"key-mpls-tc","key":"keyMplsTc","kind":"u8"},{"type":70,"name":"key-mpls-label","key":"keyMplsLabel","kind":"u32","bigEndian":true},{"type":71,"name":"key-tcp-flags","key":"keyTcpFlags","kind":"u16","bigEndian":true},{"type":72,"name":"key-tcp-flags-mask","key":"keyTcpFlagsMask","kind":"u16","bigEndian":true},{"type":73,"name":"key-ip-tos","key":"keyIpTos","kind":"u8"},{"type":74,"name":"key-ip-tos-mask","key":"keyIpTosMask","kind":"u8"},{"type":75,"name":"key-ip-ttl","key":"keyIpTtl","kind":"u8"},{"type":76,"name":"key-ip-ttl-mask","key":"keyIpTtlMask","kind":"u8"},{"type":77,"name":"key-cvlan-id","key":"keyCvlanId","kind":"u16","bigEndian":true},{"type":78,"name":"key-cvlan-prio","key":"keyCvlanPrio","kind":"u8"},{"type":79,"name":"key-cvlan-eth-type","key":"keyCvlanEthType","kind":"u16","bigEndian":true},{"type":80,"name":"key-enc-ip-tos","key":"keyEncIpTos","kind":"u8"},{"type":81,"name":"key-enc-ip-tos-mask","key":"keyEncIpTosMask","kind":"u8"},{"type":82,"name":"key-enc-ip-ttl","key":"keyEncIpTtl","kind":"u8"},{"type":83,"name":"key-enc-ip-ttl-mask","key":"keyEncIpTtlMask","kind":"u8"},{"type":84,"name":"key-enc-opts","key":"keyEncOpts","kind":"nest","set":"flower-key-enc-opts-attrs"},{"type":85,"name":"key-enc-opts-mask","key":"keyEncOptsMask","kind":"nest","set":"flower-key-enc-opts-attrs"},{"type":86,"name":"in-hw-count","key":"inHwCount","kind":"u32"},{"type":87,"name":"key-port-src-min","key":"keyPortSrcMin","kind":"u16","bigEndian":true},{"type":88,"name":"key-port-src-max","key":"keyPortSrcMax","kind":"u16","bigEndian":true},{"type":89,"name":"key-port-dst-min","key":"keyPortDstMin","kind":"u16","bigEndian":true},{"type":90,"name":"key-port-dst-max","key":"keyPortDstMax","kind":"u16","bigEndian":true},{"type":91,"name":"key-ct-state","key":"keyCtState","kind":"u16"},{"type":92,"name":"key-ct-state-mask","key":"keyCtStateMask","kind":"u16"},{"type":93,"name":"key-ct-zone","key":"keyCtZone","kind":"u16"},{"type":94,"name":"key-ct-zone-mask","key":"keyCtZoneMask","kind":"u16"},{"type":95,"name":"key-ct-mark","key":"keyCtMark","kind":"u32"},{"type":96,"name":"key-ct-mark-mask","key":"keyCtMarkMask","kind":"u32"},{"type":97,"name":"key-ct-labels","key":"keyCtLabels","kind":"binary"},{"type":98,"name":"key-ct-labels-mask","key":"keyCtLabelsMask","kind":"binary"},{"type":99,"name":"key-mpls-opts","key":"keyMplsOpts","kind":"nest","set":"flower-key-mpls-opt-attrs"},{"type":100,"name":"key-hash","key":"keyHash","kind":"u32"},{"type":101,"name":"key-hash-mask","key":"keyHashMask","kind":"u32"},{"type":102,"name":"key-num-of-vlans","key":"keyNumOfVlans","kind":"u8"},{"type":103,"name":"key-pppoe-sid","key":"keyPppoeSid","kind":"u16","bigEndian":true},{"type":104,"name":"key-ppp-proto","key":"keyPppProto","kind":"u16","bigEndian":true},{"type":105,"name":"key-l2tpv3-sid","key":"keyL2tpv3Sid","kind":"u32","bigEndian":true},{"type":106,"name":"l2-miss","key":"l2Miss","kind":"u8"},{"type":107,"name":"key-cfm","key":"keyCfm","kind":"nest","set":"flower-key-cfm-attrs"},{"type":108,"name":"key-spi","key":"keySpi","kind":"u32","bigEndian":true},{"type":109,"name":"key-spi-mask","key":"keySpiMask","kind":"u32","bigEndian":true},{"type":110,"name":"key-enc-flags","key":"keyEncFlags","kind":"u32","enum":"flower-key-ctrl-flags","enumAsFlags":true,"bigEndian":true},{"type":111,"name":"key-enc-flags-mask","key":"keyEncFlagsMask","kind":"u32","enum":"flower-key-ctrl-flags","enumAsFlags":true,"bigEndian":true}]},"flower-key-enc-opts-attrs":{"name":"flower-key-enc-opts-attrs","attrs":[{"type":1,"name":"geneve","key":"geneve","kind":"nest","set":"flower-key-enc-opt-geneve-attrs"},{"type":2,"name":"vxlan","key":"vxlan","kind":"nest","set":"flower-key-enc-opt-vxlan-attrs"},{"type":3,"name":"erspan","key":"erspan","kind":"nest","set":"flower-key-enc-opt-erspan-attrs"},{"type":4,"name":"gtp","key":"gtp","kind":"nest","set":"flower-key-enc-opt-gtp-attrs"}]},"flower-key-enc-opt-geneve-attrs":{"name":"flower-key-enc-opt-geneve-attrs","attrs":[{"type":1,"name":"class","key":"class","kind":"u16"},{"type":2,"name":"type","key":"type","kind":"u8"},{"type":3,"name":"data","key":"data","kind":"binary"}]},"flower-key-enc-opt-vxlan-attrs":{"name":"flower-key-enc-opt-vxlan-attrs","attrs":[{"type":1,"name":"gbp","key":"gbp","kind":"u32"}]},"flower-key-enc-opt-erspan-attrs":{"name":"flower-key-enc-opt-erspan-attrs","attrs":[{"type":1,"name":"ver","key":"ver","kind":"u8"},{"type":2,"name":"index","key":"index","kind":"u32"},{"type":3,"name":"dir","key":"dir","kind":"u8"},{"type":4,"name":"hwid","key":"hwid","kind":"u8"}]},"flower-key-enc-opt-gtp-attrs":{"name":"flower-key-enc-opt-gtp-attrs","attrs":[{"type":1,"name":"pdu-type","key":"pduType","kind":"u8"},{"type":2,"name":"qfi","key":"qfi","kind":"u8"}]},"flower-key-mpls-opt-attrs":{"name":"flower-key-mpls-opt-attrs","attrs":[{"type":1,"name":"lse-depth","key":"lseDepth","kind":"u8"},{"type":2,"name":"lse-ttl","key":"lseTtl","kind":"u8"},{"type":3,"name":"lse-bos","key":"lseBos","kind":"u8"},{"type":4,"name":"lse-tc","key":"lseTc","kind":"u8"},{"type":5,"name":"lse-label","key":"lseLabel","kind":"u32"}]},"flower-key-cfm-attrs":{"name":"flower-key-cfm-attrs","attrs":[{"type":1,"name":"md-level","key":"mdLevel","kind":"u8"},{"type":2,"name":"opcode","key":"opcode","kind":"u8"}]},"fw-attrs":{"name":"fw-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":3,"name":"indev","key":"indev","kind":"string"},{"type":4,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":5,"name":"mask","key":"mask","kind":"u32"}]},"gred-attrs":{"name":"gred-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary"},{"type":2,"name":"stab","key":"stab","kind":"binary","subType":"u8"},{"type":3,"name":"dps","key":"dps","kind":"binary","struct":"tc-gred-sopt"},{"type":4,"name":"max-p","key":"maxP","kind":"binary","subType":"u32"},{"type":5,"name":"limit","key":"limit","kind":"u32"},{"type":6,"name":"vq-list","key":"vqList","kind":"nest","set":"tca-gred-vq-list-attrs"}]},"tca-gred-vq-list-attrs":{"name":"tca-gred-vq-list-attrs","attrs":[{"type":1,"name":"entry","key":"entry","kind":"nest","set":"tca-gred-vq-entry-attrs","multi":true}]},"tca-gred-vq-entry-attrs":{"name":"tca-gred-vq-entry-attrs","attrs":[{"type":1,"name":"pad","key":"pad","kind":"pad"},{"type":2,"name":"dp","key":"dp","kind":"u32"},{"type":3,"name":"stat-bytes","key":"statBytes","kind":"u64"},{"type":4,"name":"stat-packets","key":"statPackets","kind":"u32"},{"type":5,"name":"stat-backlog","key":"statBacklog","kind":"u32"},{"type":6,"name":"stat-prob-drop","key":"statProbDrop","kind":"u32"},{"type":7,"name":"stat-prob-mark","key":"statProbMark","kind":"u32"},{"type":8,"name":"stat-forced-drop","key":"statForcedDrop","kind":"u32"},{"type":9,"name":"stat-forced-mark","key":"statForcedMark","kind":"u32"},{"type":10,"name":"stat-pdrop","key":"statPdrop","kind":"u32"},{"type":11,"name":"stat-other","key":"statOther","kind":"u32"},{"type":12,"name":"flags","key":"flags","kind":"u32"}]},"hfsc-attrs":{"name":"hfsc-attrs","attrs":[{"type":1,"name":"rsc","key":"rsc","kind":"binary"},{"type":2,"name":"fsc","key":"fsc","kind":"binary"},{"type":3,"name":"usc","key":"usc","kind":"binary"}]},"hhf-attrs":{"name":"hhf-attrs","attrs":[{"type":1,"name":"backlog-limit","key":"backlogLimit","kind":"u32"},{"type":2,"name":"quantum","key":"quantum","kind":"u32"},{"type":3,"name":"hh-flows-limit","key":"hhFlowsLimit","kind":"u32"},{"type":4,"name":"reset-timeout","key":"resetTimeout","kind":"u32"},{"type":5,"name":"admit-bytes","key":"admitBytes","kind":"u32"},{"type":6,"name":"evict-timeout","key":"evictTimeout","kind":"u32"},{"type":7,"name":"non-hh-weight","key":"nonHhWeight","kind":"u32"}]},"htb-attrs":{"name":"htb-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-htb-opt"},{"type":2,"name":"init","key":"init","kind":"binary","struct":"tc-htb-glob"},{"type":3,"name":"ctab","key":"ctab","kind":"binary"},{"type":4,"name":"rtab","key":"rtab","kind":"binary"},{"type":5,"name":"direct-qlen","key":"directQlen","kind":"u32"},{"type":6,"name":"rate64","key":"rate64","kind":"u64"},{"type":7,"name":"ceil64","key":"ceil64","kind":"u64"},{"type":8,"name":"pad","key":"pad","kind":"pad"},{"type":9,"name":"offload","key":"offload","kind":"flag"}]},"matchall-attrs":{"name":"matchall-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":3,"name":"flags","key":"flags","kind":"u32"},{"type":4,"name":"pcnt","key":"pcnt","kind":"binary","struct":"tc-matchall-pcnt"},{"type":5,"name":"pad","key":"pad","kind":"pad"}]},"etf-attrs":{"name":"etf-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-etf-qopt"}]},"ets-attrs":{"name":"ets-attrs","attrs":[{"type":1,"name":"nbands","key":"nbands","kind":"u8"},{"type":2,"name":"nstrict","key":"nstrict","kind":"u8"},{"type":3,"name":"quanta","key":"quanta","kind":"nest","set":"ets-attrs"},{"type":4,"name":"quanta-band","key":"quantaBand","kind":"u32","multi":true},{"type":5,"name":"priomap","key":"priomap","kind":"nest","set":"ets-attrs"},{"type":6,"name":"priomap-band","key":"priomapBand","kind":"u8","multi":true}]},"fq-attrs":{"name":"fq-attrs","attrs":[{"type":1,"name":"plimit","key":"plimit","kind":"u32"},{"type":2,"name":"flow-plimit","key":"flowPlimit","kind":"u32"},{"type":3,"name":"quantum","key":"quantum","kind":"u32"},{"type":4,"name":"initial-quantum","key":"initialQuantum","kind":"u32"},{"type":5,"name":"rate-enable","key":"rateEnable","kind":"u32"},{"type":6,"name":"flow-default-rate","key":"flowDefaultRate","kind":"u32"},{"type":7,"name":"flow-max-rate","key":"flowMaxRate","kind":"u32"},{"type":8,"name":"buckets-log","key":"bucketsLog","kind":"u32"},{"type":9,"name":"flow-refill-delay","key":"flowRefillDelay","kind":"u32"},{"type":10,"name":"orphan-mask","key":"orphanMask","kind":"u32"},{"type":11,"name":"low-rate-threshold","key":"lowRateThreshold","kind":"u32"},{"type":12,"name":"ce-threshold","key":"ceThreshold","kind":"u32"},{"type":13,"name":"timer-slack","key":"timerSlack","kind":"u32"},{"type":14,"name":"horizon","key":"horizon","kind":"u32"},{"type":15,"name":"horizon-drop","key":"horizonDrop","kind":"u8"},{"type":16,"name":"priomap","key":"priomap","kind":"binary","struct":"tc-prio-qopt"},{"type":17,"name":"weights","key":"weights","kind":"binary","subType":"s32"}]},"fq-codel-attrs":{"name":"fq-codel-attrs","attrs":[{"type":1,"name":"target","key":"target","kind":"u32"},{"type":2,"name":"limit","key":"limit","kind":"u32"},{"type":3,"name":"interval","key":"interval","kind":"u32"},{"type":4,"name":"ecn","key":"ecn","kind":"u32"},{"type":5,"name":"flows","key":"flows","kind":"u32"},{"type":6,"name":"quantum","key":"quantum","kind":"u32"},{"type":7,"name":"ce-threshold","key":"ceThreshold","kind":"u32"},{"type":8,"name":"drop-batch-size","key":"dropBatchSize","kind":"u32"},{"type":9,"name":"memory-limit","key":"memoryLimit","kind":"u32"},{"type":10,"name":"ce-threshold-selector","key":"ceThresholdSelector","kind":"u8"},{"type":11,"name":"ce-threshold-mask","key":"ceThresholdMask","kind":"u8"}]},"fq-pie-attrs":{"name":"fq-pie-attrs","attrs":[{"type":1,"name":"limit","key":"limit","kind":"u32"},{"type":2,"name":"flows","key":"flows","kind":"u32"},{"type":3,"name":"target","key":"target","kind":"u32"},{"type":4,"name":"tupdate","key":"tupdate","kind":"u32"},{"type":5,"name":"alpha","key":"alpha","kind":"u32"},{"type":6,"name":"beta","key":"beta","kind":"u32"},{"type":7,"name":"quantum","key":"quantum","kind":"u32"},{"type":8,"name":"memory-limit","key":"memoryLimit","kind":"u32"},{"type":9,"name":"ecn-prob","key":"ecnProb","kind":"u32"},{"type":10,"name":"ecn","key":"ecn","kind":"u32"},{"type":11,"name":"bytemode","key":"bytemode","kind":"u32"},{"type":12,"name":"dq-rate-estimator","key":"dqRateEstimator","kind":"u32"}]},"netem-attrs":{"name":"netem-attrs","attrs":[{"type":1,"name":"corr","key":"corr","kind":"binary","struct":"tc-netem-corr"},{"type":2,"name":"delay-dist","key":"delayDist","kind":"binary","subType":"s16"},{"type":3,"name":"reorder","key":"reorder","kind":"binary","struct":"tc-netem-reorder"},{"type":4,"name":"corrupt","key":"corrupt","kind":"binary","struct":"tc-netem-corrupt"},{"type":5,"name":"loss","key":"loss","kind":"nest","set":"netem-loss-attrs"},{"type":6,"name":"rate","key":"rate","kind":"binary","struct":"tc-netem-rate"},{"type":7,"name":"ecn","key":"ecn","kind":"u32"},{"type":8,"name":"rate64","key":"rate64","kind":"u64"},{"type":9,"name":"pad","key":"pad","kind":"u32"},{"type":10,"name":"latency64","key":"latency64","kind":"s64"},{"type":11,"name":"jitter64","key":"jitter64","kind":"s64"},{"type":12,"name":"slot","key":"slot","kind":"binary","struct":"tc-netem-slot"},{"type":13,"name":"slot-dist","key":"slotDist","kind":"binary","subType":"s16"},{"type":14,"name":"prng-seed","key":"prngSeed","kind":"u64"}]},"netem-loss-attrs":{"name":"netem-loss-attrs","attrs":[{"type":1,"name":"gi","key":"gi","kind":"binary","struct":"tc-netem-gimodel"},{"type":2,"name":"ge","key":"ge","kind":"binary","struct":"tc-netem-gemodel"}]},"pie-attrs":{"name":"pie-attrs","attrs":[{"type":1,"name":"target","key":"target","kind":"u32"},{"type":2,"name":"limit","key":"limit","kind":"u32"},{"type":3,"name":"tupdate","key":"tupdate","kind":"u32"},{"type":4,"name":"alpha","key":"alpha","kind":"u32"},{"type":5,"name":"beta","key":"beta","kind":"u32"},{"type":6,"name":"ecn","key":"ecn","kind":"u32"},{"type":7,"name":"bytemode","key":"bytemode","kind":"u32"},{"type":8,"name":"dq-rate-estimator","key":"dqRateEstimator","kind":"u32"}]},"police-attrs":{"name":"police-attrs","attrs":[{"type":1,"name":"tbf","key":"tbf","kind":"binary","struct":"tc-police"},{"type":2,"name":"rate","key":"rate","kind":"binary"},{"type":3,"name":"peakrate","key":"peakrate","kind":"binary"},{"type":4,"name":"avrate","key":"avrate","kind":"u32"},{"type":5,"name":"result","key":"result","kind":"u32"},{"type":6,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":7,"name":"pad","key":"pad","kind":"pad"},{"type":8,"name":"rate64","key":"rate64","kind":"u64"},{"type":9,"name":"peakrate64","key":"peakrate64","kind":"u64"},{"type":10,"name":"pktrate64","key":"pktrate64","kind":"u64"},{"type":11,"name":"pktburst64","key":"pktburst64","kind":"u64"}]},"qfq-attrs":{"name":"qfq-attrs","attrs":[{"type":1,"name":"weight","key":"weight","kind":"u32"},{"type":2,"name":"lmax","key":"lmax","kind":"u32"}]},"red-attrs":{"name":"red-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-red-qopt"},{"type":2,"name":"stab","key":"stab","kind":"binary"},{"type":3,"name":"max-p","key":"maxP","kind":"u32"},{"type":4,"name":"flags","key":"flags","kind":"bitfield32"},{"type":5,"name":"early-drop-block","key":"earlyDropBlock","kind":"u32"},{"type":6,"name":"mark-block","key":"markBlock","kind":"u32"}]},"route-attrs":{"name":"route-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"to","key":"to","kind":"u32"},{"type":3,"name":"from","key":"from","kind":"u32"},{"type":4,"name":"iif","key":"iif","kind":"u32"},{"type":5,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":6,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"}]},"taprio-attrs":{"name":"taprio-attrs","attrs":[{"type":1,"name":"priomap","key":"priomap","kind":"binary","struct":"tc-mqprio-qopt"},{"type":2,"name":"sched-entry-list","key":"schedEntryList","kind":"nest","set":"taprio-sched-entry-list"},{"type":3,"name":"sched-base-time","key":"schedBaseTime","kind":"s64"},{"type":4,"name":"sched-single-entry","key":"schedSingleEntry","kind":"nest","set":"taprio-sched-entry"},{"type":5,"name":"sched-clockid","key":"schedClockid","kind":"s32"},{"type":6,"name":"pad","key":"pad","kind":"pad"},{"type":7,"name":"admin-sched","key":"adminSched","kind":"binary"},{"type":8,"name":"sched-cycle-time","key":"schedCycleTime","kind":"s64"},{"type":9,"name":"sched-cycle-time-extension","key":"schedCycleTimeExtension","kind":"s64"},{"type":10,"name":"flags","key":"flags","kind":"u32"},{"type":11,"name":"txtime-delay","key":"txtimeDelay","kind":"u32"},{"type":12,"name":"tc-entry","key":"tcEntry","kind":"nest","set":"taprio-tc-entry-attrs"}]},"taprio-sched-entry-list":{"name":"taprio-sched-entry-list","attrs":[{"type":1,"name":"entry","key":"entry","kind":"nest","set":"taprio-sched-entry","multi":true}]},"taprio-sched-entry":{"name":"taprio-sched-entry","attrs":[{"type":1,"name":"index","key":"index","kind":"u32"},{"type":2,"name":"cmd","key":"cmd","kind":"u8"},{"type":3,"name":"gate-mask","key":"gateMask","kind":"u32"},{"type":4,"name":"interval","key":"interval","kind":"u32"}]},"taprio-tc-entry-attrs":{"name":"taprio-tc-entry-attrs","attrs":[{"type":1,"name":"index","key":"index","kind":"u32"},{"type":2,"name":"max-sdu","key":"maxSdu","kind":"u32"},{"type":3,"name":"fp","key":"fp","kind":"u32"}]},"tbf-attrs":{"name":"tbf-attrs","attrs":[{"type":1,"name":"parms","key":"parms","kind":"binary","struct":"tc-tbf-qopt"},{"type":2,"name":"rtab","key":"rtab","kind":"binary"},{"type":3,"name":"ptab","key":"ptab","kind":"binary"},{"type":4,"name":"rate64","key":"rate64","kind":"u64"},{"type":5,"name":"prate64","key":"prate64","kind":"u64"},{"type":6,"name":"burst","key":"burst","kind":"u32"},{"type":7,"name":"pburst","key":"pburst","kind":"u32"},{"type":8,"name":"pad","key":"pad","kind":"pad"}]},"act-sample-attrs":{"name":"act-sample-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-gact"},{"type":3,"name":"rate","key":"rate","kind":"u32"},{"type":4,"name":"trunc-size","key":"truncSize","kind":"u32"},{"type":5,"name":"psample-group","key":"psampleGroup","kind":"u32"},{"type":6,"name":"pad","key":"pad","kind":"pad"}]},"act-gact-attrs":{"name":"act-gact-attrs","attrs":[{"type":1,"name":"tm","key":"tm","kind":"binary","struct":"tcf-t"},{"type":2,"name":"parms","key":"parms","kind":"binary","struct":"tc-gact"},{"type":3,"name":"prob","key":"prob","kind":"binary","struct":"tc-gact-p"},{"type":4,"name":"pad","key":"pad","kind":"pad"}]},"tca-stab-attrs":{"name":"tca-stab-attrs","attrs":[{"type":1,"name":"base","key":"base","kind":"binary","struct":"tc-sizespec"},{"type":2,"name":"data","key":"data","kind":"binary"}]},"tca-stats-attrs":{"name":"tca-stats-attrs","attrs":[{"type":1,"name":"basic","key":"basic","kind":"binary","struct":"gnet-stats-basic"},{"type":2,"name":"rate-est","key":"rateEst","kind":"binary","struct":"gnet-stats-rate-est"},{"type":3,"name":"queue","key":"queue","kind":"binary","struct":"gnet-stats-queue"},{"type":4,"name":"app","key":"app","kind":"sub-message","selector":"kind","subMessage":"tca-stats-app-msg"},{"type":5,"name":"rate-est64","key":"rateEst64","kind":"binary","struct":"gnet-stats-rate-est64"},{"type":6,"name":"pad","key":"pad","kind":"pad"},{"type":7,"name":"basic-hw","key":"basicHw","kind":"binary","struct":"gnet-stats-basic"},{"type":8,"name":"pkt64","key":"pkt64","kind":"u64"}]},"u32-attrs":{"name":"u32-attrs","attrs":[{"type":1,"name":"classid","key":"classid","kind":"u32"},{"type":2,"name":"hash","key":"hash","kind":"u32"},{"type":3,"name":"link","key":"link","kind":"u32"},{"type":4,"name":"divisor","key":"divisor","kind":"u32"},{"type":5,"name":"sel","key":"sel","kind":"binary"},{"type":6,"name":"police","key":"police","kind":"nest","set":"police-attrs"},{"type":7,"name":"act","key":"act","kind":"indexed-array","subType":"nest","set":"act-attrs"},{"type":8,"name":"indev","key":"indev","kind":"string"},{"type":9,"name":"pcnt","key":"pcnt","kind":"binary","struct":"tc-u32-pcnt"},{"type":10,"name":"mark","key":"mark","kind":"binary","struct":"tc-u32-mark"},{"type":11,"name":"flags","key":"flags","kind":"u32"},{"type":12,"name":"pad","key":"pad","kind":"pad"}]}},"subMessages":{"options-msg":{"basic":{"set":"basic-attrs"},"bpf":{"set":"bpf-attrs"},"bfifo":{"fixedHeader":"tc-fifo-qopt"},"cake":{"set":"cake-attrs"},"cbs":{"set":"cbs-attrs"},"cgroup":{"set":"cgroup-attrs"},"choke":{"set":"choke-attrs"},"clsact":{},"codel":{"set":"codel-attrs"},"drr":{"set":"drr-attrs"},"dualpi2":{"set":"dualpi2-attrs"},"etf":{"set":"etf-attrs"},"ets":{"set":"ets-attrs"},"flow":{"set":"flow-attrs"},"flower":{"set":"flower-attrs"},"fq":{"set":"fq-attrs"},"fq_codel":{"set":"fq-codel-attrs"},"fq_pie":{"set":"fq-pie-attrs"},"fw":{"set":"fw-attrs"},"gred":{"set":"gred-attrs"},"hfsc":{"fixedHeader":"tc-hfsc-qopt"},"hhf":{"set":"hhf-attrs"},"htb":{"set":"htb-attrs"},"ingress":{},"matchall":{"set":"matchall-attrs"},"mq":{},"mqprio":{"fixedHeader":"tc-mqprio-qopt"},"multiq":{"fixedHeader":"tc-multiq-qopt"},"netem":{"set":"netem-attrs","fixedHeader":"tc-netem-qopt"},"pfifo":{"fixedHeader":"tc-fifo-qopt"},"pfifo_fast":{"fixedHeader":"tc-prio-qopt"},"pfifo_head_drop":{"fixedHeader":"tc-fifo-qopt"},"pie":{"set":"pie-attrs"},"plug":{"fixedHeader":"tc-plug-qopt"},"prio":{"fixedHeader":"tc-prio-qopt"},"qfq":{"set":"qfq-attrs"},"red":{"set":"red-attrs"},"route":{"set":"route-attrs"},"sfb":{"fixedHeader":"tc-sfb-qopt"},"sfq":{"fixedHeader":"tc-sfq-qopt-v1"},"taprio":{"set":"taprio-attrs"},"tbf":{"set":"tbf-attrs"},"u32":{"set":"u32-attrs"}},"act-options-msg":{"bpf":{"set":"act-bpf-attrs"},"connmark":{"set":"act-connmark-attrs"},"csum":{"set":"act-csum-attrs"},"ct":{"set":"act-ct-attrs"},"ctinfo":{"set":"act-ctinfo-attrs"},"gact":{"set":"act-gact-attrs"},"gate":{"set":"act-gate-attrs"},"ife":{"set":"act-ife-attrs"},"mirred":{"set":"act-mirred-attrs"},"mpls":{"set":"act-mpls-attrs"},"nat":{"set":"act-nat-attrs"},"pedit":{"set":"act-pedit-attrs"},"police":{"set":"police-attrs"},"sample":{"set":"act-sample-attrs"},"simple":{"set":"act-simple-attrs"},"skbedit":{"set":"act-skbedit-attrs"},"skbmod":{"set":"act-skbmod-attrs"},"tunnel_key":{"set":"act-tunnel-key-attrs"},"vlan":{"set":"act-vlan-attrs"}},"tca-stats-app-msg":{"cake":{"set":"cake-stats-attrs"},"choke":{"fixedHeader":"tc-choke-xstats"},"codel":{"fixedHeader":"tc-codel-xstats"},"dualpi2":{"fixedHeader":"tc-dualpi2-xstats"},"fq":{"fixedHeader":"tc-fq-qd-stats"},"fq_codel":{"fixedHeader":"tc-fq-codel-xstats"},"fq_pie":{"fixedHeader":"tc-fq-pie-xstats"},"hhf":{"fixedHeader":"tc-hhf-xstats"},"pie":{"fixedHeader":"tc-pie-xstats"},"red":{"fixedHeader":"tc-red-xstats"},"sfb":{"fixedHeader":"tc-sfb-xstats"},"sfq":{"fixedHeader":"tc-sfq-xstats"}}},"ops":{"newqdisc":{"name":"newqdisc","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":36,"attributes":["kind","options","rate","chain","ingress-block","egress-block"]}}},"delqdisc":{"name":"delqdisc","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":37,"attributes":[]}}},"getqdisc":{"name":"getqdisc","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":38,"attributes":["dump-invisible"]},"reply":{"value":36,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}},"dump":{"request":{"value":38,"attributes":["dump-invisible"]},"reply":{"value":36,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}}},"newtclass":{"name":"newtclass","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":40,"attributes":["kind","options","rate","chain","ingress-block","egress-block"]}}},"deltclass":{"name":"deltclass","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":41,"attributes":[]}}},"gettclass":{"name":"gettclass","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":42,"attributes":[]},"reply":{"value":40,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}}},"newtfilter":{"name":"newtfilter","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":44,"attributes":["kind","options","rate","chain","ingress-block","egress-block"]}}},"deltfilter":{"name":"deltfilter","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":45,"attributes":["chain","kind"]}}},"gettfilter":{"name":"gettfilter","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":46,"attributes":["chain","kind"]},"reply":{"value":44,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}},"dump":{"request":{"value":46,"attributes":["chain","dump-flags"]},"reply":{"value":44,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}}},"newchain":{"name":"newchain","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":100,"attributes":["kind","options","rate","chain","ingress-block","egress-block"]}}},"delchain":{"name":"delchain","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":101,"attributes":["chain"]}}},"getchain":{"name":"getchain","set":"attrs","fixedHeader":"tcmsg","do":{"request":{"value":102,"attributes":["chain"]},"reply":{"value":100,"attributes":["kind","options","stats","xstats","rate","fcnt","stats2","stab","chain","ingress-block","egress-block"]}}}},"mcastGroups":{"rtnlgrp-tc":4},"kernelSpec":"tc"}',
 );
+
+// tc's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tcmsg", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    family: b[at],
+    ifindex: v.getInt32(o + 4, true),
+    handle: v.getUint32(o + 8, true),
+    parent: v.getUint32(o + 12, true),
+    info: v.getUint32(o + 16, true),
+  };
+}
+function $s1(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    bytes: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    packets: v.getUint32(o + 8, true),
+    drops: v.getUint32(o + 12, true),
+    overlimits: v.getUint32(o + 16, true),
+    bps: v.getUint32(o + 20, true),
+    pps: v.getUint32(o + 24, true),
+    qlen: v.getUint32(o + 28, true),
+    backlog: v.getUint32(o + 32, true),
+  };
+}
+function $s2(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-cbs-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    offload: b[at],
+    hicredit: v.getInt32(o + 4, true),
+    locredit: v.getInt32(o + 8, true),
+    idleslope: v.getInt32(o + 12, true),
+    sendslope: v.getInt32(o + 16, true),
+  };
+}
+function $s3(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "tc-etf-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    delta: v.getInt32(o, true),
+    clockid: v.getInt32(o + 4, true),
+    flags: v.getInt32(o + 8, true),
+  };
+}
+function $s4(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(tc, "tc-fifo-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { limit: v.getUint32(o, true) };
+}
+function $s5(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 44 || at + len > b.length) {
+    return $h.struct(tc, "tc-htb-opt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rate: $s27(b, at, 12),
+    ceil: $s27(b, at + 12, 12),
+    buffer: v.getUint32(o + 24, true),
+    cbuffer: v.getUint32(o + 28, true),
+    quantum: v.getUint32(o + 32, true),
+    level: v.getUint32(o + 36, true),
+    prio: v.getUint32(o + 40, true),
+  };
+}
+function $s6(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-htb-glob", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    version: v.getUint32(o, true),
+    rate2quantum: v.getUint32(o + 4, true),
+    defcls: v.getUint32(o + 8, true),
+    debug: v.getUint32(o + 12, true),
+    directPkts: v.getUint32(o + 16, true),
+  };
+}
+function $s7(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 52 || at + len > b.length) {
+    return $h.struct(tc, "tc-gred-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    limit: v.getUint32(o, true),
+    qthMin: v.getUint32(o + 4, true),
+    qthMax: v.getUint32(o + 8, true),
+    DP: v.getUint32(o + 12, true),
+    backlog: v.getUint32(o + 16, true),
+    qave: v.getUint32(o + 20, true),
+    forced: v.getUint32(o + 24, true),
+    early: v.getUint32(o + 28, true),
+    other: v.getUint32(o + 32, true),
+    pdrop: v.getUint32(o + 36, true),
+    Wlog: b[at + 40],
+    Plog: b[at + 41],
+    ScellLog: b[at + 42],
+    prio: b[at + 43],
+    packets: v.getUint32(o + 44, true),
+    bytesin: v.getUint32(o + 48, true),
+  };
+}
+function $s8(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "tc-gred-sopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    DPs: v.getUint32(o, true),
+    defDP: v.getUint32(o + 4, true),
+    grio: b[at + 8],
+    flags: b[at + 9],
+  };
+}
+function $s9(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 2 || at + len > b.length) {
+    return $h.struct(tc, "tc-hfsc-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { defcls: v.getUint16(o, true) };
+}
+function $s10(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 82 || at + len > b.length) {
+    return $h.struct(tc, "tc-mqprio-qopt", b, at, len);
+  }
+  return {
+    numTc: b[at],
+    prioTcMap: b.subarray(at + 1, at + 17),
+    hw: b[at + 17],
+    count: b.subarray(at + 18, at + 50),
+    offset: b.subarray(at + 50, at + 82),
+  };
+}
+function $s11(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(tc, "tc-multiq-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { bands: v.getUint16(o, true), maxBands: v.getUint16(o + 2, true) };
+}
+function $s12(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    latency: v.getUint32(o, true),
+    limit: v.getUint32(o + 4, true),
+    loss: v.getUint32(o + 8, true),
+    gap: v.getUint32(o + 12, true),
+    duplicate: v.getUint32(o + 16, true),
+    jitter: v.getUint32(o + 20, true),
+  };
+}
+function $s13(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-gimodel", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    p13: v.getUint32(o, true),
+    p31: v.getUint32(o + 4, true),
+    p32: v.getUint32(o + 8, true),
+    p14: v.getUint32(o + 12, true),
+    p23: v.getUint32(o + 16, true),
+  };
+}
+function $s14(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-gemodel", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    p: v.getUint32(o, true),
+    r: v.getUint32(o + 4, true),
+    h: v.getUint32(o + 8, true),
+    k1: v.getUint32(o + 12, true),
+  };
+}
+function $s15(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-corr", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    delayCorr: v.getUint32(o, true),
+    lossCorr: v.getUint32(o + 4, true),
+    dupCorr: v.getUint32(o + 8, true),
+  };
+}
+function $s16(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-reorder", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { probability: v.getUint32(o, true), correlation: v.getUint32(o + 4, true) };
+}
+function $s17(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-corrupt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { probability: v.getUint32(o, true), correlation: v.getUint32(o + 4, true) };
+}
+function $s18(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-rate", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rate: v.getUint32(o, true),
+    packetOverhead: v.getInt32(o + 4, true),
+    cellSize: v.getUint32(o + 8, true),
+    cellOverhead: v.getInt32(o + 12, true),
+  };
+}
+function $s19(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 40 || at + len > b.length) {
+    return $h.struct(tc, "tc-netem-slot", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    minDelay: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigInt64(o, true),
+    maxDelay: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigInt64(o + 8, true),
+    maxPackets: v.getInt32(o + 16, true),
+    maxBytes: v.getInt32(o + 20, true),
+    distDelay: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigInt64(o + 24, true),
+    distJitter: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigInt64(o + 32, true),
+  };
+}
+function $s20(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "tc-plug-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { action: v.getInt32(o, true), limit: v.getUint32(o + 4, true) };
+}
+function $s21(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-prio-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { bands: v.getUint32(o, true), priomap: b.subarray(at + 4, at + 20) };
+}
+function $s22(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-red-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    limit: v.getUint32(o, true),
+    qthMin: v.getUint32(o + 4, true),
+    qthMax: v.getUint32(o + 8, true),
+    Wlog: b[at + 12],
+    Plog: b[at + 13],
+    ScellLog: b[at + 14],
+    flags: b[at + 15],
+  };
+}
+function $s23(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfb-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rehashInterval: v.getUint32(o, true),
+    warmupTime: v.getUint32(o + 4, true),
+    max: v.getUint32(o + 8, true),
+    binSize: v.getUint32(o + 12, true),
+    increment: v.getUint32(o + 16, true),
+    decrement: v.getUint32(o + 20, true),
+    limit: v.getUint32(o + 24, true),
+    penaltyRate: v.getUint32(o + 28, true),
+    penaltyBurst: v.getUint32(o + 32, true),
+  };
+}
+function $s24(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfq-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    quantum: v.getUint32(o, true),
+    perturbPeriod: v.getInt32(o + 4, true),
+    limit: v.getUint32(o + 8, true),
+    divisor: v.getUint32(o + 12, true),
+    flows: v.getUint32(o + 16, true),
+  };
+}
+function $s25(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfqred-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    probDrop: v.getUint32(o, true),
+    forcedDrop: v.getUint32(o + 4, true),
+    probMark: v.getUint32(o + 8, true),
+    forcedMark: v.getUint32(o + 12, true),
+    probMarkHead: v.getUint32(o + 16, true),
+    forcedMarkHead: v.getUint32(o + 20, true),
+  };
+}
+function $s26(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 72 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfq-qopt-v1", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    v0: $s24(b, at, 20),
+    depth: v.getUint32(o + 20, true),
+    headdrop: v.getUint32(o + 24, true),
+    limit: v.getUint32(o + 28, true),
+    qthMin: v.getUint32(o + 32, true),
+    qthMax: v.getUint32(o + 36, true),
+    Wlog: b[at + 40],
+    Plog: b[at + 41],
+    ScellLog: b[at + 42],
+    flags: b[at + 43],
+    maxP: v.getUint32(o + 44, true),
+    stats: $s25(b, at + 48, 24),
+  };
+}
+function $s27(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "tc-ratespec", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    cellLog: b[at],
+    linklayer: b[at + 1],
+    overhead: v.getUint16(o + 2, true),
+    cellAlign: v.getInt16(o + 4, true),
+    mpu: v.getUint16(o + 6, true),
+    rate: v.getUint32(o + 8, true),
+  };
+}
+function $s28(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-tbf-qopt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rate: $s27(b, at, 12),
+    peakrate: $s27(b, at + 12, 12),
+    limit: v.getUint32(o + 24, true),
+    buffer: v.getUint32(o + 28, true),
+    mtu: v.getUint32(o + 32, true),
+  };
+}
+function $s29(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-sizespec", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    cellLog: b[at],
+    sizeLog: b[at + 1],
+    cellAlign: v.getInt16(o + 2, true),
+    overhead: v.getInt32(o + 4, true),
+    linklayer: v.getUint32(o + 8, true),
+    mpu: v.getUint32(o + 12, true),
+    mtu: v.getUint32(o + 16, true),
+    tsize: v.getUint32(o + 20, true),
+  };
+}
+function $s30(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 2 || at + len > b.length) {
+    return $h.struct(tc, "gnet-estimator", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { interval: v.getInt8(o), ewmaLog: b[at + 1] };
+}
+function $s31(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-choke-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    early: v.getUint32(o, true),
+    pdrop: v.getUint32(o + 4, true),
+    other: v.getUint32(o + 8, true),
+    marked: v.getUint32(o + 12, true),
+    matched: v.getUint32(o + 16, true),
+  };
+}
+function $s32(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-codel-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    maxpacket: v.getUint32(o, true),
+    count: v.getUint32(o + 4, true),
+    lastcount: v.getUint32(o + 8, true),
+    ldelay: v.getUint32(o + 12, true),
+    dropNext: v.getInt32(o + 16, true),
+    dropOverlimit: v.getUint32(o + 20, true),
+    ecnMark: v.getUint32(o + 24, true),
+    dropping: v.getUint32(o + 28, true),
+    ceMark: v.getUint32(o + 32, true),
+  };
+}
+function $s33(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 40 || at + len > b.length) {
+    return $h.struct(tc, "tc-fq-codel-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    type: v.getUint32(o, true),
+    maxpacket: v.getUint32(o + 4, true),
+    dropOverlimit: v.getUint32(o + 8, true),
+    ecnMark: v.getUint32(o + 12, true),
+    newFlowCount: v.getUint32(o + 16, true),
+    newFlowsLen: v.getUint32(o + 20, true),
+    oldFlowsLen: v.getUint32(o + 24, true),
+    ceMark: v.getUint32(o + 28, true),
+    memoryUsage: v.getUint32(o + 32, true),
+    dropOvermemory: v.getUint32(o + 36, true),
+  };
+}
+function $s34(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 48 || at + len > b.length) {
+    return $h.struct(tc, "tc-dualpi2-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    prob: v.getUint32(o, true),
+    delayC: v.getUint32(o + 4, true),
+    delayL: v.getUint32(o + 8, true),
+    pktsInC: v.getUint32(o + 12, true),
+    pktsInL: v.getUint32(o + 16, true),
+    maxq: v.getUint32(o + 20, true),
+    ecnMark: v.getUint32(o + 24, true),
+    stepMark: v.getUint32(o + 28, true),
+    credit: v.getInt32(o + 32, true),
+    memoryUsed: v.getUint32(o + 36, true),
+    maxMemoryUsed: v.getUint32(o + 40, true),
+    memoryLimit: v.getUint32(o + 44, true),
+  };
+}
+function $s35(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-fq-pie-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    packetsIn: v.getUint32(o, true),
+    dropped: v.getUint32(o + 4, true),
+    overlimit: v.getUint32(o + 8, true),
+    overmemory: v.getUint32(o + 12, true),
+    ecnMark: v.getUint32(o + 16, true),
+    newFlowCount: v.getUint32(o + 20, true),
+    newFlowsLen: v.getUint32(o + 24, true),
+    oldFlowsLen: v.getUint32(o + 28, true),
+    memoryUsage: v.getUint32(o + 32, true),
+  };
+}
+function $s36(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 152 || at + len > b.length) {
+    return $h.struct(tc, "tc-fq-qd-stats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    gcFlows: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    highprioPackets: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    tcpRetrans: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    throttled: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+    flowsPlimit: (v.getUint32(o + 32, true) | v.getUint32(o + 36, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 32, true),
+    pktsTooLong: (v.getUint32(o + 40, true) | v.getUint32(o + 44, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 40, true),
+    allocationErrors: (v.getUint32(o + 48, true) | v.getUint32(o + 52, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 48, true),
+    timeNextDelayedFlow: (v.getUint32(o + 56, true) | v.getUint32(o + 60, true)) === 0
+      ? 0n
+      : v.getBigInt64(o + 56, true),
+    flows: v.getUint32(o + 64, true),
+    inactiveFlows: v.getUint32(o + 68, true),
+    throttledFlows: v.getUint32(o + 72, true),
+    unthrottleLatencyNs: v.getUint32(o + 76, true),
+    ceMark: (v.getUint32(o + 80, true) | v.getUint32(o + 84, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 80, true),
+    horizonDrops: (v.getUint32(o + 88, true) | v.getUint32(o + 92, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 88, true),
+    horizonCaps: (v.getUint32(o + 96, true) | v.getUint32(o + 100, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 96, true),
+    fastpathPackets: (v.getUint32(o + 104, true) | v.getUint32(o + 108, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 104, true),
+    bandDrops: b.subarray(at + 112, at + 136),
+    bandPktCount: b.subarray(at + 136, at + 148),
+  };
+}
+function $s37(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-hhf-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    dropOverlimit: v.getUint32(o, true),
+    hhOverlimit: v.getUint32(o + 4, true),
+    hhTotCount: v.getUint32(o + 8, true),
+    hhCurCount: v.getUint32(o + 12, true),
+  };
+}
+function $s38(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 40 || at + len > b.length) {
+    return $h.struct(tc, "tc-pie-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    prob: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    delay: v.getUint32(o + 8, true),
+    avgDqRate: v.getUint32(o + 12, true),
+    dqRateEstimating: v.getUint32(o + 16, true),
+    packetsIn: v.getUint32(o + 20, true),
+    dropped: v.getUint32(o + 24, true),
+    overlimit: v.getUint32(o + 28, true),
+    maxq: v.getUint32(o + 32, true),
+    ecnMark: v.getUint32(o + 36, true),
+  };
+}
+function $s39(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-red-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    early: v.getUint32(o, true),
+    pdrop: v.getUint32(o + 4, true),
+    other: v.getUint32(o + 8, true),
+    marked: v.getUint32(o + 12, true),
+  };
+}
+function $s40(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 36 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfb-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    earlydrop: v.getUint32(o, true),
+    penaltydrop: v.getUint32(o + 4, true),
+    bucketdrop: v.getUint32(o + 8, true),
+    queuedrop: v.getUint32(o + 12, true),
+    childdrop: v.getUint32(o + 16, true),
+    marked: v.getUint32(o + 20, true),
+    maxqlen: v.getUint32(o + 24, true),
+    maxprob: v.getUint32(o + 28, true),
+    avgprob: v.getUint32(o + 32, true),
+  };
+}
+function $s41(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(tc, "tc-sfq-xstats", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { allot: v.getInt32(o, true) };
+}
+function $s42(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "gnet-stats-basic", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    bytes: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    packets: v.getUint32(o + 8, true),
+  };
+}
+function $s43(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "gnet-stats-rate-est", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { bps: v.getUint32(o, true), pps: v.getUint32(o + 4, true) };
+}
+function $s44(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "gnet-stats-rate-est64", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    bps: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    pps: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+  };
+}
+function $s45(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "gnet-stats-queue", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    qlen: v.getUint32(o, true),
+    backlog: v.getUint32(o + 4, true),
+    drops: v.getUint32(o + 8, true),
+    requeues: v.getUint32(o + 12, true),
+    overlimits: v.getUint32(o + 16, true),
+  };
+}
+function $s46(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-u32-key", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    mask: v.getUint32(o, false),
+    val: v.getUint32(o + 4, false),
+    off: v.getInt32(o + 8, true),
+    offmask: v.getInt32(o + 12, true),
+  };
+}
+function $s47(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 12 || at + len > b.length) {
+    return $h.struct(tc, "tc-u32-mark", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    val: v.getUint32(o, true),
+    mask: v.getUint32(o + 4, true),
+    success: v.getUint32(o + 8, true),
+  };
+}
+function $s48(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-u32-sel", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    flags: b[at],
+    offshift: b[at + 1],
+    nkeys: b[at + 2],
+    offmask: v.getUint16(o + 4, false),
+    off: v.getUint16(o + 6, true),
+    offoff: v.getInt16(o + 8, true),
+    hoff: v.getInt16(o + 10, true),
+    hmask: v.getUint32(o + 12, false),
+  };
+}
+function $s49(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-u32-pcnt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rcnt: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    rhit: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    kcnts: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+  };
+}
+function $s50(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 32 || at + len > b.length) {
+    return $h.struct(tc, "tcf-t", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    install: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    lastuse: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+    expires: (v.getUint32(o + 16, true) | v.getUint32(o + 20, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 16, true),
+    firstuse: (v.getUint32(o + 24, true) | v.getUint32(o + 28, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 24, true),
+  };
+}
+function $s51(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 20 || at + len > b.length) {
+    return $h.struct(tc, "tc-gact", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    capab: v.getUint32(o + 4, true),
+    action: v.getInt32(o + 8, true),
+    refcnt: v.getInt32(o + 12, true),
+    bindcnt: v.getInt32(o + 16, true),
+  };
+}
+function $s52(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "tc-gact-p", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    ptype: v.getUint16(o, true),
+    pval: v.getUint16(o + 2, true),
+    paction: v.getInt32(o + 4, true),
+  };
+}
+function $s53(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 4 || at + len > b.length) {
+    return $h.struct(tc, "tcf-ematch-tree-hdr", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return { nmatches: v.getUint16(o, true), progid: v.getUint16(o + 2, true) };
+}
+function $s54(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(tc, "tc-basic-pcnt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rcnt: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    rhit: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+  };
+}
+function $s55(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 8 || at + len > b.length) {
+    return $h.struct(tc, "tc-matchall-pcnt", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    rhit: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+  };
+}
+function $s56(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-mpls", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    capab: v.getUint32(o + 4, true),
+    action: v.getInt32(o + 8, true),
+    refcnt: v.getInt32(o + 12, true),
+    bindcnt: v.getInt32(o + 16, true),
+    mAction: v.getInt32(o + 20, true),
+  };
+}
+function $s57(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 56 || at + len > b.length) {
+    return $h.struct(tc, "tc-police", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    action: v.getInt32(o + 4, true),
+    limit: v.getUint32(o + 8, true),
+    burst: v.getUint32(o + 12, true),
+    mtu: v.getUint32(o + 16, true),
+    rate: $s27(b, at + 20, 12),
+    peakrate: $s27(b, at + 32, 12),
+    refcnt: v.getInt32(o + 44, true),
+    bindcnt: v.getInt32(o + 48, true),
+    capab: v.getUint32(o + 52, true),
+  };
+}
+function $s58(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 46 || at + len > b.length) {
+    return $h.struct(tc, "tc-pedit-sel", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    capab: v.getUint32(o + 4, true),
+    action: v.getInt32(o + 8, true),
+    refcnt: v.getInt32(o + 12, true),
+    bindcnt: v.getInt32(o + 16, true),
+    nkeys: b[at + 20],
+    flags: b[at + 21],
+    keys: $s59(b, at + 22, 24),
+  };
+}
+function $s59(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-pedit-key", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    mask: v.getUint32(o, true),
+    val: v.getUint32(o + 4, true),
+    off: v.getUint32(o + 8, true),
+    at: v.getUint32(o + 12, true),
+    offmask: v.getUint32(o + 16, true),
+    shift: v.getUint32(o + 20, true),
+  };
+}
+function $s60(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 24 || at + len > b.length) {
+    return $h.struct(tc, "tc-vlan", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    capab: v.getUint32(o + 4, true),
+    action: v.getInt32(o + 8, true),
+    refcnt: v.getInt32(o + 12, true),
+    bindcnt: v.getInt32(o + 16, true),
+    vAction: v.getInt32(o + 20, true),
+  };
+}
+function $s61(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 28 || at + len > b.length) {
+    return $h.struct(tc, "tc-mirred", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    index: v.getUint32(o, true),
+    capab: v.getUint32(o + 4, true),
+    action: v.getInt32(o + 8, true),
+    refcnt: v.getInt32(o + 12, true),
+    bindcnt: v.getInt32(o + 16, true),
+    eaction: v.getInt32(o + 20, true),
+    ifindex: v.getUint32(o + 24, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.kind = ad.string();
+        break;
+      case 2:
+        o.options = $h.value(tc, ad, o, "attrs", 1);
+        break;
+      case 3:
+        o.stats = $s1(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.xstats = $h.value(tc, ad, o, "attrs", 3);
+        break;
+      case 5:
+        o.rate = $s30(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        o.fcnt = ad.u32();
+        break;
+      case 7:
+        o.stats2 = $a67(ad.nested());
+        break;
+      case 8:
+        o.stab = $a66(ad.nested());
+        break;
+      case 9:
+        break;
+      case 10:
+        o.dumpInvisible = true;
+        break;
+      case 11:
+        o.chain = ad.u32();
+        break;
+      case 12:
+        o.hwOffload = ad.u8();
+        break;
+      case 13:
+        o.ingressBlock = ad.u32();
+        break;
+      case 14:
+        o.egressBlock = ad.u32();
+        break;
+      case 15:
+        o.dumpFlags = $h.value(tc, ad, o, "attrs", 14);
+        break;
+      case 16:
+        o.extWarnMsg = ad.string();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.kind = ad.string();
+        break;
+      case 2:
+        o.options = $h.value(tc, ad, o, "act-attrs", 1);
+        break;
+      case 3:
+        o.index = ad.u32();
+        break;
+      case 4:
+        o.stats = $a67(ad.nested());
+        break;
+      case 5:
+        break;
+      case 6:
+        o.cookie = ad.value();
+        break;
+      case 7:
+        o.flags = $h.value(tc, ad, o, "act-attrs", 6);
+        break;
+      case 8:
+        o.hwStats = $h.value(tc, ad, o, "act-attrs", 7);
+        break;
+      case 9:
+        o.usedHwStats = $h.value(tc, ad, o, "act-attrs", 8);
+        break;
+      case 10:
+        o.inHwCount = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        o.opsLen = ad.u16();
+        break;
+      case 4:
+        o.ops = ad.value();
+        break;
+      case 5:
+        o.fd = ad.u32();
+        break;
+      case 6:
+        o.name = ad.string();
+        break;
+      case 7:
+        break;
+      case 8:
+        o.tag = ad.value();
+        break;
+      case 9:
+        o.id = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n5 = $h.shape();
+function $a5(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n5();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.action = ad.u16();
+        break;
+      case 4:
+        o.zone = ad.u16();
+        break;
+      case 5:
+        o.mark = ad.u32();
+        break;
+      case 6:
+        o.markMask = ad.u32();
+        break;
+      case 7:
+        o.labels = ad.value();
+        break;
+      case 8:
+        o.labelsMask = ad.value();
+        break;
+      case 9:
+        o.natIpv4Min = ad.u32be();
+        break;
+      case 10:
+        o.natIpv4Max = ad.u32be();
+        break;
+      case 11:
+        o.natIpv6Min = ad.value();
+        break;
+      case 12:
+        o.natIpv6Max = ad.value();
+        break;
+      case 13:
+        o.natPortMin = ad.u16be();
+        break;
+      case 14:
+        o.natPortMax = ad.u16be();
+        break;
+      case 15:
+        break;
+      case 16:
+        o.helperName = ad.string();
+        break;
+      case 17:
+        o.helperFamily = ad.u8();
+        break;
+      case 18:
+        o.helperProto = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n6 = $h.shape();
+function $a6(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n6();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.act = ad.value();
+        break;
+      case 4:
+        o.zone = ad.u16();
+        break;
+      case 5:
+        o.parmsDscpMask = ad.u32();
+        break;
+      case 6:
+        o.parmsDscpStatemask = ad.u32();
+        break;
+      case 7:
+        o.parmsCpmarkMask = ad.u32();
+        break;
+      case 8:
+        o.statsDscpSet = ad.u64();
+        break;
+      case 9:
+        o.statsDscpError = ad.u64();
+        break;
+      case 10:
+        o.statsCpmarkSet = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n7 = $h.shape();
+function $a7(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n7();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        break;
+      case 4:
+        o.priority = ad.s32();
+        break;
+      case 5:
+        o.entryList = ad.value();
+        break;
+      case 6:
+        o.baseTime = ad.u64();
+        break;
+      case 7:
+        o.cycleTime = ad.u64();
+        break;
+      case 8:
+        o.cycleTimeExt = ad.u64();
+        break;
+      case 9:
+        o.flags = ad.u32();
+        break;
+      case 10:
+        o.clockid = ad.s32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n8 = $h.shape();
+function $a8(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n8();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.dmac = ad.value();
+        break;
+      case 4:
+        o.smac = ad.value();
+        break;
+      case 5:
+        o.type = ad.u16();
+        break;
+      case 6:
+        o.metalst = ad.value();
+        break;
+      case 7:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a9(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s61(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      case 4:
+        o.blockid = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n10 = $h.shape();
+function $a10(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n10();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s56(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      case 4:
+        o.proto = ad.u16be();
+        break;
+      case 5:
+        o.label = ad.u32();
+        break;
+      case 6:
+        o.tc = ad.u8();
+        break;
+      case 7:
+        o.ttl = ad.u8();
+        break;
+      case 8:
+        o.bos = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a11(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n12 = $h.shape();
+function $a12(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n12();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s58(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        break;
+      case 4:
+        o.parmsEx = ad.value();
+        break;
+      case 5:
+        o.keysEx = ad.value();
+        break;
+      case 6:
+        o.keyEx = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a13(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        o.data = ad.value();
+        break;
+      case 4:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n14 = $h.shape();
+function $a14(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n14();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        o.priority = ad.u32();
+        break;
+      case 4:
+        o.queueMapping = ad.u16();
+        break;
+      case 5:
+        o.mark = ad.u32();
+        break;
+      case 6:
+        break;
+      case 7:
+        o.ptype = ad.u16();
+        break;
+      case 8:
+        o.mask = ad.u32();
+        break;
+      case 9:
+        o.flags = ad.u64();
+        break;
+      case 10:
+        o.queueMappingMax = ad.u16();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n15 = $h.shape();
+function $a15(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n15();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        o.dmac = ad.value();
+        break;
+      case 4:
+        o.smac = ad.value();
+        break;
+      case 5:
+        o.etype = ad.value();
+        break;
+      case 6:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n16 = $h.shape();
+function $a16(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n16();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = ad.value();
+        break;
+      case 3:
+        o.encIpv4Src = ad.u32be();
+        break;
+      case 4:
+        o.encIpv4Dst = ad.u32be();
+        break;
+      case 5:
+        o.encIpv6Src = ad.value();
+        break;
+      case 6:
+        o.encIpv6Dst = ad.value();
+        break;
+      case 7:
+        o.encKeyId = ad.u64be();
+        break;
+      case 8:
+        break;
+      case 9:
+        o.encDstPort = ad.u16be();
+        break;
+      case 10:
+        o.noCsum = ad.u8();
+        break;
+      case 11:
+        o.encOpts = ad.value();
+        break;
+      case 12:
+        o.encTos = ad.u8();
+        break;
+      case 13:
+        o.encTtl = ad.u8();
+        break;
+      case 14:
+        o.noFrag = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n17 = $h.shape();
+function $a17(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n17();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s60(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.pushVlanId = ad.u16();
+        break;
+      case 4:
+        o.pushVlanProtocol = ad.u16();
+        break;
+      case 5:
+        break;
+      case 6:
+        o.pushVlanPriority = ad.u8();
+        break;
+      case 7:
+        o.pushEthDst = ad.value();
+        break;
+      case 8:
+        o.pushEthSrc = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n18 = $h.shape();
+function $a18(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n18();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.ematches = $a29(ad.nested());
+        break;
+      case 3:
+        o.act = $h.value(tc, ad, o, "basic-attrs", 2);
+        break;
+      case 4:
+        o.police = $a55(ad.nested());
+        break;
+      case 5:
+        o.pcnt = $s54(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n19 = $h.shape();
+function $a19(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n19();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.act = $h.value(tc, ad, o, "bpf-attrs", 0);
+        break;
+      case 2:
+        o.police = $a55(ad.nested());
+        break;
+      case 3:
+        o.classid = ad.u32();
+        break;
+      case 4:
+        o.opsLen = ad.u16();
+        break;
+      case 5:
+        o.ops = ad.value();
+        break;
+      case 6:
+        o.fd = ad.u32();
+        break;
+      case 7:
+        o.name = ad.string();
+        break;
+      case 8:
+        o.flags = ad.u32();
+        break;
+      case 9:
+        o.flagsGen = ad.u32();
+        break;
+      case 10:
+        o.tag = ad.value();
+        break;
+      case 11:
+        o.id = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n20 = $h.shape();
+function $a20(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n20();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.baseRate64 = ad.u64();
+        break;
+      case 3:
+        o.diffservMode = ad.u32();
+        break;
+      case 4:
+        o.atm = ad.u32();
+        break;
+      case 5:
+        o.flowMode = ad.u32();
+        break;
+      case 6:
+        o.overhead = ad.u32();
+        break;
+      case 7:
+        o.rtt = ad.u32();
+        break;
+      case 8:
+        o.target = ad.u32();
+        break;
+      case 9:
+        o.autorate = ad.u32();
+        break;
+      case 10:
+        o.memory = ad.u32();
+        break;
+      case 11:
+        o.nat = ad.u32();
+        break;
+      case 12:
+        o.raw = ad.u32();
+        break;
+      case 13:
+        o.wash = ad.u32();
+        break;
+      case 14:
+        o.mpu = ad.u32();
+        break;
+      case 15:
+        o.ingress = ad.u32();
+        break;
+      case 16:
+        o.ackFilter = ad.u32();
+        break;
+      case 17:
+        o.splitGso = ad.u32();
+        break;
+      case 18:
+        o.fwmark = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n21 = $h.shape();
+function $a21(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n21();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.capacityEstimate64 = ad.u64();
+        break;
+      case 3:
+        o.memoryLimit = ad.u32();
+        break;
+      case 4:
+        o.memoryUsed = ad.u32();
+        break;
+      case 5:
+        o.avgNetoff = ad.u32();
+        break;
+      case 6:
+        o.minNetlen = ad.u32();
+        break;
+      case 7:
+        o.maxNetlen = ad.u32();
+        break;
+      case 8:
+        o.minAdjlen = ad.u32();
+        break;
+      case 9:
+        o.maxAdjlen = ad.u32();
+        break;
+      case 10:
+        o.tinStats = $h.value(tc, ad, o, "cake-stats-attrs", 9);
+        break;
+      case 11:
+        o.deficit = ad.s32();
+        break;
+      case 12:
+        o.cobaltCount = ad.u32();
+        break;
+      case 13:
+        o.dropping = ad.u32();
+        break;
+      case 14:
+        o.dropNextUs = ad.s32();
+        break;
+      case 15:
+        o.pDrop = ad.u32();
+        break;
+      case 16:
+        o.blueTimerUs = ad.s32();
+        break;
+      case 17:
+        o.activeQueues = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n22 = $h.shape();
+function $a22(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n22();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.sentPackets = ad.u32();
+        break;
+      case 3:
+        o.sentBytes64 = ad.u64();
+        break;
+      case 4:
+        o.droppedPackets = ad.u32();
+        break;
+      case 5:
+        o.droppedBytes64 = ad.u64();
+        break;
+      case 6:
+        o.acksDroppedPackets = ad.u32();
+        break;
+      case 7:
+        o.acksDroppedBytes64 = ad.u64();
+        break;
+      case 8:
+        o.ecnMarkedPackets = ad.u32();
+        break;
+      case 9:
+        o.ecnMarkedBytes64 = ad.u64();
+        break;
+      case 10:
+        o.backlogPackets = ad.u32();
+        break;
+      case 11:
+        o.backlogBytes = ad.u32();
+        break;
+      case 12:
+        o.thresholdRate64 = ad.u64();
+        break;
+      case 13:
+        o.targetUs = ad.u32();
+        break;
+      case 14:
+        o.intervalUs = ad.u32();
+        break;
+      case 15:
+        o.wayIndirectHits = ad.u32();
+        break;
+      case 16:
+        o.wayMisses = ad.u32();
+        break;
+      case 17:
+        o.wayCollisions = ad.u32();
+        break;
+      case 18:
+        o.peakDelayUs = ad.u32();
+        break;
+      case 19:
+        o.avgDelayUs = ad.u32();
+        break;
+      case 20:
+        o.baseDelayUs = ad.u32();
+        break;
+      case 21:
+        o.sparseFlows = ad.u32();
+        break;
+      case 22:
+        o.bulkFlows = ad.u32();
+        break;
+      case 23:
+        o.unresponsiveFlows = ad.u32();
+        break;
+      case 24:
+        o.maxSkblen = ad.u32();
+        break;
+      case 25:
+        o.flowQuantum = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a23(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s2(ad.bytes, ad.offset, ad.length);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a24(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.act = $h.value(tc, ad, o, "cgroup-attrs", 0);
+        break;
+      case 2:
+        o.police = $a55(ad.nested());
+        break;
+      case 3:
+        o.ematches = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a25(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s22(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.stab = ad.value();
+        break;
+      case 3:
+        o.maxP = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n26 = $h.shape();
+function $a26(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n26();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.target = ad.u32();
+        break;
+      case 2:
+        o.limit = ad.u32();
+        break;
+      case 3:
+        o.interval = ad.u32();
+        break;
+      case 4:
+        o.ecn = ad.u32();
+        break;
+      case 5:
+        o.ceThreshold = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a27(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.quantum = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n28 = $h.shape();
+function $a28(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n28();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.limit = ad.u32();
+        break;
+      case 2:
+        o.memoryLimit = ad.u32();
+        break;
+      case 3:
+        o.target = ad.u32();
+        break;
+      case 4:
+        o.tupdate = ad.u32();
+        break;
+      case 5:
+        o.alpha = ad.u32();
+        break;
+      case 6:
+        o.beta = ad.u32();
+        break;
+      case 7:
+        o.stepThreshPkts = ad.u32();
+        break;
+      case 8:
+        o.stepThreshUs = ad.u32();
+        break;
+      case 9:
+        o.minQlenStep = ad.u32();
+        break;
+      case 10:
+        o.coupling = ad.u8();
+        break;
+      case 11:
+        o.dropOverload = ad.u8();
+        break;
+      case 12:
+        o.dropEarly = ad.u8();
+        break;
+      case 13:
+        o.cProtection = ad.u8();
+        break;
+      case 14:
+        o.ecnMask = ad.u8();
+        break;
+      case 15:
+        o.splitGso = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a29(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.treeHdr = $s53(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.treeList = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n30 = $h.shape();
+function $a30(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n30();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.keys = ad.u32();
+        break;
+      case 2:
+        o.mode = ad.u32();
+        break;
+      case 3:
+        o.baseclass = ad.u32();
+        break;
+      case 4:
+        o.rshift = ad.u32();
+        break;
+      case 5:
+        o.addend = ad.u32();
+        break;
+      case 6:
+        o.mask = ad.u32();
+        break;
+      case 7:
+        o.xor = ad.u32();
+        break;
+      case 8:
+        o.divisor = ad.u32();
+        break;
+      case 9:
+        o.act = ad.value();
+        break;
+      case 10:
+        o.police = $a55(ad.nested());
+        break;
+      case 11:
+        o.ematches = ad.value();
+        break;
+      case 12:
+        o.perturb = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n31 = $h.shape();
+function $a31(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n31();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.indev = ad.string();
+        break;
+      case 3:
+        o.act = $h.value(tc, ad, o, "flower-attrs", 2);
+        break;
+      case 4:
+        o.keyEthDst = ad.value();
+        break;
+      case 5:
+        o.keyEthDstMask = ad.value();
+        break;
+      case 6:
+        o.keyEthSrc = ad.value();
+        break;
+      case 7:
+        o.keyEthSrcMask = ad.value();
+        break;
+      case 8:
+        o.keyEthType = ad.u16be();
+        break;
+      case 9:
+        o.keyIpProto = ad.u8();
+        break;
+      case 10:
+        o.keyIpv4Src = ad.u32be();
+        break;
+      case 11:
+        o.keyIpv4SrcMask = ad.u32be();
+        break;
+      case 12:
+        o.keyIpv4Dst = ad.u32be();
+        break;
+      case 13:
+        o.keyIpv4DstMask = ad.u32be();
+        break;
+      case 14:
+        o.keyIpv6Src = ad.value();
+        break;
+      case 15:
+        o.keyIpv6SrcMask = ad.value();
+        break;
+      case 16:
+        o.keyIpv6Dst = ad.value();
+        break;
+      case 17:
+        o.keyIpv6DstMask = ad.value();
+        break;
+      case 18:
+        o.keyTcpSrc = ad.u16be();
+        break;
+      case 19:
+        o.keyTcpDst = ad.u16be();
+        break;
+      case 20:
+        o.keyUdpSrc = ad.u16be();
+        break;
+      case 21:
+        o.keyUdpDst = ad.u16be();
+        break;
+      case 22:
+        o.flags = ad.u32();
+        break;
+      case 23:
+        o.keyVlanId = ad.u16be();
+        break;
+      case 24:
+        o.keyVlanPrio = ad.u8();
+        break;
+      case 25:
+        o.keyVlanEthType = ad.u16be();
+        break;
+      case 26:
+        o.keyEncKeyId = ad.u32be();
+        break;
+      case 27:
+        o.keyEncIpv4Src = ad.u32be();
+        break;
+      case 28:
+        o.keyEncIpv4SrcMask = ad.u32be();
+        break;
+      case 29:
+        o.keyEncIpv4Dst = ad.u32be();
+        break;
+      case 30:
+        o.keyEncIpv4DstMask = ad.u32be();
+        break;
+      case 31:
+        o.keyEncIpv6Src = ad.value();
+        break;
+      case 32:
+        o.keyEncIpv6SrcMask = ad.value();
+        break;
+      case 33:
+        o.keyEncIpv6Dst = ad.value();
+        break;
+      case 34:
+        o.keyEncIpv6DstMask = ad.value();
+        break;
+      case 35:
+        o.keyTcpSrcMask = ad.u16be();
+        break;
+      case 36:
+        o.keyTcpDstMask = ad.u16be();
+        break;
+      case 37:
+        o.keyUdpSrcMask = ad.u16be();
+        break;
+      case 38:
+        o.keyUdpDstMask = ad.u16be();
+        break;
+      case 39:
+        o.keySctpSrcMask = ad.u16be();
+        break;
+      case 40:
+        o.keySctpDstMask = ad.u16be();
+        break;
+      case 41:
+        o.keySctpSrc = ad.u16be();
+        break;
+      case 42:
+        o.keySctpDst = ad.u16be();
+        break;
+      case 43:
+        o.keyEncUdpSrcPort = ad.u16be();
+        break;
+      case 44:
+        o.keyEncUdpSrcPortMask = ad.u16be();
+        break;
+      case 45:
+        o.keyEncUdpDstPort = ad.u16be();
+        break;
+      case 46:
+        o.keyEncUdpDstPortMask = ad.u16be();
+        break;
+      case 47:
+        o.keyFlags = ad.u32be();
+        break;
+      case 48:
+        o.keyFlagsMask = ad.u32be();
+        break;
+      case 49:
+        o.keyIcmpv4Code = ad.u8();
+        break;
+      case 50:
+        o.keyIcmpv4CodeMask = ad.u8();
+        break;
+      case 51:
+        o.keyIcmpv4Type = ad.u8();
+        break;
+      case 52:
+        o.keyIcmpv4TypeMask = ad.u8();
+        break;
+      case 53:
+        o.keyIcmpv6Code = ad.u8();
+        break;
+      case 54:
+        o.keyIcmpv6CodeMask = ad.u8();
+        break;
+      case 55:
+        o.keyIcmpv6Type = ad.u8();
+        break;
+      case 56:
+        o.keyIcmpv6TypeMask = ad.u8();
+        break;
+      case 57:
+        o.keyArpSip = ad.u32be();
+        break;
+      case 58:
+        o.keyArpSipMask = ad.u32be();
+        break;
+      case 59:
+        o.keyArpTip = ad.u32be();
+        break;
+      case 60:
+        o.keyArpTipMask = ad.u32be();
+        break;
+      case 61:
+        o.keyArpOp = ad.u8();
+        break;
+      case 62:
+        o.keyArpOpMask = ad.u8();
+        break;
+      case 63:
+        o.keyArpSha = ad.value();
+        break;
+      case 64:
+        o.keyArpShaMask = ad.value();
+        break;
+      case 65:
+        o.keyArpTha = ad.value();
+        break;
+      case 66:
+        o.keyArpThaMask = ad.value();
+        break;
+      case 67:
+        o.keyMplsTtl = ad.u8();
+        break;
+      case 68:
+        o.keyMplsBos = ad.u8();
+        break;
+      case 69:
+        o.keyMplsTc = ad.u8();
+        break;
+      case 70:
+        o.keyMplsLabel = ad.u32be();
+        break;
+      case 71:
+        o.keyTcpFlags = ad.u16be();
+        break;
+      case 72:
+        o.keyTcpFlagsMask = ad.u16be();
+        break;
+      case 73:
+        o.keyIpTos = ad.u8();
+        break;
+      case 74:
+        o.keyIpTosMask = ad.u8();
+        break;
+      case 75:
+        o.keyIpTtl = ad.u8();
+        break;
+      case 76:
+        o.keyIpTtlMask = ad.u8();
+        break;
+      case 77:
+        o.keyCvlanId = ad.u16be();
+        break;
+      case 78:
+        o.keyCvlanPrio = ad.u8();
+        break;
+      case 79:
+        o.keyCvlanEthType = ad.u16be();
+        break;
+      case 80:
+        o.keyEncIpTos = ad.u8();
+        break;
+      case 81:
+        o.keyEncIpTosMask = ad.u8();
+        break;
+      case 82:
+        o.keyEncIpTtl = ad.u8();
+        break;
+      case 83:
+        o.keyEncIpTtlMask = ad.u8();
+        break;
+      case 84:
+        o.keyEncOpts = $a32(ad.nested());
+        break;
+      case 85:
+        o.keyEncOptsMask = $a32(ad.nested());
+        break;
+      case 86:
+        o.inHwCount = ad.u32();
+        break;
+      case 87:
+        o.keyPortSrcMin = ad.u16be();
+        break;
+      case 88:
+        o.keyPortSrcMax = ad.u16be();
+        break;
+      case 89:
+        o.keyPortDstMin = ad.u16be();
+        break;
+      case 90:
+        o.keyPortDstMax = ad.u16be();
+        break;
+      case 91:
+        o.keyCtState = ad.u16();
+        break;
+      case 92:
+        o.keyCtStateMask = ad.u16();
+        break;
+      case 93:
+        o.keyCtZone = ad.u16();
+        break;
+      case 94:
+        o.keyCtZoneMask = ad.u16();
+        break;
+      case 95:
+        o.keyCtMark = ad.u32();
+        break;
+      case 96:
+        o.keyCtMarkMask = ad.u32();
+        break;
+      case 97:
+        o.keyCtLabels = ad.value();
+        break;
+      case 98:
+        o.keyCtLabelsMask = ad.value();
+        break;
+      case 99:
+        o.keyMplsOpts = $a37(ad.nested());
+        break;
+      case 100:
+        o.keyHash = ad.u32();
+        break;
+      case 101:
+        o.keyHashMask = ad.u32();
+        break;
+      case 102:
+        o.keyNumOfVlans = ad.u8();
+        break;
+      case 103:
+        o.keyPppoeSid = ad.u16be();
+        break;
+      case 104:
+        o.keyPppProto = ad.u16be();
+        break;
+      case 105:
+        o.keyL2tpv3Sid = ad.u32be();
+        break;
+      case 106:
+        o.l2Miss = ad.u8();
+        break;
+      case 107:
+        o.keyCfm = $a38(ad.nested());
+        break;
+      case 108:
+        o.keySpi = ad.u32be();
+        break;
+      case 109:
+        o.keySpiMask = ad.u32be();
+        break;
+      case 110:
+        o.keyEncFlags = ad.u32be();
+        break;
+      case 111:
+        o.keyEncFlagsMask = ad.u32be();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a32(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.geneve = $a33(ad.nested());
+        break;
+      case 2:
+        o.vxlan = $a34(ad.nested());
+        break;
+      case 3:
+        o.erspan = $a35(ad.nested());
+        break;
+      case 4:
+        o.gtp = $a36(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a33(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.class = ad.u16();
+        break;
+      case 2:
+        o.type = ad.u8();
+        break;
+      case 3:
+        o.data = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a34(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.gbp = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a35(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ver = ad.u8();
+        break;
+      case 2:
+        o.index = ad.u32();
+        break;
+      case 3:
+        o.dir = ad.u8();
+        break;
+      case 4:
+        o.hwid = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a36(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.pduType = ad.u8();
+        break;
+      case 2:
+        o.qfi = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n37 = $h.shape();
+function $a37(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n37();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.lseDepth = ad.u8();
+        break;
+      case 2:
+        o.lseTtl = ad.u8();
+        break;
+      case 3:
+        o.lseBos = ad.u8();
+        break;
+      case 4:
+        o.lseTc = ad.u8();
+        break;
+      case 5:
+        o.lseLabel = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a38(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.mdLevel = ad.u8();
+        break;
+      case 2:
+        o.opcode = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n39 = $h.shape();
+function $a39(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n39();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.police = $a55(ad.nested());
+        break;
+      case 3:
+        o.indev = ad.string();
+        break;
+      case 4:
+        o.act = $h.value(tc, ad, o, "fw-attrs", 3);
+        break;
+      case 5:
+        o.mask = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n40 = $h.shape();
+function $a40(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n40();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = ad.value();
+        break;
+      case 2:
+        o.stab = ad.value();
+        break;
+      case 3:
+        o.dps = $s8(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.maxP = ad.value();
+        break;
+      case 5:
+        o.limit = ad.u32();
+        break;
+      case 6:
+        o.vqList = $a41(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a41(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a42(ad.nested());
+          ((o.entry ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n42 = $h.shape();
+function $a42(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n42();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        break;
+      case 2:
+        o.dp = ad.u32();
+        break;
+      case 3:
+        o.statBytes = ad.u64();
+        break;
+      case 4:
+        o.statPackets = ad.u32();
+        break;
+      case 5:
+        o.statBacklog = ad.u32();
+        break;
+      case 6:
+        o.statProbDrop = ad.u32();
+        break;
+      case 7:
+        o.statProbMark = ad.u32();
+        break;
+      case 8:
+        o.statForcedDrop = ad.u32();
+        break;
+      case 9:
+        o.statForcedMark = ad.u32();
+        break;
+      case 10:
+        o.statPdrop = ad.u32();
+        break;
+      case 11:
+        o.statOther = ad.u32();
+        break;
+      case 12:
+        o.flags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a43(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rsc = ad.value();
+        break;
+      case 2:
+        o.fsc = ad.value();
+        break;
+      case 3:
+        o.usc = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n44 = $h.shape();
+function $a44(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n44();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.backlogLimit = ad.u32();
+        break;
+      case 2:
+        o.quantum = ad.u32();
+        break;
+      case 3:
+        o.hhFlowsLimit = ad.u32();
+        break;
+      case 4:
+        o.resetTimeout = ad.u32();
+        break;
+      case 5:
+        o.admitBytes = ad.u32();
+        break;
+      case 6:
+        o.evictTimeout = ad.u32();
+        break;
+      case 7:
+        o.nonHhWeight = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n45 = $h.shape();
+function $a45(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n45();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s5(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.init = $s6(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.ctab = ad.value();
+        break;
+      case 4:
+        o.rtab = ad.value();
+        break;
+      case 5:
+        o.directQlen = ad.u32();
+        break;
+      case 6:
+        o.rate64 = ad.u64();
+        break;
+      case 7:
+        o.ceil64 = ad.u64();
+        break;
+      case 8:
+        break;
+      case 9:
+        o.offload = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a46(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.act = $h.value(tc, ad, o, "matchall-attrs", 1);
+        break;
+      case 3:
+        o.flags = ad.u32();
+        break;
+      case 4:
+        o.pcnt = $s55(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a47(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s3(ad.bytes, ad.offset, ad.length);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n48 = $h.shape();
+function $a48(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n48();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.nbands = ad.u8();
+        break;
+      case 2:
+        o.nstrict = ad.u8();
+        break;
+      case 3:
+        o.quanta = $a48(ad.nested());
+        break;
+      case 4:
+        {
+          const x = ad.u32();
+          ((o.quantaBand ??= []) as unknown[]).push(x);
+        }
+        break;
+      case 5:
+        o.priomap = $a48(ad.nested());
+        break;
+      case 6:
+        {
+          const x = ad.u8();
+          ((o.priomapBand ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n49 = $h.shape();
+function $a49(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n49();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.plimit = ad.u32();
+        break;
+      case 2:
+        o.flowPlimit = ad.u32();
+        break;
+      case 3:
+        o.quantum = ad.u32();
+        break;
+      case 4:
+        o.initialQuantum = ad.u32();
+        break;
+      case 5:
+        o.rateEnable = ad.u32();
+        break;
+      case 6:
+        o.flowDefaultRate = ad.u32();
+        break;
+      case 7:
+        o.flowMaxRate = ad.u32();
+        break;
+      case 8:
+        o.bucketsLog = ad.u32();
+        break;
+      case 9:
+        o.flowRefillDelay = ad.u32();
+        break;
+      case 10:
+        o.orphanMask = ad.u32();
+        break;
+      case 11:
+        o.lowRateThreshold = ad.u32();
+        break;
+      case 12:
+        o.ceThreshold = ad.u32();
+        break;
+      case 13:
+        o.timerSlack = ad.u32();
+        break;
+      case 14:
+        o.horizon = ad.u32();
+        break;
+      case 15:
+        o.horizonDrop = ad.u8();
+        break;
+      case 16:
+        o.priomap = $s21(ad.bytes, ad.offset, ad.length);
+        break;
+      case 17:
+        o.weights = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n50 = $h.shape();
+function $a50(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n50();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.target = ad.u32();
+        break;
+      case 2:
+        o.limit = ad.u32();
+        break;
+      case 3:
+        o.interval = ad.u32();
+        break;
+      case 4:
+        o.ecn = ad.u32();
+        break;
+      case 5:
+        o.flows = ad.u32();
+        break;
+      case 6:
+        o.quantum = ad.u32();
+        break;
+      case 7:
+        o.ceThreshold = ad.u32();
+        break;
+      case 8:
+        o.dropBatchSize = ad.u32();
+        break;
+      case 9:
+        o.memoryLimit = ad.u32();
+        break;
+      case 10:
+        o.ceThresholdSelector = ad.u8();
+        break;
+      case 11:
+        o.ceThresholdMask = ad.u8();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n51 = $h.shape();
+function $a51(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n51();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.limit = ad.u32();
+        break;
+      case 2:
+        o.flows = ad.u32();
+        break;
+      case 3:
+        o.target = ad.u32();
+        break;
+      case 4:
+        o.tupdate = ad.u32();
+        break;
+      case 5:
+        o.alpha = ad.u32();
+        break;
+      case 6:
+        o.beta = ad.u32();
+        break;
+      case 7:
+        o.quantum = ad.u32();
+        break;
+      case 8:
+        o.memoryLimit = ad.u32();
+        break;
+      case 9:
+        o.ecnProb = ad.u32();
+        break;
+      case 10:
+        o.ecn = ad.u32();
+        break;
+      case 11:
+        o.bytemode = ad.u32();
+        break;
+      case 12:
+        o.dqRateEstimator = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n52 = $h.shape();
+function $a52(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n52();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.corr = $s15(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.delayDist = ad.value();
+        break;
+      case 3:
+        o.reorder = $s16(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.corrupt = $s17(ad.bytes, ad.offset, ad.length);
+        break;
+      case 5:
+        o.loss = $a53(ad.nested());
+        break;
+      case 6:
+        o.rate = $s18(ad.bytes, ad.offset, ad.length);
+        break;
+      case 7:
+        o.ecn = ad.u32();
+        break;
+      case 8:
+        o.rate64 = ad.u64();
+        break;
+      case 9:
+        o.pad = ad.u32();
+        break;
+      case 10:
+        o.latency64 = ad.s64();
+        break;
+      case 11:
+        o.jitter64 = ad.s64();
+        break;
+      case 12:
+        o.slot = $s19(ad.bytes, ad.offset, ad.length);
+        break;
+      case 13:
+        o.slotDist = ad.value();
+        break;
+      case 14:
+        o.prngSeed = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a53(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.gi = $s13(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.ge = $s14(ad.bytes, ad.offset, ad.length);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n54 = $h.shape();
+function $a54(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n54();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.target = ad.u32();
+        break;
+      case 2:
+        o.limit = ad.u32();
+        break;
+      case 3:
+        o.tupdate = ad.u32();
+        break;
+      case 4:
+        o.alpha = ad.u32();
+        break;
+      case 5:
+        o.beta = ad.u32();
+        break;
+      case 6:
+        o.ecn = ad.u32();
+        break;
+      case 7:
+        o.bytemode = ad.u32();
+        break;
+      case 8:
+        o.dqRateEstimator = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n55 = $h.shape();
+function $a55(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n55();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tbf = $s57(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.rate = ad.value();
+        break;
+      case 3:
+        o.peakrate = ad.value();
+        break;
+      case 4:
+        o.avrate = ad.u32();
+        break;
+      case 5:
+        o.result = ad.u32();
+        break;
+      case 6:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 7:
+        break;
+      case 8:
+        o.rate64 = ad.u64();
+        break;
+      case 9:
+        o.peakrate64 = ad.u64();
+        break;
+      case 10:
+        o.pktrate64 = ad.u64();
+        break;
+      case 11:
+        o.pktburst64 = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a56(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.weight = ad.u32();
+        break;
+      case 2:
+        o.lmax = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n57 = $h.shape();
+function $a57(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n57();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s22(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.stab = ad.value();
+        break;
+      case 3:
+        o.maxP = ad.u32();
+        break;
+      case 4:
+        o.flags = $h.value(tc, ad, o, "red-attrs", 3);
+        break;
+      case 5:
+        o.earlyDropBlock = ad.u32();
+        break;
+      case 6:
+        o.markBlock = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n58 = $h.shape();
+function $a58(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n58();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.to = ad.u32();
+        break;
+      case 3:
+        o.from = ad.u32();
+        break;
+      case 4:
+        o.iif = ad.u32();
+        break;
+      case 5:
+        o.police = $a55(ad.nested());
+        break;
+      case 6:
+        o.act = $h.value(tc, ad, o, "route-attrs", 5);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n59 = $h.shape();
+function $a59(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n59();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.priomap = $s10(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.schedEntryList = $a60(ad.nested());
+        break;
+      case 3:
+        o.schedBaseTime = ad.s64();
+        break;
+      case 4:
+        o.schedSingleEntry = $a61(ad.nested());
+        break;
+      case 5:
+        o.schedClockid = ad.s32();
+        break;
+      case 6:
+        break;
+      case 7:
+        o.adminSched = ad.value();
+        break;
+      case 8:
+        o.schedCycleTime = ad.s64();
+        break;
+      case 9:
+        o.schedCycleTimeExtension = ad.s64();
+        break;
+      case 10:
+        o.flags = ad.u32();
+        break;
+      case 11:
+        o.txtimeDelay = ad.u32();
+        break;
+      case 12:
+        o.tcEntry = $a62(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a60(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        {
+          const x = $a61(ad.nested());
+          ((o.entry ??= []) as unknown[]).push(x);
+        }
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a61(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u32();
+        break;
+      case 2:
+        o.cmd = ad.u8();
+        break;
+      case 3:
+        o.gateMask = ad.u32();
+        break;
+      case 4:
+        o.interval = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a62(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.index = ad.u32();
+        break;
+      case 2:
+        o.maxSdu = ad.u32();
+        break;
+      case 3:
+        o.fp = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n63 = $h.shape();
+function $a63(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n63();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.parms = $s28(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.rtab = ad.value();
+        break;
+      case 3:
+        o.ptab = ad.value();
+        break;
+      case 4:
+        o.rate64 = ad.u64();
+        break;
+      case 5:
+        o.prate64 = ad.u64();
+        break;
+      case 6:
+        o.burst = ad.u32();
+        break;
+      case 7:
+        o.pburst = ad.u32();
+        break;
+      case 8:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n64 = $h.shape();
+function $a64(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n64();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s51(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.rate = ad.u32();
+        break;
+      case 4:
+        o.truncSize = ad.u32();
+        break;
+      case 5:
+        o.psampleGroup = ad.u32();
+        break;
+      case 6:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a65(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.tm = $s50(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.parms = $s51(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.prob = $s52(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a66(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.base = $s29(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.data = ad.value();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n67 = $h.shape();
+function $a67(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n67();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.basic = $s42(ad.bytes, ad.offset, ad.length);
+        break;
+      case 2:
+        o.rateEst = $s43(ad.bytes, ad.offset, ad.length);
+        break;
+      case 3:
+        o.queue = $s45(ad.bytes, ad.offset, ad.length);
+        break;
+      case 4:
+        o.app = $h.value(tc, ad, o, "tca-stats-attrs", 3);
+        break;
+      case 5:
+        o.rateEst64 = $s44(ad.bytes, ad.offset, ad.length);
+        break;
+      case 6:
+        break;
+      case 7:
+        o.basicHw = $s42(ad.bytes, ad.offset, ad.length);
+        break;
+      case 8:
+        o.pkt64 = ad.u64();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n68 = $h.shape();
+function $a68(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n68();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.classid = ad.u32();
+        break;
+      case 2:
+        o.hash = ad.u32();
+        break;
+      case 3:
+        o.link = ad.u32();
+        break;
+      case 4:
+        o.divisor = ad.u32();
+        break;
+      case 5:
+        o.sel = ad.value();
+        break;
+      case 6:
+        o.police = $a55(ad.nested());
+        break;
+      case 7:
+        o.act = $h.value(tc, ad, o, "u32-attrs", 6);
+        break;
+      case 8:
+        o.indev = ad.string();
+        break;
+      case 9:
+        o.pcnt = $s49(ad.bytes, ad.offset, ad.length);
+        break;
+      case 10:
+        o.mark = $s47(ad.bytes, ad.offset, ad.length);
+        break;
+      case 11:
+        o.flags = ad.u32();
+        break;
+      case 12:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(tc, {
+  sets: {
+    "attrs": $a0,
+    "act-attrs": $a1,
+    "act-bpf-attrs": $a2,
+    "act-connmark-attrs": $a3,
+    "act-csum-attrs": $a4,
+    "act-ct-attrs": $a5,
+    "act-ctinfo-attrs": $a6,
+    "act-gate-attrs": $a7,
+    "act-ife-attrs": $a8,
+    "act-mirred-attrs": $a9,
+    "act-mpls-attrs": $a10,
+    "act-nat-attrs": $a11,
+    "act-pedit-attrs": $a12,
+    "act-simple-attrs": $a13,
+    "act-skbedit-attrs": $a14,
+    "act-skbmod-attrs": $a15,
+    "act-tunnel-key-attrs": $a16,
+    "act-vlan-attrs": $a17,
+    "basic-attrs": $a18,
+    "bpf-attrs": $a19,
+    "cake-attrs": $a20,
+    "cake-stats-attrs": $a21,
+    "cake-tin-stats-attrs": $a22,
+    "cbs-attrs": $a23,
+    "cgroup-attrs": $a24,
+    "choke-attrs": $a25,
+    "codel-attrs": $a26,
+    "drr-attrs": $a27,
+    "dualpi2-attrs": $a28,
+    "ematch-attrs": $a29,
+    "flow-attrs": $a30,
+    "flower-attrs": $a31,
+    "flower-key-enc-opts-attrs": $a32,
+    "flower-key-enc-opt-geneve-attrs": $a33,
+    "flower-key-enc-opt-vxlan-attrs": $a34,
+    "flower-key-enc-opt-erspan-attrs": $a35,
+    "flower-key-enc-opt-gtp-attrs": $a36,
+    "flower-key-mpls-opt-attrs": $a37,
+    "flower-key-cfm-attrs": $a38,
+    "fw-attrs": $a39,
+    "gred-attrs": $a40,
+    "tca-gred-vq-list-attrs": $a41,
+    "tca-gred-vq-entry-attrs": $a42,
+    "hfsc-attrs": $a43,
+    "hhf-attrs": $a44,
+    "htb-attrs": $a45,
+    "matchall-attrs": $a46,
+    "etf-attrs": $a47,
+    "ets-attrs": $a48,
+    "fq-attrs": $a49,
+    "fq-codel-attrs": $a50,
+    "fq-pie-attrs": $a51,
+    "netem-attrs": $a52,
+    "netem-loss-attrs": $a53,
+    "pie-attrs": $a54,
+    "police-attrs": $a55,
+    "qfq-attrs": $a56,
+    "red-attrs": $a57,
+    "route-attrs": $a58,
+    "taprio-attrs": $a59,
+    "taprio-sched-entry-list": $a60,
+    "taprio-sched-entry": $a61,
+    "taprio-tc-entry-attrs": $a62,
+    "tbf-attrs": $a63,
+    "act-sample-attrs": $a64,
+    "act-gact-attrs": $a65,
+    "tca-stab-attrs": $a66,
+    "tca-stats-attrs": $a67,
+    "u32-attrs": $a68,
+  },
+  structs: {
+    "tcmsg": $s0,
+    "tc-stats": $s1,
+    "tc-cbs-qopt": $s2,
+    "tc-etf-qopt": $s3,
+    "tc-fifo-qopt": $s4,
+    "tc-htb-opt": $s5,
+    "tc-htb-glob": $s6,
+    "tc-gred-qopt": $s7,
+    "tc-gred-sopt": $s8,
+    "tc-hfsc-qopt": $s9,
+    "tc-mqprio-qopt": $s10,
+    "tc-multiq-qopt": $s11,
+    "tc-netem-qopt": $s12,
+    "tc-netem-gimodel": $s13,
+    "tc-netem-gemodel": $s14,
+    "tc-netem-corr": $s15,
+    "tc-netem-reorder": $s16,
+    "tc-netem-corrupt": $s17,
+    "tc-netem-rate": $s18,
+    "tc-netem-slot": $s19,
+    "tc-plug-qopt": $s20,
+    "tc-prio-qopt": $s21,
+    "tc-red-qopt": $s22,
+    "tc-sfb-qopt": $s23,
+    "tc-sfq-qopt": $s24,
+    "tc-sfqred-stats": $s25,
+    "tc-sfq-qopt-v1": $s26,
+    "tc-ratespec": $s27,
+    "tc-tbf-qopt": $s28,
+    "tc-sizespec": $s29,
+    "gnet-estimator": $s30,
+    "tc-choke-xstats": $s31,
+    "tc-codel-xstats": $s32,
+    "tc-fq-codel-xstats": $s33,
+    "tc-dualpi2-xstats": $s34,
+    "tc-fq-pie-xstats": $s35,
+    "tc-fq-qd-stats": $s36,
+    "tc-hhf-xstats": $s37,
+    "tc-pie-xstats": $s38,
+    "tc-red-xstats": $s39,
+    "tc-sfb-xstats": $s40,
+    "tc-sfq-xstats": $s41,
+    "gnet-stats-basic": $s42,
+    "gnet-stats-rate-est": $s43,
+    "gnet-stats-rate-est64": $s44,
+    "gnet-stats-queue": $s45,
+    "tc-u32-key": $s46,
+    "tc-u32-mark": $s47,
+    "tc-u32-sel": $s48,
+    "tc-u32-pcnt": $s49,
+    "tcf-t": $s50,
+    "tc-gact": $s51,
+    "tc-gact-p": $s52,
+    "tcf-ematch-tree-hdr": $s53,
+    "tc-basic-pcnt": $s54,
+    "tc-matchall-pcnt": $s55,
+    "tc-mpls": $s56,
+    "tc-police": $s57,
+    "tc-pedit-sel": $s58,
+    "tc-pedit-key": $s59,
+    "tc-vlan": $s60,
+    "tc-mirred": $s61,
+  },
+});

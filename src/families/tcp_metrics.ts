@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `tcp-fastopen-cookie-max` of tcp_metrics */
 export const TCP_METRICS_TCP_FASTOPEN_COOKIE_MAX = 16;
@@ -73,3 +76,90 @@ export type TcpMetricsOps = {
 export const tcpMetrics: FamilySpec = JSON.parse(
   '{"name":"tcp_metrics","protocol":"genetlink-legacy","structs":{},"enums":{},"sets":{"tcp-metrics":{"name":"tcp-metrics","attrs":[{"type":1,"name":"addr-ipv4","key":"addrIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":2,"name":"addr-ipv6","key":"addrIpv6","kind":"binary","bigEndian":true,"hint":"ipv6","checks":{"minLen":16}},{"type":3,"name":"age","key":"age","kind":"u64"},{"type":4,"name":"tw-tsval","key":"twTsval","kind":"u32"},{"type":5,"name":"tw-ts-stamp","key":"twTsStamp","kind":"s32"},{"type":6,"name":"vals","key":"vals","kind":"nest","set":"metrics"},{"type":7,"name":"fopen-mss","key":"fopenMss","kind":"u16"},{"type":8,"name":"fopen-syn-drops","key":"fopenSynDrops","kind":"u16"},{"type":9,"name":"fopen-syn-drop-ts","key":"fopenSynDropTs","kind":"u64"},{"type":10,"name":"fopen-cookie","key":"fopenCookie","kind":"binary","checks":{"minLen":16}},{"type":11,"name":"saddr-ipv4","key":"saddrIpv4","kind":"u32","bigEndian":true,"hint":"ipv4"},{"type":12,"name":"saddr-ipv6","key":"saddrIpv6","kind":"binary","bigEndian":true,"hint":"ipv6","checks":{"minLen":16}},{"type":13,"name":"pad","key":"pad","kind":"pad"}]},"metrics":{"name":"metrics","attrs":[{"type":1,"name":"rtt","key":"rtt","kind":"u32"},{"type":2,"name":"rttvar","key":"rttvar","kind":"u32"},{"type":3,"name":"ssthresh","key":"ssthresh","kind":"u32"},{"type":4,"name":"cwnd","key":"cwnd","kind":"u32"},{"type":5,"name":"reodering","key":"reodering","kind":"u32"},{"type":6,"name":"rtt-us","key":"rttUs","kind":"u32"},{"type":7,"name":"rttvar-us","key":"rttvarUs","kind":"u32"}]}},"subMessages":{},"ops":{"get":{"name":"get","set":"tcp-metrics","do":{"request":{"value":1,"attributes":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6"]},"reply":{"value":1,"attributes":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6","age","vals","fopen-mss","fopen-syn-drops","fopen-syn-drop-ts","fopen-cookie"]}},"dump":{"request":{"value":1,"attributes":[]},"reply":{"value":1,"attributes":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6","age","vals","fopen-mss","fopen-syn-drops","fopen-syn-drop-ts","fopen-cookie"]}}},"del":{"name":"del","set":"tcp-metrics","do":{"request":{"value":2,"attributes":["addr-ipv4","addr-ipv6","saddr-ipv4","saddr-ipv6"]}}}},"mcastGroups":{},"kernelSpec":"tcp_metrics"}',
 );
+
+// tcp_metrics's compiled decoders (see src/ynl/compiled.ts)
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.addrIpv4 = ad.u32be();
+        break;
+      case 2:
+        o.addrIpv6 = ad.value();
+        break;
+      case 3:
+        o.age = ad.u64();
+        break;
+      case 4:
+        o.twTsval = ad.u32();
+        break;
+      case 5:
+        o.twTsStamp = ad.s32();
+        break;
+      case 6:
+        o.vals = $a1(ad.nested());
+        break;
+      case 7:
+        o.fopenMss = ad.u16();
+        break;
+      case 8:
+        o.fopenSynDrops = ad.u16();
+        break;
+      case 9:
+        o.fopenSynDropTs = ad.u64();
+        break;
+      case 10:
+        o.fopenCookie = ad.value();
+        break;
+      case 11:
+        o.saddrIpv4 = ad.u32be();
+        break;
+      case 12:
+        o.saddrIpv6 = ad.value();
+        break;
+      case 13:
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.rtt = ad.u32();
+        break;
+      case 2:
+        o.rttvar = ad.u32();
+        break;
+      case 3:
+        o.ssthresh = ad.u32();
+        break;
+      case 4:
+        o.cwnd = ad.u32();
+        break;
+      case 5:
+        o.reodering = ad.u32();
+        break;
+      case 6:
+        o.rttUs = ad.u32();
+        break;
+      case 7:
+        o.rttvarUs = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(tcpMetrics, {
+  sets: { "tcp-metrics": $a0, "metrics": $a1 },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `string-max-len` of team */
 export const TEAM_STRING_MAX_LEN = 32;
@@ -96,3 +99,115 @@ export type TeamOps = {
 export const team: FamilySpec = JSON.parse(
   '{"name":"team","protocol":"genetlink-legacy","structs":{},"enums":{},"sets":{"team":{"name":"team","attrs":[{"type":1,"name":"team-ifindex","key":"teamIfindex","kind":"u32"},{"type":2,"name":"list-option","key":"listOption","kind":"nest","set":"item-option"},{"type":3,"name":"list-port","key":"listPort","kind":"nest","set":"item-port"}]},"item-option":{"name":"item-option","attrs":[{"type":1,"name":"option","key":"option","kind":"nest","set":"attr-option"}]},"attr-option":{"name":"attr-option","attrs":[{"type":1,"name":"name","key":"name","kind":"string","checks":{"maxLen":32}},{"type":2,"name":"changed","key":"changed","kind":"flag"},{"type":3,"name":"type","key":"type","kind":"u8"},{"type":4,"name":"data","key":"data","kind":"binary"},{"type":5,"name":"removed","key":"removed","kind":"flag"},{"type":6,"name":"port-ifindex","key":"portIfindex","kind":"u32"},{"type":7,"name":"array-index","key":"arrayIndex","kind":"u32"}]},"item-port":{"name":"item-port","attrs":[{"type":1,"name":"port","key":"port","kind":"nest","set":"attr-port"}]},"attr-port":{"name":"attr-port","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"changed","key":"changed","kind":"flag"},{"type":3,"name":"linkup","key":"linkup","kind":"flag"},{"type":4,"name":"speed","key":"speed","kind":"u32"},{"type":5,"name":"duplex","key":"duplex","kind":"u8"},{"type":6,"name":"removed","key":"removed","kind":"flag"}]}},"subMessages":{},"ops":{"noop":{"name":"noop","set":"team","do":{"request":{"value":0,"attributes":[]},"reply":{"value":0,"attributes":["team-ifindex"]}}},"options-set":{"name":"options-set","set":"team","do":{"request":{"value":1,"attributes":["team-ifindex","list-option"]},"reply":{"value":1,"attributes":["team-ifindex","list-option"]}}},"options-get":{"name":"options-get","set":"team","do":{"request":{"value":2,"attributes":["team-ifindex"]},"reply":{"value":2,"attributes":["team-ifindex","list-option"]}}},"port-list-get":{"name":"port-list-get","set":"team","do":{"request":{"value":3,"attributes":["team-ifindex"]},"reply":{"value":3,"attributes":["team-ifindex","list-port"]}}}},"mcastGroups":{},"kernelSpec":"team"}',
 );
+
+// team's compiled decoders (see src/ynl/compiled.ts)
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.teamIfindex = ad.u32();
+        break;
+      case 2:
+        o.listOption = $a1(ad.nested());
+        break;
+      case 3:
+        o.listPort = $a3(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.option = $a2(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n2 = $h.shape();
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n2();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.name = ad.string();
+        break;
+      case 2:
+        o.changed = true;
+        break;
+      case 3:
+        o.type = ad.u8();
+        break;
+      case 4:
+        o.data = ad.value();
+        break;
+      case 5:
+        o.removed = true;
+        break;
+      case 6:
+        o.portIfindex = ad.u32();
+        break;
+      case 7:
+        o.arrayIndex = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a3(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.port = $a4(ad.nested());
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n4 = $h.shape();
+function $a4(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n4();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.changed = true;
+        break;
+      case 3:
+        o.linkup = true;
+        break;
+      case 4:
+        o.speed = ad.u32();
+        break;
+      case 5:
+        o.duplex = ad.u8();
+        break;
+      case 6:
+        o.removed = true;
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(team, {
+  sets: { "team": $a0, "item-option": $a1, "attr-option": $a2, "item-port": $a3, "attr-port": $a4 },
+  structs: {},
+});

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { AttributeDecoder as $Cursor } from "../attribute.ts";
+import { helpers as $h, registerDecoders as $register } from "../ynl/compiled.ts";
 import type { FamilySpec } from "../ynl/schema.ts";
+import type { Attrs as $Attrs } from "../ynl/struct.ts";
 
 /** Const `key-len` of wireguard */
 export const WG_KEY_LEN = 32;
@@ -102,3 +105,119 @@ export type WireguardOps = {
 export const wireguard: FamilySpec = JSON.parse(
   '{"name":"wireguard","protocol":"genetlink-legacy","structs":{"--kernel-timespec":{"name":"--kernel-timespec","members":[{"name":"sec","key":"sec","kind":"u64"},{"name":"nsec","key":"nsec","kind":"u64"}],"size":16}},"enums":{"wgdevice-flags":{"name":"wgdevice-flags","type":"flags","entries":{"replace-peers":1}},"wgpeer-flags":{"name":"wgpeer-flags","type":"flags","entries":{"remove-me":1,"replace-allowedips":2,"update-only":4}},"wgallowedip-flags":{"name":"wgallowedip-flags","type":"flags","entries":{"remove-me":1}}},"sets":{"wgdevice":{"name":"wgdevice","attrs":[{"type":1,"name":"ifindex","key":"ifindex","kind":"u32"},{"type":2,"name":"ifname","key":"ifname","kind":"string","checks":{"maxLen":15}},{"type":3,"name":"private-key","key":"privateKey","kind":"binary","hint":"hex","checks":{"exactLen":32}},{"type":4,"name":"public-key","key":"publicKey","kind":"binary","hint":"hex","checks":{"exactLen":32}},{"type":5,"name":"flags","key":"flags","kind":"u32","enum":"wgdevice-flags"},{"type":6,"name":"listen-port","key":"listenPort","kind":"u16"},{"type":7,"name":"fwmark","key":"fwmark","kind":"u32"},{"type":8,"name":"peers","key":"peers","kind":"indexed-array","subType":"nest","set":"wgpeer"}]},"wgpeer":{"name":"wgpeer","attrs":[{"type":1,"name":"public-key","key":"publicKey","kind":"binary","hint":"hex","checks":{"exactLen":32}},{"type":2,"name":"preshared-key","key":"presharedKey","kind":"binary","hint":"hex","checks":{"exactLen":32}},{"type":3,"name":"flags","key":"flags","kind":"u32","enum":"wgpeer-flags"},{"type":4,"name":"endpoint","key":"endpoint","kind":"binary","checks":{"minLen":16}},{"type":5,"name":"persistent-keepalive-interval","key":"persistentKeepaliveInterval","kind":"u16"},{"type":6,"name":"last-handshake-time","key":"lastHandshakeTime","kind":"binary","struct":"--kernel-timespec","checks":{"exactLen":16}},{"type":7,"name":"rx-bytes","key":"rxBytes","kind":"u64"},{"type":8,"name":"tx-bytes","key":"txBytes","kind":"u64"},{"type":9,"name":"allowedips","key":"allowedips","kind":"indexed-array","subType":"nest","set":"wgallowedip"},{"type":10,"name":"protocol-version","key":"protocolVersion","kind":"u32"}]},"wgallowedip":{"name":"wgallowedip","attrs":[{"type":1,"name":"family","key":"family","kind":"u16"},{"type":2,"name":"ipaddr","key":"ipaddr","kind":"binary","hint":"ipv4-or-v6","checks":{"minLen":4}},{"type":3,"name":"cidr-mask","key":"cidrMask","kind":"u8"},{"type":4,"name":"flags","key":"flags","kind":"u32","enum":"wgallowedip-flags"}]}},"subMessages":{},"ops":{"get-device":{"name":"get-device","set":"wgdevice","dump":{"request":{"value":0,"attributes":["ifindex","ifname"]},"reply":{"value":0,"attributes":["ifindex","ifname","private-key","public-key","flags","listen-port","fwmark","peers"]}}},"set-device":{"name":"set-device","set":"wgdevice","do":{"request":{"value":1,"attributes":["ifindex","ifname","private-key","public-key","flags","listen-port","fwmark","peers"]}}}},"mcastGroups":{},"kernelSpec":"wireguard"}',
 );
+
+// wireguard's compiled decoders (see src/ynl/compiled.ts)
+function $s0(b: Uint8Array, at = 0, len = b.length - at): $Attrs {
+  if (at < 0 || len < 16 || at + len > b.length) {
+    return $h.struct(wireguard, "--kernel-timespec", b, at, len);
+  }
+  const v = $h.view(b), o = b.byteOffset + at;
+  return {
+    sec: (v.getUint32(o, true) | v.getUint32(o + 4, true)) === 0 ? 0n : v.getBigUint64(o, true),
+    nsec: (v.getUint32(o + 8, true) | v.getUint32(o + 12, true)) === 0
+      ? 0n
+      : v.getBigUint64(o + 8, true),
+  };
+}
+const $n0 = $h.shape();
+function $a0(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n0();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.ifindex = ad.u32();
+        break;
+      case 2:
+        o.ifname = ad.string();
+        break;
+      case 3:
+        o.privateKey = ad.value();
+        break;
+      case 4:
+        o.publicKey = ad.value();
+        break;
+      case 5:
+        o.flags = ad.u32();
+        break;
+      case 6:
+        o.listenPort = ad.u16();
+        break;
+      case 7:
+        o.fwmark = ad.u32();
+        break;
+      case 8:
+        o.peers = $h.value(wireguard, ad, o, "wgdevice", 7);
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+const $n1 = $h.shape();
+function $a1(ad: $Cursor): $Attrs {
+  const o: $Attrs = new $n1();
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.publicKey = ad.value();
+        break;
+      case 2:
+        o.presharedKey = ad.value();
+        break;
+      case 3:
+        o.flags = ad.u32();
+        break;
+      case 4:
+        o.endpoint = ad.value();
+        break;
+      case 5:
+        o.persistentKeepaliveInterval = ad.u16();
+        break;
+      case 6:
+        o.lastHandshakeTime = $s0(ad.bytes, ad.offset, ad.length);
+        break;
+      case 7:
+        o.rxBytes = ad.u64();
+        break;
+      case 8:
+        o.txBytes = ad.u64();
+        break;
+      case 9:
+        o.allowedips = $h.value(wireguard, ad, o, "wgpeer", 8);
+        break;
+      case 10:
+        o.protocolVersion = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+function $a2(ad: $Cursor): $Attrs {
+  const o: $Attrs = {};
+  while (ad.next()) {
+    switch (ad.type) {
+      case 1:
+        o.family = ad.u16();
+        break;
+      case 2:
+        o.ipaddr = ad.value();
+        break;
+      case 3:
+        o.cidrMask = ad.u8();
+        break;
+      case 4:
+        o.flags = ad.u32();
+        break;
+      default:
+        $h.unknown(ad, o);
+    }
+  }
+  return o;
+}
+$register(wireguard, {
+  sets: { "wgdevice": $a0, "wgpeer": $a1, "wgallowedip": $a2 },
+  structs: { "--kernel-timespec": $s0 },
+});

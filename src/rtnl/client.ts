@@ -109,9 +109,7 @@ export class Rtnl implements AsyncDisposable {
 
   /** Every link. */
   async links(options: DumpOptions = {}): Promise<Link[]> {
-    const out: Link[] = [];
-    for await (const d of this.link.dump("getlink", {}, options)) out.push(toLink(d));
-    return out;
+    return (await this.link.dumpAll("getlink", {}, options)).map(toLink);
   }
 
   /** One link, by name or index. `ENODEV` if there is none. */

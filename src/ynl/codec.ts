@@ -29,6 +29,7 @@ import {
 } from "./struct.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 import { fromNames } from "./names_in.ts";
+import { decodersOf, setInterpreter } from "./compiled.ts";
 
 export { type Attrs, decodeStruct, encodeStruct, structBytes };
 
@@ -180,6 +181,17 @@ function selectorKey(name: string): string {
  * under `unknown`, by type number.
  */
 export function decodeAttrs(f: FamilySpec, set: string | undefined, ad: AttributeDecoder): Attrs {
+  const compiled = set === undefined ? undefined : decodersOf(f)?.sets;
+  const decode = compiled && own(compiled, set!);
+  return decode ? decode(ad) : interpretAttrs(f, set, ad);
+}
+
+/** {@linkcode decodeAttrs} by the tables alone (what compiled decoders must match). */
+export function interpretAttrs(
+  f: FamilySpec,
+  set: string | undefined,
+  ad: AttributeDecoder,
+): Attrs {
   const ix = indexOf(setOf(f, set));
   const out: Attrs = {};
   while (ad.next()) {
@@ -197,6 +209,10 @@ export function decodeAttrs(f: FamilySpec, set: string | undefined, ad: Attribut
   }
   return out;
 }
+
+setInterpreter({
+  value: (f, ad, parent, set, index) => decodeValue(f, setOf(f, set).attrs[index], ad, parent),
+});
 
 function encodeScalar(
   w: MessageWriter,

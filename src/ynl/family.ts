@@ -9,7 +9,7 @@
  */
 import { NETLINK, NLM_F } from "../constants.ts";
 import { AttributeDecoder } from "../attribute.ts";
-import { NetlinkError, Overrun, ParseError } from "../errors.ts";
+import { DumpInterruptedError, NetlinkError, Overrun, ParseError } from "../errors.ts";
 import type { Message } from "../message.ts";
 import {
   type DumpOptions,
@@ -281,6 +281,45 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     for await (const m of this.dumpMessages(op, request, options)) {
       yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
     }
+  }
+
+  /**
+   * Runs the dump of `op` and resolves with all its replies, decoded: what
+   * collecting {@linkcode FamilyClient.dump} gives, with one promise for the
+   * whole reply rather than one per message (`retries` and `onWarning` take
+   * the streaming path).
+   *
+   * @example
+   * ```ts ignore
+   * const links = await rtnl.link.dumpAll("getlink");
+   * ```
+   */
+  async dumpAll<K extends keyof Ops & string>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
+    options: DumpOptions = {},
+  ): Promise<Decoded<Ops[K]["header"], Ops[K]["attrs"]>[]> {
+    type D = Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
+    if (options.retries !== undefined || options.onWarning) {
+      const out: D[] = [];
+      for await (const d of this.dump(op, request, options)) out.push(d);
+      return out;
+    }
+    const bytes = this.encode(op, request, "dump", NLM_F.ACK | NLM_F.DUMP).finish().slice();
+    let replies: Message[];
+    try {
+      replies = await this.socket.request(bytes, {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      });
+    } catch (e) {
+      // as the stream throws it: what was received is not kept
+      if (e instanceof DumpInterruptedError) throw new DumpInterruptedError([], e.attempts);
+      throw this.#named(e, op, bytes);
+    }
+    const out: D[] = new Array(replies.length);
+    for (let i = 0; i < replies.length; i++) out[i] = this.decode(replies[i]) as D;
+    return out;
   }
 
   /**

@@ -10,6 +10,7 @@ import type { MessageWriter } from "../writer.ts";
 import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 import { fromNames } from "./names_in.ts";
+import { decodersOf, setInterpreter } from "./compiled.ts";
 
 /** A decoded attribute set or struct: keys as in the generated interfaces. */
 export type Attrs = Record<string, unknown>;
@@ -63,6 +64,19 @@ export function decodeStruct(
   length?: number,
 ): Attrs {
   length ??= bytes.length - offset;
+  const compiled = decodersOf(f)?.structs;
+  const decode = compiled && own(compiled, name);
+  return decode ? decode(bytes, offset, length) : interpretStruct(f, name, bytes, offset, length);
+}
+
+/** {@linkcode decodeStruct} by the tables alone (what compiled decoders must match). */
+export function interpretStruct(
+  f: FamilySpec,
+  name: string,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): Attrs {
   const fields = layoutOf(structOf(f, name));
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
   const out: Attrs = {};
@@ -136,6 +150,8 @@ export function structBytes(f: FamilySpec, name: string, value: Attrs = {}): Uin
   writeStruct(f, name, b, 0, value);
   return b;
 }
+
+setInterpreter({ struct: interpretStruct });
 
 const members = new WeakMap<StructSpec, Map<string, MemberSpec>>();
 

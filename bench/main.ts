@@ -497,6 +497,19 @@ try {
       target: ">= 0.95x",
       met: median(dl) >= 0.95 * floor,
     });
+    const { benchDrainPeers } = await import("./drain_peers.ts");
+    const peers = await benchDrainPeers({
+      ns,
+      sh,
+      withBurst,
+      rounds: Math.max(2, rounds - 2),
+      here,
+      batch: `${out}/burst.batch`,
+      events,
+      npmNetlink,
+    });
+    rows.push(...peers.rows);
+    context.push(...peers.context);
   }
   if (only.has("w1node") && await sh("node", "--version").then(() => true, () => false)) {
     await buildNpm();

@@ -53,11 +53,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** "c streamed mapped" lines after `warm` as three columns. */
+/** The first three columns ("c streamed mapped") of the lines after `warm`. */
 function columns(text: string, warm: number): number[][] {
   const cols: number[][] = [[], [], []];
   for (const line of text.trim().split("\n").slice(warm)) {
-    line.split(" ").map(Number).forEach((x, i) => cols[i].push(x));
+    line.split(" ").slice(0, 3).map(Number).forEach((x, i) => cols[i].push(x));
   }
   return cols;
 }

@@ -20,8 +20,6 @@ import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { integer } from "../rtnl/check.ts";
 import { isRecord } from "../ynl/values.ts";
 import { type ConntrackEntry, toEntry } from "./entry.ts";
-import { fastEntry } from "./fast.ts";
-import type { Message } from "../message.ts";
 import { checkFilter, type ConntrackFilter, familyOf, kernelFilter, matches } from "./filter.ts";
 import { encodeFullTuple, inverse, ipVersion, type TupleInput } from "./tuple.ts";
 import {
@@ -106,18 +104,10 @@ export class Conntrack implements AsyncDisposable {
     const k = kernelFilter(f);
     const { zeroCounters, ...dump } = options;
     const op = zeroCounters ? "get-ctrzero" : "get";
-    const client = this.#client;
-    const attrsOf = (m: Message) => client.decode(m).attrs as ConntrackAttrs;
     for await (
-      const m of client.dumpMessages(
-        op,
-        { header: { nfgenFamily: k.family }, attrs: k.attrs },
-        dump,
-      )
+      const d of this.#client.dump(op, { header: { nfgenFamily: k.family }, attrs: k.attrs }, dump)
     ) {
-      // a dump's messages are owned: an entry may decode its attrs later
-      const e = fastEntry(m, attrsOf) ??
-        toEntry(client.decode(m) as Decoded<Nfgenmsg, ConntrackAttrs>);
+      const e = toEntry(d as Decoded<Nfgenmsg, ConntrackAttrs>);
       if (matches(f, e)) yield e;
     }
   }

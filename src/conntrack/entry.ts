@@ -66,17 +66,12 @@ export interface ConntrackEntry {
   labels?: Uint8Array;
   /** Start and stop times in ns (with `nf_conntrack_timestamp` on). */
   timestamp?: { start?: bigint; stop?: bigint };
-  /**
-   * Everything the kernel sent, decoded by the generated family. A dump's
-   * entry decodes it at its first read (a getter of its class: `{ ...entry }`
-   * leaves it out; JSON shows it).
-   */
+  /** Everything the kernel sent, decoded by the generated family. */
   attrs: ConntrackAttrs;
 }
 
 const STATUS = Object.entries(NF_CT_STATUS) as [StatusName, number][];
-/** TCP state numbers to their names (`nf-ct-tcp-state`). */
-export const TCP_STATE_NAMES: ReadonlyMap<number, TcpStateName> = new Map<number, TcpStateName>(
+const TCP_STATE_NAMES = new Map<number, TcpStateName>(
   Object.entries(NF_CT_TCP_STATE).map(([k, v]) => [v, k as TcpStateName]),
 );
 

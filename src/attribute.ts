@@ -13,6 +13,8 @@ export const MAX_NEST_DEPTH = 32;
 
 const utf8 = new TextDecoder();
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * A cursor over the attributes in `bytes[start, end)`. Call
  * {@linkcode AttributeDecoder.next} until it returns false; after each call
@@ -49,10 +51,10 @@ export class AttributeDecoder {
   /** Offset of the current value in `bytes`. */
   offset = 0;
   /** The nesting depth of this decoder (0 at the top). */
-  readonly depth: number;
-  readonly #b: Uint8Array;
-  readonly #end: number;
-  #pos: number;
+  depth = 0;
+  #b: Uint8Array = EMPTY;
+  #end = 0;
+  #pos = 0;
 
   /**
    * Walks the attributes of `bytes` from `start` to `end`.
@@ -68,6 +70,26 @@ export class AttributeDecoder {
     end: number = bytes.length,
     depth = 0,
   ) {
+    this.reset(bytes, start, end, depth);
+  }
+
+  /**
+   * Walks `bytes[start, end)` anew, from its first attribute: a hot path
+   * keeps one decoder per nesting depth and resets it for each nest, where
+   * {@linkcode AttributeDecoder.nested} makes one (garbage for the GC, a
+   * few per message). Arguments as the constructor's.
+   *
+   * @example
+   * ```ts
+   * import { AttributeDecoder, MessageWriter } from "../mod.ts";
+   * const a = new MessageWriter().begin(1).u32(1, 7).finish();
+   * const b = new MessageWriter().begin(1).u32(1, 8).finish();
+   * const d = new AttributeDecoder(a, 16);
+   * d.next() && d.u32(); // 7
+   * d.reset(b, 16).next() && d.u32(); // 8
+   * ```
+   */
+  reset(bytes: Uint8Array, start = 0, end: number = bytes.length, depth = 0): this {
     if (start < 0 || end > bytes.length || start > end) {
       throw new ParseError(
         `attribute range [${start}, ${end}) outside ${bytes.length} bytes`,
@@ -78,6 +100,7 @@ export class AttributeDecoder {
     this.#pos = start;
     this.#end = end;
     this.depth = depth;
+    return this;
   }
 
   /**
@@ -241,17 +264,41 @@ export class AttributeDecoder {
 
   /** A decoder over the attributes nested in the current value. */
   nested(): AttributeDecoder {
+    return new AttributeDecoder(
+      this.#b,
+      this.offset,
+      this.offset + this.length,
+      this.#innerDepth(),
+    );
+  }
+
+  /**
+   * {@linkcode AttributeDecoder.nested} into a decoder the caller keeps:
+   * `inner`, reset to the attributes nested in the current value.
+   *
+   * @example
+   * ```ts
+   * import { AttributeDecoder, MessageWriter } from "../mod.ts";
+   * const w = new MessageWriter().begin(1);
+   * const n = w.nestStart(1);
+   * const b = w.u32(2, 7).nestEnd(n).finish();
+   * const top = new AttributeDecoder(b, 16), inner = new AttributeDecoder(b);
+   * top.next();
+   * const d = top.nestedInto(inner);
+   * d.next() && d.u32(); // 7
+   * ```
+   */
+  nestedInto(inner: AttributeDecoder): AttributeDecoder {
+    return inner.reset(this.#b, this.offset, this.offset + this.length, this.#innerDepth());
+  }
+
+  #innerDepth(): number {
     if (this.depth + 1 > MAX_NEST_DEPTH) {
       throw new ParseError(
         `attributes nested deeper than ${MAX_NEST_DEPTH}`,
         this.offset - NLA_HDRLEN,
       );
     }
-    return new AttributeDecoder(
-      this.#b,
-      this.offset,
-      this.offset + this.length,
-      this.depth + 1,
-    );
+    return this.depth + 1;
   }
 }

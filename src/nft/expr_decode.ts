@@ -26,7 +26,6 @@ import {
 } from "./spec.ts";
 import { decodeVerdict } from "./data.ts";
 import { text } from "./text.ts";
-import { AttributeCursor } from "../cursor.ts";
 import type {
   CtExpr,
   Expr,
@@ -138,7 +137,8 @@ class ExprData {
 /** The one ExprData every expression is read with: decodeExpr keeps nothing of it. */
 const scratch = new ExprData();
 /** The readers of an expression's attributes and of its data's. */
-const [ELEM, DATA] = [new AttributeCursor(), new AttributeCursor()];
+const EMPTY = new Uint8Array(0);
+const [ELEM, DATA] = [new AttributeDecoder(EMPTY), new AttributeDecoder(EMPTY)];
 
 /**
  * Decodes one `NFTA_LIST_ELEM`: the attributes nested in `b[start, end)`.

@@ -162,28 +162,28 @@ export function retarget(
   sender: number,
   group: number,
 ): Message {
-  const w = m as { -readonly [K in keyof Message]: Message[K] };
-  w.data = data;
-  w.offset = offset;
-  w.length = length;
-  w.sender = sender;
-  w.group = group;
-  w.type = readU16(data, offset + 4);
-  w.flags = readU16(data, offset + 6);
-  w.seq = readU32(data, offset + 8);
-  w.portId = readU32(data, offset + 12);
-  return m;
+  return retargetParsed(
+    m,
+    data,
+    offset,
+    length,
+    sender,
+    group,
+    readU16(data, offset + 4),
+    readU16(data, offset + 6),
+    readU32(data, offset + 8),
+    readU32(data, offset + 12),
+  );
 }
 
-/**
- * {@linkcode retarget} for a header already read: `m` in place at the
- * kernel's unicast message at `offset` with these header fields.
- */
-export function lendPart(
+/** {@linkcode retarget} for a header already read: its fields given. */
+export function retargetParsed(
   m: Message,
   data: Uint8Array,
   offset: number,
   length: number,
+  sender: number,
+  group: number,
   type: number,
   flags: number,
   seq: number,
@@ -193,8 +193,8 @@ export function lendPart(
   w.data = data;
   w.offset = offset;
   w.length = length;
-  w.sender = 0;
-  w.group = 0;
+  w.sender = sender;
+  w.group = group;
   w.type = type;
   w.flags = flags;
   w.seq = seq;

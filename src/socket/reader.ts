@@ -11,7 +11,7 @@
 import { align4, LITTLE_ENDIAN as LE, readU32, view } from "../bytes.ts";
 import { NLM_F, NLMSG, NLMSG_HDRLEN } from "../constants.ts";
 import { type ParseError, TruncatedError } from "../errors.ts";
-import { checkHeader, lendPart, Message, retarget } from "../message.ts";
+import { checkHeader, Message, retarget, retargetParsed } from "../message.ts";
 import type { Receiver, Sys } from "../sys.ts";
 
 const MSG_TRUNC = 0x20;
@@ -249,7 +249,7 @@ export class DatagramReader {
           this.#off = next;
           take(
             lend
-              ? lendPart(this.#lent, data, off, len, type, flags, seq, port)
+              ? retargetParsed(this.#lent, data, off, len, 0, 0, type, flags, seq, port)
               : new Message(data, off, len, 0, 0),
           );
           taken++;

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  ClosedError,
   DumpInterruptedError,
   type Message,
   MessageWriter,
@@ -170,4 +171,46 @@ Deno.test("a request from dump()'s loop body: both answered, in order", opts, as
   }
   assert.deepEqual(seen, range(120));
   assert.deepEqual(inner, [999]);
+});
+
+Deno.test("dump(): an abort or close ends it even with parts queued", opts, async () => {
+  // one datagram of 40 parts: after the first next() the rest wait in the stream
+  using sys = new FakeKernel((req) =>
+    req.message.type === GET ? parts(req, 40, 4096) : [reply(req, PING, payload(999))]
+  );
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys });
+  const stop = new AbortController();
+  const it = sock.dump(getAll(), { signal: stop.signal });
+  assert.equal(numberOf((await it.next()).value as Message), 0);
+  assert.equal(numberOf((await it.next()).value as Message), 1);
+  stop.abort(new Error("stop"));
+  await assert.rejects(it.next(), /stop/);
+  assert.deepEqual(await it.next(), { value: undefined, done: true });
+  // the abandoned rest is drained: the socket goes on
+  assert.deepEqual(await sock.request(ping(), { map: numberOf }), [999]);
+  const open = sock.dump(getAll());
+  assert.equal(numberOf((await open.next()).value as Message), 0);
+  await sock.close();
+  await assert.rejects(open.next(), ClosedError);
+});
+
+Deno.test("events(): an abort ends it even with events queued", opts, async () => {
+  using sys = new FakeKernel((req) =>
+    req.message.type === PING
+      ? [
+        reply(req, PING, payload(999)),
+        ...range(5).map((i) => multicast(1, message(16, payload(i)))),
+      ]
+      : []
+  );
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { sys, groups: [1] });
+  await sock.request(ping(), { map: numberOf });
+  const stop = new AbortController();
+  const events = sock.events({ signal: stop.signal });
+  assert.equal(numberOf((await events.next()).value as Message), 0);
+  stop.abort(new Error("stop"));
+  await assert.rejects(events.next(), /stop/);
+  // the queued rest stays for the next reader
+  const next = await sock.events().next();
+  assert.equal(numberOf(next.value as Message), 1);
 });

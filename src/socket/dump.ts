@@ -83,40 +83,47 @@ export function stream<T>(
   const keep = (m: Message) => {
     taken[count++] = m;
   };
-  return {
-    next: async () => {
-      if (finished) return done;
-      if (!inbox) await start();
-      const signal = limit!.signal;
-      try {
-        // Another consumer may have queued this dump's messages: an abort
-        // or close still ends it at the next call.
-        if (pump.closed) throw new ClosedError();
-        signal?.throwIfAborted();
-        if (head < count) return { value: taken[head++], done: false };
-        if (map === undefined) {
-          head = count = 0;
-          pump.takeParts(inbox!, true, false, keep);
-          if (count) return { value: taken[head++], done: false };
-        }
-        for (;;) {
-          let m = pump.takeNow(inbox!, signal, true);
-          if (m === null) m = await pump.takeLater(inbox!, signal);
-          if (m === undefined) throw new ClosedError();
-          const verdict = reply!.judge(m);
-          if (verdict === END) {
-            end(true);
-            if (reply!.warning) options.onWarning?.(reply!.warning, m);
-            return done;
-          }
-          if (verdict === SKIP) continue;
-          return { value: map ? pump.reader.map(map, m) : m, done: false };
-        }
-      } catch (e) {
-        if (!finished) end(reply!.finished);
-        throw e;
+  // What next() hands out while a datagram's parts are queued: no async
+  // frame, a promise already settled (the rest of the work is next's).
+  const fast = (): Promise<IteratorResult<T | Message>> | undefined => {
+    if (head >= count || finished || pump.closed || limit!.signal?.aborted) return undefined;
+    return Promise.resolve({ value: taken[head++], done: false });
+  };
+  const slow = async (): Promise<IteratorResult<T | Message>> => {
+    if (finished) return done;
+    if (!inbox) await start();
+    const signal = limit!.signal;
+    try {
+      // Another consumer may have queued this dump's messages: an abort
+      // or close still ends it at the next call.
+      if (pump.closed) throw new ClosedError();
+      signal?.throwIfAborted();
+      if (head < count) return { value: taken[head++], done: false };
+      if (map === undefined) {
+        head = count = 0;
+        pump.takeParts(inbox!, true, false, keep);
+        if (count) return { value: taken[head++], done: false };
       }
-    },
+      for (;;) {
+        let m = pump.takeNow(inbox!, signal, true);
+        if (m === null) m = await pump.takeLater(inbox!, signal);
+        if (m === undefined) throw new ClosedError();
+        const verdict = reply!.judge(m);
+        if (verdict === END) {
+          end(true);
+          if (reply!.warning) options.onWarning?.(reply!.warning, m);
+          return done;
+        }
+        if (verdict === SKIP) continue;
+        return { value: map ? pump.reader.map(map, m) : m, done: false };
+      }
+    } catch (e) {
+      if (!finished) end(reply!.finished);
+      throw e;
+    }
+  };
+  return {
+    next: () => fast() ?? slow(),
     return: () => {
       end(false);
       return Promise.resolve(done);

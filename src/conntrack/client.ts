@@ -18,6 +18,7 @@ import {
 import type { DumpOptions, OpenOptions, WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { integer } from "../rtnl/check.ts";
+import { mapStream, SKIP } from "../stream_map.ts";
 import { isRecord } from "../ynl/values.ts";
 import { type ConntrackEntry, toEntry } from "./entry.ts";
 import { checkFilter, type ConntrackFilter, familyOf, kernelFilter, matches } from "./filter.ts";
@@ -96,20 +97,21 @@ export class Conntrack implements AsyncDisposable {
    * The entries that pass `filter`, as they come. What the kernel filters
    * and what is checked here: see {@linkcode ConntrackFilter}'s module.
    */
-  async *dump(
+  dump(
     filter: ConntrackFilter = {},
     options: ConntrackDumpOptions = {},
-  ): AsyncGenerator<ConntrackEntry> {
-    const f = checkFilter(filter);
-    const k = kernelFilter(f);
-    const { zeroCounters, ...dump } = options;
-    const op = zeroCounters ? "get-ctrzero" : "get";
-    for await (
-      const d of this.#client.dump(op, { header: { nfgenFamily: k.family }, attrs: k.attrs }, dump)
-    ) {
+  ): AsyncIterableIterator<ConntrackEntry> {
+    let f: ReturnType<typeof checkFilter>;
+    return mapStream(() => {
+      f = checkFilter(filter);
+      const k = kernelFilter(f);
+      const { zeroCounters, ...dump } = options;
+      const op = zeroCounters ? "get-ctrzero" : "get";
+      return this.#client.dump(op, { header: { nfgenFamily: k.family }, attrs: k.attrs }, dump);
+    }, (d) => {
       const e = toEntry(d as Decoded<Nfgenmsg, ConntrackAttrs>);
-      if (matches(f, e)) yield e;
-    }
+      return matches(f, e) ? e : SKIP;
+    });
   }
 
   /** The entries that pass `filter`, as an array. */

@@ -18,6 +18,7 @@ import {
   type RequestOptions,
 } from "../socket.ts";
 import { hint } from "../suggest.ts";
+import { mapStream } from "../stream_map.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
@@ -273,14 +274,17 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
   }
 
   /** Runs the dump of `op`: its decoded replies as they come. */
-  async *dump<K extends keyof Ops & string>(
+  dump<K extends keyof Ops & string>(
     op: K,
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
-  ): AsyncGenerator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
-    for await (const m of this.dumpMessages(op, request, options)) {
-      yield this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>;
-    }
+  ): AsyncIterableIterator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
+    return this.#stream(
+      op,
+      request,
+      options,
+      (m) => this.decode(m) as Decoded<Ops[K]["header"], Ops[K]["attrs"]>,
+    );
   }
 
   /**
@@ -327,19 +331,36 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
    * the next). An op the spec gives no dump is sent with its do's request
    * type and `NLM_F_DUMP`, as ynl sends it.
    */
-  async *dumpMessages<K extends keyof Ops & string>(
+  dumpMessages<K extends keyof Ops & string>(
     op: K,
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
-  ): AsyncGenerator<Message> {
-    // NLM_F_ACK as ynl sends it: a kernel that answers a dump-less op as a
-    // do then ends it with its ACK instead of leaving the dump waiting
-    const bytes = this.encode(op, request, "dump", NLM_F.ACK).finish().slice();
-    try {
-      yield* this.socket.dump(bytes, options);
-    } catch (e) {
-      throw await this.#named(e, op, bytes);
-    }
+  ): AsyncIterableIterator<Message> {
+    return this.#stream(op, request, options, (m) => m);
+  }
+
+  /**
+   * The dump of `op`, sent at the first `next()`, each reply through
+   * `map`, a kernel's error named with its operation and attribute. Not a
+   * generator: see {@linkcode mapStream}.
+   */
+  #stream<K extends keyof Ops & string, T>(
+    op: K,
+    request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]>,
+    options: DumpOptions,
+    map: (m: Message) => T,
+  ): AsyncIterableIterator<T> {
+    let bytes: Uint8Array;
+    return mapStream(
+      () => {
+        // NLM_F_ACK as ynl sends it: a kernel that answers a dump-less op as a
+        // do then ends it with its ACK instead of leaving the dump waiting
+        bytes = this.encode(op, request, "dump", NLM_F.ACK).finish().slice();
+        return this.socket.dump(bytes, options);
+      },
+      map,
+      (e) => this.#named(e, op, bytes),
+    );
   }
 
   /**

@@ -11,6 +11,12 @@
 /** What a {@linkcode mapStream} mapper returns for an item the stream leaves out. */
 export const SKIP: unique symbol = Symbol("skip");
 
+/** What {@linkcode mapStream} returns: an async iterator whose `return()` is always there. */
+export interface MappedStream<T> extends AsyncIterableIterator<T> {
+  /** Ends the stream and the one it maps (as leaving a `for await` does). */
+  return(value?: unknown): Promise<IteratorResult<T>>;
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /**
@@ -36,7 +42,7 @@ export function mapStream<S, T>(
   start: () => AsyncIterator<S>,
   map: (item: S) => T | typeof SKIP,
   onError?: (e: unknown) => unknown,
-): AsyncIterableIterator<T> {
+): MappedStream<T> {
   let inner: AsyncIterator<S> | undefined;
   let finished = false;
   const fail = async (e: unknown): Promise<never> => {

@@ -18,7 +18,7 @@ import {
 import type { DumpOptions, OpenOptions, WaitOptions } from "../socket.ts";
 import { type Decoded, FamilyClient } from "../ynl/family.ts";
 import { integer } from "../rtnl/check.ts";
-import { mapStream, SKIP } from "../stream_map.ts";
+import { type MappedStream, mapStream, SKIP } from "../stream_map.ts";
 import { isRecord } from "../ynl/values.ts";
 import { type ConntrackEntry, toEntry } from "./entry.ts";
 import { checkFilter, type ConntrackFilter, familyOf, kernelFilter, matches } from "./filter.ts";
@@ -100,7 +100,7 @@ export class Conntrack implements AsyncDisposable {
   dump(
     filter: ConntrackFilter = {},
     options: ConntrackDumpOptions = {},
-  ): AsyncIterableIterator<ConntrackEntry> {
+  ): MappedStream<ConntrackEntry> {
     let f: ReturnType<typeof checkFilter>;
     return mapStream(() => {
       f = checkFilter(filter);

@@ -37,5 +37,6 @@ export {
   type TcpStateName,
 } from "./entry.ts";
 export { type ConntrackFilter, filterPlacement } from "./filter.ts";
+export type { MappedStream } from "../stream_map.ts";
 export { type ConntrackEvent, type ConntrackEventKind, type ConntrackOverrun } from "./events.ts";
 export { IP_PROTOCOLS, type ProtocolRef, type Tuple, type TupleInput } from "./tuple.ts";

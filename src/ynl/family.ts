@@ -18,7 +18,7 @@ import {
   type RequestOptions,
 } from "../socket.ts";
 import { hint } from "../suggest.ts";
-import { mapStream } from "../stream_map.ts";
+import { type MappedStream, mapStream } from "../stream_map.ts";
 import { MessageWriter } from "../writer.ts";
 import { type Attrs, decodeAttrs, decodeStruct, encodeAttrs, encodeStruct } from "./codec.ts";
 import { type FamilySpec, type OpSpec, own } from "./schema.ts";
@@ -278,7 +278,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     op: K,
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
-  ): AsyncIterableIterator<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
+  ): MappedStream<Decoded<Ops[K]["header"], Ops[K]["attrs"]>> {
     return this.#stream(
       op,
       request,
@@ -335,7 +335,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     op: K,
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]> = {},
     options: DumpOptions = {},
-  ): AsyncIterableIterator<Message> {
+  ): MappedStream<Message> {
     return this.#stream(op, request, options, (m) => m);
   }
 
@@ -349,7 +349,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     request: OpRequest<Ops[K]["header"], Ops[K]["attrs"]>,
     options: DumpOptions,
     map: (m: Message) => T,
-  ): AsyncIterableIterator<T> {
+  ): MappedStream<T> {
     let bytes: Uint8Array;
     return mapStream(
       () => {
@@ -421,13 +421,13 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
    * The decoded event stream of the groups joined. An overrun arrives as
    * an {@linkcode Overrun} item and the stream goes on.
    */
-  async *events(
+  events(
     options: { signal?: AbortSignal } = {},
-  ): AsyncGenerator<Decoded | Overrun> {
-    for await (const m of this.socket.events(options)) {
-      if (m instanceof Overrun) yield m;
-      else yield this.decode(m);
-    }
+  ): MappedStream<Decoded | Overrun> {
+    return mapStream(
+      () => this.socket.events(options),
+      (m) => m instanceof Overrun ? m : this.decode(m),
+    );
   }
 
   /** Closes the socket. */

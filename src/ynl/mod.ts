@@ -31,6 +31,7 @@ export {
   readGenlFamily,
   resolveFamily,
 } from "./family.ts";
+export type { MappedStream } from "../stream_map.ts";
 export {
   type Attrs,
   decodeAttrs,

@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { mapStream, SKIP } from "../src/stream_map.ts";
-import { NETLINK, NetlinkSocket } from "../mod.ts";
+import { NETLINK, NetlinkError, NetlinkSocket } from "../mod.ts";
 import { rtLink, type RtLinkOps } from "../src/families/rt_link.ts";
+import { rtRoute, type RtRouteOps } from "../src/families/rt_route.ts";
 import { FamilyClient } from "../src/ynl/family.ts";
 import { loadSys } from "../src/sys.ts";
 import { ignoreUnlessRoot, makeNetns } from "./helpers/netns.ts";
@@ -110,4 +111,26 @@ Deno.test("a family's dump left early: the socket goes on", {
     link.doMessages("getlink", { header: { ifiIndex: 0x7fffffff } }),
     /RTM_GETLINK/,
   );
+});
+
+Deno.test("a family's dump error is a named NetlinkError, collected or streamed", {
+  ignore: ignoreUnlessRoot,
+}, async () => {
+  await using ns = await makeNetns();
+  await using sock = NetlinkSocket.open(NETLINK.ROUTE, { netns: ns.name });
+  const route = FamilyClient.attach<RtRouteOps>(rtRoute, sock);
+  // a strict socket's route dump with a prefix length in its header: EINVAL
+  const bad = { header: { rtmFamily: 2, rtmDstLen: 8 } };
+  // caught by hand, boxed: assert.rejects (and a handler's return) would
+  // adopt a thrown promise
+  for (
+    const run of [
+      () => route.dumpAll("getroute", bad),
+      () => Array.fromAsync(route.dump("getroute", bad)),
+    ]
+  ) {
+    const { e } = await run().then(() => ({ e: undefined }), (e) => ({ e }));
+    assert.ok(e instanceof NetlinkError, `not a NetlinkError: ${e}`);
+    assert.match(e.message, /^RTM_GETROUTE: EINVAL/);
+  }
 });

@@ -319,7 +319,7 @@ export class FamilyClient<Ops extends OpsOf = AnyOps> implements AsyncDisposable
     } catch (e) {
       // as the stream throws it: what was received is not kept
       if (e instanceof DumpInterruptedError) throw new DumpInterruptedError([], e.attempts);
-      throw this.#named(e, op, bytes);
+      throw await this.#named(e, op, bytes);
     }
     const out: D[] = new Array(replies.length);
     for (let i = 0; i < replies.length; i++) out[i] = this.decode(replies[i]) as D;

@@ -29,7 +29,7 @@ import {
 } from "./struct.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 import { fromNames } from "./names_in.ts";
-import { decodersOf, setInterpreter } from "./compiled.ts";
+import { decodersOf, helpers, setInterpreter } from "./compiled.ts";
 
 export { type Attrs, decodeStruct, encodeStruct, structBytes };
 
@@ -197,10 +197,7 @@ export function interpretAttrs(
   while (ad.next()) {
     const a = ix.byType[ad.type];
     if (!a || a.kind === "pad") {
-      if (!a) {
-        const unknown = (out.unknown ??= {}) as Record<number, Uint8Array[]>;
-        (unknown[ad.type] ??= []).push(ad.value());
-      }
+      if (!a) helpers.unknown(ad, out);
       continue;
     }
     const value = decodeValue(f, a, ad, out);

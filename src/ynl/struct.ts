@@ -10,7 +10,7 @@ import type { MessageWriter } from "../writer.ts";
 import { type FamilySpec, type MemberSpec, own, SCALAR_SIZES, type StructSpec } from "./schema.ts";
 import { big, bin, describe, isRecord, num, str } from "./values.ts";
 import { fromNames } from "./names_in.ts";
-import { decodersOf, setInterpreter } from "./compiled.ts";
+import { decodersOf, helpers, setInterpreter } from "./compiled.ts";
 
 /** A decoded attribute set or struct: keys as in the generated interfaces. */
 export type Attrs = Record<string, unknown>;
@@ -21,7 +21,6 @@ export function structOf(f: FamilySpec, name: string): StructSpec {
   return s;
 }
 
-const utf8 = new TextDecoder();
 const utf8enc = new TextEncoder();
 
 /** A struct member laid out once: where it is, how big, how to read it. */
@@ -108,12 +107,9 @@ export function interpretStruct(
       case "s64":
         out[key] = v.getBigInt64(at, le);
         break;
-      case "string": {
-        const b = bytes.subarray(offset + at, offset + at + size);
-        const nul = b.indexOf(0);
-        out[key] = utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+      case "string":
+        out[key] = helpers.string(bytes, offset + at, size);
         break;
-      }
       case "binary":
         // a struct in a struct decodes to an object of its fields, as ynl does
         out[key] = struct

@@ -335,29 +335,19 @@ export class NetlinkSocket implements AsyncIterable<Message | Overrun>, AsyncDis
     const pump = this.#pump;
     const inbox = pump.events;
     const done = { value: undefined, done: true } as const;
-    const signal = options.signal;
     let ended = false;
-    const item = (m: Message | OverrunMark | undefined): IteratorResult<Message | Overrun> => {
-      pump.demux.eventTaken();
-      if (m === undefined) {
-        ended = true;
-        return done;
-      }
-      return { value: m instanceof OverrunMark ? m.overrun : m, done: false };
-    };
-    const later = async () => item(await pump.takeLater(inbox, signal));
     return {
-      // No async frame while events are queued: a promise already settled.
-      next: () => {
-        if (ended) return Promise.resolve(done);
-        try {
-          if (signal?.aborted) signal.throwIfAborted(); // even with events queued
-          const m = pump.takeNow(inbox, signal, true);
-          if (m !== null) return Promise.resolve(item(m));
-        } catch (e) {
-          return Promise.reject(e);
+      next: async () => {
+        if (ended) return done;
+        options.signal?.throwIfAborted(); // even with events queued
+        let m = pump.takeNow(inbox, options.signal, true);
+        if (m === null) m = await pump.takeLater(inbox, options.signal);
+        pump.demux.eventTaken();
+        if (m === undefined) {
+          ended = true;
+          return done;
         }
-        return later();
+        return { value: m instanceof OverrunMark ? m.overrun : m, done: false };
       },
       return: () => {
         ended = true;
